@@ -1,0 +1,26 @@
+#include <iostream>
+
+#include "app/cli.h"
+
+int main(int argc, char** argv) {
+    using sluis::app::commands;
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+        std::cout << "gebruik: sluis <opdracht> [argumenten]\n\nopdrachten:\n";
+        for (const auto& c : commands()) std::cout << "  " << c.name << "\t" << c.summary << "\n";
+        return args.empty() ? 2 : 0;
+    }
+    for (const auto& c : commands()) {
+        if (c.name == args[0]) {
+            try {
+                return c.run(std::vector<std::string>(args.begin() + 1, args.end()));
+            } catch (const std::exception& e) {
+                // Last line of defence: report, never echo data.
+                std::cerr << "sluis: interne fout: " << e.what() << "\n";
+                return 3;
+            }
+        }
+    }
+    std::cerr << "sluis: onbekende opdracht '" << args[0] << "'; zie 'sluis help'\n";
+    return 2;
+}

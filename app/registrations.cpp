@@ -1,0 +1,14 @@
+// The one place that knows every plugin compiled into `sluis` (explicit registration, no static
+// initialisers). Adding a connector or mapper: add its library in its CMakeLists.txt and one line here.
+#include "app/cli.h"
+#include "mapping/canonical/canonical_mapper.h"
+
+namespace sluis::app {
+
+Status registerAll(connector::ConnectorRegistry& connectors, mapper::MapperRegistry& mappers) {
+    (void)connectors;
+    SLUIS_RETURN_IF_ERROR(mapping::registerCanonicalMappers(mappers));
+    return {};
+}
+
+}  // namespace sluis::app

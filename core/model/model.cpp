@@ -1,0 +1,381 @@
+#include "core/model/model.h"
+
+#include <regex>
+#include <set>
+
+#include "core/model/bsn.h"
+
+namespace sluis::embedded {
+extern const std::string_view kCanonicalModelJson;
+}
+
+namespace sluis::model {
+
+using nlohmann::json;
+
+namespace {
+
+const std::map<std::string, Kind>& kindNames() {
+    static const std::map<std::string, Kind> k = {
+        {"string", Kind::kString}, {"text", Kind::kText},     {"date", Kind::kDate},
+        {"bool", Kind::kBool},     {"int", Kind::kInt},       {"decimal", Kind::kDecimal},
+        {"code", Kind::kCode},     {"bsn", Kind::kBsn},       {"base64", Kind::kBase64},
+        {"object", Kind::kObject}, {"array", Kind::kArray}};
+    return k;
+}
+
+const std::map<std::string, Sensitivity>& sensitivityNames() {
+    static const std::map<std::string, Sensitivity> s = {{"ordinary", Sensitivity::kOrdinary},
+                                                         {"contact", Sensitivity::kContact},
+                                                         {"identifier", Sensitivity::kIdentifier},
+                                                         {"special", Sensitivity::kSpecial}};
+    return s;
+}
+
+bool isBase64(const std::string& s) {
+    size_t n = 0;
+    for (char c : s) {
+        if (c == '\n' || c == '\r' || c == ' ') continue;
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  c == '+' || c == '/' || c == '=';
+        if (!ok) return false;
+        ++n;
+    }
+    return n % 4 == 0;
+}
+
+const char* kindLabel(Kind k) {
+    switch (k) {
+        case Kind::kString: return "tekst";
+        case Kind::kText: return "tekst";
+        case Kind::kDate: return "datum (JJJJ-MM-DD)";
+        case Kind::kBool: return "true/false";
+        case Kind::kInt: return "geheel getal";
+        case Kind::kDecimal: return "getal";
+        case Kind::kCode: return "code";
+        case Kind::kBsn: return "BSN";
+        case Kind::kBase64: return "base64";
+        case Kind::kObject: return "object";
+        case Kind::kArray: return "lijst";
+    }
+    return "?";
+}
+
+}  // namespace
+
+const char* sensitivityName(Sensitivity s) {
+    switch (s) {
+        case Sensitivity::kOrdinary: return "ordinary";
+        case Sensitivity::kContact: return "contact";
+        case Sensitivity::kIdentifier: return "identifier";
+        case Sensitivity::kSpecial: return "special";
+    }
+    return "ordinary";
+}
+
+std::string normalisePath(const std::string& path) {
+    std::string out;
+    out.reserve(path.size());
+    for (size_t i = 0; i < path.size(); ++i) {
+        if (path[i] == '[') {
+            out += "[]";
+            while (i < path.size() && path[i] != ']') ++i;
+        } else {
+            out += path[i];
+        }
+    }
+    return out;
+}
+
+const FieldDef* TypeDef::find(const std::string& field) const {
+    for (const auto& f : fields) {
+        if (f.name == field) return &f;
+    }
+    return nullptr;
+}
+
+Result<std::shared_ptr<const ModelDefinition>> ModelDefinition::parse(const std::string& text) {
+    auto fail = [](const std::string& where, const std::string& what) {
+        return Error{ErrorCode::kInvalidConfig, "modeldefinitie " + where + ": " + what};
+    };
+    json doc;
+    try {
+        doc = json::parse(text);
+    } catch (const json::exception& e) {
+        return fail("", std::string("geen geldige JSON: ") + e.what());
+    }
+    auto def = std::make_shared<ModelDefinition>();
+    if (!doc.contains("version") || !doc["version"].is_number_integer())
+        return fail("/version", "ontbreekt");
+    def->version_ = doc["version"].get<int>();
+    if (!doc.contains("root") || !doc["root"].is_string()) return fail("/root", "ontbreekt");
+    def->root_ = doc["root"].get<std::string>();
+    const json codelists = doc.value("codelists", json::object());
+    for (auto& [name, values] : codelists.items()) {
+        if (!values.is_array()) return fail("/codelists/" + name, "moet een lijst zijn");
+        for (auto& v : values) def->codelists_[name].push_back(v.get<std::string>());
+    }
+    if (!doc.contains("types") || !doc["types"].is_object()) return fail("/types", "ontbreekt");
+    for (auto& [tname, tdoc] : doc["types"].items()) {
+        TypeDef t;
+        t.name = tname;
+        t.description = tdoc.value("description", "");
+        int idx = 0;
+        const json fields = tdoc.value("fields", json::array());
+        for (auto& fdoc : fields) {
+            std::string where = "/types/" + tname + "/fields/" + std::to_string(idx++);
+            FieldDef f;
+            f.name = fdoc.value("name", "");
+            if (f.name.empty()) return fail(where, "veld zonder naam");
+            auto kit = kindNames().find(fdoc.value("kind", ""));
+            if (kit == kindNames().end()) return fail(where, "onbekende kind");
+            f.kind = kit->second;
+            f.type = fdoc.value("type", "");
+            if (fdoc.contains("item")) {
+                auto iit = kindNames().find(fdoc["item"].get<std::string>());
+                if (iit == kindNames().end()) return fail(where, "onbekende item-kind");
+                f.item = iit->second;
+            }
+            f.codelist = fdoc.value("codelist", "");
+            f.category = fdoc.value("category", "");
+            if (fdoc.contains("sensitivity")) {
+                auto sit = sensitivityNames().find(fdoc["sensitivity"].get<std::string>());
+                if (sit == sensitivityNames().end()) return fail(where, "onbekende sensitivity");
+                f.sensitivity = sit->second;
+            }
+            f.required = fdoc.value("required", false);
+            f.pattern = fdoc.value("pattern", "");
+            if (fdoc.contains("min")) f.min = fdoc["min"].get<double>();
+            if (fdoc.contains("max")) f.max = fdoc["max"].get<double>();
+            f.description = fdoc.value("description", "");
+            t.fields.push_back(std::move(f));
+        }
+        def->types_[tname] = std::move(t);
+    }
+    // Cross-checks: every referenced type and code list exists.
+    for (auto& [tname, t] : def->types_) {
+        for (auto& f : t.fields) {
+            std::string where = "/types/" + tname + "/" + f.name;
+            if ((f.kind == Kind::kObject || (f.kind == Kind::kArray && f.item == Kind::kObject)) &&
+                f.type.empty())
+                return fail(where, "type ontbreekt");
+            if (!f.type.empty() && !def->types_.count(f.type))
+                return fail(where, "onbekend type " + f.type);
+            bool needs_list = f.kind == Kind::kCode || (f.kind == Kind::kArray && f.type.empty() &&
+                                                        f.item == Kind::kCode);
+            if (needs_list && !def->codelists_.count(f.codelist))
+                return fail(where, "onbekende codelijst '" + f.codelist + "'");
+        }
+    }
+    if (!def->types_.count(def->root_)) return fail("/root", "onbekend type " + def->root_);
+    def->buildClasses(def->types_.at(def->root_), "", "intern", Sensitivity::kOrdinary, 0);
+    return std::shared_ptr<const ModelDefinition>(std::move(def));
+}
+
+std::shared_ptr<const ModelDefinition> ModelDefinition::builtin() {
+    static const std::shared_ptr<const ModelDefinition> def = [] {
+        auto r = parse(std::string(embedded::kCanonicalModelJson));
+        if (!r) throw std::runtime_error("ingebouwde modeldefinitie ongeldig: " + r.error().message);
+        return r.value();
+    }();
+    return def;
+}
+
+void ModelDefinition::buildClasses(const TypeDef& t, const std::string& prefix,
+                                   const std::string& category, Sensitivity sens, int depth) {
+    if (depth > 16) throw std::runtime_error("modeldefinitie: recursieve types");
+    for (const auto& f : t.fields) {
+        std::string path = prefix.empty() ? f.name : prefix + "." + f.name;
+        std::string cat = f.category.empty() ? category : f.category;
+        // Sensitivity only ever goes up along a path: a contact list inside special data stays special.
+        Sensitivity s = f.sensitivity ? std::max(*f.sensitivity, sens) : sens;
+        FieldClass fc{path, f.kind, cat, s};
+        if (f.kind == Kind::kArray) fc.path = path + "[]";
+        class_index_[fc.path] = fc;
+        if (f.kind == Kind::kObject) {
+            buildClasses(types_.at(f.type), path, cat, s, depth + 1);
+        } else if (f.kind == Kind::kArray && !f.type.empty()) {
+            buildClasses(types_.at(f.type), path + "[]", cat, s, depth + 1);
+        } else {
+            classes_.push_back(fc);
+        }
+    }
+}
+
+const TypeDef* ModelDefinition::type(const std::string& name) const {
+    auto it = types_.find(name);
+    return it == types_.end() ? nullptr : &it->second;
+}
+
+const std::vector<std::string>* ModelDefinition::codelist(const std::string& name) const {
+    auto it = codelists_.find(name);
+    return it == codelists_.end() ? nullptr : &it->second;
+}
+
+std::optional<FieldClass> ModelDefinition::classify(const std::string& path) const {
+    std::string p = normalisePath(path);
+    auto it = class_index_.find(p);
+    if (it == class_index_.end()) it = class_index_.find(p + "[]");
+    if (it == class_index_.end()) return std::nullopt;
+    return it->second;
+}
+
+std::vector<Issue> ModelDefinition::validate(const json& record) const {
+    std::vector<Issue> out;
+    if (!record.is_object()) {
+        out.push_back({"", "een leerlingdossier moet een JSON-object zijn"});
+        return out;
+    }
+    validateObject(types_.at(root_), record, "", out);
+    return out;
+}
+
+void ModelDefinition::validateObject(const TypeDef& t, const json& obj, const std::string& path,
+                                     std::vector<Issue>& out) const {
+    auto join = [&](const std::string& k) { return path.empty() ? k : path + "." + k; };
+    for (auto& [key, value] : obj.items()) {
+        const FieldDef* f = t.find(key);
+        if (!f) {
+            std::string valid;
+            for (auto& fd : t.fields) valid += (valid.empty() ? "" : ", ") + fd.name;
+            out.push_back({join(key), "onbekend veld; geldige velden: " + valid});
+            continue;
+        }
+        if (value.is_null()) continue;
+        validateValue(*f, f->kind, value, join(key), out);
+    }
+    for (const auto& f : t.fields) {
+        if (f.required && (!obj.contains(f.name) || obj[f.name].is_null()))
+            out.push_back({join(f.name), "verplicht veld ontbreekt"});
+    }
+}
+
+void ModelDefinition::validateValue(const FieldDef& f, Kind kind, const json& v,
+                                    const std::string& path, std::vector<Issue>& out) const {
+    auto bad = [&](const std::string& msg) { out.push_back({path, msg}); };
+    auto expect = [&](Kind k) { bad(std::string("verwacht ") + kindLabel(k)); };
+    switch (kind) {
+        case Kind::kObject:
+            if (!v.is_object()) return expect(Kind::kObject);
+            return validateObject(types_.at(f.type), v, path, out);
+        case Kind::kArray: {
+            if (!v.is_array()) return expect(Kind::kArray);
+            for (size_t i = 0; i < v.size(); ++i) {
+                std::string ip = path + "[" + std::to_string(i) + "]";
+                if (!f.type.empty()) {
+                    if (!v[i].is_object()) {
+                        out.push_back({ip, "verwacht object"});
+                        continue;
+                    }
+                    validateObject(types_.at(f.type), v[i], ip, out);
+                } else {
+                    validateValue(f, f.item, v[i], ip, out);
+                }
+            }
+            return;
+        }
+        case Kind::kBool:
+            if (!v.is_boolean()) expect(kind);
+            return;
+        case Kind::kInt:
+        case Kind::kDecimal: {
+            if (!v.is_number() || (kind == Kind::kInt && !v.is_number_integer())) return expect(kind);
+            double d = v.get<double>();
+            if (f.min && d < *f.min) bad("waarde kleiner dan " + std::to_string(static_cast<long>(*f.min)));
+            if (f.max && d > *f.max) bad("waarde groter dan " + std::to_string(static_cast<long>(*f.max)));
+            return;
+        }
+        default: break;
+    }
+    if (!v.is_string()) return expect(kind);
+    const std::string& s = v.get_ref<const std::string&>();
+    switch (kind) {
+        case Kind::kDate:
+            if (!isValidIsoDate(s)) bad("ongeldige datum (verwacht JJJJ-MM-DD)");
+            break;
+        case Kind::kBsn:
+            if (!isValidBsn(s)) bad("ongeldig nummer: voldoet niet aan de elfproef");
+            break;
+        case Kind::kCode: {
+            const auto* list = codelist(f.codelist);
+            bool found = false;
+            for (const auto& c : *list) found = found || c == s;
+            if (!found) bad("onbekende code (codelijst " + f.codelist + ")");
+            break;
+        }
+        case Kind::kBase64:
+            if (!isBase64(s)) bad("geen geldige base64");
+            break;
+        default:
+            if (s.size() > 100000) bad("tekst te lang");
+            break;
+    }
+    if (!f.pattern.empty() && (kind == Kind::kString) && !s.empty()) {
+        static thread_local std::map<std::string, std::regex> cache;
+        auto it = cache.find(f.pattern);
+        if (it == cache.end()) it = cache.emplace(f.pattern, std::regex(f.pattern)).first;
+        if (!std::regex_match(s, it->second)) bad("voldoet niet aan het formaat " + f.pattern);
+    }
+}
+
+namespace {
+
+json scalarSchema(const ModelDefinition& def, const FieldDef& f, Kind kind) {
+    json s;
+    switch (kind) {
+        case Kind::kBool: s["type"] = "boolean"; break;
+        case Kind::kInt: s["type"] = "integer"; break;
+        case Kind::kDecimal: s["type"] = "number"; break;
+        case Kind::kDate: s = {{"type", "string"}, {"format", "date"}}; break;
+        case Kind::kBsn: s = {{"type", "string"}, {"pattern", "^[0-9]{8,9}$"}}; break;
+        case Kind::kBase64: s = {{"type", "string"}, {"contentEncoding", "base64"}}; break;
+        case Kind::kCode: s = {{"type", "string"}, {"enum", *def.codelist(f.codelist)}}; break;
+        default:
+            s["type"] = "string";
+            if (!f.pattern.empty()) s["pattern"] = f.pattern;
+            break;
+    }
+    if (kind == Kind::kInt || kind == Kind::kDecimal) {
+        if (f.min) s["minimum"] = *f.min;
+        if (f.max) s["maximum"] = *f.max;
+    }
+    return s;
+}
+
+}  // namespace
+
+json ModelDefinition::jsonSchema() const {
+    json defs = json::object();
+    for (const auto& [name, t] : types_) {
+        json props = json::object();
+        json required = json::array();
+        for (const auto& f : t.fields) {
+            json p;
+            if (f.kind == Kind::kObject) {
+                p = {{"$ref", "#/$defs/" + f.type}};
+            } else if (f.kind == Kind::kArray) {
+                p["type"] = "array";
+                p["items"] = f.type.empty() ? scalarSchema(*this, f, f.item)
+                                            : json{{"$ref", "#/$defs/" + f.type}};
+            } else {
+                p = scalarSchema(*this, f, f.kind);
+            }
+            if (!f.description.empty()) p["description"] = f.description;
+            if (!f.category.empty()) p["x-sluis-category"] = f.category;
+            if (f.sensitivity) p["x-sluis-sensitivity"] = sensitivityName(*f.sensitivity);
+            props[f.name] = p;
+            if (f.required) required.push_back(f.name);
+        }
+        json td = {{"type", "object"}, {"properties", props}, {"additionalProperties", false}};
+        if (!required.empty()) td["required"] = required;
+        if (!t.description.empty()) td["description"] = t.description;
+        defs[name] = td;
+    }
+    return json{{"$schema", "https://json-schema.org/draft/2020-12/schema"},
+                {"$id", "https://sluis.example/schema/leerlingdossier/v" + std::to_string(version_)},
+                {"title", "Sluis canoniek leerlingdossier"},
+                {"$ref", "#/$defs/" + root_},
+                {"$defs", defs}};
+}
+
+}  // namespace sluis::model

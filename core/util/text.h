@@ -1,0 +1,19 @@
+#pragma once
+/// Small text helpers shared by parsers: encoding checks and trimming.
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+
+namespace sluis::util {
+
+/// Ok when `bytes` is valid UTF-8; otherwise an error naming the byte offset (and line).
+Status checkUtf8(std::string_view bytes);
+/// `bytes` without a leading UTF-8 byte order mark.
+std::string_view stripUtf8Bom(std::string_view bytes);
+bool isBlank(std::string_view s);
+std::string trim(std::string_view s);
+/// Lower-case hex of `data`.
+std::string toHex(std::string_view data);
+
+}  // namespace sluis::util

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Sluis needs to build, test and run. Idempotent: installs only what is missing.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libpoco-dev libssl-dev libcurl4-openssl-dev libpugixml-dev nlohmann-json3-dev
+  libxml2-dev libxml2-utils libsqlite3-dev sqlite3 libgtest-dev libgmock-dev
+  openssl curl python3 procps
+)
+# Tests start a real PostgreSQL server on loopback.
+if [[ "${SLUIS_WITH_POSTGRES:-1}" == "1" ]]; then
+  PACKAGES+=(postgresql libpq-dev)
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: alle pakketten zijn al aanwezig."
+  exit 0
+fi
+
+echo "install-deps: installeren: ${missing[*]}"
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

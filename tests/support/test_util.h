@@ -1,0 +1,27 @@
+#pragma once
+/// Helpers shared by tests: temporary directories, file I/O, and paths to source data.
+#include <filesystem>
+#include <string>
+
+namespace sluis::test {
+
+/// A fresh directory under the system temp dir, removed (recursively) on destruction.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+    std::filesystem::path operator/(const std::string& p) const { return path_ / p; }
+
+private:
+    std::filesystem::path path_;
+};
+
+std::string readFile(const std::filesystem::path& p);
+void writeFile(const std::filesystem::path& p, const std::string& content);
+std::filesystem::path sourceDir();
+std::filesystem::path sharedDir();
+
+}  // namespace sluis::test

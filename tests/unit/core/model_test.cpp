@@ -1,0 +1,131 @@
+#include "core/model/model.h"
+
+#include <gtest/gtest.h>
+
+#include "core/model/bsn.h"
+
+namespace sluis::model {
+namespace {
+
+using nlohmann::json;
+
+json minimalRecord() {
+    return json{{"school", {{"naam", "De Regenboog"}, {"brincode", "12AB"}}},
+                {"leerling",
+                 {{"leerlingid", "1001"},
+                  {"bsn", "111222333"},
+                  {"achternaam", "Jansen"},
+                  {"geboortedatum", "2013-05-17"}}}};
+}
+
+bool hasIssue(const std::vector<Issue>& issues, const std::string& path) {
+    for (auto& i : issues)
+        if (i.path == path) return true;
+    return false;
+}
+
+TEST(Bsn, Elfproef) {
+    EXPECT_TRUE(isValidBsn("111222333"));
+    EXPECT_TRUE(isValidBsn("123456782"));
+    EXPECT_FALSE(isValidBsn("123456789"));
+    EXPECT_FALSE(isValidBsn("000000000"));  // sum 0 is not valid
+    EXPECT_FALSE(isValidBsn("12345678a"));
+    EXPECT_FALSE(isValidBsn("1234567"));
+    EXPECT_TRUE(isValidBsn("11222333") == isValidBsn("011222333"));
+}
+
+TEST(Dates, CalendarRules) {
+    EXPECT_TRUE(isValidIsoDate("2024-02-29"));
+    EXPECT_FALSE(isValidIsoDate("2023-02-29"));
+    EXPECT_FALSE(isValidIsoDate("2023-13-01"));
+    EXPECT_FALSE(isValidIsoDate("17-05-2013"));
+    EXPECT_FALSE(isValidIsoDate("2013-5-17"));
+    EXPECT_TRUE(isValidIsoDate("2000-02-29"));
+    EXPECT_FALSE(isValidIsoDate("1900-02-29"));
+}
+
+TEST(Model, MinimalRecordIsValid) {
+    auto issues = ModelDefinition::builtin()->validate(minimalRecord());
+    for (auto& i : issues) ADD_FAILURE() << i.path << ": " << i.message;
+}
+
+TEST(Model, ReportsPathsNeverValues) {
+    auto r = minimalRecord();
+    r["leerling"]["bsn"] = "123456789";
+    r["leerling"]["geboortedatum"] = "2013-02-30";
+    r["leerling"]["geslacht"] = "M";
+    r["leerling"]["adressen"] = json::array({{{"soortadres", "thuis"}, {"postcode", "1234AB"}}});
+    r["leerling"]["schoenmaat"] = 38;
+    auto issues = ModelDefinition::builtin()->validate(r);
+    EXPECT_TRUE(hasIssue(issues, "leerling.bsn"));
+    EXPECT_TRUE(hasIssue(issues, "leerling.geboortedatum"));
+    EXPECT_TRUE(hasIssue(issues, "leerling.geslacht"));
+    EXPECT_TRUE(hasIssue(issues, "leerling.adressen[0].soortadres"));
+    EXPECT_TRUE(hasIssue(issues, "leerling.schoenmaat"));
+    for (auto& i : issues) {
+        EXPECT_EQ(i.message.find("123456789"), std::string::npos) << i.message;
+        EXPECT_EQ(i.message.find("thuis"), std::string::npos) << i.message;
+        EXPECT_EQ(i.message.find("2013-02-30"), std::string::npos) << i.message;
+    }
+}
+
+TEST(Model, RequiredFields) {
+    json r = minimalRecord();
+    r["leerling"].erase("achternaam");
+    r.erase("school");
+    auto issues = ModelDefinition::builtin()->validate(r);
+    EXPECT_TRUE(hasIssue(issues, "leerling.achternaam"));
+    EXPECT_TRUE(hasIssue(issues, "school"));
+    EXPECT_FALSE(ModelDefinition::builtin()->validate(json::array()).empty());
+}
+
+TEST(Model, Classification) {
+    auto def = ModelDefinition::builtin();
+    auto bsn = def->classify("leerling.bsn");
+    ASSERT_TRUE(bsn);
+    EXPECT_EQ(bsn->category, "leerling");
+    EXPECT_EQ(bsn->sensitivity, Sensitivity::kIdentifier);
+    auto diag = def->classify("onderwijsondersteuning.diagnoses[2].omschrijving");
+    ASSERT_TRUE(diag);
+    EXPECT_EQ(diag->category, "onderwijsondersteuning");
+    EXPECT_EQ(diag->sensitivity, Sensitivity::kSpecial);
+    auto hp = def->classify("onderwijsondersteuning.handelingsplannen[0].doelen[1].omschrijving");
+    ASSERT_TRUE(hp);
+    EXPECT_EQ(hp->category, "handelingsplannen");
+    auto med = def->classify("verzuim.meldingen[0].medisch");
+    ASSERT_TRUE(med);
+    EXPECT_EQ(med->sensitivity, Sensitivity::kSpecial);
+    auto phone = def->classify("verzorgers[0].communicatie[0].nummer");
+    ASSERT_TRUE(phone);
+    EXPECT_EQ(phone->category, "oudersverzorgers");
+    EXPECT_EQ(phone->sensitivity, Sensitivity::kContact);
+    EXPECT_FALSE(def->classify("leerling.schoenmaat"));
+    // Every leaf has a category that is an OSO category or 'intern'.
+    const std::set<std::string> cats = {
+        "metadata", "ouderinzage", "school", "leerling", "oudersverzorgers", "vve",
+        "schoolloopbaan", "overstapadvies", "onderwijsondersteuning", "verzuim", "eindtoetsbo",
+        "toetsresultaten", "handelingsplannen", "cijferlijsten", "vombo", "bijlagedocs", "intern"};
+    for (const auto& c : def->classification()) EXPECT_TRUE(cats.count(c.category)) << c.path;
+}
+
+TEST(Model, SchemaIsDerivedFromTable) {
+    auto schema = ModelDefinition::builtin()->jsonSchema();
+    EXPECT_EQ(schema["$ref"], "#/$defs/Leerlingdossier");
+    auto leerling = schema["$defs"]["Leerling"];
+    EXPECT_EQ(leerling["additionalProperties"], false);
+    EXPECT_EQ(leerling["properties"]["geslacht"]["enum"].size(), 4u);
+    EXPECT_NE(std::find(leerling["required"].begin(), leerling["required"].end(), "geboortedatum"),
+              leerling["required"].end());
+}
+
+TEST(Model, RejectsBrokenDefinitions) {
+    EXPECT_FALSE(ModelDefinition::parse("{"));
+    EXPECT_FALSE(ModelDefinition::parse(R"({"version":1,"root":"X","types":{}})"));
+    auto r = ModelDefinition::parse(
+        R"({"version":1,"root":"X","types":{"X":{"fields":[{"name":"a","kind":"object","type":"Y"}]}}})");
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("/types/X/a"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sluis::model
