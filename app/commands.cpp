@@ -5,6 +5,10 @@
 
 namespace sluis::app {
 
+int cmdServe(const Args& args);
+int cmdCheckConfig(const Args& args);
+int cmdToken(const Args& args);
+
 namespace {
 
 int cmdVersion(const Args&) {
@@ -31,6 +35,9 @@ int cmdModel(const Args& args) {
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> cmds = {
+        {"serve", "start de daemon: sluis serve [--config DIR] [--data-dir DIR]", cmdServe},
+        {"check-config", "controleert een configuratiemap: sluis check-config DIR", cmdCheckConfig},
+        {"token", "maakt een API-token: sluis token create --name NAAM --role ROL", cmdToken},
         {"version", "toont de versie", cmdVersion},
         {"model", "toont het canonieke model: 'schema' (JSON Schema) of 'fields' (classificatie)",
          cmdModel},

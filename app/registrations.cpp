@@ -1,12 +1,13 @@
 // The one place that knows every plugin compiled into `sluis` (explicit registration, no static
 // initialisers). Adding a connector or mapper: add its library in its CMakeLists.txt and one line here.
 #include "app/cli.h"
+#include "connectors/directory/directory.h"
 #include "mapping/canonical/canonical_mapper.h"
 
 namespace sluis::app {
 
 Status registerAll(connector::ConnectorRegistry& connectors, mapper::MapperRegistry& mappers) {
-    (void)connectors;
+    SLUIS_RETURN_IF_ERROR(sluis::connectors::registerDirectory(connectors));
     SLUIS_RETURN_IF_ERROR(mapping::registerCanonicalMappers(mappers));
     return {};
 }

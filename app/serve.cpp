@@ -1,0 +1,189 @@
+// `sluis serve`, `sluis check-config` and `sluis token`: assembling the daemon from its parts.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "app/cli.h"
+#include "core/api/admin_server.h"
+#include "core/config/config.h"
+#include "core/engine/engine.h"
+#include "core/store/transfer_store.h"
+#include "core/util/fs.h"
+#include "core/util/log.h"
+#include "core/util/text.h"
+
+namespace sluis::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CommonArgs {
+    std::string config_dir = "config/demo";
+    std::string data_dir;
+    std::map<std::string, std::string> extra;
+    std::vector<std::string> positional;
+};
+
+/// Parses `--config DIR`, `--data-dir DIR` and `--key value` pairs listed in `keys`.
+Result<CommonArgs> parseArgs(const Args& args, const std::vector<std::string>& keys) {
+    CommonArgs out;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&]() -> Result<std::string> {
+            if (i + 1 >= args.size()) return Error{ErrorCode::kInvalidArgument, a + " verwacht een waarde"};
+            return args[++i];
+        };
+        if (a == "--config" || a == "--data-dir") {
+            auto v = value();
+            if (!v) return v.error();
+            (a == "--config" ? out.config_dir : out.data_dir) = *v;
+        } else if (a.starts_with("--") && std::find(keys.begin(), keys.end(), a.substr(2)) != keys.end()) {
+            auto v = value();
+            if (!v) return v.error();
+            out.extra[a.substr(2)] = *v;
+        } else if (a.starts_with("--")) {
+            return Error{ErrorCode::kInvalidArgument, "onbekende optie " + a};
+        } else {
+            out.positional.push_back(a);
+        }
+    }
+    return out;
+}
+
+Result<std::shared_ptr<const config::Config>> loadAll(const CommonArgs& a, connector::ConnectorRegistry& c,
+                                                      mapper::MapperRegistry& m) {
+    SLUIS_RETURN_IF_ERROR(registerAll(c, m));
+    return config::loadConfig(a.config_dir, config::Overrides{a.data_dir}, c, m);
+}
+
+int fail(const Error& e) {
+    std::cerr << "sluis: " << e.message << "\n";
+    return exitCode(e.code);
+}
+
+Result<std::unique_ptr<store::TransferStore>> openStore(const config::Config& cfg) {
+    return store::openSqliteStore({cfg.store.sqlite_path, cfg.key_file});
+}
+
+/// Holds an exclusive lock on data_dir/sluis.lock for the life of the process.
+Result<int> lockDataDir(const std::string& data_dir) {
+    std::error_code ec;
+    fs::create_directories(data_dir, ec);
+    if (ec) return Error{ErrorCode::kIo, "kan datamap " + data_dir + " niet aanmaken: " + ec.message()};
+    std::string path = (fs::path(data_dir) / "sluis.lock").string();
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return Error{ErrorCode::kIo, "kan " + path + " niet openen"};
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd);
+        return Error{ErrorCode::kConflict, "er draait al een Sluis op datamap " + data_dir};
+    }
+    return fd;
+}
+
+}  // namespace
+
+int cmdServe(const Args& args) {
+    auto a = parseArgs(args, {});
+    if (!a) return fail(a.error());
+    connector::ConnectorRegistry connectors;
+    mapper::MapperRegistry mappers;
+    auto cfg = loadAll(*a, connectors, mappers);
+    if (!cfg) return fail(cfg.error());
+    log::Level level = log::Level::kInfo;
+    log::parseLevel((*cfg)->log_level, level);
+    log::setLevel(level);
+
+    auto lock = lockDataDir((*cfg)->data_dir);
+    if (!lock) return fail(lock.error());
+
+    // Block termination signals in every thread; the main thread waits for them below.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    auto store = openStore(**cfg);
+    if (!store) return fail(store.error());
+    SystemClock clock;
+    engine::Metrics metrics;
+    engine::Engine engine(*cfg, connectors, mappers, **store, clock, metrics);
+    if (auto st = engine.start(); !st) return fail(st.error());
+
+    std::unique_ptr<api::AdminServer> server;
+    if ((*cfg)->admin.enabled) {
+        server = std::make_unique<api::AdminServer>(*cfg, **store, metrics, clock);
+        if (auto st = server->start(); !st) return fail(st.error());
+        auto written = util::writeFileAtomic(fs::path((*cfg)->data_dir) / "admin.port",
+                                             std::to_string(server->port()) + "\n", 0644);
+        if (!written) return fail(written.error());
+    }
+    log::info("daemon.started", {{"config", (*cfg)->config_dir}, {"data_dir", (*cfg)->data_dir},
+                                 {"routes", (*cfg)->routes.size()},
+                                 {"admin_port", server ? server->port() : 0}});
+    std::thread worker([&] { engine.run(); });
+    int sig = 0;
+    sigwait(&signals, &sig);
+    log::info("daemon.stopping", {{"signal", sig}});
+    engine.stop();
+    worker.join();
+    if (server) server->stop();
+    log::info("daemon.stopped");
+    return 0;
+}
+
+int cmdCheckConfig(const Args& args) {
+    auto a = parseArgs(args, {});
+    if (!a) return fail(a.error());
+    if (a->positional.size() == 1) a->config_dir = a->positional[0];
+    connector::ConnectorRegistry connectors;
+    mapper::MapperRegistry mappers;
+    auto cfg = loadAll(*a, connectors, mappers);
+    if (!cfg) {
+        std::cerr << cfg.error().message << "\n";
+        return 1;
+    }
+    std::cout << "configuratie in orde: " << (*cfg)->sources.size() << " bron(nen), "
+              << (*cfg)->sinks.size() << " doel(en), " << (*cfg)->routes.size() << " route(s)\n";
+    return 0;
+}
+
+int cmdToken(const Args& args) {
+    if (args.empty() || args[0] != "create") {
+        std::cerr << "gebruik: sluis token create --name NAAM --role ROL [--config DIR] [--data-dir DIR]\n"
+                     "rollen: beheerder, mentor, zorgcoordinator, directeur, bevoegd-gezag, fg\n";
+        return 2;
+    }
+    auto a = parseArgs(Args(args.begin() + 1, args.end()), {"name", "role"});
+    if (!a) return fail(a.error());
+    const auto& roles = api::knownRoles();
+    std::string role = a->extra["role"], name = a->extra["name"];
+    if (name.empty() || std::find(roles.begin(), roles.end(), role) == roles.end())
+        return fail(Error{ErrorCode::kInvalidArgument, "geef --name en een geldige --role op"});
+    connector::ConnectorRegistry connectors;
+    mapper::MapperRegistry mappers;
+    auto cfg = loadAll(*a, connectors, mappers);
+    if (!cfg) return fail(cfg.error());
+    auto store = openStore(**cfg);
+    if (!store) return fail(store.error());
+    auto [token, hash] = api::newApiToken();
+    SystemClock clock;
+    store::ApiToken t{"tok_" + util::toHex(crypto::randomBytes(8)), name, role, hash, clock.now(), false};
+    if (auto st = (*store)->addToken(t); !st) return fail(st.error());
+    if (auto st = (*store)->audit({"cli", "token_created", "", "", {{"token_id", t.id}, {"role", role}}},
+                                  clock.now());
+        !st)
+        return fail(st.error());
+    std::cout << token << "\n";
+    std::cerr << "token voor '" << name << "' (rol " << role
+              << ") aangemaakt; bewaar het goed, het wordt niet opnieuw getoond\n";
+    return 0;
+}
+
+}  // namespace sluis::app

@@ -1,0 +1,46 @@
+#pragma once
+/// The admin HTTP API (JSON): health, metrics, transfers. Token-authenticated (bearer tokens,
+/// stored hashed); no token → 401, wrong role → 403. Mapping of errors to HTTP codes happens in
+/// one place (errorCode → httpStatus). See docs/api.md.
+#include <memory>
+
+#include "core/config/config.h"
+#include "core/engine/metrics.h"
+#include "core/store/transfer_store.h"
+#include "core/util/clock.h"
+
+namespace Poco::Net {
+class HTTPServer;
+}
+
+namespace sluis::api {
+
+/// The roles Sluis knows (docs/api.md says what each may do).
+const std::vector<std::string>& knownRoles();
+
+/// A new random API token ("sluis_" + 40 hex chars) and the hash to store for it.
+std::pair<std::string, std::string> newApiToken();
+std::string hashToken(const std::string& token);
+
+class AdminServer {
+public:
+    AdminServer(std::shared_ptr<const config::Config> config, store::TransferStore& store,
+                engine::Metrics& metrics, const Clock& clock);
+    ~AdminServer();
+
+    /// Binds and starts serving. kIo when the address is in use.
+    Status start();
+    void stop();
+    /// The bound port (useful when configured as 0).
+    int port() const { return port_; }
+
+private:
+    std::shared_ptr<const config::Config> config_;
+    store::TransferStore& store_;
+    engine::Metrics& metrics_;
+    const Clock& clock_;
+    std::unique_ptr<Poco::Net::HTTPServer> server_;
+    int port_ = 0;
+};
+
+}  // namespace sluis::api

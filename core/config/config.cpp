@@ -1,0 +1,366 @@
+#include "core/config/config.h"
+
+#include <filesystem>
+#include <set>
+
+#include "core/util/fs.h"
+#include "core/util/text.h"
+
+namespace sluis::config {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::vector<std::string> kRoles = {"beheerder", "mentor",        "zorgcoordinator",
+                                         "directeur", "bevoegd-gezag", "fg"};
+
+/// Reads one JSON object with type checks; reports unknown keys when finished.
+class ObjReader {
+public:
+    ObjReader(const json& obj, std::string path, std::vector<std::string>& errors)
+        : obj_(obj), path_(std::move(path)), errors_(errors) {
+        if (!obj_.is_object()) {
+            errors_.push_back(path_ + ": verwacht een object");
+            ok_ = false;
+        }
+    }
+    ~ObjReader() {
+        if (!ok_) return;
+        for (auto& [k, v] : obj_.items()) {
+            if (!seen_.count(k)) {
+                std::string valid;
+                for (auto& s : seen_) valid += (valid.empty() ? "" : ", ") + s;
+                errors_.push_back(at(k) + ": onbekende sleutel; geldige sleutels: " + valid);
+            }
+        }
+    }
+    std::string at(const std::string& k) const { return path_.empty() ? k : path_ + "." + k; }
+
+    const json* get(const std::string& k, bool required) {
+        seen_.insert(k);
+        if (!ok_) return nullptr;
+        if (!obj_.contains(k) || obj_[k].is_null()) {
+            if (required) errors_.push_back(at(k) + ": verplicht, ontbreekt");
+            return nullptr;
+        }
+        return &obj_[k];
+    }
+    std::string str(const std::string& k, std::string def, bool required = false) {
+        const json* v = get(k, required);
+        if (!v) return def;
+        if (!v->is_string() || v->get<std::string>().empty()) {
+            errors_.push_back(at(k) + ": verwacht een niet-lege tekst");
+            return def;
+        }
+        return v->get<std::string>();
+    }
+    long long integer(const std::string& k, long long def, long long min, long long max) {
+        const json* v = get(k, false);
+        if (!v) return def;
+        if (!v->is_number_integer() || v->get<long long>() < min || v->get<long long>() > max) {
+            errors_.push_back(at(k) + ": verwacht een geheel getal van " + std::to_string(min) +
+                              " tot " + std::to_string(max));
+            return def;
+        }
+        return v->get<long long>();
+    }
+    bool boolean(const std::string& k, bool def) {
+        const json* v = get(k, false);
+        if (!v) return def;
+        if (!v->is_boolean()) {
+            errors_.push_back(at(k) + ": verwacht true of false");
+            return def;
+        }
+        return v->get<bool>();
+    }
+    std::chrono::milliseconds duration(const std::string& k, std::chrono::milliseconds def) {
+        const json* v = get(k, false);
+        if (!v) return def;
+        std::vector<std::string> errs;
+        auto opts = connector::validateOptions(
+            {{"d", connector::OptionType::kDurationMs, nullptr, true, false, ""}}, json{{"d", *v}},
+            path_, errs);
+        if (!opts) {
+            errors_.push_back(at(k) + ": verwacht een duur zoals \"500ms\", \"30s\" of \"5m\"");
+            return def;
+        }
+        return opts->duration("d");
+    }
+    std::vector<std::string> strings(const std::string& k, std::vector<std::string> def) {
+        const json* v = get(k, false);
+        if (!v) return def;
+        std::vector<std::string> out;
+        if (!v->is_array()) {
+            errors_.push_back(at(k) + ": verwacht een lijst van teksten");
+            return def;
+        }
+        for (size_t i = 0; i < v->size(); ++i) {
+            if (!(*v)[i].is_string()) {
+                errors_.push_back(at(k) + "[" + std::to_string(i) + "]: verwacht een tekst");
+                continue;
+            }
+            out.push_back((*v)[i].get<std::string>());
+        }
+        return out;
+    }
+    json object(const std::string& k) {
+        const json* v = get(k, false);
+        if (!v) return json::object();
+        if (!v->is_object()) {
+            errors_.push_back(at(k) + ": verwacht een object");
+            return json::object();
+        }
+        return *v;
+    }
+    json array(const std::string& k) {
+        const json* v = get(k, false);
+        if (!v) return json::array();
+        if (!v->is_array()) {
+            errors_.push_back(at(k) + ": verwacht een lijst");
+            return json::array();
+        }
+        return *v;
+    }
+
+private:
+    const json obj_;
+    std::string path_;
+    std::vector<std::string>& errors_;
+    std::set<std::string> seen_;
+    bool ok_ = true;
+};
+
+std::string absolute(const std::string& p, const std::string& base) {
+    fs::path path(p);
+    if (path.is_absolute()) return path.lexically_normal().string();
+    return (fs::path(base) / path).lexically_normal().string();
+}
+
+void loadConnectors(const json& doc, const char* kind, bool is_source,
+                    const connector::ConnectorRegistry& reg, const std::string& data_dir,
+                    std::vector<ConnectorInstance>& out, std::set<std::string>& names,
+                    std::vector<std::string>& errors) {
+    for (size_t i = 0; i < doc.size(); ++i) {
+        std::string path = std::string("connectors.json: ") + kind + "[" + std::to_string(i) + "]";
+        ObjReader r(doc[i], path, errors);
+        ConnectorInstance ci;
+        ci.name = r.str("name", "", true);
+        ci.type = r.str("type", "", true);
+        json options = r.object("options");
+        if (!ci.name.empty() && !names.insert(ci.name).second)
+            errors.push_back(r.at("name") + ": naam '" + ci.name + "' komt twee keer voor");
+        if (ci.type.empty()) continue;
+        std::vector<connector::OptionSpec> specs;
+        if (is_source) {
+            const auto* f = reg.source(ci.type);
+            if (!f) {
+                std::string valid;
+                for (auto& n : reg.sourceNames()) valid += (valid.empty() ? "" : ", ") + n;
+                errors.push_back(r.at("type") + ": onbekend brontype '" + ci.type +
+                                 "'; bekende types: " + valid);
+                continue;
+            }
+            specs = f->options();
+        } else {
+            const auto* f = reg.sink(ci.type);
+            if (!f) {
+                std::string valid;
+                for (auto& n : reg.sinkNames()) valid += (valid.empty() ? "" : ", ") + n;
+                errors.push_back(r.at("type") + ": onbekend doeltype '" + ci.type +
+                                 "'; bekende types: " + valid);
+                continue;
+            }
+            specs = f->options();
+        }
+        auto opts = connector::validateOptions(specs, options, r.at("options"), errors);
+        if (!opts) continue;
+        // Relative paths are relative to the data directory.
+        json values = opts->raw();
+        for (const auto& s : specs) {
+            if (s.type == connector::OptionType::kPath && values.contains(s.key))
+                values[s.key] = absolute(values[s.key].get<std::string>(), data_dir);
+        }
+        ci.options = connector::Options(values);
+        out.push_back(std::move(ci));
+    }
+}
+
+}  // namespace
+
+const ConnectorInstance* Config::source(const std::string& name) const {
+    for (const auto& s : sources)
+        if (s.name == name) return &s;
+    return nullptr;
+}
+
+const ConnectorInstance* Config::sink(const std::string& name) const {
+    for (const auto& s : sinks)
+        if (s.name == name) return &s;
+    return nullptr;
+}
+
+Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, json>& docs,
+                                                  const std::string& dir, const Overrides& ov,
+                                                  const connector::ConnectorRegistry& connectors,
+                                                  const mapper::MapperRegistry& mappers) {
+    std::vector<std::string> errors;
+    auto cfg = std::make_shared<Config>();
+    cfg->config_dir = dir;
+    auto doc = [&](const std::string& name) -> json {
+        auto it = docs.find(name);
+        return it == docs.end() ? json::object() : it->second;
+    };
+
+    {
+        ObjReader d(doc("daemon.json"), "daemon.json", errors);
+        std::string data_dir = d.str("data_dir", "data");
+        if (!ov.data_dir.empty()) data_dir = ov.data_dir;
+        cfg->data_dir = absolute(data_dir, fs::current_path().string());
+        cfg->key_file = absolute(d.str("key_file", "sluis.key"), cfg->data_dir);
+        cfg->log_level = d.str("log_level", "info");
+        if (cfg->log_level != "debug" && cfg->log_level != "info" && cfg->log_level != "warn" &&
+            cfg->log_level != "error")
+            errors.push_back("daemon.json: log_level: verwacht debug, info, warn of error");
+        {
+            ObjReader a(d.object("admin"), "daemon.json: admin", errors);
+            cfg->admin.enabled = a.boolean("enabled", true);
+            cfg->admin.listen = a.str("listen", "127.0.0.1");
+            cfg->admin.port = static_cast<int>(a.integer("port", 8480, 0, 65535));
+            cfg->admin.payload_roles = a.strings("payload_roles", cfg->admin.payload_roles);
+            for (const auto& role : cfg->admin.payload_roles)
+                if (std::find(kRoles.begin(), kRoles.end(), role) == kRoles.end())
+                    errors.push_back("daemon.json: admin.payload_roles: onbekende rol '" + role + "'");
+        }
+        {
+            ObjReader w(d.object("worker"), "daemon.json: worker", errors);
+            cfg->worker.poll_interval = w.duration("poll_interval", cfg->worker.poll_interval);
+            cfg->worker.batch_size = static_cast<size_t>(w.integer("batch_size", 100, 1, 10000));
+            cfg->worker.max_attempts = static_cast<int>(w.integer("max_attempts", 8, 1, 1000));
+            cfg->worker.backoff_initial = w.duration("backoff_initial", cfg->worker.backoff_initial);
+            cfg->worker.backoff_max = w.duration("backoff_max", cfg->worker.backoff_max);
+        }
+    }
+    {
+        ObjReader s(doc("store.json"), "store.json", errors);
+        cfg->store.backend = s.str("backend", "sqlite");
+        ObjReader sq(s.object("sqlite"), "store.json: sqlite", errors);
+        cfg->store.sqlite_path = absolute(sq.str("path", "sluis.db"), cfg->data_dir);
+        if (cfg->store.backend != "sqlite")
+            errors.push_back("store.json: backend: '" + cfg->store.backend +
+                             "' wordt (nog) niet ondersteund; geldige waarde: sqlite");
+    }
+    std::set<std::string> names;
+    {
+        ObjReader c(doc("connectors.json"), "connectors.json", errors);
+        loadConnectors(c.array("sources"), "sources", true, connectors, cfg->data_dir, cfg->sources,
+                       names, errors);
+        loadConnectors(c.array("sinks"), "sinks", false, connectors, cfg->data_dir, cfg->sinks,
+                       names, errors);
+    }
+    {
+        ObjReader rdoc(doc("routes.json"), "routes.json", errors);
+        json routes = rdoc.array("routes");
+        std::set<std::string> route_names, used_sources;
+        for (size_t i = 0; i < routes.size(); ++i) {
+            std::string path = "routes.json: routes[" + std::to_string(i) + "]";
+            ObjReader r(routes[i], path, errors);
+            RouteConfig rc;
+            rc.name = r.str("name", "", true);
+            rc.source = r.str("source", "", true);
+            rc.decoder = r.str("decoder", "", true);
+            rc.decoder_options = r.object("decoder_options");
+            rc.purpose = r.str("purpose", "", true);
+            rc.profile = r.str("profile", "");
+            rc.opt_out = r.strings("opt_out", {});
+            rc.encoder = r.str("encoder", "", true);
+            rc.encoder_options = r.object("encoder_options");
+            rc.sink = r.str("sink", "", true);
+            rc.consent = r.str("consent", "none");
+            if (rc.consent != "none" && rc.consent != "required")
+                errors.push_back(r.at("consent") + ": verwacht \"none\" of \"required\"");
+            {
+                ObjReader a(r.object("approvals"), r.at("approvals"), errors);
+                rc.approvals.required = static_cast<int>(a.integer("required", 0, 0, 10));
+                rc.approvals.roles = a.strings("roles", {});
+                rc.approvals.four_eyes = a.boolean("four_eyes", true);
+                for (const auto& role : rc.approvals.roles)
+                    if (std::find(kRoles.begin(), kRoles.end(), role) == kRoles.end())
+                        errors.push_back(a.at("roles") + ": onbekende rol '" + role + "'");
+                if (rc.approvals.required > 0 && rc.approvals.roles.empty())
+                    errors.push_back(a.at("roles") + ": nodig wanneer required > 0");
+            }
+            if (!rc.name.empty() && !route_names.insert(rc.name).second)
+                errors.push_back(r.at("name") + ": route '" + rc.name + "' komt twee keer voor");
+            if (!rc.source.empty() && !cfg->source(rc.source))
+                errors.push_back(r.at("source") + ": onbekende bron '" + rc.source + "'");
+            else if (!rc.source.empty() && !used_sources.insert(rc.source).second)
+                errors.push_back(r.at("source") + ": bron '" + rc.source +
+                                 "' wordt al door een andere route gebruikt");
+            if (!rc.sink.empty() && !cfg->sink(rc.sink))
+                errors.push_back(r.at("sink") + ": onbekend doel '" + rc.sink + "'");
+            if (!rc.decoder.empty() && !mappers.decoder(rc.decoder)) {
+                std::string valid;
+                for (auto& n : mappers.decoderNames()) valid += (valid.empty() ? "" : ", ") + n;
+                errors.push_back(r.at("decoder") + ": onbekende decoder '" + rc.decoder +
+                                 "'; bekende: " + valid);
+            }
+            if (!rc.encoder.empty() && !mappers.encoder(rc.encoder)) {
+                std::string valid;
+                for (auto& n : mappers.encoderNames()) valid += (valid.empty() ? "" : ", ") + n;
+                errors.push_back(r.at("encoder") + ": onbekende encoder '" + rc.encoder +
+                                 "'; bekende: " + valid);
+            }
+            cfg->routes.push_back(std::move(rc));
+        }
+    }
+    if (!errors.empty()) {
+        std::string msg = std::to_string(errors.size()) + " fout(en) in de configuratie " + dir + ":";
+        for (const auto& e : errors) msg += "\n  " + e;
+        return Error{ErrorCode::kInvalidConfig, msg};
+    }
+    return std::shared_ptr<const Config>(std::move(cfg));
+}
+
+Result<std::shared_ptr<const Config>> loadConfig(const std::string& dir, const Overrides& ov,
+                                                 const connector::ConnectorRegistry& connectors,
+                                                 const mapper::MapperRegistry& mappers) {
+    if (!fs::is_directory(dir))
+        return Error{ErrorCode::kInvalidConfig, "configuratiemap " + dir + " bestaat niet"};
+    std::map<std::string, json> docs;
+    std::vector<std::string> errors;
+    for (const char* name : {"daemon.json", "store.json", "connectors.json", "routes.json"}) {
+        fs::path p = fs::path(dir) / name;
+        if (!fs::exists(p)) {
+            if (std::string(name) == "daemon.json" || std::string(name) == "store.json") continue;
+            errors.push_back(std::string(name) + ": bestand ontbreekt");
+            continue;
+        }
+        auto text = util::readFile(p, 8u << 20);
+        if (!text) {
+            errors.push_back(std::string(name) + ": " + text.error().message);
+            continue;
+        }
+        auto utf8 = util::checkUtf8(*text);
+        if (!utf8) {
+            errors.push_back(std::string(name) + ": " + utf8.message());
+            continue;
+        }
+        try {
+            docs[name] = json::parse(util::stripUtf8Bom(*text));
+        } catch (const json::parse_error& e) {
+            // Position only; parse_error::what() may quote content.
+            errors.push_back(std::string(name) + ": geen geldige JSON (byte " +
+                             std::to_string(e.byte) + ")");
+        }
+    }
+    if (!errors.empty()) {
+        std::string msg = std::to_string(errors.size()) + " fout(en) in de configuratie " + dir + ":";
+        for (const auto& e : errors) msg += "\n  " + e;
+        return Error{ErrorCode::kInvalidConfig, msg};
+    }
+    return buildConfig(docs, dir, ov, connectors, mappers);
+}
+
+}  // namespace sluis::config

@@ -1,0 +1,99 @@
+#pragma once
+/// Sluis configuration: JSON files in one directory, validated in one pass into immutable typed
+/// structs. Files: daemon.json, store.json, connectors.json, routes.json (see docs/config.md).
+///
+/// Every problem is reported with its path (`routes.json: routes[2].sink: unknown connector`).
+/// Unknown keys are errors that list the valid keys. Secret values are never echoed.
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/connector/registry.h"
+#include "core/error.h"
+#include "core/mapper/mapper.h"
+
+namespace sluis::config {
+
+struct AdminConfig {
+    bool enabled = true;
+    std::string listen = "127.0.0.1";
+    int port = 8480;  ///< 0: pick a free port (tests); the chosen port is logged and written to data_dir/admin.port.
+    /// Roles that may see payloads through the API (each view is audited).
+    std::vector<std::string> payload_roles = {"directeur", "zorgcoordinator"};
+};
+
+struct WorkerConfig {
+    std::chrono::milliseconds poll_interval{500};
+    size_t batch_size = 100;
+    int max_attempts = 8;
+    std::chrono::milliseconds backoff_initial{1000};
+    std::chrono::milliseconds backoff_max{600000};
+};
+
+struct StoreConfig {
+    std::string backend = "sqlite";
+    std::string sqlite_path;  ///< Absolute after loading.
+};
+
+struct ConnectorInstance {
+    std::string name;
+    std::string type;
+    connector::Options options{nlohmann::json::object()};
+};
+
+struct ApprovalPolicy {
+    int required = 0;                ///< Number of distinct approvers needed.
+    std::vector<std::string> roles;  ///< Roles that may approve.
+    bool four_eyes = true;           ///< The creator/last changer may not approve.
+};
+
+struct RouteConfig {
+    std::string name;
+    std::string source;
+    std::string decoder;
+    nlohmann::json decoder_options = nlohmann::json::object();
+    std::string purpose;
+    std::string profile;
+    std::vector<std::string> opt_out;
+    std::string encoder;
+    nlohmann::json encoder_options = nlohmann::json::object();
+    std::string sink;
+    std::string consent = "none";  ///< "none" | "required"
+    ApprovalPolicy approvals;
+};
+
+struct Config {
+    std::string config_dir;
+    std::string data_dir;  ///< Absolute.
+    std::string key_file;  ///< Absolute.
+    std::string log_level = "info";
+    AdminConfig admin;
+    WorkerConfig worker;
+    StoreConfig store;
+    std::vector<ConnectorInstance> sources;
+    std::vector<ConnectorInstance> sinks;
+    std::vector<RouteConfig> routes;
+
+    const ConnectorInstance* source(const std::string& name) const;
+    const ConnectorInstance* sink(const std::string& name) const;
+};
+
+struct Overrides {
+    std::string data_dir;  ///< Non-empty: replaces daemon.json's data_dir.
+};
+
+/// Loads and validates `dir`. On failure the error message lists every problem, one per line.
+Result<std::shared_ptr<const Config>> loadConfig(const std::string& dir, const Overrides& overrides,
+                                                 const connector::ConnectorRegistry& connectors,
+                                                 const mapper::MapperRegistry& mappers);
+
+/// Validates already-parsed documents (used by loadConfig and by the config fuzz target).
+/// `docs` maps file name (daemon.json, ...) to its parsed content.
+Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, nlohmann::json>& docs,
+                                                  const std::string& dir, const Overrides& overrides,
+                                                  const connector::ConnectorRegistry& connectors,
+                                                  const mapper::MapperRegistry& mappers);
+
+}  // namespace sluis::config

@@ -1,0 +1,302 @@
+#include "core/engine/engine.h"
+
+#include "core/util/log.h"
+
+namespace sluis::engine {
+
+using nlohmann::json;
+using store::State;
+using store::Transfer;
+using store::TransitionUpdate;
+
+namespace {
+constexpr const char* kActor = "sluis";
+
+store::AuditEvent event(const std::string& name, const Transfer& t, json details = json::object()) {
+    return store::AuditEvent{kActor, name, t.id, t.purpose, std::move(details)};
+}
+}  // namespace
+
+Engine::Engine(std::shared_ptr<const config::Config> config,
+               const connector::ConnectorRegistry& connectors, const mapper::MapperRegistry& mappers,
+               store::TransferStore& store, const Clock& clock, Metrics& metrics)
+    : config_(std::move(config)),
+      connectors_(connectors),
+      mappers_(mappers),
+      store_(store),
+      clock_(clock),
+      metrics_(metrics) {}
+
+Status Engine::start() {
+    for (const auto& route : config_->routes) {
+        const auto* src = config_->source(route.source);
+        const auto* snk = config_->sink(route.sink);
+        if (!sources_.count(src->name)) {
+            auto s = connectors_.source(src->type)->create(src->name, src->options);
+            if (!s) return Error{s.error().code, "bron " + src->name + ": " + s.error().message};
+            sources_[src->name] = std::move(s.value());
+        }
+        if (!sinks_.count(snk->name)) {
+            auto s = connectors_.sink(snk->type)->create(snk->name, snk->options);
+            if (!s) return Error{s.error().code, "doel " + snk->name + ": " + s.error().message};
+            sinks_[snk->name] = std::move(s.value());
+        }
+    }
+    return {};
+}
+
+const config::RouteConfig* Engine::route(const std::string& name) const {
+    for (const auto& r : config_->routes)
+        if (r.name == name) return &r;
+    return nullptr;
+}
+
+std::chrono::milliseconds Engine::backoff(int attempts) const {
+    auto d = config_->worker.backoff_initial;
+    for (int i = 1; i < attempts && d < config_->worker.backoff_max; ++i) d *= 2;
+    return std::min(d, config_->worker.backoff_max);
+}
+
+size_t Engine::runOnce() {
+    size_t work = 0;
+    for (const auto& r : config_->routes) {
+        try {
+            work += pollSource(r);
+        } catch (const std::exception& e) {
+            log::error("engine.source_exception", {{"route", r.name}, {"what", e.what()}});
+        }
+    }
+    auto due = store_.due(clock_.now(), config_->worker.batch_size);
+    if (!due) {
+        log::error("engine.store_error", {{"code", errorCodeName(due.error().code)},
+                                          {"message", due.error().message}});
+        return work;
+    }
+    for (const auto& t : *due) {
+        try {
+            if (process(t)) ++work;
+        } catch (const std::exception& e) {
+            // Last line of defence: the transfer stays where it is and is retried next pass.
+            log::error("engine.transfer_exception", {{"transfer_id", t.id}, {"what", e.what()}});
+        }
+    }
+    return work;
+}
+
+size_t Engine::pollSource(const config::RouteConfig& route) {
+    auto& source = sources_.at(route.source);
+    auto items = source->poll(config_->worker.batch_size);
+    if (!items) {
+        log::warn("source.poll_failed", {{"source", route.source}, {"message", items.error().message}});
+        return 0;
+    }
+    const auto* decoder = mappers_.decoder(route.decoder);
+    size_t done = 0;
+    for (const auto& item : *items) {
+        ++done;
+        mapper::DecodeContext ctx{item.name, route.decoder_options};
+        auto batch = decoder->decode(item.bytes, ctx);
+        if (!batch) {
+            log::warn("source.item_rejected", {{"source", route.source}, {"item", item.name},
+                                               {"code", errorCodeName(batch.error().code)}});
+            metrics_.fileIngested(false);
+            auto st = source->acknowledge(item, {false, batch.error().message});
+            if (!st) log::error("source.ack_failed", {{"source", route.source}, {"item", item.name}});
+            continue;
+        }
+        store::IngestBatch ib;
+        ib.ingest_key = item.idempotency_key;
+        ib.source = route.source;
+        ib.item_name = item.name;
+        ib.actor = "bron:" + route.source;
+        for (size_t i = 0; i < batch->records.size(); ++i) {
+            const json& rec = batch->records[i];
+            store::NewTransfer nt;
+            nt.meta.id = store::newTransferId();
+            nt.meta.idempotency_key = item.idempotency_key + "#" + std::to_string(i) + ":" + route.name;
+            nt.meta.direction = "outbound";
+            nt.meta.route = route.name;
+            nt.meta.purpose = route.purpose;
+            nt.meta.profile = route.profile;
+            nt.meta.source = route.source;
+            nt.meta.destination = route.sink;
+            nt.meta.subject = rec.contains("leerling") ? rec["leerling"].value("leerlingid", "") : "";
+            nt.canonical = rec.dump();
+            ib.transfers.push_back(std::move(nt));
+        }
+        auto stored = store_.ingest(ib, clock_.now());
+        if (!stored) {
+            // Not stored: leave the item upstream; it is offered again next pass.
+            log::error("source.store_failed", {{"source", route.source}, {"item", item.name},
+                                               {"message", stored.error().message}});
+            continue;
+        }
+        if (*stored == store::IngestResult::kStored) {
+            metrics_.fileIngested(true);
+            metrics_.transfersCreated(static_cast<long long>(ib.transfers.size()));
+            log::info("source.item_stored", {{"source", route.source}, {"item", item.name},
+                                             {"transfers", ib.transfers.size()}});
+        } else {
+            log::info("source.item_already_stored", {{"source", route.source}, {"item", item.name}});
+        }
+        for (const auto& w : batch->warnings)
+            log::warn("source.item_warning", {{"source", route.source}, {"item", item.name}, {"warning", w}});
+        auto st = source->acknowledge(item, {true, ""});
+        if (!st) log::error("source.ack_failed", {{"source", route.source}, {"item", item.name},
+                                                  {"message", st.message()}});
+    }
+    return done;
+}
+
+bool Engine::process(const Transfer& t) {
+    const auto* r = route(t.route);
+    if (!r) {
+        log::warn("engine.unknown_route", {{"transfer_id", t.id}, {"route", t.route}});
+        return false;
+    }
+    switch (t.state) {
+        case State::kReceived: return render(t, *r);
+        case State::kMapped: return gate(t, *r);
+        case State::kScheduled:
+        case State::kFailed:
+        case State::kDelivering: return deliver(t, *r);
+        default: return false;
+    }
+}
+
+bool Engine::render(const Transfer& t, const config::RouteConfig& r) {
+    auto canonical = store_.canonical(t.id);
+    if (!canonical) {
+        log::error("engine.read_failed", {{"transfer_id", t.id}, {"message", canonical.error().message}});
+        return false;
+    }
+    json record = json::parse(*canonical, nullptr, false);
+    const auto* encoder = mappers_.encoder(r.encoder);
+    mapper::EncodeContext ctx{r.purpose, r.profile, r.opt_out, r.encoder_options};
+    auto encoded = record.is_discarded()
+                       ? Result<mapper::Encoded>(ErrorCode::kInvalidInput, "opgeslagen record onleesbaar")
+                       : encoder->encode(record, ctx);
+    if (!encoded) {
+        TransitionUpdate u;
+        u.last_error = encoded.error().message;
+        auto st = store_.transition(t.id, State::kReceived, State::kDeadLettered, u,
+                                    event("render_failed", t, {{"encoder", r.encoder}}),
+                                    "kan niet worden omgezet", clock_.now());
+        log::warn("engine.render_failed", {{"transfer_id", t.id}, {"encoder", r.encoder}});
+        return st.isOk();
+    }
+    TransitionUpdate u;
+    u.payload = encoded->bytes;
+    u.content_type = encoded->content_type;
+    u.file_extension = encoded->file_extension;
+    auto st = store_.transition(t.id, State::kReceived, State::kMapped, u,
+                                event("mapped", t, {{"encoder", r.encoder}, {"profile", r.profile}}),
+                                "omgezet met " + r.encoder, clock_.now());
+    if (!st) log::error("engine.transition_failed", {{"transfer_id", t.id}, {"message", st.message()}});
+    return st.isOk();
+}
+
+bool Engine::gate(const Transfer& t, const config::RouteConfig& r) {
+    State next = State::kScheduled;
+    std::string reason = "alle poorten open";
+    if (r.consent == "required") {
+        next = State::kAwaitingConsent;
+        reason = "wacht op toestemming";
+    } else if (r.approvals.required > 0) {
+        next = State::kAwaitingApproval;
+        reason = "wacht op " + std::to_string(r.approvals.required) + " goedkeuring(en)";
+    }
+    auto st = store_.transition(t.id, State::kMapped, next, {}, event("gated", t), reason, clock_.now());
+    if (!st) log::error("engine.transition_failed", {{"transfer_id", t.id}, {"message", st.message()}});
+    return st.isOk();
+}
+
+bool Engine::deliver(Transfer t, const config::RouteConfig& r) {
+    Timestamp now = clock_.now();
+    if (t.state != State::kDelivering) {
+        TransitionUpdate u;
+        u.attempts = t.attempts + 1;
+        auto st = store_.transition(t.id, t.state, State::kDelivering, u,
+                                    event("delivery_started", t, {{"attempt", t.attempts + 1}}),
+                                    "poging " + std::to_string(t.attempts + 1), now);
+        if (!st) {
+            log::error("engine.transition_failed", {{"transfer_id", t.id}, {"message", st.message()}});
+            return false;
+        }
+        t.attempts += 1;
+        t.state = State::kDelivering;
+    }
+    auto payload = store_.payload(t.id);
+    if (!payload) {
+        log::error("engine.read_failed", {{"transfer_id", t.id}, {"message", payload.error().message}});
+        return false;
+    }
+    connector::Delivery d{t.id, t.idempotency_key, t.content_type, t.file_extension, *payload};
+    auto result = sinks_.at(r.sink)->deliver(d);
+    now = clock_.now();
+    TransitionUpdate u;
+    Status st;
+    switch (result.outcome) {
+        case connector::DeliveryOutcome::kDelivered: {
+            metrics_.deliveryAttempt("delivered");
+            metrics_.deliveryLatency(
+                std::chrono::duration<double>(now - t.created_at).count());
+            u.receipt = result.receipt;
+            u.last_error = "";
+            u.next_attempt_at = std::optional<Timestamp>();
+            st = store_.transition(t.id, State::kDelivering, State::kDelivered, u,
+                                   event("delivered", t,
+                                         {{"destination", r.sink}, {"payload_hash", t.payload_hash},
+                                          {"receipt", result.receipt}}),
+                                   "afgeleverd", now);
+            log::info("engine.delivered", {{"transfer_id", t.id}, {"sink", r.sink}});
+            break;
+        }
+        case connector::DeliveryOutcome::kRetryLater: {
+            metrics_.deliveryAttempt("retry");
+            u.last_error = result.message;
+            if (t.attempts >= config_->worker.max_attempts) {
+                st = store_.transition(t.id, State::kDelivering, State::kDeadLettered, u,
+                                       event("dead_lettered", t, {{"attempts", t.attempts}}),
+                                       "opgegeven na " + std::to_string(t.attempts) + " pogingen", now);
+                log::warn("engine.dead_lettered", {{"transfer_id", t.id}, {"attempts", t.attempts}});
+            } else {
+                u.next_attempt_at = std::optional<Timestamp>(now + backoff(t.attempts));
+                st = store_.transition(t.id, State::kDelivering, State::kFailed, u,
+                                       event("delivery_failed", t, {{"attempt", t.attempts}}),
+                                       "mislukt, nieuwe poging later", now);
+                log::warn("engine.delivery_failed", {{"transfer_id", t.id}, {"attempt", t.attempts}});
+            }
+            break;
+        }
+        case connector::DeliveryOutcome::kRejected: {
+            metrics_.deliveryAttempt("rejected");
+            u.last_error = result.message;
+            st = store_.transition(t.id, State::kDelivering, State::kDeadLettered, u,
+                                   event("dead_lettered", t, {{"rejected_by", r.sink}}),
+                                   "geweigerd door ontvanger", now);
+            log::warn("engine.delivery_rejected", {{"transfer_id", t.id}, {"sink", r.sink}});
+            break;
+        }
+    }
+    if (!st) log::error("engine.transition_failed", {{"transfer_id", t.id}, {"message", st.message()}});
+    return true;
+}
+
+void Engine::run() {
+    while (true) {
+        size_t work = runOnce();
+        std::unique_lock<std::mutex> lock(mu_);
+        if (stopping_) return;
+        if (work == 0) cv_.wait_for(lock, config_->worker.poll_interval, [&] { return stopping_; });
+        if (stopping_) return;
+    }
+}
+
+void Engine::stop() {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+}
+
+}  // namespace sluis::engine

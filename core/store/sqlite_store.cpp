@@ -1,0 +1,626 @@
+// SQLite backend of the transfer store, through Poco::Data.
+//
+// One connection guarded by a mutex: the daemon has one writer (the worker) and a few readers (the
+// admin API); WAL keeps readers of other processes (sqlite3 CLI, backups) from blocking it.
+#include <Poco/Base64Decoder.h>
+#include <Poco/Base64Encoder.h>
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/Exception.h>
+#include <Poco/Nullable.h>
+
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "core/store/transfer_store.h"
+#include "core/util/fs.h"
+#include "core/util/text.h"
+
+namespace sluis::store {
+
+using namespace Poco::Data::Keywords;
+using Poco::Data::RecordSet;
+using Poco::Data::Session;
+using Poco::Data::Statement;
+using NullInt = Poco::Nullable<Poco::Int64>;
+using NullStr = Poco::Nullable<std::string>;
+
+namespace {
+
+// Each entry is one schema version. Never edit a released entry; append a new one.
+const std::vector<std::vector<std::string>>& migrations() {
+    static const std::vector<std::vector<std::string>> m = {
+        {
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "CREATE TABLE transfers ("
+            " id TEXT PRIMARY KEY, idempotency_key TEXT NOT NULL UNIQUE,"
+            " direction TEXT NOT NULL, route TEXT NOT NULL, purpose TEXT NOT NULL,"
+            " profile TEXT NOT NULL, source TEXT NOT NULL, destination TEXT NOT NULL,"
+            " subject TEXT NOT NULL, state INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+            " next_attempt_at INTEGER, deliver_at INTEGER, created_at INTEGER NOT NULL,"
+            " updated_at INTEGER NOT NULL, content_type TEXT NOT NULL DEFAULT '',"
+            " file_extension TEXT NOT NULL DEFAULT '', payload_hash TEXT NOT NULL DEFAULT '',"
+            " receipt TEXT NOT NULL DEFAULT '', last_error TEXT NOT NULL DEFAULT '',"
+            " data_key TEXT, canonical TEXT, payload TEXT)",
+            "CREATE INDEX transfers_state ON transfers (state, next_attempt_at)",
+            "CREATE INDEX transfers_subject ON transfers (subject)",
+            "CREATE TABLE transfer_history ("
+            " seq INTEGER PRIMARY KEY AUTOINCREMENT, transfer_id TEXT NOT NULL,"
+            " from_state INTEGER, to_state INTEGER NOT NULL, at INTEGER NOT NULL,"
+            " actor TEXT NOT NULL, reason TEXT NOT NULL)",
+            "CREATE INDEX transfer_history_transfer ON transfer_history (transfer_id, seq)",
+            "CREATE TABLE audit ("
+            " seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL,"
+            " event TEXT NOT NULL, transfer_id TEXT NOT NULL, purpose TEXT NOT NULL,"
+            " details TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
+            "CREATE TABLE ingested ("
+            " ingest_key TEXT PRIMARY KEY, source TEXT NOT NULL, item_name TEXT NOT NULL,"
+            " at INTEGER NOT NULL, transfers INTEGER NOT NULL)",
+            "CREATE TABLE api_tokens ("
+            " id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,"
+            " token_hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL,"
+            " revoked INTEGER NOT NULL DEFAULT 0)",
+        },
+    };
+    return m;
+}
+
+std::string b64(const std::string& in) {
+    std::ostringstream out;
+    Poco::Base64Encoder enc(out);
+    enc.rdbuf()->setLineLength(0);
+    enc << in;
+    enc.close();
+    return out.str();
+}
+
+std::string unb64(const std::string& in) {
+    std::istringstream src(in);
+    Poco::Base64Decoder dec(src);
+    std::string out((std::istreambuf_iterator<char>(dec)), std::istreambuf_iterator<char>());
+    return out;
+}
+
+NullInt nullable(const std::optional<Timestamp>& t) {
+    return t ? NullInt(toMillis(*t)) : NullInt();
+}
+
+const char* kTransferColumns =
+    "id, idempotency_key, direction, route, purpose, profile, source, destination, subject, state,"
+    " attempts, next_attempt_at, deliver_at, created_at, updated_at, content_type, file_extension,"
+    " payload_hash, receipt, last_error, (data_key IS NULL) AS purged";
+
+Transfer rowToTransfer(RecordSet& rs, size_t row) {
+    auto str = [&](size_t col) {
+        auto v = rs.value(col, row);
+        return v.isEmpty() ? std::string() : v.convert<std::string>();
+    };
+    auto opt = [&](size_t col) -> std::optional<Timestamp> {
+        auto v = rs.value(col, row);
+        if (v.isEmpty()) return std::nullopt;
+        return fromMillis(v.convert<Poco::Int64>());
+    };
+    Transfer t;
+    t.id = str(0);
+    t.idempotency_key = str(1);
+    t.direction = str(2);
+    t.route = str(3);
+    t.purpose = str(4);
+    t.profile = str(5);
+    t.source = str(6);
+    t.destination = str(7);
+    t.subject = str(8);
+    t.state = static_cast<State>(rs.value(9, row).convert<int>());
+    t.attempts = rs.value(10, row).convert<int>();
+    t.next_attempt_at = opt(11);
+    t.deliver_at = opt(12);
+    t.created_at = fromMillis(rs.value(13, row).convert<Poco::Int64>());
+    t.updated_at = fromMillis(rs.value(14, row).convert<Poco::Int64>());
+    t.content_type = str(15);
+    t.file_extension = str(16);
+    t.payload_hash = str(17);
+    t.receipt = str(18);
+    t.last_error = str(19);
+    t.payload_purged = rs.value(20, row).convert<int>() != 0;
+    return t;
+}
+
+class SqliteStore final : public TransferStore {
+public:
+    explicit SqliteStore(const std::string& path) : session_("SQLite", path) {}
+
+    Status init(const SqliteOptions& opts) {
+        return guard("openen", [&]() -> Status {
+            session_ << "PRAGMA journal_mode=WAL", now;
+            session_ << "PRAGMA synchronous=FULL", now;
+            session_ << "PRAGMA foreign_keys=ON", now;
+            session_ << "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
+                        " applied_at INTEGER NOT NULL)",
+                now;
+            int current = 0;
+            session_ << "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", into(current),
+                now;
+            const auto& all = migrations();
+            if (current > static_cast<int>(all.size()))
+                return Status(ErrorCode::kStorage,
+                              "database heeft schemaversie " + std::to_string(current) +
+                                  ", deze Sluis kent tot " + std::to_string(all.size()) +
+                                  ": gebruik een nieuwere Sluis");
+            for (size_t v = static_cast<size_t>(current); v < all.size(); ++v) {
+                session_.begin();
+                try {
+                    for (const auto& sql : all[v]) session_ << sql, now;
+                    Poco::Int64 at = toMillis(SystemClock().now());
+                    int version = static_cast<int>(v + 1);
+                    session_ << "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                        use(version), use(at), now;
+                    session_.commit();
+                } catch (...) {
+                    session_.rollback();
+                    throw;
+                }
+            }
+            return initKey(opts.key_file);
+        });
+    }
+
+    Result<IngestResult> ingest(const IngestBatch& batch, Timestamp now_ts) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        Result<IngestResult> result = IngestResult::kStored;
+        Status st = txn("opslaan", [&]() -> Status {
+            int seen = 0;
+            std::string key = batch.ingest_key;
+            session_ << "SELECT COUNT(*) FROM ingested WHERE ingest_key = ?", use(key), into(seen),
+                now;
+            if (seen > 0) {
+                result = IngestResult::kAlreadyStored;
+                return {};
+            }
+            Poco::Int64 at = toMillis(now_ts);
+            for (const auto& nt : batch.transfers) {
+                const Transfer& t = nt.meta;
+                auto wrapped = cipher_->newWrappedDataKey(t.id);
+                if (!wrapped) return wrapped.error();
+                auto enc = cipher_->encrypt(*wrapped, t.id, nt.canonical);
+                if (!enc) return enc.error();
+                std::string dk = b64(*wrapped), canon = b64(*enc);
+                int state = static_cast<int>(State::kReceived);
+                NullInt deliver = nullable(t.deliver_at);
+                std::string id = t.id, ik = t.idempotency_key, dir = t.direction, route = t.route,
+                            purpose = t.purpose, profile = t.profile, source = t.source,
+                            dest = t.destination, subject = t.subject;
+                session_ << "INSERT INTO transfers (id, idempotency_key, direction, route, purpose,"
+                            " profile, source, destination, subject, state, deliver_at, created_at,"
+                            " updated_at, data_key, canonical) VALUES"
+                            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    use(id), use(ik), use(dir), use(route), use(purpose), use(profile), use(source),
+                    use(dest), use(subject), use(state), use(deliver), use(at), use(at), use(dk),
+                    use(canon), now;
+                SLUIS_RETURN_IF_ERROR(insertHistory(t.id, std::nullopt, State::kReceived, now_ts,
+                                                    batch.actor, "ontvangen via " + batch.source));
+                AuditEvent ev{batch.actor, "created", t.id, t.purpose,
+                              {{"route", t.route}, {"source", t.source}, {"subject", t.subject},
+                               {"ingest_key", batch.ingest_key}}};
+                SLUIS_RETURN_IF_ERROR(insertAudit(ev, now_ts));
+            }
+            Poco::Int64 count = static_cast<Poco::Int64>(batch.transfers.size());
+            std::string src = batch.source, name = batch.item_name;
+            session_ << "INSERT INTO ingested (ingest_key, source, item_name, at, transfers)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                use(key), use(src), use(name), use(at), use(count), now;
+            return {};
+        });
+        if (!st) return st.error();
+        return result;
+    }
+
+    Status transition(const std::string& id, State from, State to, const TransitionUpdate& u,
+                      const AuditEvent& event, const std::string& reason, Timestamp now_ts) override {
+        if (!transfer::canTransition(from, to))
+            return {ErrorCode::kConflict, std::string("overgang ") + transfer::stateName(from) +
+                                              " -> " + transfer::stateName(to) +
+                                              " is niet toegestaan"};
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("statuswijziging", [&]() -> Status {
+            std::string sql = "UPDATE transfers SET state = ?, updated_at = ?";
+            std::vector<std::function<void(Statement&)>> binds;
+            int to_i = static_cast<int>(to);
+            Poco::Int64 at = toMillis(now_ts);
+            Statement stmt(session_);
+            // Values must outlive execute(): keep them in locals captured by reference.
+            std::string payload_b64, hash, ctype, ext, receipt, last_error;
+            int attempts = 0;
+            NullInt next, deliver;
+            if (u.payload) {
+                std::string dk;
+                NullStr dk_null;
+                session_ << "SELECT data_key FROM transfers WHERE id = ?", use(const_cast<std::string&>(id)),
+                    into(dk_null), now;
+                if (dk_null.isNull())
+                    return Status(ErrorCode::kConflict, "payload van " + id + " is al verwijderd");
+                auto enc = cipher_->encrypt(unb64(dk_null.value()), id, *u.payload);
+                if (!enc) return enc.error();
+                payload_b64 = b64(*enc);
+                hash = util::sha256Hex(*u.payload);
+                sql += ", payload = ?, payload_hash = ?";
+            }
+            if (u.content_type) { ctype = *u.content_type; sql += ", content_type = ?"; }
+            if (u.file_extension) { ext = *u.file_extension; sql += ", file_extension = ?"; }
+            if (u.attempts) { attempts = *u.attempts; sql += ", attempts = ?"; }
+            if (u.next_attempt_at) { next = nullable(*u.next_attempt_at); sql += ", next_attempt_at = ?"; }
+            if (u.deliver_at) { deliver = nullable(*u.deliver_at); sql += ", deliver_at = ?"; }
+            if (u.receipt) { receipt = *u.receipt; sql += ", receipt = ?"; }
+            if (u.last_error) { last_error = *u.last_error; sql += ", last_error = ?"; }
+            sql += " WHERE id = ? AND state = ?";
+            int from_i = static_cast<int>(from);
+            std::string id_copy = id;
+            stmt << sql, use(to_i), use(at);
+            if (u.payload) stmt, use(payload_b64), use(hash);
+            if (u.content_type) stmt, use(ctype);
+            if (u.file_extension) stmt, use(ext);
+            if (u.attempts) stmt, use(attempts);
+            if (u.next_attempt_at) stmt, use(next);
+            if (u.deliver_at) stmt, use(deliver);
+            if (u.receipt) stmt, use(receipt);
+            if (u.last_error) stmt, use(last_error);
+            stmt, use(id_copy), use(from_i);
+            size_t changed = stmt.execute();
+            if (changed != 1)
+                return Status(ErrorCode::kConflict, "overdracht " + id + " is niet (meer) in status " +
+                                                        transfer::stateName(from));
+            SLUIS_RETURN_IF_ERROR(insertHistory(id, from, to, now_ts, event.actor, reason));
+            AuditEvent ev = event;
+            if (ev.event.empty()) ev.event = "state_changed";
+            ev.transfer_id = id;
+            ev.details["from"] = transfer::stateName(from);
+            ev.details["to"] = transfer::stateName(to);
+            return insertAudit(ev, now_ts);
+        });
+    }
+
+    Result<std::vector<Transfer>> due(Timestamp now_ts, size_t max) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        std::vector<Transfer> out;
+        Status st = guard("lezen", [&]() -> Status {
+            Poco::Int64 at = toMillis(now_ts);
+            Poco::Int64 limit = static_cast<Poco::Int64>(max);
+            int received = static_cast<int>(State::kReceived), mapped = static_cast<int>(State::kMapped),
+                delivering = static_cast<int>(State::kDelivering),
+                scheduled = static_cast<int>(State::kScheduled), failed = static_cast<int>(State::kFailed);
+            Statement stmt(session_);
+            stmt << "SELECT " << kTransferColumns
+                 << " FROM transfers WHERE state IN (?, ?, ?)"
+                    " OR (state = ? AND (deliver_at IS NULL OR deliver_at <= ?))"
+                    " OR (state = ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?))"
+                    " ORDER BY created_at, id LIMIT ?",
+                use(received), use(mapped), use(delivering), use(scheduled), use(at), use(failed),
+                use(at), use(limit);
+            stmt.execute();
+            RecordSet rs(stmt);
+            for (size_t r = 0; r < rs.rowCount(); ++r) out.push_back(rowToTransfer(rs, r));
+            return {};
+        });
+        if (!st) return st.error();
+        return out;
+    }
+
+    Result<Transfer> get(const std::string& id) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        std::optional<Transfer> out;
+        Status st = guard("lezen", [&]() -> Status {
+            std::string key = id;
+            Statement stmt(session_);
+            stmt << "SELECT " << kTransferColumns << " FROM transfers WHERE id = ?", use(key);
+            stmt.execute();
+            RecordSet rs(stmt);
+            if (rs.rowCount() == 1) out = rowToTransfer(rs, 0);
+            return {};
+        });
+        if (!st) return st.error();
+        if (!out) return Error{ErrorCode::kNotFound, "overdracht " + id + " bestaat niet"};
+        return *out;
+    }
+
+    Result<std::vector<Transfer>> list(const ListFilter& f) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        std::vector<Transfer> out;
+        Status st = guard("lezen", [&]() -> Status {
+            int state = f.state ? static_cast<int>(*f.state) : -1;
+            std::string route = f.route, subject = f.subject;
+            Poco::Int64 limit = static_cast<Poco::Int64>(f.limit),
+                        offset = static_cast<Poco::Int64>(f.offset);
+            Statement stmt(session_);
+            stmt << "SELECT " << kTransferColumns
+                 << " FROM transfers WHERE (? < 0 OR state = ?) AND (? = '' OR route = ?)"
+                    " AND (? = '' OR subject = ?) ORDER BY created_at, id LIMIT ? OFFSET ?",
+                use(state), use(state), use(route), use(route), use(subject), use(subject),
+                use(limit), use(offset);
+            stmt.execute();
+            RecordSet rs(stmt);
+            for (size_t r = 0; r < rs.rowCount(); ++r) out.push_back(rowToTransfer(rs, r));
+            return {};
+        });
+        if (!st) return st.error();
+        return out;
+    }
+
+    Result<std::vector<HistoryEntry>> history(const std::string& id) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        std::vector<HistoryEntry> out;
+        Status st = guard("lezen", [&]() -> Status {
+            std::string key = id;
+            Statement stmt(session_);
+            stmt << "SELECT seq, from_state, to_state, at, actor, reason FROM transfer_history"
+                    " WHERE transfer_id = ? ORDER BY seq",
+                use(key);
+            stmt.execute();
+            RecordSet rs(stmt);
+            for (size_t r = 0; r < rs.rowCount(); ++r) {
+                HistoryEntry h;
+                h.seq = rs.value(0, r).convert<Poco::Int64>();
+                if (!rs.value(1, r).isEmpty()) h.from = static_cast<State>(rs.value(1, r).convert<int>());
+                h.to = static_cast<State>(rs.value(2, r).convert<int>());
+                h.at = fromMillis(rs.value(3, r).convert<Poco::Int64>());
+                h.actor = rs.value(4, r).convert<std::string>();
+                h.reason = rs.value(5, r).convert<std::string>();
+                out.push_back(std::move(h));
+            }
+            return {};
+        });
+        if (!st) return st.error();
+        return out;
+    }
+
+    Result<std::map<State, long long>> countByState() override {
+        std::lock_guard<std::mutex> lock(mu_);
+        std::map<State, long long> out;
+        for (State s : transfer::allStates()) out[s] = 0;
+        Status st = guard("lezen", [&]() -> Status {
+            Statement stmt(session_);
+            stmt << "SELECT state, COUNT(*) FROM transfers GROUP BY state";
+            stmt.execute();
+            RecordSet rs(stmt);
+            for (size_t r = 0; r < rs.rowCount(); ++r)
+                out[static_cast<State>(rs.value(0, r).convert<int>())] =
+                    rs.value(1, r).convert<Poco::Int64>();
+            return {};
+        });
+        if (!st) return st.error();
+        return out;
+    }
+
+    Result<std::string> payload(const std::string& id) override { return decryptColumn(id, "payload"); }
+    Result<std::string> canonical(const std::string& id) override {
+        return decryptColumn(id, "canonical");
+    }
+
+    Status audit(const AuditEvent& event, Timestamp now_ts) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("audit", [&]() { return insertAudit(event, now_ts); });
+    }
+
+    Result<std::vector<AuditRecord>> auditLog(long long after_seq, size_t limit) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        std::vector<AuditRecord> out;
+        Status st = guard("lezen", [&]() -> Status {
+            Poco::Int64 after = after_seq, lim = static_cast<Poco::Int64>(limit);
+            Statement stmt(session_);
+            stmt << "SELECT seq, at, actor, event, transfer_id, purpose, details, prev_hash, hash"
+                    " FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
+                use(after), use(lim);
+            stmt.execute();
+            RecordSet rs(stmt);
+            for (size_t r = 0; r < rs.rowCount(); ++r) {
+                AuditRecord a;
+                a.seq = rs.value(0, r).convert<Poco::Int64>();
+                a.at = fromMillis(rs.value(1, r).convert<Poco::Int64>());
+                a.event.actor = rs.value(2, r).convert<std::string>();
+                a.event.event = rs.value(3, r).convert<std::string>();
+                a.event.transfer_id = rs.value(4, r).convert<std::string>();
+                a.event.purpose = rs.value(5, r).convert<std::string>();
+                a.event.details = nlohmann::json::parse(rs.value(6, r).convert<std::string>(),
+                                                        nullptr, false);
+                a.prev_hash = rs.value(7, r).convert<std::string>();
+                a.hash = rs.value(8, r).convert<std::string>();
+                out.push_back(std::move(a));
+            }
+            return {};
+        });
+        if (!st) return st.error();
+        return out;
+    }
+
+    Status addToken(const ApiToken& t) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("token opslaan", [&]() -> Status {
+            std::string id = t.id, name = t.name, role = t.role, hash = t.token_hash;
+            Poco::Int64 at = toMillis(t.created_at);
+            session_ << "INSERT INTO api_tokens (id, name, role, token_hash, created_at)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                use(id), use(name), use(role), use(hash), use(at), now;
+            return {};
+        });
+    }
+
+    Result<std::optional<ApiToken>> findToken(const std::string& token_hash) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        std::optional<ApiToken> out;
+        Status st = guard("lezen", [&]() -> Status {
+            std::string hash = token_hash;
+            Statement stmt(session_);
+            stmt << "SELECT id, name, role, created_at FROM api_tokens"
+                    " WHERE token_hash = ? AND revoked = 0",
+                use(hash);
+            stmt.execute();
+            RecordSet rs(stmt);
+            if (rs.rowCount() == 1) {
+                ApiToken t;
+                t.id = rs.value(0, 0).convert<std::string>();
+                t.name = rs.value(1, 0).convert<std::string>();
+                t.role = rs.value(2, 0).convert<std::string>();
+                t.created_at = fromMillis(rs.value(3, 0).convert<Poco::Int64>());
+                t.token_hash = hash;
+                out = t;
+            }
+            return {};
+        });
+        if (!st) return st.error();
+        return out;
+    }
+
+private:
+    template <typename F>
+    Status guard(const char* what, F&& f) {
+        try {
+            return f();
+        } catch (const Poco::Exception& e) {
+            return Status(ErrorCode::kStorage, std::string("database-fout bij ") + what + ": " +
+                                                   e.displayText());
+        } catch (const std::exception& e) {
+            return Status(ErrorCode::kStorage, std::string("database-fout bij ") + what + ": " + e.what());
+        }
+    }
+
+    /// Runs `f` in a transaction; rolls back on error or exception.
+    template <typename F>
+    Status txn(const char* what, F&& f) {
+        return guard(what, [&]() -> Status {
+            session_.begin();
+            Status st;
+            try {
+                st = f();
+            } catch (...) {
+                session_.rollback();
+                throw;
+            }
+            if (st.isOk()) {
+                session_.commit();
+            } else {
+                session_.rollback();
+            }
+            return st;
+        });
+    }
+
+    Status insertHistory(const std::string& id, std::optional<State> from, State to, Timestamp at_ts,
+                         const std::string& actor, const std::string& reason) {
+        std::string tid = id, a = actor, r = reason;
+        Poco::Nullable<int> f = from ? Poco::Nullable<int>(static_cast<int>(*from)) : Poco::Nullable<int>();
+        int t = static_cast<int>(to);
+        Poco::Int64 at = toMillis(at_ts);
+        session_ << "INSERT INTO transfer_history (transfer_id, from_state, to_state, at, actor, reason)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+            use(tid), use(f), use(t), use(at), use(a), use(r), now;
+        return {};
+    }
+
+    Status insertAudit(const AuditEvent& e, Timestamp at_ts) {
+        Poco::Int64 seq = 0;
+        std::string prev;
+        {
+            Statement stmt(session_);
+            stmt << "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
+            stmt.execute();
+            RecordSet rs(stmt);
+            if (rs.rowCount() == 1) {
+                seq = rs.value(0, 0).convert<Poco::Int64>();
+                prev = rs.value(1, 0).convert<std::string>();
+            }
+        }
+        ++seq;
+        std::string hash = auditHash(prev, seq, at_ts, e);
+        Poco::Int64 at = toMillis(at_ts);
+        std::string actor = e.actor, event = e.event, tid = e.transfer_id, purpose = e.purpose,
+                    details = e.details.dump();
+        session_ << "INSERT INTO audit (seq, at, actor, event, transfer_id, purpose, details,"
+                    " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            use(seq), use(at), use(actor), use(event), use(tid), use(purpose), use(details),
+            use(prev), use(hash), now;
+        return {};
+    }
+
+    Result<std::string> decryptColumn(const std::string& id, const std::string& column) {
+        std::lock_guard<std::mutex> lock(mu_);
+        NullStr dk, data;
+        Status st = guard("lezen", [&]() -> Status {
+            std::string key = id;
+            Statement stmt(session_);
+            stmt << "SELECT data_key, " + column + " FROM transfers WHERE id = ?", use(key), into(dk),
+                into(data);
+            if (stmt.execute() == 0)
+                return Status(ErrorCode::kNotFound, "overdracht " + id + " bestaat niet");
+            return {};
+        });
+        if (!st) return st.error();
+        if (dk.isNull() || data.isNull())
+            return Error{ErrorCode::kNotFound, "gegevens van overdracht " + id +
+                                                   " zijn er niet (nog niet aangemaakt of verwijderd)"};
+        return cipher_->decrypt(unb64(dk.value()), id, unb64(data.value()));
+    }
+
+    Status initKey(const std::string& key_file) {
+        NullStr fp;
+        session_ << "SELECT value FROM meta WHERE key = 'key_fingerprint'", into(fp), now;
+        auto key = crypto::loadOrCreateKeyFile(key_file, /*may_create=*/fp.isNull());
+        if (!key) return key.error();
+        std::string mine = crypto::keyFingerprint(*key);
+        if (fp.isNull()) {
+            session_ << "INSERT INTO meta (key, value) VALUES ('key_fingerprint', ?)", use(mine), now;
+        } else if (fp.value() != mine) {
+            return Status(ErrorCode::kCrypto, "sleutelbestand " + key_file +
+                                                  " hoort niet bij deze database (vingerafdruk " +
+                                                  mine + ", verwacht " + fp.value() + ")");
+        }
+        cipher_ = std::make_unique<crypto::PayloadCipher>(*key);
+        return {};
+    }
+
+    std::mutex mu_;
+    Session session_;
+    std::unique_ptr<crypto::PayloadCipher> cipher_;
+};
+
+}  // namespace
+
+std::string newTransferId() { return "tr_" + util::toHex(crypto::randomBytes(12)); }
+
+std::string auditHash(const std::string& prev_hash, long long seq, Timestamp at,
+                      const AuditEvent& e) {
+    nlohmann::json canon = {{"prev", prev_hash}, {"seq", seq},         {"at", toMillis(at)},
+                            {"actor", e.actor},  {"event", e.event},   {"transfer_id", e.transfer_id},
+                            {"purpose", e.purpose}, {"details", e.details}};
+    return util::sha256Hex(canon.dump());
+}
+
+Result<std::unique_ptr<TransferStore>> openSqliteStore(const SqliteOptions& options) {
+    namespace fs = std::filesystem;
+    static std::once_flag registered;
+    std::call_once(registered, [] { Poco::Data::SQLite::Connector::registerConnector(); });
+    std::error_code ec;
+    if (fs::exists(options.path, ec) && fs::file_size(options.path, ec) > 0) {
+        std::ifstream in(options.path, std::ios::binary);
+        char header[16] = {};
+        in.read(header, sizeof header);
+        if (!in || std::string(header, 16) != std::string("SQLite format 3\0", 16))
+            return Error{ErrorCode::kStorage, "opslagbestand " + options.path +
+                                                  " is geen SQLite-database; controleer store.json"
+                                                  " (er is niets gewijzigd)"};
+    }
+    fs::path dir = fs::path(options.path).parent_path();
+    if (!dir.empty()) fs::create_directories(dir, ec);
+    std::unique_ptr<SqliteStore> store;
+    try {
+        store = std::make_unique<SqliteStore>(options.path);
+    } catch (const Poco::Exception& e) {
+        return Error{ErrorCode::kStorage,
+                     "kan database " + options.path + " niet openen: " + e.displayText()};
+    }
+    SLUIS_RETURN_IF_ERROR(store->init(options));
+    return std::unique_ptr<TransferStore>(std::move(store));
+}
+
+}  // namespace sluis::store

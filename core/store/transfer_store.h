@@ -1,0 +1,175 @@
+#pragma once
+/// The durable transfer store: transfers, their state history, the audit log, API tokens.
+///
+/// Every state change and its history + audit records are written in one transaction. Payloads
+/// (the canonical record and the rendered payload) are encrypted at rest with a per-transfer
+/// data key (see crypto/payload_cipher.h); metadata is not, so that lists and the disclosure
+/// register work without decrypting anything.
+///
+/// Backends: SQLite (embedded default, sqlite_store.cpp). The interface is backend-neutral so
+/// that a PostgreSQL backend can be added without touching callers. Implementations are
+/// thread-safe.
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/crypto/payload_cipher.h"
+#include "core/error.h"
+#include "core/transfer/state.h"
+#include "core/util/clock.h"
+
+namespace sluis::store {
+
+using transfer::State;
+
+struct Transfer {
+    std::string id;
+    std::string idempotency_key;
+    std::string direction;  ///< "outbound" | "inbound"
+    std::string route;
+    std::string purpose;
+    std::string profile;
+    std::string source;       ///< Source connector instance.
+    std::string destination;  ///< Sink connector instance.
+    std::string subject;      ///< Pupil id (leerlingid) the transfer is about.
+    State state = State::kReceived;
+    int attempts = 0;
+    std::optional<Timestamp> next_attempt_at;
+    std::optional<Timestamp> deliver_at;
+    Timestamp created_at{};
+    Timestamp updated_at{};
+    std::string content_type;
+    std::string file_extension;
+    std::string payload_hash;  ///< SHA-256 of the rendered payload (what approvals bind to).
+    std::string receipt;
+    std::string last_error;
+    bool payload_purged = false;
+};
+
+struct HistoryEntry {
+    long long seq = 0;
+    std::optional<State> from;
+    State to = State::kReceived;
+    Timestamp at{};
+    std::string actor;
+    std::string reason;
+};
+
+/// An audit event. `details` carries ids and field paths only, never values.
+struct AuditEvent {
+    std::string actor;
+    std::string event;
+    std::string transfer_id;
+    std::string purpose;
+    nlohmann::json details = nlohmann::json::object();
+};
+
+struct AuditRecord {
+    long long seq = 0;
+    Timestamp at{};
+    AuditEvent event;
+    std::string prev_hash;
+    std::string hash;
+};
+
+struct NewTransfer {
+    Transfer meta;          ///< id, idempotency_key, direction, route, purpose, profile, source, destination, subject, deliver_at
+    std::string canonical;  ///< Plaintext canonical JSON; encrypted before it is written.
+};
+
+/// Everything that came from one source item; stored all-or-nothing.
+struct IngestBatch {
+    std::string ingest_key;  ///< The source item's idempotency key.
+    std::string source;
+    std::string item_name;
+    std::string actor;
+    std::vector<NewTransfer> transfers;
+};
+
+enum class IngestResult { kStored, kAlreadyStored };
+
+/// Fields to change together with a transition. Unset fields are left alone.
+struct TransitionUpdate {
+    std::optional<std::string> payload;  ///< Rendered payload (plaintext); sets payload_hash.
+    std::optional<std::string> content_type;
+    std::optional<std::string> file_extension;
+    std::optional<int> attempts;
+    std::optional<std::optional<Timestamp>> next_attempt_at;
+    std::optional<std::optional<Timestamp>> deliver_at;
+    std::optional<std::string> receipt;
+    std::optional<std::string> last_error;
+};
+
+struct ListFilter {
+    std::optional<State> state;
+    std::string route;
+    std::string subject;
+    size_t limit = 100;
+    size_t offset = 0;
+};
+
+struct ApiToken {
+    std::string id;
+    std::string name;
+    std::string role;
+    std::string token_hash;  ///< SHA-256 hex of the token; the token itself is never stored.
+    Timestamp created_at{};
+    bool revoked = false;
+};
+
+class TransferStore {
+public:
+    virtual ~TransferStore() = default;
+
+    /// Stores a batch unless its ingest_key was stored before. One transaction.
+    virtual Result<IngestResult> ingest(const IngestBatch& batch, Timestamp now) = 0;
+
+    /// Moves `id` from `from` to `to` (refused unless the table allows it and the row is still
+    /// in `from`), applies `update`, appends a history record and an audit record (`event`, or a
+    /// default "state_changed" event). One transaction.
+    virtual Status transition(const std::string& id, State from, State to,
+                              const TransitionUpdate& update, const AuditEvent& event,
+                              const std::string& reason, Timestamp now) = 0;
+
+    /// Transfers the worker should look at now: received, mapped, delivering, scheduled with
+    /// deliver_at <= now, failed with next_attempt_at <= now. Oldest first.
+    virtual Result<std::vector<Transfer>> due(Timestamp now, size_t max) = 0;
+
+    virtual Result<Transfer> get(const std::string& id) = 0;
+    virtual Result<std::vector<Transfer>> list(const ListFilter& filter) = 0;
+    virtual Result<std::vector<HistoryEntry>> history(const std::string& id) = 0;
+    virtual Result<std::map<State, long long>> countByState() = 0;
+
+    /// Decrypted rendered payload / canonical record. kNotFound when absent or purged.
+    virtual Result<std::string> payload(const std::string& id) = 0;
+    virtual Result<std::string> canonical(const std::string& id) = 0;
+
+    /// Appends an audit record outside a transition (e.g. "payload_viewed").
+    virtual Status audit(const AuditEvent& event, Timestamp now) = 0;
+    virtual Result<std::vector<AuditRecord>> auditLog(long long after_seq, size_t limit) = 0;
+
+    virtual Status addToken(const ApiToken& token) = 0;
+    virtual Result<std::optional<ApiToken>> findToken(const std::string& token_hash) = 0;
+};
+
+struct SqliteOptions {
+    std::string path;      ///< Database file.
+    std::string key_file;  ///< Master key file (created with 0600 on first start).
+};
+
+/// Opens (creating if needed) a SQLite store: WAL mode, schema migrations, key check.
+/// Errors: kStorage when the file is not a SQLite database or migrations fail; kCrypto when the
+/// key file is missing for an existing store or belongs to another store.
+Result<std::unique_ptr<TransferStore>> openSqliteStore(const SqliteOptions& options);
+
+/// A new random transfer id ("tr_" + 24 hex characters).
+std::string newTransferId();
+
+/// Hash of one audit record given its predecessor's hash (the hash chain).
+std::string auditHash(const std::string& prev_hash, long long seq, Timestamp at,
+                      const AuditEvent& e);
+
+}  // namespace sluis::store
