@@ -83,6 +83,8 @@ public:
     T* operator->() { return &std::get<T>(v_); }
     const T* operator->() const { return &std::get<T>(v_); }
     T& operator*() & { return std::get<T>(v_); }
+    const T& operator*() const& { return std::get<T>(v_); }
+    T&& operator*() && { return std::get<T>(std::move(v_)); }
     const Error& error() const { return std::get<Error>(v_); }
     Status status() const { return isOk() ? Status() : Status(error()); }
 

@@ -351,8 +351,19 @@ Result<std::shared_ptr<const Config>> loadConfig(const std::string& dir, const O
             docs[name] = json::parse(util::stripUtf8Bom(*text));
         } catch (const json::parse_error& e) {
             // Position only; parse_error::what() may quote content.
-            errors.push_back(std::string(name) + ": geen geldige JSON (byte " +
-                             std::to_string(e.byte) + ")");
+            std::string_view body = util::stripUtf8Bom(*text);
+            size_t upto = std::min<size_t>(e.byte, body.size());
+            size_t line = 1, col = 1;
+            for (size_t i = 0; i + 1 < upto; ++i) {
+                if (body[i] == '\n') {
+                    ++line;
+                    col = 1;
+                } else {
+                    ++col;
+                }
+            }
+            errors.push_back(std::string(name) + ": geen geldige JSON (regel " +
+                             std::to_string(line) + ", kolom " + std::to_string(col) + ")");
         }
     }
     if (!errors.empty()) {

@@ -1,0 +1,127 @@
+#include "core/config/config.h"
+
+#include <gtest/gtest.h>
+
+#include "app/cli.h"
+#include "tests/support/test_util.h"
+
+namespace sluis::config {
+namespace {
+
+using nlohmann::json;
+
+class ConfigTest : public ::testing::Test {
+protected:
+    void SetUp() override { ASSERT_TRUE(app::registerAll(connectors_, mappers_)); }
+
+    void write(const std::string& name, const json& j) { test::writeFile(dir_ / name, j.dump(2)); }
+
+    void writeValid() {
+        write("daemon.json", {{"data_dir", (dir_ / "data").string()}, {"admin", {{"port", 0}}}});
+        write("store.json", {{"backend", "sqlite"}});
+        write("connectors.json",
+              {{"sources", {{{"name", "in"}, {"type", "directory"}, {"options", {{"path", "inbox"}}}}}},
+               {"sinks", {{{"name", "out"}, {"type", "directory"}, {"options", {{"path", "/tmp/x"}}}}}}});
+        write("routes.json", {{"routes",
+                               {{{"name", "r"},
+                                 {"source", "in"},
+                                 {"decoder", "canonical-jsonl"},
+                                 {"purpose", "demo"},
+                                 {"encoder", "canonical-json"},
+                                 {"sink", "out"}}}}});
+    }
+
+    Result<std::shared_ptr<const Config>> load() {
+        return loadConfig(dir_.path().string(), {}, connectors_, mappers_);
+    }
+
+    test::TempDir dir_;
+    connector::ConnectorRegistry connectors_;
+    mapper::MapperRegistry mappers_;
+};
+
+TEST_F(ConfigTest, DemoConfigIsValid) {
+    auto cfg = loadConfig((test::sourceDir() / "config/demo").string(), {"/tmp/sluis-demo-data"},
+                          connectors_, mappers_);
+    ASSERT_TRUE(cfg) << cfg.error().message;
+    EXPECT_EQ((*cfg)->routes.size(), 1u);
+    EXPECT_EQ((*cfg)->data_dir, "/tmp/sluis-demo-data");
+    EXPECT_EQ((*cfg)->store.sqlite_path, "/tmp/sluis-demo-data/sluis.db");
+    EXPECT_EQ((*cfg)->sources[0].options.str("path"), "/tmp/sluis-demo-data/inbox");
+}
+
+TEST_F(ConfigTest, ValidConfigWithDefaults) {
+    writeValid();
+    auto cfg = load();
+    ASSERT_TRUE(cfg) << cfg.error().message;
+    EXPECT_EQ((*cfg)->worker.poll_interval, std::chrono::milliseconds(500));
+    EXPECT_EQ((*cfg)->sources[0].options.duration("settle_time"), std::chrono::milliseconds(1000));
+    EXPECT_EQ((*cfg)->sinks[0].options.str("path"), "/tmp/x");
+    EXPECT_EQ((*cfg)->key_file, (dir_ / "data/sluis.key").string());
+}
+
+TEST_F(ConfigTest, ReportsEveryErrorWithItsPath) {
+    writeValid();
+    write("daemon.json", {{"data_dir", "d"}, {"worker", {{"poll_interval", "soon"}, {"bogus", 1}}},
+                          {"admin", {{"port", 70000}}}});
+    write("connectors.json",
+          {{"sources", {{{"name", "in"}, {"type", "directory"}, {"options", {{"pad", "inbox"}}}}}},
+           {"sinks", {{{"name", "out"}, {"type", "ftp"}, {"options", json::object()}}}}});
+    write("routes.json", {{"routes",
+                           {{{"name", "r"},
+                             {"source", "in"},
+                             {"decoder", "nope"},
+                             {"purpose", "demo"},
+                             {"encoder", "canonical-json"},
+                             {"sink", "missing"},
+                             {"approvals", {{"required", 1}, {"roles", {"conciërge"}}}}}}}});
+    auto cfg = load();
+    ASSERT_FALSE(cfg);
+    const std::string& m = cfg.error().message;
+    for (const char* expected : {
+             "daemon.json: worker.poll_interval: verwacht een duur",
+             "daemon.json: worker.bogus: onbekende sleutel; geldige sleutels:",
+             "daemon.json: admin.port: verwacht een geheel getal van 0 tot 65535",
+             "connectors.json: sources[0].options.pad: onbekende optie; geldige opties: path",
+             "connectors.json: sources[0].options.path: verplichte optie ontbreekt",
+             "connectors.json: sinks[0].type: onbekend doeltype 'ftp'; bekende types: directory",
+             "routes.json: routes[0].decoder: onbekende decoder 'nope'",
+             "routes.json: routes[0].sink: onbekend doel 'missing'",
+             "routes.json: routes[0].approvals.roles: onbekende rol 'conciërge'",
+         }) {
+        EXPECT_NE(m.find(expected), std::string::npos) << "missing: " << expected << "\nin:\n" << m;
+    }
+}
+
+TEST_F(ConfigTest, BrokenFilesAreNamed) {
+    writeValid();
+    test::writeFile(dir_ / "routes.json", "{\"routes\": [ {\"name\": \"r\", }");
+    test::writeFile(dir_ / "store.json", std::string("{\"backend\": \"sq\xff\"}"));
+    std::filesystem::remove(dir_ / "connectors.json");
+    auto cfg = load();
+    ASSERT_FALSE(cfg);
+    const std::string& m = cfg.error().message;
+    EXPECT_NE(m.find("routes.json: geen geldige JSON (regel 1"), std::string::npos) << m;
+    EXPECT_NE(m.find("store.json: geen geldige UTF-8"), std::string::npos) << m;
+    EXPECT_NE(m.find("connectors.json: bestand ontbreekt"), std::string::npos) << m;
+    EXPECT_FALSE(loadConfig((dir_ / "nope").string(), {}, connectors_, mappers_));
+}
+
+TEST_F(ConfigTest, OptionValuesAreNeverEchoed) {
+    connector::ConnectorRegistry reg;
+    std::vector<std::string> errors;
+    std::vector<connector::OptionSpec> specs = {
+        {"client_secret", connector::OptionType::kString, nullptr, true, true, ""},
+        {"timeout", connector::OptionType::kDurationMs, nullptr, false, false, ""}};
+    auto r = connector::validateOptions(specs, {{"client_secret", 12345678}, {"timeout", "zeer-geheim"}},
+                                        "x", errors);
+    ASSERT_FALSE(r);
+    ASSERT_EQ(errors.size(), 2u);
+    for (const auto& e : errors) {
+        EXPECT_EQ(e.find("12345678"), std::string::npos) << e;
+        EXPECT_EQ(e.find("zeer-geheim"), std::string::npos) << e;
+    }
+}
+
+}  // namespace
+}  // namespace sluis::config
