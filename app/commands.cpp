@@ -2,6 +2,7 @@
 
 #include "app/cli.h"
 #include "core/model/model.h"
+#include "mapping/oso/oso_cli.h"
 
 namespace sluis::app {
 
@@ -41,6 +42,7 @@ const std::vector<Command>& commands() {
         {"version", "toont de versie", cmdVersion},
         {"model", "toont het canonieke model: 'schema' (JSON Schema) of 'fields' (classificatie)",
          cmdModel},
+        {"oso", "OSO-overstapdossiers: 'validate', 'read' of 'write'", oso::runOsoCli},
     };
     return cmds;
 }

@@ -1,0 +1,112 @@
+#pragma once
+/// One OSO standard version as data: the element tree bound to the canonical model
+/// (data/<version>/binding.json), the categories and profiles, code lists, identity rules and rule
+/// texts (data/<version>/standard.json). Adding a version means adding its data directory and one
+/// line in oso_standard.cpp.
+///
+/// Thread-safety: a Standard is immutable after loading; share it freely.
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+
+namespace sluis::oso {
+
+/// How a simple value is carried in canonical JSON.
+enum class JsonKind { kString, kBool, kInt };
+
+struct AttrBinding {
+    std::string name;  ///< XML attribute name.
+    std::string key;   ///< Canonical key (sibling of the element's key, or inside the item object).
+};
+
+/// One OSO element bound to its canonical home.
+struct Node {
+    std::string name;      ///< OSO element name.
+    std::string path;      ///< OSO path from the root, e.g. `dossier/huidigeschool/leerling`.
+    std::string key;       ///< Canonical key in the JSON object it lands in.
+    std::vector<std::string> place;  ///< Non-empty: lands in this object path from the record root.
+    int min = 1;
+    int max = 1;           ///< -1: unbounded.
+    bool collapse = false; ///< List wrapper: canonical array of `item` under `key`.
+    bool wrap = false;     ///< Single value carried as a one-element canonical array.
+    bool complex = false;  ///< Has element children.
+    JsonKind kind = JsonKind::kString;
+    std::string type;      ///< Canonical type name (complex nodes, attribute objects).
+    std::vector<AttrBinding> attributes;
+    std::vector<Node> children;
+    std::unique_ptr<Node> item;  ///< For collapse.
+    int category = -1;     ///< Index into Standard::categories (-1: inherited none).
+    bool forbidden = false;      ///< Never written (identity rules).
+    bool swv_forbidden = false;  ///< Never written in an SWV dossier.
+    std::map<std::string, const Node*> by_name;  ///< Children by element name.
+
+    bool repeated() const { return max != 1; }
+};
+
+enum class Delivery { kVerplicht, kOptioneel, kVerboden, kOptUit };
+const char* deliveryName(Delivery d);
+std::optional<Delivery> parseDelivery(const std::string& s);
+
+struct Category {
+    std::string name;   ///< e.g. `onderwijsondersteuning`
+    std::string rule;   ///< e.g. `OS.cat09`
+    std::vector<std::string> paths;
+};
+
+struct Profile {
+    std::string name;             ///< POPO, POVO, VOVO, BB, POSWV, VOSWV
+    std::string overdrachtsoort;  ///< overstapdossier, overdrachtbinnenbrin, swv-dossier
+    std::string overstap;         ///< Empty for BB.
+    bool swv = false;
+    std::vector<Delivery> categories;  ///< Index as Standard::categories.
+};
+
+struct CodeList {
+    std::string rule;  ///< e.g. `OG.CL14`
+    std::string name;
+    std::vector<std::string> values;
+    std::vector<std::string> elements;  ///< Element names or `parent/name` suffixes.
+};
+
+class Standard {
+public:
+    /// The standard compiled into Sluis for `version` (e.g. "2019.1"); kNotFound otherwise.
+    static Result<std::shared_ptr<const Standard>> get(const std::string& version);
+    /// Versions compiled in.
+    static std::vector<std::string> versions();
+    /// Parses the two data files (exposed for tests).
+    static Result<std::shared_ptr<const Standard>> parse(const std::string& binding_json,
+                                                         const std::string& standard_json);
+
+    const std::string& version() const { return version_; }
+    const std::string& validatieversie() const { return validatieversie_; }
+    const std::string& ns() const { return namespace_; }
+    const std::string& meldingenNs() const { return meldingen_namespace_; }
+    const Node& root() const { return root_; }
+    const std::vector<Category>& categories() const { return categories_; }
+    int categoryIndex(const std::string& name) const;
+    const Profile* profile(const std::string& name) const;
+    const std::vector<Profile>& profiles() const { return profiles_; }
+    /// Profile for a dossier's overdrachtsoort + overstap; nullptr when none matches.
+    const Profile* profileFor(const std::string& overdrachtsoort, const std::string& overstap) const;
+    const std::vector<CodeList>& codeLists() const { return code_lists_; }
+    const std::map<std::string, std::string>& secretValues() const { return secret_; }
+    /// Dutch text of a rule id (the id itself when unknown).
+    std::string ruleText(const std::string& id) const;
+    const std::map<std::string, std::string>& rules() const { return rules_; }
+
+private:
+    std::string version_, validatieversie_, namespace_, meldingen_namespace_;
+    Node root_;
+    std::vector<Category> categories_;
+    std::vector<Profile> profiles_;
+    std::vector<CodeList> code_lists_;
+    std::map<std::string, std::string> secret_;
+    std::map<std::string, std::string> rules_;
+};
+
+}  // namespace sluis::oso

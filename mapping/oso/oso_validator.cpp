@@ -1,0 +1,432 @@
+#include "mapping/oso/oso_validator.h"
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlschemas.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <sstream>
+
+#include "core/model/bsn.h"
+
+namespace sluis::oso {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string trimmed(const pugi::xml_node& n) {
+    std::string s = n.child_value();
+    size_t b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string::npos) return std::string();
+    size_t e = s.find_last_not_of(" \t\r\n");
+    return s.substr(b, e - b + 1);
+}
+
+std::vector<pugi::xml_node> findPath(const pugi::xml_node& root, const std::string& path) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (true) {
+        size_t slash = path.find('/', start);
+        parts.push_back(path.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
+        if (slash == std::string::npos) break;
+        start = slash + 1;
+    }
+    std::vector<pugi::xml_node> cur;
+    if (parts.empty() || localName(root) != parts[0]) return cur;
+    cur.push_back(root);
+    for (size_t i = 1; i < parts.size(); ++i) {
+        std::vector<pugi::xml_node> next;
+        for (const auto& n : cur)
+            for (auto c = n.first_child(); c; c = c.next_sibling())
+                if (c.type() == pugi::node_element && localName(c) == parts[i]) next.push_back(c);
+        cur.swap(next);
+    }
+    return cur;
+}
+
+// --- libxml2 schema cache -------------------------------------------------------------------
+
+struct SchemaCache {
+    std::mutex mu;
+    std::map<std::string, xmlSchemaPtr> schemas;
+};
+
+SchemaCache& schemaCache() {
+    static SchemaCache* c = new SchemaCache();  // never destroyed: shared by all validators
+    return *c;
+}
+
+void silentStructured(void*, xmlErrorPtr) {}
+
+xmlSchemaPtr loadSchema(const std::string& path) {
+    auto& cache = schemaCache();
+    std::lock_guard<std::mutex> lock(cache.mu);
+    auto it = cache.schemas.find(path);
+    if (it != cache.schemas.end()) return it->second;
+    xmlSchemaParserCtxtPtr pctx = xmlSchemaNewParserCtxt(path.c_str());
+    if (!pctx) return nullptr;
+    xmlSchemaSetParserStructuredErrors(pctx, silentStructured, nullptr);
+    xmlSchemaPtr schema = xmlSchemaParse(pctx);
+    xmlSchemaFreeParserCtxt(pctx);
+    if (schema) cache.schemas[path] = schema;
+    return schema;
+}
+
+std::string nodePath(xmlNodePtr n) {
+    std::vector<std::string> parts;
+    for (; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
+        int index = 0, count = 0;
+        for (xmlNodePtr s = n->parent ? n->parent->children : nullptr; s; s = s->next) {
+            if (s->type != XML_ELEMENT_NODE || xmlStrcmp(s->name, n->name) != 0) continue;
+            ++count;
+            if (s == n) index = count;
+        }
+        std::string part(reinterpret_cast<const char*>(n->name));
+        if (count > 1) part += "[" + std::to_string(index) + "]";
+        parts.push_back(part);
+    }
+    std::string out;
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it) out += "/" + *it;
+    return out.empty() ? "/" : out;
+}
+
+/// libxml2 messages quote values; keep the first quoted part (the element) and hide the rest,
+/// and drop namespace URIs, so that no personal value ends up in a melding.
+std::string sanitize(const char* msg, const std::string& ns) {
+    std::string s = msg ? msg : "";
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    std::string braced = "{" + ns + "}";
+    for (size_t p; (p = s.find(braced)) != std::string::npos;) s.erase(p, braced.size());
+    std::string out;
+    int quote = 0;
+    bool in = false;
+    for (char c : s) {
+        if (c == '\'') {
+            in = !in;
+            if (in) ++quote;
+            out += c;
+            if (in && quote > 1 && s.find("Expected is") == std::string::npos) out += "...";
+            continue;
+        }
+        if (in && quote > 1 && s.find("Expected is") == std::string::npos) continue;
+        out += c;
+    }
+    return out;
+}
+
+struct XsdErrors {
+    std::vector<Melding>* out;
+    std::string ns;
+};
+
+void collectXsd(void* user, xmlErrorPtr err) {
+    auto* e = static_cast<XsdErrors*>(user);
+    if (!err) return;
+    Melding m;
+    m.rule = "XSD";
+    m.xpath = err->node ? nodePath(static_cast<xmlNodePtr>(err->node)) : "/";
+    m.line = err->line;
+    m.text = "XML-schema: " + sanitize(err->message, e->ns);
+    e->out->push_back(std::move(m));
+}
+
+bool isFile(const fs::path& p) {
+    std::error_code ec;
+    return fs::is_regular_file(p, ec);
+}
+
+}  // namespace
+
+bool ValidationReport::has(const std::string& rule) const {
+    for (const auto& m : meldingen)
+        if (m.rule == rule) return true;
+    return false;
+}
+
+std::string locateSchema(const std::string& version, const std::string& explicit_path) {
+    const char* kFile = "OSO_gegevensset.xsd";
+    auto fromDir = [&](const fs::path& dir) -> std::string {
+        if (isFile(dir / kFile)) return (dir / kFile).string();
+        if (isFile(dir / version / kFile)) return (dir / version / kFile).string();
+        return {};
+    };
+    if (!explicit_path.empty()) {
+        if (isFile(explicit_path)) return explicit_path;
+        return fromDir(explicit_path);
+    }
+    if (const char* env = std::getenv("SLUIS_OSO_SCHEMA_DIR"); env && *env) return fromDir(env);
+    std::string p = fromDir(SLUIS_OSO_DEFAULT_SCHEMA_ROOT);
+    if (!p.empty()) return p;
+    return fromDir(fs::path("..") / "shared" / "oso");
+}
+
+Validator::Validator(std::shared_ptr<const Standard> standard, ValidatorOptions options)
+    : standard_(std::move(standard)), options_(std::move(options)) {}
+
+ValidationReport Validator::validate(std::string_view bytes) const {
+    ValidationReport report;
+    pugi::xml_document doc;
+    XmlProblem problem;
+    if (!parseSafe(bytes, doc, problem, options_.limits)) {
+        report.unreadable = true;
+        report.meldingen.push_back({problem.rule, problem.xpath, problem.text, 0});
+        return report;
+    }
+    pugi::xml_node root = doc.document_element();
+    std::string_view rname = root ? root.name() : "";
+    auto colon = rname.find(':');
+    std::string nsattr =
+        colon == std::string_view::npos ? "xmlns" : "xmlns:" + std::string(rname.substr(0, colon));
+    if (!root || localName(root) != "dossier" ||
+        standard_->ns() != root.attribute(nsattr.c_str()).value()) {
+        report.meldingen.push_back({"OG.XML04", "/", standard_->ruleText("OG.XML04"), 1});
+        return report;
+    }
+    if (!options_.schema_path.empty() && !xsd(bytes, report.meldingen)) {
+        report.unreadable = true;
+        report.meldingen.push_back(
+            {"XSD", "/", "het XML-schema kon niet worden geladen: " + options_.schema_path, 0});
+        return report;
+    }
+    businessRules(doc, bytes, report.meldingen);
+    return report;
+}
+
+bool Validator::xsd(std::string_view bytes, std::vector<Melding>& out) const {
+    xmlSchemaPtr schema = loadSchema(options_.schema_path);
+    if (!schema) return false;
+    // No network, no entity substitution, no DTD loading (the DOCTYPE was refused already).
+    xmlDocPtr doc = xmlReadMemory(bytes.data(), static_cast<int>(bytes.size()), "dossier.xml",
+                                  nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc) {
+        out.push_back({"OG.XML01", "/", standard_->ruleText("OG.XML01"), 0});
+        return true;
+    }
+    xmlSchemaValidCtxtPtr vctx = xmlSchemaNewValidCtxt(schema);
+    XsdErrors errs{&out, standard_->ns()};
+    xmlSchemaSetValidStructuredErrors(vctx, collectXsd, &errs);
+    xmlSchemaValidateDoc(vctx, doc);
+    xmlSchemaFreeValidCtxt(vctx);
+    xmlFreeDoc(doc);
+    return true;
+}
+
+void Validator::businessRules(const pugi::xml_document& doc, std::string_view bytes,
+                              std::vector<Melding>& out) const {
+    const Standard& s = *standard_;
+    pugi::xml_node root = doc.document_element();
+    auto add = [&](const std::string& rule, const pugi::xml_node& n, const std::string& extra = {}) {
+        std::string text = s.ruleText(rule);
+        if (!extra.empty()) text += " (" + extra + ")";
+        out.push_back({rule, n ? xpathOf(n) : "/", text, n ? lineOf(bytes, n) : 0});
+    };
+    const std::string L = "dossier/huidigeschool/leerling";
+    pugi::xml_node metadata = child(root, "metadata");
+    pugi::xml_node leerling = child(child(root, "huidigeschool"), "leerling");
+
+    // Code lists: one pass over every leaf element.
+    std::vector<pugi::xml_node> stack{root};
+    while (!stack.empty()) {
+        pugi::xml_node n = stack.back();
+        stack.pop_back();
+        bool leaf = true;
+        for (auto c = n.first_child(); c; c = c.next_sibling())
+            if (c.type() == pugi::node_element) {
+                stack.push_back(c);
+                leaf = false;
+            }
+        if (!leaf) continue;
+        std::string_view name = localName(n);
+        std::string_view parent = localName(n.parent());
+        for (const auto& cl : s.codeLists()) {
+            bool match = false;
+            for (const auto& e : cl.elements) {
+                auto slash = e.find('/');
+                if (slash == std::string::npos) {
+                    match = match || e == name;
+                } else {
+                    std::string_view pe(e.data(), slash), ne(e.data() + slash + 1, e.size() - slash - 1);
+                    match = match || (pe == parent && (ne == "*" || ne == name));
+                }
+            }
+            if (!match) continue;
+            std::string v = trimmed(n);
+            bool found = false;
+            for (const auto& allowed : cl.values) found = found || allowed == v;
+            if (!found) add(cl.rule, n);
+        }
+    }
+
+    // Standard version.
+    if (metadata && trimmed(child(metadata, "standaardversie")) != s.version())
+        add("OG.MD01", child(metadata, "standaardversie"));
+
+    // Profile.
+    std::string soort = trimmed(child(root, "overdrachtsoort"));
+    std::string overstap = trimmed(child(metadata, "overstap"));
+    std::string deel = trimmed(child(metadata, "deeldossier"));
+    bool ov = soort == "overstapdossier", swv = soort == "swv-dossier",
+         bb = soort == "overdrachtbinnenbrin";
+    if (ov && overstap != "POPO" && overstap != "POVO" && overstap != "VOVO")
+        add("OVa.MD01", child(metadata, "overstap") ? child(metadata, "overstap") : metadata);
+    if (swv && overstap != "POSWV" && overstap != "VOSWV")
+        add("PaO.MD01", child(metadata, "overstap") ? child(metadata, "overstap") : metadata);
+    if (bb && !overstap.empty()) add("OVb.MD01", child(metadata, "overstap"));
+    if ((ov || swv) && !deel.empty() && deel != "LAS" && deel != "LASLVS")
+        add(ov ? "OVa.MD02" : "PaO.MD02", child(metadata, "deeldossier"));
+    const Profile* profile = s.profileFor(soort, overstap);
+    if (!profile) return;  // code list meldingen already say why
+
+    // categorie_uitlevering.
+    pugi::xml_node cu = child(metadata, "categorie_uitlevering");
+    for (size_t i = 0; i < s.categories().size(); ++i) {
+        const Category& cat = s.categories()[i];
+        Delivery want = profile->categories[i];
+        Delivery declared = want;
+        pugi::xml_node decl = child(cu, "cat_" + cat.name);
+        if (cu) {
+            auto d = parseDelivery(trimmed(decl));
+            if (d) {
+                declared = *d;
+                bool ok = declared == want ||
+                          (want == Delivery::kOptioneel && declared == Delivery::kOptUit);
+                if (!ok)
+                    add(cat.rule, decl,
+                        std::string("profiel ") + profile->name + " vraagt " + deliveryName(want));
+            }
+        }
+        std::vector<pugi::xml_node> present;
+        for (const auto& p : cat.paths)
+            for (const auto& n : findPath(root, p)) present.push_back(n);
+        bool absentNeeded = want == Delivery::kVerboden || declared == Delivery::kVerboden ||
+                            declared == Delivery::kOptUit;
+        if (absentNeeded) {
+            for (const auto& n : present)
+                add(cat.rule, n, std::string("niet toegestaan bij ") + deliveryName(declared));
+        } else if (want == Delivery::kVerplicht && present.empty()) {
+            add(cat.rule, cat.name == "ouderinzage" || cat.name == "metadata" ? root : leerling,
+                "verplichte categorie ontbreekt");
+        }
+    }
+
+    // Inzage.
+    pugi::xml_node inzage = child(root, "inzage");
+    if (inzage) {
+        pugi::xml_node flag = child(inzage, "inzage");
+        if (ov && trimmed(flag) != "true" && trimmed(flag) != "1") add("OVa.IZ01", flag ? flag : inzage);
+        if ((trimmed(flag) == "true" || trimmed(flag) == "1") && !child(inzage, "inzagedatum"))
+            add("OG.IZ01", inzage);
+        if (profile->name == "VOVO" && options_.vovo_toestemming_required &&
+            !child(inzage, "toestemming"))
+            add("OVa.IZ02", inzage);
+        if (child(inzage, "redennietakkoord") && trimmed(child(inzage, "akkoord")) != "Nee")
+            add("OG.IZ02", child(inzage, "redennietakkoord"));
+    }
+
+    // Identity.
+    pugi::xml_node bsn = child(leerling, "bsn"), onr = child(leerling, "onderwijsnummer");
+    if (ov && leerling && !bsn && !onr) add("OVa.ID01", leerling);
+    if (swv) {
+        if (bsn) add("PaO.ID01", bsn);
+        if (onr) add("PaO.ID01", onr);
+    }
+    if (bsn && !swv && !model::isValidBsn(trimmed(bsn))) add("OG.ID05", bsn);
+    if (profile->name == "POVO" && leerling && !child(leerling, "leerlingid")) add("OVa.ID02", leerling);
+    for (const char* f : {"geboortemaand", "postcode4adres", "geboorteplaats", "nationaliteit"})
+        for (const auto& n : findPath(root, L + "/" + f)) add("OG.ID01", n);
+    // adresgeheim and secret contacts: for every person-like element.
+    stack.assign(1, root);
+    while (!stack.empty()) {
+        pugi::xml_node n = stack.back();
+        stack.pop_back();
+        for (auto c = n.first_child(); c; c = c.next_sibling())
+            if (c.type() == pugi::node_element) stack.push_back(c);
+        std::string_view name = localName(n);
+        if (name == "adresgeheim" && trimmed(n) == "true" && child(n.parent(), "adreslijst"))
+            add("OG.ID02", child(n.parent(), "adreslijst"));
+        if (name == "communicatie" && trimmed(child(n, "geheim")) == "true") {
+            std::string soortc = trimmed(child(n, "soort"));
+            auto mask = s.secretValues().find(soortc);
+            if (mask != s.secretValues().end() && trimmed(child(n, "nummer")) != mask->second)
+                add(soortc == "telefoon" ? "OG.ID03" : "OG.ID04", child(n, "nummer"));
+        }
+    }
+
+    // Advies.
+    pugi::xml_node advies = child(leerling, "overstapadvies");
+    if (profile->name == "POVO" && advies && !child(advies, "advies")) add("OVa.AD01", advies);
+    if (advies && child(advies, "herzienadvies") && !child(advies, "motivatie_herzienadvies"))
+        add("OVa.AD02", child(advies, "herzienadvies"));
+
+    // Eindtoets.
+    pugi::xml_node et = child(leerling, "eindtoets_basisonderwijs");
+    if (et) {
+        std::string deelg = trimmed(child(et, "deelgenomen"));
+        bool has = static_cast<bool>(child(et, "eindtoetsresultaat"));
+        if ((deelg == "true" || deelg == "1") && !has) add("OVa.ET01", et);
+        if ((deelg == "false" || deelg == "0") && has) add("OVa.ET02", child(et, "eindtoetsresultaat"));
+    }
+
+    // Test windows: didactische leeftijd 0..60 months; the eindtoets is taken between
+    // 1 February and 30 June (ISO dates compare as strings).
+    for (const auto& n : findPath(root, L + "/toetslijst/toets/afname/dl")) {
+        std::string v = trimmed(n);
+        bool ok = !v.empty() && v.size() <= 3 && v.find_first_not_of("0123456789") == std::string::npos &&
+                  std::stoi(v) <= 60;
+        if (!ok) add("OG.TS01", n);
+    }
+    for (const auto& n :
+         findPath(root, L + "/eindtoets_basisonderwijs/eindtoetsresultaat/datum_afname")) {
+        std::string v = trimmed(n);
+        std::string md = v.size() == 10 ? v.substr(5) : std::string();
+        if (md < "02-01" || md > "06-30") add("OG.TS02", n);
+    }
+
+    // Schoolloopbaan: the current school must appear; periods must be ordered.
+    if (ov && leerling) {
+        auto lb = findPath(root, L + "/schoolloopbaanlijst/schoolloopbaan");
+        std::string brin = trimmed(child(child(root, "huidigeschool"), "brincode"));
+        bool current = false;
+        for (const auto& n : lb) current = current || trimmed(child(n, "brincode")) == brin;
+        if (!lb.empty() && !current) add("OVa.SL01", child(leerling, "schoolloopbaanlijst"));
+    }
+    for (const auto& n : findPath(root, L + "/schoolloopbaanlijst/schoolloopbaan")) {
+        std::string b = trimmed(child(n, "begindatum")), e = trimmed(child(n, "einddatum"));
+        if (!b.empty() && !e.empty() && e < b) add("OVa.SL02", child(n, "einddatum"));
+    }
+}
+
+std::string formatText(const ValidationReport& report, const std::string& file) {
+    std::string out;
+    if (report.meldingen.empty()) return file + ": geldig\n";
+    for (const auto& m : report.meldingen) {
+        out += file + ": " + m.rule + ", " + m.xpath + ", " + m.text;
+        if (m.line > 0) out += " (regel " + std::to_string(m.line) + ")";
+        out += "\n";
+    }
+    return out;
+}
+
+std::string formatMeldingen(const ValidationReport& report, const Standard& standard) {
+    pugi::xml_document doc;
+    auto decl = doc.append_child(pugi::node_declaration);
+    decl.append_attribute("version") = "1.0";
+    decl.append_attribute("encoding") = "UTF-8";
+    auto root = doc.append_child("meldingen");
+    root.append_attribute("xmlns") = standard.meldingenNs().c_str();
+    for (const auto& m : report.meldingen) {
+        auto mel = root.append_child("melding");
+        mel.append_child("type").text() = "Fout";
+        mel.append_child("locatie").text() = m.xpath.c_str();
+        mel.append_child("tekst").text() = (m.rule + ": " + m.text).c_str();
+    }
+    std::ostringstream os;
+    doc.save(os, "  ", pugi::format_default, pugi::encoding_utf8);
+    return os.str();
+}
+
+}  // namespace sluis::oso

@@ -1,0 +1,40 @@
+#pragma once
+/// Writes one canonical leerlingdossier as an OSO dossier for a profile.
+///
+/// The profile decides categorie_uitlevering; OPTIONEEL categories in `opt_out` become OPT-UIT.
+/// Data of VERBODEN and OPT-UIT categories is never written (also nested ones, e.g.
+/// handelingsplannen inside onderwijsondersteuning). Identity rules are applied: secret contacts are
+/// masked, no address under adresgeheim, no BSN/onderwijsnummer in an SWV dossier, forbidden
+/// elements never written. Element order and names come from the standard's data.
+/// Thread-safe (no shared state). The writer does not validate; see OsoEncoder / Validator.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "mapping/oso/oso_standard.h"
+
+namespace sluis::oso {
+
+struct WriteOptions {
+    std::string profile;                ///< POPO, POVO, VOVO, BB, POSWV, VOSWV
+    std::vector<std::string> opt_out;   ///< OPTIONEEL categories switched off.
+    /// Metadata parameters; empty: taken from the record's `metadata`, else defaults
+    /// (pakketnaam "Sluis", deeldossier "LAS", datum today).
+    std::string pakketnaam, pakketversie, datum, deeldossier;
+};
+
+struct WriteResult {
+    std::string xml;
+    std::vector<std::string> notes;  ///< What the rules removed or masked (paths only).
+};
+
+/// Errors: kInvalidArgument (unknown profile or category, opting out a VERPLICHT category).
+Result<WriteResult> writeDossier(const nlohmann::json& record, const Standard& standard,
+                                 const WriteOptions& options);
+
+/// Effective delivery per category (index as Standard::categories) for a profile and opt-outs.
+Result<std::vector<Delivery>> deliveries(const Standard& standard, const std::string& profile,
+                                         const std::vector<std::string>& opt_out);
+
+}  // namespace sluis::oso
