@@ -1,0 +1,292 @@
+// Integration tests: the real `sluis` binary, a real SQLite store, real files and real HTTP.
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "core/model/bsn.h"
+#include "tests/support/process.h"
+#include "tests/support/test_util.h"
+
+namespace sluis {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+const std::string kExe = SLUIS_EXE;
+
+struct HttpResult {
+    int status = 0;
+    std::string body;
+};
+
+HttpResult http(int port, const std::string& method, const std::string& path,
+                const std::string& token = "") {
+    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+    session.setTimeout(Poco::Timespan(10, 0));
+    Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    if (!token.empty()) req.set("Authorization", "Bearer " + token);
+    req.setContentLength(0);
+    session.sendRequest(req);
+    Poco::Net::HTTPResponse resp;
+    std::istream& in = session.receiveResponse(resp);
+    std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return {static_cast<int>(resp.getStatus()), body};
+}
+
+std::string bsnFor(int n) {
+    for (int k = n * 10;; ++k) {
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "%09d", 100000000 + k);
+        if (model::isValidBsn(buf)) return buf;
+    }
+}
+
+/// One JSONL export with pupils [from, to).
+std::string exportFile(int from, int to) {
+    std::string out;
+    for (int i = from; i < to; ++i) {
+        json rec = {{"school", {{"naam", "OBS Het Anker"}, {"brincode", "99ZZ"}}},
+                    {"leerling",
+                     {{"leerlingid", std::to_string(i)},
+                      {"bsn", bsnFor(i)},
+                      {"achternaam", "Achternaam" + std::to_string(i)},
+                      {"geboortedatum", "2014-06-15"}}}};
+        out += rec.dump() + "\n";
+    }
+    return out;
+}
+
+class DaemonTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        config_ = dir_ / "config";
+        data_ = dir_ / "data";
+        test::writeFile(config_ / "daemon.json",
+                        json{{"admin", {{"port", 0}}},
+                             {"worker", {{"poll_interval", "50ms"}, {"backoff_initial", "100ms"}}}}
+                            .dump());
+        test::writeFile(config_ / "store.json", json{{"backend", "sqlite"}}.dump());
+        test::writeFile(config_ / "connectors.json",
+                        json{{"sources", {{{"name", "inbox"}, {"type", "directory"},
+                                           {"options", {{"path", "inbox"}, {"settle_time", "0ms"}}}}}},
+                             {"sinks", {{{"name", "outbox"}, {"type", "directory"},
+                                         {"options", {{"path", "outbox"}}}}}}}
+                            .dump());
+        test::writeFile(config_ / "routes.json",
+                        json{{"routes", {{{"name", "demo"}, {"source", "inbox"},
+                                          {"decoder", "canonical-jsonl"}, {"purpose", "demo"},
+                                          {"encoder", "canonical-json"}, {"sink", "outbox"}}}}}
+                            .dump());
+    }
+
+    std::vector<std::string> serveArgs() {
+        return {"serve", "--config", config_.string(), "--data-dir", data_.string()};
+    }
+
+    /// Starts the daemon and waits for its admin port.
+    int start(test::Daemon& d) {
+        fs::remove(data_ / "admin.port");
+        d.start(kExe, serveArgs(), (dir_ / "serve.log").string());
+        for (int i = 0; i < 400; ++i) {
+            if (fs::exists(data_ / "admin.port"))
+                return std::stoi(test::readFile(data_ / "admin.port"));
+            std::this_thread::sleep_for(25ms);
+        }
+        ADD_FAILURE() << "daemon did not start; log:\n" << test::readFile(dir_ / "serve.log");
+        return 0;
+    }
+
+    /// Drops a file into the inbox the way a well-behaved exporter does: write, then rename.
+    void drop(const std::string& name, const std::string& content) {
+        fs::create_directories(data_ / "inbox");
+        test::writeFile(data_ / ("." + name + ".tmp"), content);
+        fs::rename(data_ / ("." + name + ".tmp"), data_ / "inbox" / name);
+    }
+
+    std::string token(const std::string& role) {
+        auto r = test::run(kExe, {"token", "create", "--name", "t-" + role, "--role", role,
+                                  "--config", config_.string(), "--data-dir", data_.string()});
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        return r.out.substr(0, r.out.find('\n'));
+    }
+
+    std::vector<fs::path> outboxFiles() {
+        std::vector<fs::path> out;
+        if (!fs::exists(data_ / "outbox")) return out;
+        for (auto& e : fs::directory_iterator(data_ / "outbox"))
+            if (e.is_regular_file()) out.push_back(e.path());
+        return out;
+    }
+
+    test::TempDir dir_;
+    fs::path config_, data_;
+};
+
+TEST_F(DaemonTest, ExportIsDeliveredAndVisibleThroughTheApi) {
+    std::string admin = token("beheerder");
+    std::string mentor = token("mentor");
+    std::string directeur = token("directeur");
+    test::Daemon d;
+    int port = start(d);
+    ASSERT_GT(port, 0);
+    drop("export.jsonl", exportFile(1, 11));
+    for (int i = 0; i < 400 && outboxFiles().size() < 10; ++i) std::this_thread::sleep_for(25ms);
+    ASSERT_EQ(outboxFiles().size(), 10u);
+
+    EXPECT_EQ(http(port, "GET", "/health").status, 200);
+    EXPECT_EQ(http(port, "GET", "/api/v1/transfers").status, 401);
+    EXPECT_EQ(http(port, "GET", "/api/v1/transfers", "sluis_wrong").status, 401);
+    auto list = http(port, "GET", "/api/v1/transfers?state=delivered&limit=100", admin);
+    ASSERT_EQ(list.status, 200) << list.body;
+    auto transfers = json::parse(list.body)["transfers"];
+    ASSERT_EQ(transfers.size(), 10u);
+    std::string id = transfers[0]["id"];
+    EXPECT_FALSE(transfers[0].contains("payload"));
+
+    auto detail = http(port, "GET", "/api/v1/transfers/" + id, mentor);
+    ASSERT_EQ(detail.status, 200);
+    auto j = json::parse(detail.body);
+    EXPECT_EQ(j["history"].size(), 5u);
+    EXPECT_FALSE(j.contains("payload"));
+    EXPECT_EQ(detail.body.find("Achternaam"), std::string::npos);  // metadata only
+
+    EXPECT_EQ(http(port, "GET", "/api/v1/transfers/" + id + "?include=payload", mentor).status, 403);
+    EXPECT_EQ(http(port, "GET", "/api/v1/transfers/" + id + "?include=payload", admin).status, 403);
+    auto withPayload = http(port, "GET", "/api/v1/transfers/" + id + "?include=payload", directeur);
+    ASSERT_EQ(withPayload.status, 200);
+    EXPECT_NE(json::parse(withPayload.body)["payload"].get<std::string>().find("Achternaam"),
+              std::string::npos);
+    EXPECT_EQ(http(port, "GET", "/api/v1/transfers/tr_nope", admin).status, 404);
+    EXPECT_EQ(http(port, "POST", "/api/v1/transfers/" + id + "/requeue", mentor).status, 403);
+    EXPECT_EQ(http(port, "GET", "/api/v1/transfers?state=bogus", admin).status, 400);
+
+    auto metrics = http(port, "GET", "/metrics");
+    EXPECT_EQ(metrics.status, 200);
+    EXPECT_NE(metrics.body.find("sluis_transfers{state=\"delivered\"} 10"), std::string::npos);
+    EXPECT_NE(metrics.body.find("sluis_delivery_latency_seconds_count 10"), std::string::npos);
+
+    EXPECT_EQ(d.terminate(), 0);
+    // Logs carry ids, never the personal values of the export.
+    std::string log = test::readFile(dir_ / "serve.log");
+    EXPECT_NE(log.find("engine.delivered"), std::string::npos);
+    EXPECT_EQ(log.find("Achternaam"), std::string::npos);
+    EXPECT_EQ(log.find(bsnFor(1)), std::string::npos);
+    for (const auto& line : std::vector<std::string>{log.substr(0, log.find('\n'))})
+        EXPECT_NO_THROW(json::parse(line));
+}
+
+// kill -9 at random moments, restart, repeat: nothing is lost and nothing is delivered twice.
+TEST_F(DaemonTest, SurvivesKillNineAtRandomMoments) {
+    const int kFiles = 6, kPerFile = 40;
+    std::mt19937 rng(std::random_device{}());
+    std::uniform_int_distribution<int> pause(0, 250);
+    int dropped = 0;
+    for (int round = 0; round < 12; ++round) {
+        test::Daemon d;
+        d.start(kExe, serveArgs(), (dir_ / "serve.log").string());
+        if (dropped < kFiles && round % 2 == 0) {
+            drop("export-" + std::to_string(dropped) + ".jsonl",
+                 exportFile(dropped * kPerFile, (dropped + 1) * kPerFile));
+            ++dropped;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(pause(rng)));
+        d.kill9();
+    }
+    while (dropped < kFiles) {
+        drop("export-" + std::to_string(dropped) + ".jsonl",
+             exportFile(dropped * kPerFile, (dropped + 1) * kPerFile));
+        ++dropped;
+    }
+    std::string admin = token("beheerder");
+    test::Daemon d;
+    int port = start(d);
+    ASSERT_GT(port, 0);
+    const size_t total = kFiles * kPerFile;
+    for (int i = 0; i < 1200 && outboxFiles().size() < total; ++i) std::this_thread::sleep_for(25ms);
+    std::this_thread::sleep_for(300ms);  // anything extra would show up now
+
+    // Every pupil delivered exactly once, as a complete file.
+    std::set<std::string> pupils;
+    for (const auto& f : outboxFiles()) {
+        std::string name = f.filename().string();
+        ASSERT_FALSE(name.starts_with(".")) << "temp file left visible: " << name;
+        json j = json::parse(test::readFile(f));  // throws on a half-written file
+        EXPECT_TRUE(pupils.insert(j["leerling"]["leerlingid"].get<std::string>()).second)
+            << "delivered twice: " << j["leerling"]["leerlingid"];
+    }
+    EXPECT_EQ(pupils.size(), total);
+    EXPECT_EQ(outboxFiles().size(), total);
+
+    auto list = http(port, "GET", "/api/v1/transfers?limit=1000", admin);
+    ASSERT_EQ(list.status, 200);
+    auto transfers = json::parse(list.body)["transfers"];
+    EXPECT_EQ(transfers.size(), total);
+    for (const auto& t : transfers) {
+        EXPECT_EQ(t["state"], "delivered");
+        auto detail = json::parse(http(port, "GET", "/api/v1/transfers/" + t["id"].get<std::string>(), admin).body);
+        int delivered = 0;
+        for (const auto& h : detail["history"]) delivered += h["to"] == "delivered";
+        EXPECT_EQ(delivered, 1);
+    }
+    // Every export file was acknowledged exactly once.
+    size_t processed = 0;
+    for (auto& e : fs::directory_iterator(data_ / "inbox/processed")) processed += e.is_regular_file();
+    EXPECT_EQ(processed, static_cast<size_t>(kFiles));
+    EXPECT_EQ(d.terminate(), 0);
+}
+
+TEST_F(DaemonTest, ClearErrorsForBrokenEnvironments) {
+    // A store file that is not SQLite: refused, file untouched.
+    fs::create_directories(data_);
+    test::writeFile(data_ / "sluis.db", "leerlingen.csv per ongeluk hernoemd\n");
+    auto r = test::run(kExe, serveArgs());
+    EXPECT_EQ(r.exit_code, 3);
+    EXPECT_NE(r.err.find("geen SQLite-database"), std::string::npos) << r.err;
+    EXPECT_EQ(test::readFile(data_ / "sluis.db"), "leerlingen.csv per ongeluk hernoemd\n");
+    fs::remove(data_ / "sluis.db");
+
+    // Missing key file for an existing store.
+    token("beheerder");  // creates store and key
+    fs::rename(data_ / "sluis.key", dir_ / "sluis.key.backup");
+    r = test::run(kExe, serveArgs());
+    EXPECT_EQ(r.exit_code, 3);
+    EXPECT_NE(r.err.find("sleutelbestand"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("ontbreekt"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(data_ / "sluis.key"));
+    fs::rename(dir_ / "sluis.key.backup", data_ / "sluis.key");
+
+    // Configuration errors: exit 1, every error with its path.
+    EXPECT_EQ(test::run(kExe, {"check-config", config_.string()}).exit_code, 0);
+    test::writeFile(config_ / "routes.json", R"({"routes":[{"name":"x","sorce":"inbox"}]})");
+    r = test::run(kExe, {"check-config", config_.string()});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("routes.json: routes[0].sorce: onbekende sleutel"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("routes.json: routes[0].source: verplicht"), std::string::npos) << r.err;
+    r = test::run(kExe, serveArgs());
+    EXPECT_EQ(r.exit_code, 1);
+
+    // Unknown command and bad usage.
+    EXPECT_EQ(test::run(kExe, {"bogus"}).exit_code, 2);
+    EXPECT_EQ(test::run(kExe, {"token", "create", "--role", "koning", "--name", "x"}).exit_code, 2);
+}
+
+TEST(Cli, ModelSchemaMatchesTheDocumentedSchema) {
+    auto r = test::run(kExe, {"model", "schema"});
+    ASSERT_EQ(r.exit_code, 0);
+    json printed = json::parse(r.out);
+    json documented = json::parse(test::readFile(test::sourceDir() / "docs/model.schema.json"));
+    EXPECT_EQ(printed, documented)
+        << "docs/model.schema.json is stale: regenerate with 'sluis model schema > docs/model.schema.json'";
+    EXPECT_EQ(test::run(kExe, {"version"}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace sluis

@@ -1,0 +1,87 @@
+#include "tests/support/process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
+#include "tests/support/test_util.h"
+
+namespace sluis::test {
+
+namespace {
+std::vector<char*> argv(const std::string& exe, const std::vector<std::string>& args) {
+    std::vector<char*> v;
+    v.push_back(const_cast<char*>(exe.c_str()));
+    for (auto& a : args) v.push_back(const_cast<char*>(a.c_str()));
+    v.push_back(nullptr);
+    return v;
+}
+}  // namespace
+
+RunResult run(const std::string& exe, const std::vector<std::string>& args) {
+    TempDir tmp;
+    std::string out = (tmp / "out").string(), err = (tmp / "err").string();
+    pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(in, 0);
+        dup2(o, 1);
+        dup2(e, 2);
+        auto v = argv(exe, args);
+        execv(exe.c_str(), v.data());
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    RunResult r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.out = readFile(out);
+    r.err = readFile(err);
+    return r;
+}
+
+Daemon::~Daemon() {
+    if (pid_ > 0) kill9();
+}
+
+void Daemon::start(const std::string& exe, const std::vector<std::string>& args,
+                   const std::string& log_file) {
+    pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        int l = open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+        dup2(in, 0);
+        dup2(l, 1);
+        dup2(l, 2);
+        auto v = argv(exe, args);
+        execv(exe.c_str(), v.data());
+        _exit(127);
+    }
+    pid_ = pid;
+}
+
+void Daemon::kill9() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+}
+
+int Daemon::terminate() {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace sluis::test

@@ -1,0 +1,38 @@
+#pragma once
+/// Runs the real `sluis` binary from tests: one-shot commands with captured output, and a
+/// daemon that can be stopped gracefully or killed with SIGKILL at any moment.
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace sluis::test {
+
+struct RunResult {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+};
+
+/// Runs `exe args...` to completion (stdin closed), capturing stdout and stderr.
+RunResult run(const std::string& exe, const std::vector<std::string>& args);
+
+class Daemon {
+public:
+    Daemon() = default;
+    ~Daemon();
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
+
+    /// Starts `exe args...` with stdout+stderr appended to `log_file`.
+    void start(const std::string& exe, const std::vector<std::string>& args, const std::string& log_file);
+    void kill9();
+    /// SIGTERM and wait; returns the exit code.
+    int terminate();
+    bool running() const { return pid_ > 0; }
+
+private:
+    pid_t pid_ = -1;
+};
+
+}  // namespace sluis::test
