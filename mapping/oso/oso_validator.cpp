@@ -271,18 +271,25 @@ void Validator::businessRules(const pugi::xml_document& doc, std::string_view by
     std::string deel = trimmed(child(metadata, "deeldossier"));
     bool ov = soort == "overstapdossier", swv = soort == "swv-dossier",
          bb = soort == "overdrachtbinnenbrin";
-    if (ov && overstap != "POPO" && overstap != "POVO" && overstap != "VOVO")
-        add("OVa.MD01", child(metadata, "overstap") ? child(metadata, "overstap") : metadata);
-    if (swv && overstap != "POSWV" && overstap != "VOSWV")
-        add("PaO.MD01", child(metadata, "overstap") ? child(metadata, "overstap") : metadata);
-    if (bb && !overstap.empty()) add("OVb.MD01", child(metadata, "overstap"));
-    if ((ov || swv) && !deel.empty() && deel != "LAS" && deel != "LASLVS")
+    // A value outside its code list is reported once, by the code list rule only.
+    bool overstap_known = overstap == "POPO" || overstap == "POVO" || overstap == "VOVO" ||
+                          overstap == "POSWV" || overstap == "VOSWV";
+    bool ov_overstap = overstap == "POPO" || overstap == "POVO" || overstap == "VOVO";
+    pugi::xml_node overstap_node = child(metadata, "overstap");
+    if (ov && (overstap.empty() || (overstap_known && !ov_overstap)))
+        add("OVa.MD01", overstap_node ? overstap_node : metadata);
+    if (swv && (overstap.empty() || (overstap_known && ov_overstap)))
+        add("PaO.MD01", overstap_node ? overstap_node : metadata);
+    if (bb && overstap_node) add("OVb.MD01", overstap_node);
+    if ((ov || swv) && (deel == "LVS" || deel == "TIB"))
         add(ov ? "OVa.MD02" : "PaO.MD02", child(metadata, "deeldossier"));
     const Profile* profile = s.profileFor(soort, overstap);
     if (!profile) return;  // code list meldingen already say why
 
     // categorie_uitlevering.
     pugi::xml_node cu = child(metadata, "categorie_uitlevering");
+    // Sluis requires categorie_uitlevering: without it minimisation cannot be verified.
+    if (metadata && !cu) add("OG.MD02", metadata);
     for (size_t i = 0; i < s.categories().size(); ++i) {
         const Category& cat = s.categories()[i];
         Delivery want = profile->categories[i];

@@ -1,0 +1,31 @@
+#pragma once
+/// Shared helpers for the OSO tests: example and schema locations, case files, XML edits and a
+/// whitespace-insensitive flattening of dossiers for comparison.
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace sluis::oso::test {
+
+std::filesystem::path examplesDir();
+std::filesystem::path casesDir();
+std::string schemaPath();
+std::string example(const std::string& name);
+
+/// Every `*.json` case file under cases/<kind>/, sorted.
+std::vector<std::filesystem::path> caseFiles(const std::string& kind);
+
+/// One line per element: `path|attributes|text` (text only for leaves, trimmed).
+std::vector<std::string> flatten(const std::string& xml);
+
+/// Applies edits to a dossier. Each edit: {"set": XPATH, "value": V} (all matches),
+/// {"remove": XPATH} (all matches), {"append": XPATH, "xml": FRAGMENT},
+/// {"insert_before"|"insert_after": XPATH, "xml": FRAGMENT} (first match). Throws on a miss.
+std::string applyEdits(const std::string& xml, const nlohmann::json& edits);
+
+/// Builds a case's base dossier: an example file name, or {"example", "profile", "opt_out"}
+/// (read with the OSO reader and written with the OSO writer for that profile).
+std::string buildBase(const nlohmann::json& base);
+
+}  // namespace sluis::oso::test

@@ -1,0 +1,329 @@
+// Unit tests for the OSO module: standard data, writer rules (minimisation and identity), every
+// profile producing a valid dossier, reader tolerance and safety, meldingen output, registry.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <pugixml.hpp>
+
+#include "core/model/model.h"
+#include "mapping/oso/oso_mapper.h"
+#include "mapping/oso/oso_reader.h"
+#include "mapping/oso/oso_validator.h"
+#include "mapping/oso/oso_writer.h"
+#include "tests/oso/oso_test_util.h"
+#include "tests/support/test_util.h"
+
+namespace sluis::oso {
+namespace {
+
+using nlohmann::json;
+
+std::shared_ptr<const Standard> std2019() { return *Standard::get("2019.1"); }
+
+json synthetic() {
+    return json::parse(sluis::test::readFile(test::casesDir() / "records" / "synthetic_povo.json"));
+}
+
+std::string write(const json& record, const std::string& profile,
+                  std::vector<std::string> opt_out = {}) {
+    WriteOptions o;
+    o.profile = profile;
+    o.opt_out = std::move(opt_out);
+    auto w = writeValidated(record, *std2019(), o, test::schemaPath());
+    EXPECT_TRUE(w.isOk()) << (w.isOk() ? "" : w.error().message);
+    return w.isOk() ? w->xml : std::string();
+}
+
+bool contains(const std::string& hay, const std::string& needle) {
+    return hay.find(needle) != std::string::npos;
+}
+
+TEST(oso_standard, DataIsConsistent) {
+    auto s = std2019();
+    EXPECT_EQ(s->version(), "2019.1");
+    EXPECT_EQ(s->categories().size(), 16u);
+    EXPECT_EQ(s->profiles().size(), 6u);
+    for (const auto& p : s->profiles()) EXPECT_EQ(p.categories.size(), 16u) << p.name;
+    // Every category path exists in the element tree.
+    for (const auto& c : s->categories())
+        for (const auto& path : c.paths) {
+            const Node* n = &s->root();
+            std::string rest = path.substr(path.find('/') + 1);
+            while (n && !rest.empty()) {
+                auto slash = rest.find('/');
+                auto it = n->by_name.find(rest.substr(0, slash));
+                n = it == n->by_name.end() ? nullptr : it->second;
+                rest = slash == std::string::npos ? "" : rest.substr(slash + 1);
+            }
+            EXPECT_NE(n, nullptr) << path;
+        }
+    EXPECT_FALSE(Standard::get("2022.1").isOk());
+    EXPECT_EQ(Standard::get("2022.1").error().code, ErrorCode::kNotFound);
+}
+
+TEST(oso_standard, ProfileTableMatchesDomain) {
+    auto s = std2019();
+    auto at = [&](const char* p, const char* c) {
+        return s->profile(p)->categories[static_cast<size_t>(s->categoryIndex(c))];
+    };
+    EXPECT_EQ(at("POVO", "vve"), Delivery::kVerboden);
+    EXPECT_EQ(at("POPO", "vve"), Delivery::kOptioneel);
+    EXPECT_EQ(at("POSWV", "onderwijsondersteuning"), Delivery::kVerplicht);
+    EXPECT_EQ(at("POSWV", "eindtoetsbo"), Delivery::kVerboden);
+    EXPECT_EQ(at("VOVO", "vombo"), Delivery::kOptioneel);
+    EXPECT_EQ(at("BB", "ouderinzage"), Delivery::kOptioneel);
+    EXPECT_EQ(s->profile("BB")->overdrachtsoort, "overdrachtbinnenbrin");
+    EXPECT_EQ(s->profile("VOSWV")->overdrachtsoort, "swv-dossier");
+}
+
+TEST(oso_writer, MasksSecretContactsAndDropsSecretAddresses) {
+    std::string xml = write(synthetic(), "POVO");
+    EXPECT_TRUE(contains(xml, "<nummer>9999999999</nummer>"));
+    EXPECT_TRUE(contains(xml, "<nummer>geheim@geheim.geheim</nummer>"));
+    EXPECT_FALSE(contains(xml, "0301234567"));
+    EXPECT_FALSE(contains(xml, "sanne@example.nl"));
+    EXPECT_FALSE(contains(xml, "ouder@example.nl"));
+    EXPECT_TRUE(contains(xml, "0307654321"));  // not secret
+    EXPECT_FALSE(contains(xml, "Geheimlaan"));  // verzorger has adresgeheim
+    EXPECT_TRUE(contains(xml, "Dorpsweg"));
+}
+
+TEST(oso_writer, NeverWritesForbiddenElements) {
+    std::string xml = write(synthetic(), "POVO");
+    EXPECT_FALSE(contains(xml, "geboorteplaats"));
+    EXPECT_FALSE(contains(xml, "Utrecht</geboorteplaats"));
+}
+
+TEST(oso_writer, SwvDossierHasNoBsnAndIsValid) {
+    std::string xml = write(synthetic(), "POSWV");
+    EXPECT_FALSE(contains(xml, "<bsn>"));
+    EXPECT_TRUE(contains(xml, "<overdrachtsoort>swv-dossier</overdrachtsoort>"));
+    EXPECT_TRUE(contains(xml, "<overstap>POSWV</overstap>"));
+    EXPECT_TRUE(contains(xml, "<cat_onderwijsondersteuning>VERPLICHT</cat_onderwijsondersteuning>"));
+}
+
+TEST(oso_writer, OptOutPrunesNestedHandelingsplannen) {
+    std::string with = write(synthetic(), "POVO");
+    EXPECT_TRUE(contains(with, "<handelingsplan>"));
+    std::string without = write(synthetic(), "POVO", {"handelingsplannen"});
+    EXPECT_FALSE(contains(without, "<handelingsplan>"));
+    EXPECT_TRUE(contains(without, "<onderwijsondersteuning>"));
+    EXPECT_TRUE(contains(without, "<cat_handelingsplannen>OPT-UIT</cat_handelingsplannen>"));
+    std::string none = write(synthetic(), "POVO", {"onderwijsondersteuning"});
+    EXPECT_FALSE(contains(none, "<onderwijsondersteuning>"));
+    EXPECT_FALSE(contains(none, "<handelingsplan>"));
+}
+
+TEST(oso_writer, RefusesToOptOutAVerplichtCategory) {
+    WriteOptions o{"POVO", {"overstapadvies"}};
+    auto w = writeDossier(synthetic(), *std2019(), o);
+    ASSERT_FALSE(w.isOk());
+    EXPECT_EQ(w.error().code, ErrorCode::kInvalidArgument);
+    o = WriteOptions{"POVO", {"bestaatniet"}};
+    EXPECT_EQ(writeDossier(synthetic(), *std2019(), o).error().code, ErrorCode::kInvalidArgument);
+    o = WriteOptions{"XYZ", {}};
+    EXPECT_EQ(writeDossier(synthetic(), *std2019(), o).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(oso_writer, VerbodenCategoryIsNeverWrittenEvenWhenTheRecordHasIt) {
+    json r = synthetic();
+    r["vve"] = {{"vanpeuterspeelzaal", true}};
+    std::string povo = write(r, "POVO");
+    EXPECT_FALSE(contains(povo, "vanpeuterspeelzaal"));
+    std::string popo = write(r, "POPO");
+    EXPECT_TRUE(contains(popo, "<vanpeuterspeelzaal>true</vanpeuterspeelzaal>"));
+}
+
+TEST(oso_writer, RefusesAnInvalidResult) {
+    json r = synthetic();
+    r["leerling"].erase("achternaam");
+    WriteOptions o{"POVO", {}};
+    std::vector<Melding> meldingen;
+    auto w = writeValidated(r, *std2019(), o, test::schemaPath(), &meldingen);
+    ASSERT_FALSE(w.isOk());
+    EXPECT_EQ(w.error().code, ErrorCode::kValidationFailed);
+    ASSERT_FALSE(meldingen.empty());
+    EXPECT_EQ(meldingen[0].rule, "XSD");
+}
+
+TEST(oso_writer, EveryProfileFromEveryFullExampleIsValid) {
+    for (const char* ex : {"Voorbeelddossier_OV_POPO_full.xml", "Voorbeelddossier_OV_POVO_full.xml",
+                           "Voorbeelddossier_OV_VOVO_full.xml"}) {
+        auto r = readDossier(test::example(ex), *std2019());
+        ASSERT_TRUE(r.isOk());
+        for (const auto& p : std2019()->profiles()) {
+            SCOPED_TRACE(std::string(ex) + " as " + p.name);
+            std::string xml = write(r->record, p.name);
+            EXPECT_FALSE(xml.empty());
+            if (p.swv) {
+                EXPECT_FALSE(contains(xml, "<bsn>"));
+            }
+        }
+    }
+}
+
+TEST(oso_reader, KeepsANonZipAttachmentWithAWarning) {
+    std::string xml = test::applyEdits(test::example("Voorbeelddossier_OV_POVO_full.xml"),
+                                       json::parse(R"([{"set": "(//bestandsinhoud)[1]",
+                                                        "value": "bm90IGEgemlw"}])"));
+    auto r = readDossier(xml, *std2019());
+    ASSERT_TRUE(r.isOk());
+    ASSERT_EQ(r->warnings.size(), 1u);
+    EXPECT_TRUE(contains(r->warnings[0], "geen geldig ZIP"));
+    EXPECT_TRUE(contains(r->warnings[0], "bestandsinhoud"));
+    EXPECT_TRUE(contains(r->record.dump(), "bm90IGEgemlw"));
+}
+
+TEST(oso_reader, RefusesDoctypeAndEntities) {
+    for (const char* f : {"raw/xml02_doctype_internal_entity.xml", "raw/xml02_external_entity.xml"}) {
+        auto r = readDossier(sluis::test::readFile(test::casesDir() / f), *std2019());
+        ASSERT_FALSE(r.isOk());
+        EXPECT_EQ(r.error().code, ErrorCode::kInvalidInput);
+        EXPECT_TRUE(contains(r.error().message, "OG.XML02"));
+        EXPECT_FALSE(contains(r.error().message, "passwd"));
+    }
+}
+
+TEST(oso_reader, EnforcesSizeAndDepthLimits) {
+    ReadOptions o;
+    o.limits.max_bytes = 1000;
+    auto r = readDossier(test::example("Voorbeelddossier_OV_POVO_opt_out.xml"), *std2019(), o);
+    ASSERT_FALSE(r.isOk());
+    EXPECT_EQ(r.error().code, ErrorCode::kTooLarge);
+    auto deep = readDossier(sluis::test::readFile(test::casesDir() / "raw/xml03_too_deep.xml"),
+                            *std2019());
+    ASSERT_FALSE(deep.isOk());
+    EXPECT_EQ(deep.error().code, ErrorCode::kTooLarge);
+}
+
+TEST(oso_reader, ReportsLineForMalformedXml) {
+    auto r = readDossier(sluis::test::readFile(test::casesDir() / "raw/xml01_not_well_formed.xml"),
+                         *std2019());
+    ASSERT_FALSE(r.isOk());
+    EXPECT_TRUE(contains(r.error().message, "regel"));
+}
+
+TEST(oso_reader, AcceptsAPrefixedNamespaceAndWarnsOnUnknownElements) {
+    std::string xml = test::example("Voorbeelddossier_OV_POVO_opt_out.xml");
+    std::string ns = "xmlns=\"http://www.edustandaard.nl/oso_gegevensset/2019/dossier\"";
+    xml.replace(xml.find(ns), ns.size(),
+                "xmlns:o=\"http://www.edustandaard.nl/oso_gegevensset/2019/dossier\"");
+    // Prefix every element name.
+    std::string out;
+    for (size_t i = 0; i < xml.size(); ++i) {
+        out += xml[i];
+        if (xml[i] == '<' && i + 1 < xml.size() && xml[i + 1] != '?' && xml[i + 1] != '!') {
+            if (xml[i + 1] == '/') {
+                out += '/';
+                ++i;
+            }
+            out += "o:";
+        }
+    }
+    auto r = readDossier(out, *std2019());
+    ASSERT_TRUE(r.isOk()) << r.error().message;
+    auto plain = readDossier(xml.replace(xml.find("xmlns:o="), 8, "xmlns="), *std2019());
+    EXPECT_EQ(r->record["leerling"]["achternaam"], "Berg");
+    std::string extra = test::applyEdits(test::example("Voorbeelddossier_OV_POVO_opt_out.xml"),
+                                         json::parse(R"([{"append": "/dossier/huidigeschool/leerling",
+                                                          "xml": "<hobby>voetbal</hobby>"}])"));
+    auto w = readDossier(extra, *std2019());
+    ASSERT_TRUE(w.isOk());
+    ASSERT_EQ(w->warnings.size(), 1u);
+    EXPECT_TRUE(contains(w->warnings[0], "/dossier/huidigeschool/leerling/hobby"));
+    EXPECT_FALSE(contains(w->warnings[0], "voetbal"));
+}
+
+TEST(oso_reader, CanonicalRecordUsesTheCanonicalNames) {
+    auto r = readDossier(test::example("Voorbeelddossier_OV_POVO_full.xml"), *std2019());
+    ASSERT_TRUE(r.isOk());
+    const json& j = r->record;
+    EXPECT_EQ(j["school"]["brincode"], "00YY");
+    EXPECT_TRUE(j["leerling"]["adressen"].is_array());
+    EXPECT_TRUE(j["leerling"]["communicatie"].is_array());
+    EXPECT_EQ(j["leerling"]["geslacht"], "2");
+    EXPECT_TRUE(j["verzorgers"].is_array());
+    EXPECT_EQ(j["overstapadvies"]["advies"], json::array({"40"}));
+    EXPECT_TRUE(j["onderwijsondersteuning"]["handelingsplanlijst"].is_array());
+    EXPECT_TRUE(j["bijlagen"].is_array());
+    EXPECT_EQ(j["metadata"]["overstap"], "POVO");
+    EXPECT_EQ(j["leerling"]["adressen"][0]["landomschrijving"], "Nederland");
+    EXPECT_TRUE(model::ModelDefinition::builtin()->validate(j).empty());
+}
+
+TEST(oso_validator, MeldingenXmlHasTheStandardShape) {
+    ValidationReport rep;
+    rep.meldingen.push_back({"OG.CL14", "/dossier/huidigeschool/leerling/geslacht", "tekst", 3});
+    std::string xml = formatMeldingen(rep, *std2019());
+    pugi::xml_document doc;
+    ASSERT_TRUE(doc.load_string(xml.c_str()));
+    auto root = doc.document_element();
+    EXPECT_STREQ(root.name(), "meldingen");
+    EXPECT_STREQ(root.attribute("xmlns").value(),
+                 "http://www.edustandaard.nl/oso_gegevensset/2019/schemas/Meldingen");
+    auto m = root.child("melding");
+    EXPECT_STREQ(m.child_value("type"), "Fout");
+    EXPECT_STREQ(m.child_value("locatie"), "/dossier/huidigeschool/leerling/geslacht");
+    EXPECT_TRUE(contains(m.child_value("tekst"), "OG.CL14"));
+    EXPECT_EQ(formatText(rep, "f.xml"),
+              "f.xml: OG.CL14, /dossier/huidigeschool/leerling/geslacht, tekst (regel 3)\n");
+}
+
+TEST(oso_validator, BinnenBrinNeedsNoInzageAndVovoConsentIsAPolicy) {
+    std::string bb = write(synthetic(), "BB");
+    EXPECT_TRUE(contains(bb, "<overdrachtsoort>overdrachtbinnenbrin</overdrachtsoort>"));
+    std::string no_inzage =
+        test::applyEdits(bb, json::parse(R"([{"remove": "/dossier/inzage"}])"));
+    Validator v(std2019(), ValidatorOptions{test::schemaPath()});
+    EXPECT_TRUE(v.validate(no_inzage).valid());
+    std::string vovo = test::applyEdits(test::example("Voorbeelddossier_OV_VOVO_opt_out.xml"),
+                                        json::parse(R"([{"remove": "/dossier/inzage/toestemming"}])"));
+    EXPECT_TRUE(v.validate(vovo).has("OVa.IZ02"));
+    ValidatorOptions relaxed{test::schemaPath()};
+    relaxed.vovo_toestemming_required = false;
+    EXPECT_TRUE(Validator(std2019(), relaxed).validate(vovo).valid());
+}
+
+TEST(oso_validator, XsdMeldingenCarryNoValues) {
+    std::string xml = test::applyEdits(
+        test::example("Voorbeelddossier_OV_POVO_opt_out.xml"),
+        json::parse(R"([{"set": "/dossier/huidigeschool/leerling/geboortedatum", "value": "1999-13-45"}])"));
+    Validator v(std2019(), ValidatorOptions{test::schemaPath()});
+    auto rep = v.validate(xml);
+    ASSERT_TRUE(rep.has("XSD"));
+    for (const auto& m : rep.meldingen) {
+        EXPECT_FALSE(contains(m.text, "1999-13-45")) << m.text;
+        EXPECT_EQ(m.xpath, "/dossier/huidigeschool/leerling/geboortedatum");
+        EXPECT_GT(m.line, 0);
+    }
+}
+
+TEST(oso_mapper, RegistersDecoderAndEncoder) {
+    mapper::MapperRegistry reg;
+    ASSERT_TRUE(mapping::registerOsoMappers(reg).isOk());
+    const auto* dec = reg.decoder("oso-2019.1");
+    const auto* enc = reg.encoder("oso-2019.1");
+    ASSERT_NE(dec, nullptr);
+    ASSERT_NE(enc, nullptr);
+    auto batch = dec->decode(test::example("Voorbeelddossier_OV_VOVO_full.xml"), {"vovo.xml"});
+    ASSERT_TRUE(batch.isOk());
+    ASSERT_EQ(batch->records.size(), 1u);
+    mapper::EncodeContext ctx;
+    ctx.profile = "VOVO";
+    ctx.opt_out = {"bijlagedocs"};
+    ctx.options["schema"] = test::schemaPath();
+    auto out = enc->encode(batch->records[0], ctx);
+    ASSERT_TRUE(out.isOk()) << out.error().message;
+    EXPECT_EQ(out->file_extension, "xml");
+    EXPECT_FALSE(contains(out->bytes, "<overigdocumentlijst>"));
+    ctx.profile = "POSWV";
+    json bad = batch->records[0];
+    bad["leerling"].erase("achternaam");
+    auto refused = enc->encode(bad, ctx);
+    ASSERT_FALSE(refused.isOk());
+    EXPECT_EQ(refused.error().code, ErrorCode::kValidationFailed);
+    EXPECT_FALSE(mapping::registerOsoMappers(reg).isOk());  // duplicate names
+}
+
+}  // namespace
+}  // namespace sluis::oso
