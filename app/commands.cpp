@@ -2,6 +2,7 @@
 
 #include "app/cli.h"
 #include "core/model/model.h"
+#include "mapping/magister/mapping_cli.h"
 #include "mapping/oso/oso_cli.h"
 
 namespace sluis::app {
@@ -43,6 +44,9 @@ const std::vector<Command>& commands() {
         {"model", "toont het canonieke model: 'schema' (JSON Schema) of 'fields' (classificatie)",
          cmdModel},
         {"oso", "OSO-overstapdossiers: 'validate', 'read' of 'write'", oso::runOsoCli},
+        {"mapping", "declaratieve mappings: 'check', 'try', 'import', 'reverse' of 'bundle'",
+         mapping::runMappingCommand},
+        {"demo", "demogegevens: 'generate-magister MAP --pupils N --seed N'", mapping::runDemoCommand},
     };
     return cmds;
 }

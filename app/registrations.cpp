@@ -3,6 +3,7 @@
 #include "app/cli.h"
 #include "connectors/directory/directory.h"
 #include "mapping/canonical/canonical_mapper.h"
+#include "mapping/magister/magister_decoder.h"
 #include "mapping/oso/oso_mapper.h"
 
 namespace sluis::app {
@@ -10,6 +11,7 @@ namespace sluis::app {
 Status registerAll(connector::ConnectorRegistry& connectors, mapper::MapperRegistry& mappers) {
     SLUIS_RETURN_IF_ERROR(sluis::connectors::registerDirectory(connectors));
     SLUIS_RETURN_IF_ERROR(mapping::registerCanonicalMappers(mappers));
+    SLUIS_RETURN_IF_ERROR(mapping::registerMagisterMappers(mappers));
     SLUIS_RETURN_IF_ERROR(mapping::registerOsoMappers(mappers));
     return {};
 }

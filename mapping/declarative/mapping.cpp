@@ -1,0 +1,875 @@
+#include "mapping/declarative/mapping.h"
+
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+
+#include "core/model/bsn.h"
+#include "core/util/text.h"
+
+namespace sluis::mapping {
+
+using nlohmann::json;
+using model::Kind;
+
+namespace {
+
+bool isScalar(Kind k) { return k != Kind::kObject && k != Kind::kArray; }
+
+void checkKeys(const json& obj, std::initializer_list<const char*> valid, const std::string& path,
+               std::vector<std::string>& errors) {
+    for (auto& [k, v] : obj.items()) {
+        if (!k.empty() && k[0] == '_') continue;  // comments
+        bool ok = false;
+        for (const char* a : valid) ok = ok || k == a;
+        if (!ok) {
+            std::string list;
+            for (const char* a : valid) list += (list.empty() ? "" : ", ") + std::string(a);
+            errors.push_back((path.empty() ? "" : path + ".") + k + ": onbekende sleutel; geldig: " +
+                             list);
+        }
+    }
+}
+
+// Reads a string or list of strings (column alternatives).
+std::vector<std::string> stringList(const json& j, const std::string& path,
+                                    std::vector<std::string>& errors) {
+    std::vector<std::string> out;
+    if (j.is_string()) {
+        out.push_back(j.get<std::string>());
+    } else if (j.is_array() && !j.empty()) {
+        for (size_t i = 0; i < j.size(); ++i) {
+            if (j[i].is_string()) out.push_back(j[i].get<std::string>());
+            else errors.push_back(path + "[" + std::to_string(i) + "]: verwacht tekst");
+        }
+    } else {
+        errors.push_back(path + ": verwacht een kolomnaam of een lijst van kolomnamen");
+    }
+    for (const auto& s : out)
+        if (util::isBlank(s)) errors.push_back(path + ": lege kolomnaam");
+    return out;
+}
+
+bool parseBool(std::string_view v, bool& out) {
+    std::string l;
+    for (char c : v) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    static const char* kTrue[] = {"ja", "j", "true", "1", "waar", "x", "yes", "y", "wel"};
+    static const char* kFalse[] = {"nee", "n", "false", "0", "onwaar", "no", "niet"};
+    for (const char* t : kTrue)
+        if (l == t) return out = true, true;
+    for (const char* f : kFalse)
+        if (l == f) return out = false, true;
+    return false;
+}
+
+// Where in the JSON text a parse error happened, as "regel L, kolom C".
+std::string lineCol(std::string_view text, size_t byte) {
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i + 1 < byte && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            col = 1;
+        } else {
+            ++col;
+        }
+    }
+    return "regel " + std::to_string(line) + ", kolom " + std::to_string(col);
+}
+
+json* navigate(json& root, const std::vector<TargetPath::Segment>& segs, size_t count, bool create) {
+    json* j = &root;
+    for (size_t i = 0; i < count; ++i) {
+        const auto& s = segs[i];
+        if (!j->is_object()) {
+            if (!create || !j->is_null()) return nullptr;
+            *j = json::object();
+        }
+        auto it = j->find(s.name);
+        if (it == j->end()) {
+            if (!create) return nullptr;
+            it = j->emplace(s.name, s.index == TargetPath::kNoIndex ? json() : json::array()).first;
+        }
+        j = &*it;
+        if (s.index != TargetPath::kNoIndex) {
+            size_t idx = s.index == TargetPath::kAppend ? 0 : static_cast<size_t>(s.index);
+            if (!j->is_array()) {
+                if (!create || !j->is_null()) return nullptr;
+                *j = json::array();
+            }
+            if (j->size() <= idx) {
+                if (!create) return nullptr;
+                while (j->size() <= idx) j->push_back(json());
+            }
+            j = &(*j)[idx];
+            if (j->is_null()) {
+                if (!create) return nullptr;
+            }
+        }
+    }
+    return j;
+}
+
+void setAt(json& root, const TargetPath& t, json&& value) {
+    const auto& segs = t.segments;
+    json* parent = navigate(root, segs, segs.size() - 1, true);
+    if (parent->is_null()) *parent = json::object();
+    const auto& last = segs.back();
+    if (last.index == TargetPath::kNoIndex) {
+        (*parent)[last.name] = std::move(value);
+        return;
+    }
+    json& arr = (*parent)[last.name];
+    if (!arr.is_array()) arr = json::array();
+    if (last.index == TargetPath::kAppend) {
+        arr.push_back(std::move(value));
+        return;
+    }
+    while (arr.size() <= static_cast<size_t>(last.index)) arr.push_back(json());
+    arr[static_cast<size_t>(last.index)] = std::move(value);
+}
+
+}  // namespace
+
+std::string normaliseHeader(std::string_view h) {
+    std::string s = util::trim(util::stripUtf8Bom(h));
+    std::string out;
+    out.reserve(s.size());
+    bool space = false;
+    for (char c : s) {
+        if (c == ' ' || c == '\t') {
+            space = true;
+            continue;
+        }
+        if (space && !out.empty()) out += ' ';
+        space = false;
+        out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return out;
+}
+
+Result<TargetPath> resolveTarget(const model::ModelDefinition& def, const std::string& type,
+                                 const std::string& text, bool leaf_required) {
+    TargetPath t;
+    t.text = text;
+    auto fail = [&](const std::string& msg) { return Error{ErrorCode::kInvalidConfig, msg}; };
+    if (text.empty()) return fail("leeg doelveld");
+    size_t start = 0;
+    while (start <= text.size()) {
+        size_t dot = text.find('.', start);
+        std::string seg = text.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        TargetPath::Segment s;
+        size_t br = seg.find('[');
+        if (br != std::string::npos) {
+            if (seg.back() != ']') return fail("'" + seg + "': verwacht [n] of [] aan het eind");
+            std::string idx = seg.substr(br + 1, seg.size() - br - 2);
+            s.name = seg.substr(0, br);
+            if (idx.empty()) {
+                s.index = TargetPath::kAppend;
+            } else {
+                for (char c : idx)
+                    if (!std::isdigit(static_cast<unsigned char>(c)))
+                        return fail("'" + seg + "': index moet een getal zijn");
+                if (idx.size() > 3) return fail("'" + seg + "': index te groot");
+                s.index = std::stoi(idx);
+            }
+        } else {
+            s.name = seg;
+        }
+        if (s.name.empty()) return fail("'" + text + "': leeg deel in het pad");
+        t.segments.push_back(s);
+        if (dot == std::string::npos) break;
+        start = dot + 1;
+    }
+    const model::TypeDef* cur = def.type(type);
+    if (!cur) return fail("onbekend type " + type);
+    for (size_t i = 0; i < t.segments.size(); ++i) {
+        auto& s = t.segments[i];
+        const model::FieldDef* f = cur->find(s.name);
+        if (!f) {
+            std::string valid;
+            for (const auto& fd : cur->fields) valid += (valid.empty() ? "" : ", ") + fd.name;
+            return fail("'" + s.name + "' is geen veld van " + cur->name + "; geldige velden: " +
+                        valid);
+        }
+        bool last = i + 1 == t.segments.size();
+        if (s.index != TargetPath::kNoIndex) {
+            if (f->kind != Kind::kArray) return fail("'" + s.name + "' is geen lijst; gebruik geen []");
+            t.through_array = true;
+            if (s.index == TargetPath::kAppend) t.has_append = true;
+        }
+        if (!last) {
+            if (f->kind == Kind::kObject) {
+                cur = def.type(f->type);
+            } else if (f->kind == Kind::kArray && !f->type.empty()) {
+                if (s.index == TargetPath::kNoIndex)
+                    return fail("'" + s.name + "' is een lijst; schrijf " + s.name + "[0] of " +
+                                s.name + "[]");
+                cur = def.type(f->type);
+            } else {
+                return fail("'" + s.name + "' is een enkelvoudig veld; het pad kan niet verder");
+            }
+            continue;
+        }
+        t.field = f;
+        if (!leaf_required) {
+            if (f->kind != Kind::kArray || f->type.empty() || s.index != TargetPath::kNoIndex)
+                return fail("'" + text + "' is geen lijst van records");
+            t.kind = Kind::kArray;
+            return t;
+        }
+        if (isScalar(f->kind)) {
+            t.kind = f->kind;
+        } else if (f->kind == Kind::kArray && f->type.empty() && s.index != TargetPath::kNoIndex) {
+            t.kind = f->item;
+        } else if (f->kind == Kind::kArray && f->type.empty()) {
+            return fail("'" + s.name + "' is een lijst van waarden; schrijf " + s.name + "[]");
+        } else {
+            std::string valid;
+            if (const auto* sub = def.type(f->type))
+                for (const auto& fd : sub->fields) valid += (valid.empty() ? "" : ", ") + fd.name;
+            return fail("'" + text + "' is een samengesteld veld; kies een deelveld: " + valid);
+        }
+    }
+    return t;
+}
+
+bool FieldMapping::convert(const std::string& text, json& out, std::string& error) const {
+    switch (target.kind) {
+        case Kind::kBool: {
+            bool b;
+            if (!parseBool(text, b)) {
+                error = "verwacht ja/nee (Ja, Nee, J, N, 1, 0, true, false)";
+                return false;
+            }
+            out = b;
+            return true;
+        }
+        case Kind::kInt: {
+            const char* s = text.c_str();
+            char* end = nullptr;
+            long v = std::strtol(s, &end, 10);
+            if (text.empty() || *end != '\0' || text.size() > 12) {
+                error = "verwacht een geheel getal";
+                return false;
+            }
+            out = v;
+            return true;
+        }
+        case Kind::kDecimal: {
+            std::string t = text;
+            for (auto& c : t)
+                if (c == ',') c = '.';
+            char* end = nullptr;
+            double v = std::strtod(t.c_str(), &end);
+            if (t.empty() || *end != '\0' || !std::isfinite(v) || t.size() > 32 ||
+                t.find_first_of("xXnNiIpP") != std::string::npos) {
+                error = "verwacht een getal (bijvoorbeeld 7,5)";
+                return false;
+            }
+            out = v;
+            return true;
+        }
+        case Kind::kDate:
+            if (!model::isValidIsoDate(text)) {
+                error = "ongeldige datum (verwacht JJJJ-MM-DD; voeg een date-transformatie toe "
+                        "voor een ander formaat)";
+                return false;
+            }
+            break;
+        case Kind::kBsn:
+            if (!model::isValidBsn(text)) {
+                error = "ongeldig nummer: geen 9 cijfers of voldoet niet aan de elfproef";
+                return false;
+            }
+            break;
+        case Kind::kCode:
+            if (codes) {
+                bool found = false;
+                for (const auto& c : *codes) found = found || c == text;
+                if (!found) {
+                    std::string list;
+                    for (const auto& c : *codes) list += (list.empty() ? "" : ", ") + c;
+                    error = "onbekende code (codelijst " + target.field->codelist + ": " + list +
+                            "); voeg een map-transformatie toe";
+                    return false;
+                }
+            }
+            break;
+        default:
+            if (text.size() > 100000) {
+                error = "tekst te lang";
+                return false;
+            }
+            break;
+    }
+    if (pattern && target.kind == Kind::kString && !std::regex_match(text, *pattern)) {
+        error = "voldoet niet aan het formaat " + target.field->pattern;
+        return false;
+    }
+    out = text;
+    return true;
+}
+
+const Part* Mapping::part(const std::string& name) const {
+    for (const auto& p : parts)
+        if (p.name == name) return &p;
+    return nullptr;
+}
+
+Result<std::shared_ptr<const Mapping>> loadMapping(std::string_view text,
+                                                    const std::string& source_name) {
+    json doc;
+    try {
+        doc = json::parse(text);
+    } catch (const json::parse_error& e) {
+        return Error{ErrorCode::kInvalidConfig,
+                     source_name + ": " + lineCol(text, e.byte) + ": geen geldige JSON"};
+    }
+    std::vector<std::string> errors;
+    auto def = model::ModelDefinition::builtin();
+    auto m = std::make_shared<Mapping>();
+    m->source_name = source_name;
+    if (!doc.is_object()) {
+        return Error{ErrorCode::kInvalidConfig, source_name + ": een mapping is een JSON-object"};
+    }
+    checkKeys(doc, {"sluis_mapping", "name", "description", "encoding", "separator", "parts"}, "",
+              errors);
+    if (!doc.contains("sluis_mapping"))
+        errors.push_back("sluis_mapping: ontbreekt (schrijf \"sluis_mapping\": 1)");
+    else if (doc["sluis_mapping"] != 1)
+        errors.push_back("sluis_mapping: onbekende versie; deze Sluis kent versie 1");
+    if (doc.contains("name")) {
+        if (doc["name"].is_string()) m->name = doc["name"].get<std::string>();
+        else errors.push_back("name: verwacht tekst");
+    }
+    if (doc.contains("description") && doc["description"].is_string())
+        m->description = doc["description"].get<std::string>();
+    if (doc.contains("encoding")) {
+        auto e = doc["encoding"].is_string()
+                     ? csv::parseEncodingName(doc["encoding"].get<std::string>())
+                     : std::nullopt;
+        if (!e) errors.push_back("encoding: onbekende codering; geldig: auto, utf-8, utf-16le, "
+                                 "utf-16be, windows-1252");
+        else m->encoding = *e;
+    }
+    if (doc.contains("separator")) {
+        const json& s = doc["separator"];
+        if (s == "auto") m->separator = 0;
+        else if (s == ";") m->separator = ';';
+        else if (s == ",") m->separator = ',';
+        else if (s == "tab" || s == "\t") m->separator = '\t';
+        else if (s == "|") m->separator = '|';
+        else errors.push_back("separator: verwacht \"auto\", \";\", \",\", \"tab\" of \"|\"");
+    }
+    const json* parts = doc.contains("parts") ? &doc["parts"] : nullptr;
+    if (!parts || !parts->is_array() || parts->empty()) {
+        errors.push_back("parts: verwacht een niet-lege lijst van delen (het eerste deel is het "
+                         "hoofdbestand met één regel per leerling)");
+    } else {
+        std::set<std::string> names;
+        for (size_t pi = 0; pi < parts->size(); ++pi) {
+            const json& pj = (*parts)[pi];
+            std::string pp = "parts[" + std::to_string(pi) + "]";
+            Part part;
+            if (!pj.is_object()) {
+                errors.push_back(pp + ": verwacht een object");
+                continue;
+            }
+            checkKeys(pj, {"name", "description", "key", "into", "group_by", "fields"}, pp, errors);
+            if (!pj.contains("name") || !pj["name"].is_string() ||
+                util::isBlank(pj["name"].get<std::string>()))
+                errors.push_back(pp + ".name: verplicht (tekst)");
+            else part.name = pj["name"].get<std::string>();
+            if (!part.name.empty() && !names.insert(part.name).second)
+                errors.push_back(pp + ".name: deel '" + part.name + "' komt twee keer voor");
+            if (pj.contains("description") && pj["description"].is_string())
+                part.description = pj["description"].get<std::string>();
+            if (!pj.contains("key"))
+                errors.push_back(pp + ".key: verplicht: de kolom met het stamnummer (sleutel)");
+            else part.key_columns = stringList(pj["key"], pp + ".key", errors);
+            std::string element_type = def->rootType();
+            if (pj.contains("into")) {
+                if (pi == 0) {
+                    errors.push_back(pp + ".into: het eerste deel is het hoofdbestand (één regel per "
+                                          "leerling) en heeft geen 'into'");
+                } else if (!pj["into"].is_string()) {
+                    errors.push_back(pp + ".into: verwacht tekst");
+                } else {
+                    part.into = pj["into"].get<std::string>();
+                    auto t = resolveTarget(*def, def->rootType(), part.into, false);
+                    if (!t.isOk()) {
+                        errors.push_back(pp + ".into: " + t.error().message);
+                    } else {
+                        part.into_path = *t;
+                        part.element_type = t->field->type;
+                        element_type = part.element_type;
+                    }
+                }
+            } else if (pi > 0) {
+                errors.push_back(pp + ".into: verplicht voor een extra deel: de lijst waar elke "
+                                      "regel aan wordt toegevoegd, bijvoorbeeld \"verzorgers\"");
+            }
+            bool element_ok = pi == 0 || !part.element_type.empty();
+            if (pj.contains("group_by")) {
+                auto g = stringList(pj["group_by"], pp + ".group_by", errors);
+                if (pi == 0) errors.push_back(pp + ".group_by: alleen voor een deel met 'into'");
+                for (const auto& name : g) {
+                    if (!element_ok) break;
+                    const auto* f = def->type(element_type)->find(name);
+                    if (!f || !isScalar(f->kind))
+                        errors.push_back(pp + ".group_by: '" + name + "' is geen enkelvoudig veld van " +
+                                         element_type);
+                }
+                part.group_by = g;
+            }
+            const json* fields = pj.contains("fields") ? &pj["fields"] : nullptr;
+            if (!fields || !fields->is_array() || fields->empty()) {
+                errors.push_back(pp + ".fields: verwacht een niet-lege lijst van velden");
+            } else {
+                for (size_t fi = 0; fi < fields->size(); ++fi) {
+                    const json& fj = (*fields)[fi];
+                    std::string fp = pp + ".fields[" + std::to_string(fi) + "]";
+                    FieldMapping fm;
+                    fm.where = fp;
+                    if (!fj.is_object()) {
+                        errors.push_back(fp + ": verwacht een object");
+                        continue;
+                    }
+                    checkKeys(fj, {"column", "value", "target", "required", "trim", "transforms",
+                                   "default", "description"},
+                              fp, errors);
+                    bool has_target = false;
+                    if (!fj.contains("target") || !fj["target"].is_string()) {
+                        errors.push_back(fp + ".target: verplicht: het canonieke veld, bijvoorbeeld "
+                                              "leerling.achternaam");
+                    } else if (element_ok) {
+                        auto t = resolveTarget(*def, element_type, fj["target"].get<std::string>(), true);
+                        if (!t.isOk()) {
+                            errors.push_back(fp + ".target: " + t.error().message);
+                        } else {
+                            fm.target = *t;
+                            has_target = true;
+                            if (!t->field->pattern.empty() && t->kind == Kind::kString)
+                                fm.pattern.emplace(t->field->pattern);
+                            if (t->kind == Kind::kCode) fm.codes = def->codelist(t->field->codelist);
+                        }
+                    }
+                    bool has_col = fj.contains("column"), has_val = fj.contains("value");
+                    if (has_col == has_val)
+                        errors.push_back(fp + ": geef precies één van 'column' (een kolom) of 'value' "
+                                              "(een vaste waarde)");
+                    if (has_col) fm.columns = stringList(fj["column"], fp + ".column", errors);
+                    if (has_val) {
+                        const json& v = fj["value"];
+                        if (v.is_string()) fm.value = v.get<std::string>();
+                        else if (v.is_boolean()) fm.value = v.get<bool>() ? "ja" : "nee";
+                        else if (v.is_number_integer()) fm.value = std::to_string(v.get<long>());
+                        else errors.push_back(fp + ".value: verwacht tekst, getal of true/false");
+                    }
+                    if (fj.contains("required")) {
+                        if (!fj["required"].is_boolean()) errors.push_back(fp + ".required: verwacht true of false");
+                        else fm.required = fj["required"].get<bool>();
+                    }
+                    if (fj.contains("trim")) {
+                        if (!fj["trim"].is_boolean()) errors.push_back(fp + ".trim: verwacht true of false");
+                        else fm.trim = fj["trim"].get<bool>();
+                    }
+                    if (fj.contains("default")) {
+                        if (!fj["default"].is_string()) errors.push_back(fp + ".default: verwacht tekst");
+                        else fm.default_value = fj["default"].get<std::string>();
+                    }
+                    if (fj.contains("transforms")) {
+                        const json& tl = fj["transforms"];
+                        if (!tl.is_array()) {
+                            errors.push_back(fp + ".transforms: verwacht een lijst");
+                        } else {
+                            for (size_t ti = 0; ti < tl.size(); ++ti) {
+                                Transform tr;
+                                if (Transform::parse(tl[ti], fp + ".transforms[" + std::to_string(ti) + "]",
+                                                     tr, errors))
+                                    fm.transforms.push_back(std::move(tr));
+                            }
+                        }
+                    }
+                    // Fixed and default values must be valid canonical values.
+                    if (has_target) {
+                        std::string err;
+                        json dummy;
+                        if (fm.value && !fm.convert(*fm.value, dummy, err))
+                            errors.push_back(fp + ".value: " + err);
+                        if (fm.default_value && !fm.convert(*fm.default_value, dummy, err))
+                            errors.push_back(fp + ".default: " + err);
+                    }
+                    part.fields.push_back(std::move(fm));
+                }
+            }
+            // Item fields ([]) of one part must all add to the same list.
+            std::string item_list;
+            for (const auto& f : part.fields) {
+                if (!f.target.has_append) continue;
+                std::string prefix;
+                for (const auto& s : f.target.segments) {
+                    prefix += (prefix.empty() ? "" : ".") + s.name;
+                    if (s.index == TargetPath::kAppend) break;
+                }
+                if (item_list.empty()) item_list = prefix;
+                else if (item_list != prefix)
+                    errors.push_back(f.where + ".target: alle []-velden van een deel moeten in "
+                                     "dezelfde lijst komen (" + item_list + "[])");
+            }
+            m->parts.push_back(std::move(part));
+        }
+    }
+    if (!errors.empty()) {
+        std::string msg = source_name + ": " + std::to_string(errors.size()) + " fout(en) in de mapping";
+        for (const auto& e : errors) msg += "\n  " + e;
+        return Error{ErrorCode::kInvalidConfig, msg};
+    }
+    return std::shared_ptr<const Mapping>(std::move(m));
+}
+
+Result<std::shared_ptr<const Mapping>> loadMappingFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Error{ErrorCode::kNotFound, path + ": mapping niet gevonden of niet leesbaar"};
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    auto st = util::checkUtf8(text);
+    if (!st.isOk()) return Error{ErrorCode::kInvalidConfig, path + ": " + st.message()};
+    return loadMapping(util::stripUtf8Bom(text), path);
+}
+
+Result<BoundPart> BoundPart::bind(const Part& part, const std::vector<std::string>& header,
+                                  const std::string& file, std::vector<std::string>* unused) {
+    BoundPart b;
+    b.part_ = &part;
+    b.file_ = file;
+    std::unordered_map<std::string, size_t> index;
+    for (size_t i = 0; i < header.size(); ++i) index.emplace(normaliseHeader(header[i]), i);
+    auto find = [&](const std::vector<std::string>& alts) -> std::optional<size_t> {
+        for (const auto& a : alts) {
+            auto it = index.find(normaliseHeader(a));
+            if (it != index.end()) return it->second;
+        }
+        return std::nullopt;
+    };
+    std::vector<std::string> missing;
+    auto slotFor = [&](size_t col) {
+        for (size_t s = 0; s < b.slot_columns_.size(); ++s)
+            if (b.slot_columns_[s] == col) return static_cast<int>(s);
+        b.slot_columns_.push_back(col);
+        b.slot_headers_.push_back(header[col]);
+        return static_cast<int>(b.slot_columns_.size() - 1);
+    };
+    auto key = find(part.key_columns);
+    if (!key) missing.push_back("'" + part.key_columns.front() + "' (sleutel: stamnummer)");
+    else slotFor(*key);
+    for (const auto& f : part.fields) {
+        int slot = -1;
+        if (!f.columns.empty()) {
+            auto col = find(f.columns);
+            if (col) slot = slotFor(*col);
+            else if (f.required) missing.push_back("'" + f.columns.front() + "' (" + f.target.text + ")");
+        }
+        b.field_slot_.push_back(slot);
+    }
+    if (!missing.empty()) {
+        std::string msg = file + ":1: verplichte kolom(men) ontbreken voor deel '" + part.name + "': ";
+        for (size_t i = 0; i < missing.size(); ++i) msg += (i ? ", " : "") + missing[i];
+        if (header.size() == 1 && header[0].find_first_of(";,\t") != std::string::npos)
+            msg += " (de kop is één kolom: verkeerd scheidingsteken? stel 'separator' in)";
+        return Error{ErrorCode::kInvalidInput, msg};
+    }
+    if (unused) {
+        for (size_t i = 0; i < header.size(); ++i) {
+            bool used = false;
+            for (size_t c : b.slot_columns_) used = used || c == i;
+            if (!used) unused->push_back(header[i]);
+        }
+    }
+    return b;
+}
+
+bool BoundPart::mapRow(const std::vector<std::string_view>& slots, size_t line, json& out,
+                       std::vector<std::string>& problems) const {
+    out = json::object();
+    bool ok = true;
+    std::string text, error;
+    const auto& fields = part_->fields;
+    auto problem = [&](const FieldMapping& f, int slot, const std::string& msg) {
+        ok = false;
+        std::string col = slot >= 0 ? "kolom '" + slot_headers_[static_cast<size_t>(slot)] + "'"
+                                    : (f.columns.empty() ? "vaste waarde" : "kolom '" + f.columns.front() + "'");
+        std::string path = part_->into.empty() ? f.target.text : part_->into + "[]." + f.target.text;
+        problems.push_back(file_ + ":" + std::to_string(line) + ": " + col + " (" + path + "): " + msg);
+    };
+    for (int pass = 0; pass < 2; ++pass) {
+        // Pass 0: columns; pass 1: fixed values, which only complete objects that columns made.
+        for (size_t i = 0; i < fields.size(); ++i) {
+            const FieldMapping& f = fields[i];
+            int slot = field_slot_[i];
+            if ((pass == 0) != !f.value.has_value()) continue;
+            if (pass == 1) {
+                if (f.target.through_array &&
+                    !navigate(out, f.target.segments, f.target.segments.size() - 1, false))
+                    continue;
+                json v;
+                if (f.convert(*f.value, v, error)) setAt(out, f.target, std::move(v));
+                continue;
+            }
+            // When several fields fill one target, the first non-empty one wins.
+            if (f.target.segments.back().index != TargetPath::kAppend) {
+                const json* have = navigate(out, f.target.segments, f.target.segments.size(), false);
+                if (have && !have->is_null()) continue;
+            }
+            if (slot >= 0) {
+                std::string_view cell = slots[static_cast<size_t>(slot)];
+                text.assign(cell.data(), cell.size());
+            } else {
+                text.clear();
+            }
+            if (f.trim) text = util::trim(text);
+            bool good = true;
+            for (const auto& t : f.transforms) {
+                if (!t.apply(text, error)) {
+                    problem(f, slot, error);
+                    good = false;
+                    break;
+                }
+            }
+            if (!good) continue;
+            if (text.empty() && f.default_value) text = *f.default_value;
+            if (text.empty()) {
+                if (f.required) problem(f, slot, "verplicht veld is leeg");
+                continue;
+            }
+            json v;
+            if (!f.convert(text, v, error)) {
+                problem(f, slot, error);
+                continue;
+            }
+            setAt(out, f.target, std::move(v));
+        }
+    }
+    compactArrays(out);
+    return ok;
+}
+
+void mergeInto(json& target, json&& row) {
+    if (!target.is_object()) {
+        target = std::move(row);
+        return;
+    }
+    for (auto& [k, v] : row.items()) {
+        auto it = target.find(k);
+        if (it == target.end() || it->is_null()) {
+            target[k] = std::move(v);
+        } else if (it->is_object() && v.is_object()) {
+            mergeInto(*it, std::move(v));
+        } else if (it->is_array() && v.is_array()) {
+            for (auto& e : v) it->push_back(std::move(e));
+        }
+    }
+}
+
+void addRow(const Part& part, json& record, json&& row) {
+    if (part.into.empty()) {
+        mergeInto(record, std::move(row));
+        return;
+    }
+    const auto& segs = part.into_path.segments;
+    json* parent = navigate(record, segs, segs.size() - 1, true);
+    if (parent->is_null()) *parent = json::object();
+    json& arr = (*parent)[segs.back().name];
+    if (!arr.is_array()) arr = json::array();
+    if (!part.group_by.empty()) {
+        for (auto& e : arr) {
+            bool same = true;
+            for (const auto& g : part.group_by) {
+                auto a = e.find(g);
+                auto b = row.find(g);
+                bool an = a == e.end() || a->is_null(), bn = b == row.end() || b->is_null();
+                if (an != bn || (!an && *a != *b)) {
+                    same = false;
+                    break;
+                }
+            }
+            if (same) {
+                mergeInto(e, std::move(row));
+                return;
+            }
+        }
+    }
+    arr.push_back(std::move(row));
+}
+
+void compactArrays(json& v) {
+    if (v.is_object()) {
+        for (auto& [k, e] : v.items()) compactArrays(e);
+    } else if (v.is_array()) {
+        bool has_null = false;
+        for (auto& e : v) {
+            if (e.is_null()) has_null = true;
+            else compactArrays(e);
+        }
+        if (has_null) {
+            json out = json::array();
+            for (auto& e : v)
+                if (!e.is_null()) out.push_back(std::move(e));
+            v = std::move(out);
+        }
+    }
+}
+
+namespace {
+
+const json* lookup(const json& root, const std::vector<TargetPath::Segment>& segs, size_t from,
+                   size_t to) {
+    const json* j = &root;
+    for (size_t i = from; i < to; ++i) {
+        if (!j->is_object()) return nullptr;
+        auto it = j->find(segs[i].name);
+        if (it == j->end()) return nullptr;
+        j = &*it;
+        if (segs[i].index >= 0) {
+            if (!j->is_array() || j->size() <= static_cast<size_t>(segs[i].index)) return nullptr;
+            j = &(*j)[static_cast<size_t>(segs[i].index)];
+        }
+    }
+    return j;
+}
+
+std::string textOf(const json& v) {
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_boolean()) return v.get<bool>() ? "Ja" : "Nee";
+    if (v.is_number_integer()) return std::to_string(v.get<long>());
+    if (v.is_number()) {
+        std::ostringstream ss;
+        ss << v.get<double>();
+        std::string s = ss.str();
+        for (auto& c : s)
+            if (c == '.') c = ',';
+        return s;
+    }
+    return std::string();
+}
+
+}  // namespace
+
+Result<ReverseTable> reversePart(const Part& part, const json& record, const std::string& key) {
+    ReverseTable t;
+    std::vector<const FieldMapping*> producers;  // per header column (after the key for extras)
+    std::set<std::string> seen;
+    std::vector<std::string> errors;
+    bool key_is_field = false;
+    for (const auto& f : part.fields)
+        for (const auto& k : part.key_columns)
+            if (!f.columns.empty() && normaliseHeader(f.columns.front()) == normaliseHeader(k))
+                key_is_field = true;
+    if (!key_is_field) {
+        t.header.push_back(part.key_columns.front());
+        producers.push_back(nullptr);
+        seen.insert(normaliseHeader(part.key_columns.front()));
+    }
+    for (const auto& f : part.fields) {
+        if (f.columns.empty()) continue;
+        std::string n = normaliseHeader(f.columns.front());
+        if (!seen.insert(n).second) continue;
+        for (const auto& tr : f.transforms)
+            if (!tr.reversible())
+                errors.push_back(f.where + " (" + f.target.text + "): transformatie " + tr.name() +
+                                 " is niet omkeerbaar");
+        t.header.push_back(f.columns.front());
+        producers.push_back(&f);
+    }
+    if (!errors.empty()) {
+        std::string msg = "mapping is niet omkeerbaar voor deel '" + part.name + "':";
+        for (const auto& e : errors) msg += "\n  " + e;
+        return Error{ErrorCode::kInvalidConfig, msg};
+    }
+    auto rowFor = [&](const json& element, const json* item) -> Status {
+        std::vector<std::string> row;
+        for (const FieldMapping* f : producers) {
+            if (!f) {
+                row.push_back(key);
+                continue;
+            }
+            const auto& segs = f->target.segments;
+            const json* v = nullptr;
+            size_t app = segs.size();
+            for (size_t i = 0; i < segs.size(); ++i)
+                if (segs[i].index == TargetPath::kAppend) app = i;
+            if (app == segs.size()) v = lookup(element, segs, 0, segs.size());
+            else if (item) v = lookup(*item, segs, app + 1, segs.size());
+            std::string text = v ? textOf(*v) : std::string();
+            std::string err;
+            for (auto it = f->transforms.rbegin(); it != f->transforms.rend(); ++it) {
+                if (!it->reverse(text, err))
+                    return Status{ErrorCode::kValidationFailed,
+                                  f->where + " (" + f->target.text + "): " + err};
+            }
+            row.push_back(text);
+        }
+        t.rows.push_back(std::move(row));
+        return {};
+    };
+    if (part.into.empty()) {
+        SLUIS_RETURN_IF_ERROR(rowFor(record, nullptr));
+        return t;
+    }
+    const json* arr = lookup(record, part.into_path.segments, 0, part.into_path.segments.size());
+    if (!arr || !arr->is_array()) return t;
+    std::string item_list;
+    for (const auto& f : part.fields) {
+        if (!f.target.has_append) continue;
+        for (const auto& s : f.target.segments) {
+            if (s.index == TargetPath::kAppend) {
+                item_list = s.name;
+                break;
+            }
+        }
+        break;
+    }
+    for (const auto& e : *arr) {
+        if (item_list.empty()) {
+            SLUIS_RETURN_IF_ERROR(rowFor(e, nullptr));
+            continue;
+        }
+        auto it = e.find(item_list);
+        if (it == e.end() || !it->is_array()) continue;
+        for (const auto& item : *it) SLUIS_RETURN_IF_ERROR(rowFor(e, &item));
+    }
+    return t;
+}
+
+std::string writeCsv(const ReverseTable& table, char sep) {
+    std::string out;
+    auto cell = [&](const std::string& s) {
+        if (s.find_first_of(std::string("\"\r\n") + sep) == std::string::npos) {
+            out += s;
+            return;
+        }
+        out += '"';
+        for (char c : s) {
+            if (c == '"') out += '"';
+            out += c;
+        }
+        out += '"';
+    };
+    auto line = [&](const std::vector<std::string>& r) {
+        for (size_t i = 0; i < r.size(); ++i) {
+            if (i) out += sep;
+            cell(r[i]);
+        }
+        out += "\r\n";
+    };
+    line(table.header);
+    for (const auto& r : table.rows) line(r);
+    return out;
+}
+
+}  // namespace sluis::mapping

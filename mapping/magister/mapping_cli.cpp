@@ -1,0 +1,334 @@
+#include "mapping/magister/mapping_cli.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "core/util/text.h"
+#include "mapping/magister/demo_generator.h"
+#include "mapping/magister/magister_import.h"
+
+namespace sluis::mapping {
+
+using nlohmann::json;
+
+namespace {
+
+const char* const kMappingUsage =
+    "gebruik:\n"
+    "  sluis mapping check MAPPING...\n"
+    "      controleert mappingbestanden en toont elke fout met haar plek\n"
+    "  sluis mapping try MAPPING INVOER... [--rows N] [--school NAAM] [--brin CODE]\n"
+    "      toont het canonieke resultaat van de eerste N leerlingen (standaard 3) en elke\n"
+    "      kolom die de mapping niet gebruikt\n"
+    "  sluis mapping import MAPPING INVOER... --school NAAM --brin CODE [--out BESTAND.jsonl]\n"
+    "      importeert een hele export (alles of niets) naar canonieke JSONL\n"
+    "  sluis mapping reverse MAPPING DEEL DOSSIER.json\n"
+    "      zet een canoniek dossier terug naar CSV voor één deel (bijvoorbeeld ouders)\n"
+    "  sluis mapping bundle UIT.bundle INVOER...\n"
+    "      bundelt de bestanden van één export tot één invoer voor de decoder magister-csv\n"
+    "MAPPING is een bestand of 'magister' (de meegeleverde mapping).\n"
+    "INVOER is een pad, of DEEL=pad om het deel (leerlingen, ouders, ...) zelf te noemen.\n";
+
+Result<std::shared_ptr<const Mapping>> mappingArg(const std::string& arg) {
+    if ((arg == "magister" || arg == "builtin:magister") && !std::filesystem::exists(arg))
+        return builtinMagisterMapping();
+    return loadMappingFile(arg);
+}
+
+ExportFile inputArg(const std::string& arg) {
+    size_t eq = arg.find('=');
+    if (eq != std::string::npos && eq > 0 && arg.find('/') > eq)
+        return ExportFile::fromPath(arg.substr(eq + 1), arg.substr(0, eq));
+    return ExportFile::fromPath(arg);
+}
+
+struct Flags {
+    std::vector<std::string> positional;
+    size_t rows = 3;
+    std::string school, brin, out;
+    bool bundle = false;
+    size_t pupils = 30;
+    uint64_t seed = 1;
+    size_t grades = 12;
+    std::string error;
+};
+
+Flags parseFlags(const std::vector<std::string>& args, size_t from) {
+    Flags f;
+    for (size_t i = from; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= args.size()) {
+                f.error = a + " verwacht een waarde";
+                return "";
+            }
+            return args[++i];
+        };
+        auto number = [&](const std::string& v) -> uint64_t {
+            if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 18) {
+                f.error = a + " verwacht een getal";
+                return 0;
+            }
+            return std::stoull(v);
+        };
+        if (a == "--rows") f.rows = number(value());
+        else if (a == "--school") f.school = value();
+        else if (a == "--brin") f.brin = value();
+        else if (a == "--out") f.out = value();
+        else if (a == "--bundle") f.bundle = true;
+        else if (a == "--pupils") f.pupils = number(value());
+        else if (a == "--seed") f.seed = number(value());
+        else if (a == "--grades") f.grades = number(value());
+        else if (a.rfind("--", 0) == 0) f.error = "onbekende optie " + a;
+        else f.positional.push_back(a);
+        if (!f.error.empty()) break;
+    }
+    return f;
+}
+
+json schoolFrom(const Flags& f, bool for_try) {
+    if (f.school.empty() && f.brin.empty()) {
+        if (!for_try) return json();
+        return json{{"naam", "Proefschool (sluis mapping try)"}, {"brincode", "99XX"}};
+    }
+    return json{{"naam", f.school.empty() ? std::string("(onbekend)") : f.school},
+                {"brincode", f.brin}};
+}
+
+char sepName(char c) { return c == '\t' ? 't' : c; }
+
+int cmdCheck(const Flags& f) {
+    if (f.positional.empty()) {
+        std::cerr << kMappingUsage;
+        return 2;
+    }
+    int rc = 0;
+    for (const auto& path : f.positional) {
+        auto m = mappingArg(path);
+        if (!m.isOk()) {
+            std::cerr << m.error().message << "\n";
+            rc = 1;
+            continue;
+        }
+        size_t fields = 0;
+        for (const auto& p : (*m)->parts) fields += p.fields.size();
+        std::cout << path << ": in orde (" << (*m)->parts.size() << " delen, " << fields << " velden)\n";
+        for (const auto& p : (*m)->parts) {
+            std::cout << "  " << p.name << (p.into.empty() ? " (hoofdbestand)" : " -> " + p.into)
+                      << ": " << p.fields.size() << " velden";
+            std::string nonrev;
+            for (const auto& fm : p.fields)
+                for (const auto& t : fm.transforms)
+                    if (!t.reversible()) nonrev += (nonrev.empty() ? "" : ", ") + fm.target.text + " (" + t.name() + ")";
+            if (!nonrev.empty()) std::cout << "; niet omkeerbaar: " << nonrev;
+            std::cout << "\n";
+        }
+    }
+    return rc;
+}
+
+int cmdTry(const Flags& f, bool import_all) {
+    if (f.positional.size() < 2) {
+        std::cerr << kMappingUsage;
+        return 2;
+    }
+    auto m = mappingArg(f.positional[0]);
+    if (!m.isOk()) {
+        std::cerr << m.error().message << "\n";
+        return 1;
+    }
+    std::vector<ExportFile> files;
+    for (size_t i = 1; i < f.positional.size(); ++i) files.push_back(inputArg(f.positional[i]));
+    ImportOptions opts;
+    opts.school = schoolFrom(f, !import_all);
+    ImportReport report;
+    if (import_all) {
+        auto batch = importMagisterExport(files, **m, opts, &report);
+        for (const auto& w : report.warnings) std::cerr << "waarschuwing: " << w << "\n";
+        if (!batch.isOk()) {
+            std::cerr << batch.error().message << "\n";
+            return 1;
+        }
+        std::ofstream file;
+        std::ostream* out = &std::cout;
+        if (!f.out.empty()) {
+            file.open(f.out, std::ios::binary);
+            if (!file) {
+                std::cerr << f.out << ": kan niet schrijven\n";
+                return 3;
+            }
+            out = &file;
+        }
+        for (const auto& r : batch->records) *out << r.dump() << "\n";
+        std::cerr << batch->records.size() << " leerling(en) geïmporteerd\n";
+        return 0;
+    }
+    std::vector<json> shown;
+    auto st = importMagisterStream(
+        files, **m, opts,
+        [&](json&& r) {
+            if (shown.size() < f.rows) shown.push_back(std::move(r));
+            return Status{};
+        },
+        &report);
+    if (opts.school.value("brincode", "") == "99XX")
+        std::cout << "(geen --school/--brin opgegeven: proefschool 99XX gebruikt)\n";
+    for (const auto& file : report.files) {
+        std::cout << file.name << ": deel '" << file.part << "', " << file.encoding
+                  << ", scheidingsteken '" << sepName(file.separator) << "', " << file.rows << " regels\n";
+        if (file.unused_columns.empty()) {
+            std::cout << "  alle kolommen gebruikt\n";
+        } else {
+            std::cout << "  niet gebruikte kolommen:";
+            for (const auto& u : file.unused_columns) std::cout << " '" << u << "'";
+            std::cout << "\n";
+        }
+    }
+    for (size_t i = 0; i < shown.size(); ++i)
+        std::cout << "--- leerling " << (i + 1) << " ---\n" << shown[i].dump(2) << "\n";
+    for (const auto& w : report.warnings)
+        if (w.find("wordt niet gebruikt") == std::string::npos) std::cout << "waarschuwing: " << w << "\n";
+    if (!st.isOk()) {
+        std::cout << st.message() << "\n";
+        return 1;
+    }
+    std::cout << report.pupils << " leerling(en) zonder fouten\n";
+    return 0;
+}
+
+int cmdReverse(const Flags& f) {
+    if (f.positional.size() != 3) {
+        std::cerr << kMappingUsage;
+        return 2;
+    }
+    auto m = mappingArg(f.positional[0]);
+    if (!m.isOk()) {
+        std::cerr << m.error().message << "\n";
+        return 1;
+    }
+    const Part* part = (*m)->part(f.positional[1]);
+    if (!part) {
+        std::cerr << "onbekend deel '" << f.positional[1] << "'\n";
+        return 2;
+    }
+    std::ifstream in(f.positional[2], std::ios::binary);
+    if (!in) {
+        std::cerr << f.positional[2] << ": niet leesbaar\n";
+        return 2;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    json record;
+    try {
+        record = json::parse(ss.str());
+    } catch (const json::parse_error&) {
+        std::cerr << f.positional[2] << ": geen geldige JSON\n";
+        return 1;
+    }
+    auto issues = model::ModelDefinition::builtin()->validate(record);
+    if (!issues.empty()) {
+        for (const auto& is : issues) std::cerr << f.positional[2] << ": " << is.path << ": " << is.message << "\n";
+        return 1;
+    }
+    auto t = reversePart(*part, record, record["leerling"]["leerlingid"].get<std::string>());
+    if (!t.isOk()) {
+        std::cerr << t.error().message << "\n";
+        return 1;
+    }
+    std::cout << writeCsv(*t);
+    return 0;
+}
+
+int cmdBundle(const Flags& f) {
+    if (f.positional.size() < 2) {
+        std::cerr << kMappingUsage;
+        return 2;
+    }
+    std::vector<std::string> contents;
+    std::vector<std::pair<std::string, std::string>> names;  // part, file name
+    for (size_t i = 1; i < f.positional.size(); ++i) {
+        std::string arg = f.positional[i], part;
+        size_t eq = arg.find('=');
+        if (eq != std::string::npos && eq > 0 && arg.find('/') > eq) {
+            part = arg.substr(0, eq);
+            arg = arg.substr(eq + 1);
+        }
+        std::ifstream in(arg, std::ios::binary);
+        if (!in) {
+            std::cerr << arg << ": niet leesbaar\n";
+            return 2;
+        }
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        contents.push_back(ss.str());
+        names.emplace_back(part, std::filesystem::path(arg).filename().string());
+    }
+    std::vector<BundlePart> parts;
+    for (size_t i = 0; i < contents.size(); ++i) parts.push_back({names[i].first, names[i].second, contents[i]});
+    std::ofstream out(f.positional[0], std::ios::binary);
+    out << writeBundle(parts);
+    if (!out) {
+        std::cerr << f.positional[0] << ": kan niet schrijven\n";
+        return 3;
+    }
+    std::cout << f.positional[0] << ": " << parts.size() << " bestand(en) gebundeld\n";
+    return 0;
+}
+
+}  // namespace
+
+int runMappingCommand(const std::vector<std::string>& args) {
+    if (args.empty()) {
+        std::cerr << kMappingUsage;
+        return 2;
+    }
+    Flags f = parseFlags(args, 1);
+    if (!f.error.empty()) {
+        std::cerr << "sluis mapping: " << f.error << "\n";
+        return 2;
+    }
+    const std::string& sub = args[0];
+    if (sub == "check") return cmdCheck(f);
+    if (sub == "try") return cmdTry(f, false);
+    if (sub == "import") return cmdTry(f, true);
+    if (sub == "reverse") return cmdReverse(f);
+    if (sub == "bundle") return cmdBundle(f);
+    std::cerr << kMappingUsage;
+    return 2;
+}
+
+int runDemoCommand(const std::vector<std::string>& args) {
+    const char* usage =
+        "gebruik: sluis demo generate-magister MAP [--pupils N] [--seed N] [--grades N] [--bundle]\n"
+        "  schrijft een verzonnen Magister-achtige export van groep 8 (leerlingen, ouders, cijfers,\n"
+        "  absenties, handelingsplannen); dezelfde seed geeft dezelfde bestanden\n";
+    if (args.empty() || args[0] != "generate-magister") {
+        std::cerr << usage;
+        return 2;
+    }
+    Flags f = parseFlags(args, 1);
+    if (!f.error.empty() || f.positional.size() != 1) {
+        std::cerr << (f.error.empty() ? "" : "sluis demo: " + f.error + "\n") << usage;
+        return 2;
+    }
+    DemoOptions o;
+    o.pupils = f.pupils;
+    o.seed = f.seed;
+    o.grades_per_pupil = f.grades;
+    o.bundle = f.bundle;
+    DemoSummary sum;
+    auto st = generateMagisterExport(f.positional[0], o, &sum);
+    if (!st.isOk()) {
+        std::cerr << st.message() << "\n";
+        return exitCode(st.code());
+    }
+    std::cout << sum.pupils << " leerlingen, " << sum.guardians << " ouders/verzorgers, " << sum.grades
+              << " cijfers, " << sum.absences << " absenties, " << sum.plan_goals
+              << " handelingsplandoelen geschreven:\n";
+    for (const auto& p : sum.files) std::cout << "  " << p.string() << "\n";
+    return 0;
+}
+
+}  // namespace sluis::mapping
