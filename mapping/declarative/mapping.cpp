@@ -743,6 +743,72 @@ const json* lookup(const json& root, const std::vector<TargetPath::Segment>& seg
     return j;
 }
 
+// The fixed values a part writes into element `index` of the list at segments [from, i]:
+// (sub-path, canonical value) pairs. They tell which list element a column came from.
+std::vector<std::pair<std::string, json>> slotConstants(const Part& part, const FieldMapping& f,
+                                                        size_t from, size_t i, int index) {
+    std::vector<std::pair<std::string, json>> out;
+    for (const auto& g : part.fields) {
+        if (!g.value || g.target.segments.size() <= i + 1) continue;
+        bool same = true;
+        for (size_t k = from; k <= i && same; ++k)
+            same = g.target.segments[k].name == f.target.segments[k].name &&
+                   (k < i ? g.target.segments[k].index == f.target.segments[k].index
+                          : g.target.segments[k].index == index);
+        if (!same) continue;
+        std::string sub;
+        for (size_t k = i + 1; k < g.target.segments.size(); ++k)
+            sub += (sub.empty() ? "" : ".") + g.target.segments[k].name;
+        json v;
+        std::string err;
+        if (g.convert(*g.value, v, err)) out.emplace_back(sub, v);
+    }
+    return out;
+}
+
+// Looks up field `f` (segments [from, to)) in `root` for the reverse direction. Arrays were
+// compacted on import, so an element written at a fixed index is found again by the fixed values
+// of its slot (communicatie[3] is "the e-mail one"), not by its position.
+const json* lookupReverse(const Part& part, const FieldMapping& f, const json& root, size_t from,
+                          size_t to) {
+    const auto& segs = f.target.segments;
+    const json* j = &root;
+    for (size_t i = from; i < to; ++i) {
+        if (!j->is_object()) return nullptr;
+        auto it = j->find(segs[i].name);
+        if (it == j->end()) return nullptr;
+        j = &*it;
+        if (segs[i].index < 0) continue;
+        if (!j->is_array()) return nullptr;
+        auto want = slotConstants(part, f, from, i, segs[i].index);
+        if (want.empty()) {
+            if (j->size() <= static_cast<size_t>(segs[i].index)) return nullptr;
+            j = &(*j)[static_cast<size_t>(segs[i].index)];
+            continue;
+        }
+        // Earlier slots with the same fixed values take the earlier matching elements.
+        size_t skip = 0;
+        for (int k = 0; k < segs[i].index; ++k)
+            if (slotConstants(part, f, from, i, k) == want) ++skip;
+        const json* found = nullptr;
+        for (const auto& e : *j) {
+            bool match = e.is_object();
+            for (const auto& [sub, v] : want) {
+                if (!match) break;
+                auto at = e.find(sub);
+                match = at != e.end() && *at == v;
+            }
+            if (match && skip-- == 0) {
+                found = &e;
+                break;
+            }
+        }
+        if (!found) return nullptr;
+        j = found;
+    }
+    return j;
+}
+
 std::string textOf(const json& v) {
     if (v.is_string()) return v.get<std::string>();
     if (v.is_boolean()) return v.get<bool>() ? "Ja" : "Nee";
@@ -803,8 +869,8 @@ Result<ReverseTable> reversePart(const Part& part, const json& record, const std
             size_t app = segs.size();
             for (size_t i = 0; i < segs.size(); ++i)
                 if (segs[i].index == TargetPath::kAppend) app = i;
-            if (app == segs.size()) v = lookup(element, segs, 0, segs.size());
-            else if (item) v = lookup(*item, segs, app + 1, segs.size());
+            if (app == segs.size()) v = lookupReverse(part, *f, element, 0, segs.size());
+            else if (item) v = lookupReverse(part, *f, *item, app + 1, segs.size());
             std::string text = v ? textOf(*v) : std::string();
             std::string err;
             for (auto it = f->transforms.rbegin(); it != f->transforms.rend(); ++it) {

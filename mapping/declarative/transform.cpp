@@ -304,8 +304,11 @@ bool Transform::parse(const json& spec, const std::string& path, Transform& out,
         errors.push_back(path + ": verwacht tekst of object met één sleutel; " + kValid);
         return false;
     }
+    // JSON objects are unordered: find the transform's own key among the option keys.
     std::string kind = spec.begin().key();
-    const json& arg = spec.begin().value();
+    for (const char* k : {"date", "map", "split_name", "default"})
+        if (spec.contains(k)) kind = k;
+    const json& arg = spec[kind];
     std::string p = path + "." + kind;
     auto allowOnly = [&](std::initializer_list<const char*> keys) {
         for (auto& [k, v] : spec.items()) {

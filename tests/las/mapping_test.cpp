@@ -1,0 +1,308 @@
+// The declarative mapping engine: transforms, loader validation (every error with its path),
+// binding, row mapping rules and the reverse direction.
+#include <gtest/gtest.h>
+
+#include "mapping/declarative/mapping.h"
+#include "mapping/magister/magister_import.h"
+#include "tests/support/test_util.h"
+
+namespace sluis::mapping {
+namespace {
+
+using nlohmann::json;
+
+Transform parseOne(const json& spec) {
+    Transform t;
+    std::vector<std::string> errors;
+    EXPECT_TRUE(Transform::parse(spec, "t", t, errors)) << (errors.empty() ? "" : errors[0]);
+    return t;
+}
+
+std::string applied(const Transform& t, std::string v) {
+    std::string err;
+    EXPECT_TRUE(t.apply(v, err)) << err;
+    return v;
+}
+
+TEST(Transform, DateFormats) {
+    auto t = parseOne(json{{"date", {"dd-mm-jjjj", "jjjj-mm-dd", "excel"}}});
+    EXPECT_EQ(applied(t, "05-03-2014"), "2014-03-05");
+    EXPECT_EQ(applied(t, "5-3-2014"), "2014-03-05");
+    EXPECT_EQ(applied(t, "05/03/2014"), "2014-03-05");  // any of - / . as separator
+    EXPECT_EQ(applied(t, "2014-03-05"), "2014-03-05");
+    EXPECT_EQ(applied(t, "05-03-2014 00:00:00"), "2014-03-05");  // time part ignored
+    EXPECT_EQ(applied(t, "41700"), "2014-03-02");
+    EXPECT_EQ(applied(t, "1"), "1900-01-01");
+    EXPECT_EQ(applied(t, "61"), "1900-03-01");
+    EXPECT_EQ(applied(t, "45292,5"), "2024-01-01");
+    std::string err, v = "29-02-2023";
+    EXPECT_FALSE(t.apply(v, err));
+    EXPECT_NE(err.find("ongeldige datum"), std::string::npos);
+    EXPECT_EQ(err.find("29-02-2023"), std::string::npos) << "value leaked into message";
+    v = "60";  // Excel's fictitious 1900-02-29
+    EXPECT_FALSE(t.apply(v, err));
+    auto compact = parseOne(json{{"date", "jjjjmmdd"}});
+    EXPECT_EQ(applied(compact, "20140305"), "2014-03-05");
+}
+
+TEST(Transform, DateReverseUsesFirstFormat) {
+    auto t = parseOne(json{{"date", {"dd-mm-jjjj", "excel"}}});
+    std::string v = "2014-03-05", err;
+    ASSERT_TRUE(t.reverse(v, err));
+    EXPECT_EQ(v, "05-03-2014");
+    auto x = parseOne(json{{"date", "excel"}});
+    v = "2014-03-02";
+    ASSERT_TRUE(x.reverse(v, err));
+    EXPECT_EQ(v, "41700");
+    v = "1900-01-01";
+    ASSERT_TRUE(x.reverse(v, err));
+    EXPECT_EQ(v, "1");
+}
+
+TEST(Transform, MapIsCaseInsensitiveWithOtherRules) {
+    auto t = parseOne(json{{"map", {{"M", "1"}, {"V", "2"}}}});
+    EXPECT_EQ(applied(t, "m"), "1");
+    std::string v = "Q", err;
+    EXPECT_FALSE(t.apply(v, err));
+    EXPECT_NE(err.find("onbekende code"), std::string::npos);
+    auto keep = parseOne(json{{"map", {{"a", "b"}}}, {"other", "keep"}});
+    EXPECT_EQ(applied(keep, "zz"), "zz");
+    auto val = parseOne(json{{"map", {{"a", "b"}}}, {"other", {{"value", "overig"}}}});
+    EXPECT_EQ(applied(val, "zz"), "overig");
+    auto exact = parseOne(json{{"map", {{"a", "b"}}}, {"ignore_case", false}, {"other", "empty"}});
+    EXPECT_EQ(applied(exact, "A"), "");
+    // Reverse: the first source code of a canonical value.
+    auto multi = parseOne(json{{"map", {{"M", "1"}, {"Man", "1"}}}});
+    v = "1";
+    ASSERT_TRUE(multi.reverse(v, err));
+    EXPECT_EQ(v, "M");
+    v = "7";
+    EXPECT_FALSE(multi.reverse(v, err));
+}
+
+TEST(Transform, NameSplittingAndInitials) {
+    EXPECT_EQ(splitDutchName("van der Berg"), (std::pair<std::string, std::string>{"van der", "Berg"}));
+    EXPECT_EQ(splitDutchName("Berg, van der"), (std::pair<std::string, std::string>{"van der", "Berg"}));
+    EXPECT_EQ(splitDutchName("in 't Veld"), (std::pair<std::string, std::string>{"in 't", "Veld"}));
+    EXPECT_EQ(splitDutchName("Jansen"), (std::pair<std::string, std::string>{"", "Jansen"}));
+    EXPECT_EQ(splitDutchName("Van"), (std::pair<std::string, std::string>{"", "Van"}));
+    EXPECT_EQ(splitDutchName("De Vries"), (std::pair<std::string, std::string>{"De", "Vries"}));
+    auto prefix = parseOne(json{{"split_name", "voorvoegsel"}});
+    auto rest = parseOne(json{{"split_name", "achternaam"}});
+    EXPECT_EQ(applied(prefix, "van den Heuvel"), "van den");
+    EXPECT_EQ(applied(rest, "van den Heuvel"), "Heuvel");
+    EXPECT_FALSE(rest.reversible());
+    std::string v = "Heuvel", err;
+    EXPECT_FALSE(rest.reverse(v, err));
+    EXPECT_NE(err.find("niet omkeerbaar"), std::string::npos);
+    EXPECT_EQ(initialsOf("Jan Pieter"), "J.P.");
+    EXPECT_EQ(initialsOf("émile zoë"), "\xC3\x89.Z.");
+}
+
+TEST(Transform, TrimCasePostcodeDefault) {
+    EXPECT_EQ(applied(parseOne("upper"), "zoë"), "ZOË");
+    EXPECT_EQ(applied(parseOne("lower"), "ÖZTÜRK"), "öztürk");
+    EXPECT_EQ(applied(parseOne("postcode"), "3511ab"), "3511 AB");
+    EXPECT_EQ(applied(parseOne("postcode"), "3511 ab"), "3511 AB");
+    EXPECT_EQ(applied(parseOne(json{{"default", "Nee"}}), ""), "Nee");
+    EXPECT_EQ(applied(parseOne(json{{"default", "Nee"}}), "Ja"), "Ja");
+}
+
+TEST(Transform, ParseErrorsNameThePath) {
+    Transform t;
+    std::vector<std::string> errors;
+    EXPECT_FALSE(Transform::parse("uppercase", "fields[2].transforms[0]", t, errors));
+    EXPECT_FALSE(Transform::parse(json{{"date", "dd-mm-yy"}}, "f.transforms[1]", t, errors));
+    EXPECT_FALSE(Transform::parse(json{{"split_name", "tussenvoegsel"}}, "x", t, errors));
+    ASSERT_EQ(errors.size(), 3u);
+    EXPECT_EQ(errors[0].rfind("fields[2].transforms[0]: onbekende transformatie", 0), 0u) << errors[0];
+    EXPECT_EQ(errors[1].rfind("f.transforms[1].date: onbekend datumformaat", 0), 0u) << errors[1];
+}
+
+TEST(MappingLoader, ShippedMappingLoads) {
+    auto m = loadMappingFile((test::sourceDir() / "config/mappings/magister.json").string());
+    ASSERT_TRUE(m.isOk()) << m.error().message;
+    EXPECT_EQ((*m)->parts.size(), 5u);
+    EXPECT_EQ((*m)->parts[0].name, "leerlingen");
+    EXPECT_TRUE((*m)->parts[0].into.empty());
+    EXPECT_EQ(builtinMagisterMapping()->parts.size(), 5u);
+}
+
+TEST(MappingLoader, ReportsEveryErrorWithItsPath) {
+    const char* text = R"({
+      "sluis_mapping": 1, "colour": "blue",
+      "parts": [
+        {"name": "leerlingen", "key": "Stamnr", "fields": [
+          {"column": "Naam", "target": "leerling.achternam"},
+          {"column": "Geb", "target": "leerling.geboortedatum", "transforms": [{"date": "bogus"}]},
+          {"target": "leerling.geslacht", "value": "Q"},
+          {"column": "X", "value": "y", "target": "leerling.roepnaam"},
+          {"column": "Adres", "target": "leerling.adressen.straat"}
+        ]},
+        {"name": "ouders", "key": "Stamnr", "fields": [{"column": "A", "target": "achternaam"}]},
+        {"name": "cijfers", "key": "Stamnr", "into": "cijferlijsten", "group_by": ["cijfers"],
+         "fields": [{"column": "V", "target": "cijfers[].vak", "required": "ja"}]}
+      ]})";
+    auto m = loadMapping(text, "m.json");
+    ASSERT_FALSE(m.isOk());
+    const std::string& msg = m.error().message;
+    EXPECT_EQ(m.error().code, ErrorCode::kInvalidConfig);
+    for (const char* want :
+         {"colour: onbekende sleutel", "parts[0].fields[0].target: 'achternam' is geen veld van Leerling",
+          "parts[0].fields[1].transforms[0].date: onbekend datumformaat",
+          "parts[0].fields[2].value: onbekende code", "parts[0].fields[3]: geef precies één van",
+          "parts[0].fields[4].target: 'adressen' is een lijst", "parts[1].into: verplicht",
+          "parts[2].group_by: 'cijfers' is geen enkelvoudig veld",
+          "parts[2].fields[0].required: verwacht true of false"})
+        EXPECT_NE(msg.find(want), std::string::npos) << "missing '" << want << "' in\n" << msg;
+}
+
+TEST(MappingLoader, InvalidJsonNamesLineAndColumn) {
+    auto m = loadMapping("{\n  \"sluis_mapping\": 1,\n  \"parts\": [,]\n}", "m.json");
+    ASSERT_FALSE(m.isOk());
+    EXPECT_NE(m.error().message.find("m.json: regel 3"), std::string::npos) << m.error().message;
+}
+
+const char* kSmall = R"({
+  "sluis_mapping": 1,
+  "parts": [
+    {"name": "leerlingen", "key": "Nr", "fields": [
+      {"column": "Nr", "target": "leerling.leerlingid", "required": true},
+      {"column": "Naam", "target": "leerling.voorvoegsel", "transforms": [{"split_name": "voorvoegsel"}]},
+      {"column": "Naam", "target": "leerling.achternaam", "required": true, "transforms": [{"split_name": "achternaam"}]},
+      {"column": "Geboren", "target": "leerling.geboortedatum", "required": true, "transforms": [{"date": "dd-mm-jjjj"}]},
+      {"column": "Sekse", "target": "leerling.geslacht", "default": "0", "transforms": [{"map": {"M": "1", "V": "2"}}]},
+      {"column": "Mail", "target": "leerling.communicatie[1].nummer"},
+      {"value": "e-mail", "target": "leerling.communicatie[1].soort"},
+      {"column": "Tel", "target": "leerling.communicatie[0].nummer"},
+      {"value": "telefoon", "target": "leerling.communicatie[0].soort"},
+      {"value": "Testschool", "target": "school.naam"},
+      {"value": "99XX", "target": "school.brincode"}
+    ]},
+    {"name": "resultaten", "key": "Nr", "into": "cijferlijsten", "group_by": ["periode"], "fields": [
+      {"column": "P", "target": "periode"},
+      {"column": "Vak", "target": "cijfers[].vak", "required": true},
+      {"column": "C", "target": "cijfers[].cijfer", "required": true}
+    ]}
+  ]})";
+
+TEST(BoundPart, MapsRowsWithFixedValuesOnlyWhereColumnsFilled) {
+    auto m = loadMapping(kSmall, "small.json");
+    ASSERT_TRUE(m.isOk()) << m.error().message;
+    std::vector<std::string> unused;
+    auto b = BoundPart::bind((*m)->parts[0], {"Geboren", "Nr", "Naam", "Mail", "Tel", "Extra"}, "l.csv", &unused);
+    ASSERT_TRUE(b.isOk()) << b.error().message;
+    EXPECT_EQ(unused, std::vector<std::string>{"Extra"});
+    // Slot order follows the fields: key first.
+    std::vector<std::string_view> slots(b->slotColumns().size());
+    for (size_t i = 0; i < slots.size(); ++i) {
+        static const char* vals[] = {"05-03-2014", "7", "van der Berg", "", "030-1", ""};
+        slots[i] = vals[b->slotColumns()[i]];
+    }
+    json out;
+    std::vector<std::string> problems;
+    ASSERT_TRUE(b->mapRow(slots, 2, out, problems)) << problems[0];
+    EXPECT_EQ(out["leerling"]["voorvoegsel"], "van der");
+    EXPECT_EQ(out["leerling"]["achternaam"], "Berg");
+    EXPECT_EQ(out["leerling"]["geslacht"], "0");  // default when the column is absent
+    // Mail is empty: communicatie[1] is not created and its fixed 'soort' is not added.
+    ASSERT_EQ(out["leerling"]["communicatie"].size(), 1u);
+    EXPECT_EQ(out["leerling"]["communicatie"][0]["soort"], "telefoon");
+    EXPECT_EQ(out["school"]["brincode"], "99XX");
+    EXPECT_TRUE(model::ModelDefinition::builtin()->validate(out).empty());
+}
+
+TEST(BoundPart, MissingRequiredColumnsAllNamed) {
+    auto m = loadMapping(kSmall, "small.json");
+    ASSERT_TRUE(m.isOk());
+    auto b = BoundPart::bind((*m)->parts[0], {"Nr;Naam;Geboren"}, "l.csv", nullptr);
+    ASSERT_FALSE(b.isOk());
+    EXPECT_NE(b.error().message.find("l.csv:1"), std::string::npos);
+    EXPECT_NE(b.error().message.find("'Naam' (leerling.achternaam)"), std::string::npos);
+    EXPECT_NE(b.error().message.find("'Geboren' (leerling.geboortedatum)"), std::string::npos);
+    EXPECT_NE(b.error().message.find("verkeerd scheidingsteken"), std::string::npos);
+}
+
+TEST(BoundPart, GroupedRowsMergeIntoOneElement) {
+    auto m = loadMapping(kSmall, "small.json");
+    ASSERT_TRUE(m.isOk());
+    const Part& p = (*m)->parts[1];
+    auto b = BoundPart::bind(p, {"Nr", "P", "Vak", "C"}, "r.csv", nullptr);
+    ASSERT_TRUE(b.isOk());
+    json record = json::object();
+    std::vector<std::string> problems;
+    for (auto row : std::vector<std::vector<std::string_view>>{
+             {"7", "1", "Rekenen", "7,5"}, {"7", "2", "Taal", "6"}, {"7", "1", "Taal", "8"}}) {
+        std::vector<std::string_view> slots;
+        for (size_t c : b->slotColumns()) slots.push_back(row[c]);
+        json r;
+        ASSERT_TRUE(b->mapRow(slots, 2, r, problems));
+        addRow(p, record, std::move(r));
+    }
+    ASSERT_EQ(record["cijferlijsten"].size(), 2u);
+    EXPECT_EQ(record["cijferlijsten"][0]["periode"], "1");
+    EXPECT_EQ(record["cijferlijsten"][0]["cijfers"].size(), 2u);
+    EXPECT_EQ(record["cijferlijsten"][1]["cijfers"][0]["vak"], "Taal");
+}
+
+TEST(Reverse, RoundTripsTheShippedMappingForGuardiansAndGrades) {
+    auto m = builtinMagisterMapping();
+    json rec = json::parse(test::readFile(test::sourceDir() / "tests/las/golden/magister-basic/expected.json"))[0];
+    auto ouders = reversePart(*m->part("ouders"), rec, "1001");
+    ASSERT_TRUE(ouders.isOk()) << ouders.error().message;
+    ASSERT_EQ(ouders->rows.size(), 2u);
+    EXPECT_EQ(ouders->header[0], "Stamnr");
+    auto col = [&](const ReverseTable& t, const std::string& h) {
+        return static_cast<size_t>(std::find(t.header.begin(), t.header.end(), h) - t.header.begin());
+    };
+    EXPECT_EQ(ouders->rows[0][col(*ouders, "Relatie")], "Moeder");
+    EXPECT_EQ(ouders->rows[1][col(*ouders, "Relatie")], "Vader");
+    EXPECT_EQ(ouders->rows[0][col(*ouders, "Mobiel")], "06-12345678");
+    EXPECT_EQ(ouders->rows[0][col(*ouders, "E-mail")], "a.berg@example.nl");
+    EXPECT_EQ(ouders->rows[0][col(*ouders, "Gezag")], "Ja");
+    EXPECT_EQ(ouders->rows[1][col(*ouders, "Gezag")], "Nee");
+    auto cijfers = reversePart(*m->part("cijfers"), rec, "1001");
+    ASSERT_TRUE(cijfers.isOk()) << cijfers.error().message;
+    ASSERT_EQ(cijfers->rows.size(), 3u);
+    EXPECT_EQ(cijfers->rows[2][col(*cijfers, "Datum")], "28-01-2026");
+    EXPECT_EQ(cijfers->rows[2][col(*cijfers, "Weging")], "1,5");
+    EXPECT_EQ(cijfers->rows[0][col(*cijfers, "Periode")], "1");
+
+    // Import the reversed CSV again: the same canonical data comes back.
+    std::string lee = writeCsv(*reversePart(*m->part("leerlingen"), rec, "1001"));
+    std::string oud = writeCsv(*ouders);
+    std::string cij = writeCsv(*cijfers);
+    ImportOptions o;
+    o.school = rec["school"];
+    auto batch = importMagisterExport({ExportFile::fromBytes("leerlingen.csv", lee, "leerlingen"),
+                                       ExportFile::fromBytes("ouders.csv", oud, "ouders"),
+                                       ExportFile::fromBytes("cijfers.csv", cij, "cijfers")},
+                                      *m, o);
+    ASSERT_TRUE(batch.isOk()) << batch.error().message;
+    ASSERT_EQ(batch->records.size(), 1u);
+    json back = batch->records[0];
+    EXPECT_EQ(back["leerling"], rec["leerling"]);
+    EXPECT_EQ(back["verzorgers"], rec["verzorgers"]);
+    EXPECT_EQ(back["cijferlijsten"], rec["cijferlijsten"]);
+}
+
+TEST(Reverse, NonReversibleTransformIsAClearError) {
+    auto m = loadMapping(kSmall, "small.json");
+    ASSERT_TRUE(m.isOk());
+    json rec = {{"leerling", {{"leerlingid", "7"}, {"achternaam", "Berg"}}}};
+    auto t = reversePart((*m)->parts[0], rec, "7");
+    ASSERT_FALSE(t.isOk());
+    EXPECT_EQ(t.error().code, ErrorCode::kInvalidConfig);
+    EXPECT_NE(t.error().message.find("parts[0].fields[1] (leerling.voorvoegsel): transformatie "
+                                     "split_name is niet omkeerbaar"),
+              std::string::npos)
+        << t.error().message;
+}
+
+TEST(Csv, WriterQuotesWhatNeedsIt) {
+    ReverseTable t{{"a", "b"}, {{"x;y", "say \"hi\""}, {"line\nbreak", "plain"}}};
+    EXPECT_EQ(writeCsv(t), "a;b\r\n\"x;y\";\"say \"\"hi\"\"\"\r\n\"line\nbreak\";plain\r\n");
+}
+
+}  // namespace
+}  // namespace sluis::mapping
