@@ -1,0 +1,96 @@
+// Import benchmark: generates a Magister-style export (leerlingen + ouders + cijfers) of N pupils
+// with the demo generator, then imports it through the shipped mapping into canonical records,
+// each validated against the model and serialised (as a source would hand it to the store).
+// Prints pupils per second (one core) and the peak RSS (VmHWM). Targets: >= 20,000 pupils/s and
+// < 200 MB for 100,000 pupils.
+//
+//   import_bench [--pupils N] [--grades N] [--dir DIR]
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include "mapping/magister/demo_generator.h"
+#include "mapping/magister/magister_import.h"
+
+namespace {
+
+long statusKb(const char* key) {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind(key, 0) == 0) return std::stol(line.substr(std::strlen(key)));
+    return -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace sluis::mapping;
+    size_t pupils = 100000, grades = 12;
+    std::filesystem::path dir = std::filesystem::temp_directory_path() / "sluis-import-bench";
+    for (int i = 1; i + 1 < argc; i += 2) {
+        std::string a = argv[i];
+        if (a == "--pupils") pupils = std::stoul(argv[i + 1]);
+        else if (a == "--grades") grades = std::stoul(argv[i + 1]);
+        else if (a == "--dir") dir = argv[i + 1];
+        else {
+            std::cerr << "gebruik: import_bench [--pupils N] [--grades N] [--dir DIR]\n";
+            return 2;
+        }
+    }
+    DemoOptions o;
+    o.pupils = pupils;
+    o.seed = 2024;
+    o.grades_per_pupil = grades;
+    o.absences = false;
+    o.plans = false;
+    auto t0 = std::chrono::steady_clock::now();
+    DemoSummary sum;
+    auto st = generateMagisterExport(dir, o, &sum);
+    if (!st.isOk()) {
+        std::cerr << st.message() << "\n";
+        return 1;
+    }
+    auto t1 = std::chrono::steady_clock::now();
+    uintmax_t bytes = 0;
+    for (const auto& f : sum.files) bytes += std::filesystem::file_size(f);
+    std::printf("export: %zu pupils, %zu guardians, %zu grades, %.1f MB (generated in %.2f s)\n",
+                sum.pupils, sum.guardians, sum.grades, bytes / 1e6,
+                std::chrono::duration<double>(t1 - t0).count());
+    long rss_before = statusKb("VmRSS:");
+
+    std::vector<ExportFile> files = {ExportFile::fromPath((dir / "leerlingen.csv").string()),
+                                     ExportFile::fromPath((dir / "ouders.csv").string()),
+                                     ExportFile::fromPath((dir / "cijfers.csv").string())};
+    ImportOptions io;
+    io.school = {{"naam", "OBS De Regenboog"}, {"brincode", "99XX"}};
+    size_t records = 0, out_bytes = 0;
+    ImportReport report;
+    auto t2 = std::chrono::steady_clock::now();
+    st = importMagisterStream(
+        files, *builtinMagisterMapping(), io,
+        [&](nlohmann::json&& r) {
+            out_bytes += r.dump().size();
+            ++records;
+            return sluis::Status{};
+        },
+        &report);
+    auto t3 = std::chrono::steady_clock::now();
+    if (!st.isOk()) {
+        std::cerr << st.message() << "\n";
+        return 1;
+    }
+    double secs = std::chrono::duration<double>(t3 - t2).count();
+    double rate = records / secs;
+    long hwm = statusKb("VmHWM:");
+    std::printf("import: %zu canonical records (%.1f MB JSON) in %.2f s\n", records, out_bytes / 1e6, secs);
+    std::printf("pupils/s: %.0f (target >= 20000) %s\n", rate, rate >= 20000 ? "OK" : "BELOW TARGET");
+    std::printf("peak RSS (VmHWM): %.1f MB (target < 200 MB) %s; RSS before import %.1f MB\n", hwm / 1024.0,
+                hwm < 200 * 1024 ? "OK" : "ABOVE TARGET", rss_before / 1024.0);
+    std::filesystem::remove_all(dir);
+    return 0;
+}
