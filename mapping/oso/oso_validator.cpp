@@ -26,27 +26,54 @@ std::string trimmed(const pugi::xml_node& n) {
     return s.substr(b, e - b + 1);
 }
 
-std::vector<pugi::xml_node> findPath(const pugi::xml_node& root, const std::string& path) {
-    std::vector<std::string> parts;
-    size_t start = 0;
-    while (true) {
-        size_t slash = path.find('/', start);
-        parts.push_back(path.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
-        if (slash == std::string::npos) break;
-        start = slash + 1;
+/// Elements by OSO path. Paths below the leerling start from an index of the leerling's
+/// children (built once per dossier), which keeps the many category lookups cheap.
+class PathFinder {
+public:
+    explicit PathFinder(const pugi::xml_node& root) : root_(root) {
+        leerling_ = child(child(root, "huidigeschool"), "leerling");
+        for (auto c = leerling_.first_child(); c; c = c.next_sibling())
+            if (c.type() == pugi::node_element) by_name_[std::string(localName(c))].push_back(c);
     }
-    std::vector<pugi::xml_node> cur;
-    if (parts.empty() || localName(root) != parts[0]) return cur;
-    cur.push_back(root);
-    for (size_t i = 1; i < parts.size(); ++i) {
-        std::vector<pugi::xml_node> next;
-        for (const auto& n : cur)
-            for (auto c = n.first_child(); c; c = c.next_sibling())
-                if (c.type() == pugi::node_element && localName(c) == parts[i]) next.push_back(c);
-        cur.swap(next);
+
+    std::vector<pugi::xml_node> find(const std::string& path) const {
+        static const std::string kL = "dossier/huidigeschool/leerling/";
+        std::vector<pugi::xml_node> cur;
+        size_t start;
+        if (path.compare(0, kL.size(), kL) == 0) {
+            size_t slash = path.find('/', kL.size());
+            auto it = by_name_.find(path.substr(kL.size(), slash == std::string::npos ? std::string::npos
+                                                                                   : slash - kL.size()));
+            if (it == by_name_.end()) return cur;
+            cur = it->second;
+            if (slash == std::string::npos) return cur;
+            start = slash + 1;
+        } else {
+            size_t slash = path.find('/');
+            if (localName(root_) != path.substr(0, slash)) return cur;
+            cur.push_back(root_);
+            if (slash == std::string::npos) return cur;
+            start = slash + 1;
+        }
+        while (start <= path.size() && !cur.empty()) {
+            size_t slash = path.find('/', start);
+            std::string_view part(path.data() + start,
+                                  (slash == std::string::npos ? path.size() : slash) - start);
+            std::vector<pugi::xml_node> next;
+            for (const auto& n : cur)
+                for (auto c = n.first_child(); c; c = c.next_sibling())
+                    if (c.type() == pugi::node_element && localName(c) == part) next.push_back(c);
+            cur.swap(next);
+            if (slash == std::string::npos) break;
+            start = slash + 1;
+        }
+        return cur;
     }
-    return cur;
-}
+
+private:
+    pugi::xml_node root_, leerling_;
+    std::map<std::string, std::vector<pugi::xml_node>, std::less<>> by_name_;
+};
 
 // --- libxml2 schema cache -------------------------------------------------------------------
 
@@ -165,7 +192,16 @@ std::string locateSchema(const std::string& version, const std::string& explicit
 }
 
 Validator::Validator(std::shared_ptr<const Standard> standard, ValidatorOptions options)
-    : standard_(std::move(standard)), options_(std::move(options)) {}
+    : standard_(std::move(standard)), options_(std::move(options)) {
+    // Code list entries by element name: "name" (any parent), "parent/name" or "parent/*".
+    const auto& lists = standard_->codeLists();
+    for (size_t i = 0; i < lists.size(); ++i)
+        for (const auto& e : lists[i].elements) {
+            auto slash = e.find('/');
+            if (slash == std::string::npos) codelist_index_[e].push_back({"", i});
+            else codelist_index_[e.substr(slash + 1)].push_back({e.substr(0, slash), i});
+        }
+}
 
 ValidationReport Validator::validate(std::string_view bytes) const {
     ValidationReport report;
@@ -206,11 +242,24 @@ bool Validator::xsd(std::string_view bytes, std::vector<Melding>& out) const {
         out.push_back({"OG.XML01", "/", standard_->ruleText("OG.XML01"), 0});
         return true;
     }
-    xmlSchemaValidCtxtPtr vctx = xmlSchemaNewValidCtxt(schema);
+    // One validation context per thread and schema, reused across dossiers.
+    struct CtxtCache {
+        xmlSchemaPtr schema = nullptr;
+        xmlSchemaValidCtxtPtr ctxt = nullptr;
+        ~CtxtCache() {
+            if (ctxt) xmlSchemaFreeValidCtxt(ctxt);
+        }
+    };
+    thread_local CtxtCache cache;
+    if (cache.schema != schema) {
+        if (cache.ctxt) xmlSchemaFreeValidCtxt(cache.ctxt);
+        cache.ctxt = xmlSchemaNewValidCtxt(schema);
+        cache.schema = schema;
+    }
     XsdErrors errs{&out, standard_->ns()};
-    xmlSchemaSetValidStructuredErrors(vctx, collectXsd, &errs);
-    xmlSchemaValidateDoc(vctx, doc);
-    xmlSchemaFreeValidCtxt(vctx);
+    xmlSchemaSetValidStructuredErrors(cache.ctxt, collectXsd, &errs);
+    xmlSchemaValidateDoc(cache.ctxt, doc);
+    xmlSchemaSetValidStructuredErrors(cache.ctxt, nullptr, nullptr);
     xmlFreeDoc(doc);
     return true;
 }
@@ -225,10 +274,12 @@ void Validator::businessRules(const pugi::xml_document& doc, std::string_view by
         out.push_back({rule, n ? xpathOf(n) : "/", text, n ? lineOf(bytes, n) : 0});
     };
     const std::string L = "dossier/huidigeschool/leerling";
+    PathFinder finder(root);
+    auto findPath = [&finder](const pugi::xml_node&, const std::string& p) { return finder.find(p); };
     pugi::xml_node metadata = child(root, "metadata");
     pugi::xml_node leerling = child(child(root, "huidigeschool"), "leerling");
 
-    // Code lists: one pass over every leaf element.
+    // One pass over every element: code lists (leaves), adresgeheim and secret contacts.
     std::vector<pugi::xml_node> stack{root};
     while (!stack.empty()) {
         pugi::xml_node n = stack.back();
@@ -239,26 +290,40 @@ void Validator::businessRules(const pugi::xml_document& doc, std::string_view by
                 stack.push_back(c);
                 leaf = false;
             }
-        if (!leaf) continue;
         std::string_view name = localName(n);
-        std::string_view parent = localName(n.parent());
-        for (const auto& cl : s.codeLists()) {
-            bool match = false;
-            for (const auto& e : cl.elements) {
-                auto slash = e.find('/');
-                if (slash == std::string::npos) {
-                    match = match || e == name;
-                } else {
-                    std::string_view pe(e.data(), slash), ne(e.data() + slash + 1, e.size() - slash - 1);
-                    match = match || (pe == parent && (ne == "*" || ne == name));
-                }
+        if (!leaf) {
+            if (name == "communicatie" && trimmed(child(n, "geheim")) == "true") {
+                std::string soortc = trimmed(child(n, "soort"));
+                auto mask = s.secretValues().find(soortc);
+                if (mask != s.secretValues().end() && trimmed(child(n, "nummer")) != mask->second)
+                    add(soortc == "telefoon" ? "OG.ID03" : "OG.ID04", child(n, "nummer"));
             }
-            if (!match) continue;
-            std::string v = trimmed(n);
-            bool found = false;
-            for (const auto& allowed : cl.values) found = found || allowed == v;
-            if (!found) add(cl.rule, n);
+            continue;
         }
+        if (name == "adresgeheim" && trimmed(n) == "true" && child(n.parent(), "adreslijst"))
+            add("OG.ID02", child(n.parent(), "adreslijst"));
+        auto check = [&](const std::vector<std::pair<std::string, size_t>>& entries) {
+            std::string_view parent;
+            bool have_parent = false;
+            for (const auto& [pe, index] : entries) {
+                if (!pe.empty()) {
+                    if (!have_parent) {
+                        parent = localName(n.parent());
+                        have_parent = true;
+                    }
+                    if (pe != parent) continue;
+                }
+                const CodeList& cl = s.codeLists()[index];
+                std::string v = trimmed(n);
+                bool found = false;
+                for (const auto& allowed : cl.values) found = found || allowed == v;
+                if (!found) add(cl.rule, n);
+            }
+        };
+        auto it = codelist_index_.find(name);
+        if (it != codelist_index_.end()) check(it->second);
+        auto any = codelist_index_.find(std::string_view("*"));
+        if (any != codelist_index_.end()) check(any->second);
     }
 
     // Standard version.
@@ -345,23 +410,6 @@ void Validator::businessRules(const pugi::xml_document& doc, std::string_view by
     if (profile->name == "POVO" && leerling && !child(leerling, "leerlingid")) add("OVa.ID02", leerling);
     for (const char* f : {"geboortemaand", "postcode4adres", "geboorteplaats", "nationaliteit"})
         for (const auto& n : findPath(root, L + "/" + f)) add("OG.ID01", n);
-    // adresgeheim and secret contacts: for every person-like element.
-    stack.assign(1, root);
-    while (!stack.empty()) {
-        pugi::xml_node n = stack.back();
-        stack.pop_back();
-        for (auto c = n.first_child(); c; c = c.next_sibling())
-            if (c.type() == pugi::node_element) stack.push_back(c);
-        std::string_view name = localName(n);
-        if (name == "adresgeheim" && trimmed(n) == "true" && child(n.parent(), "adreslijst"))
-            add("OG.ID02", child(n.parent(), "adreslijst"));
-        if (name == "communicatie" && trimmed(child(n, "geheim")) == "true") {
-            std::string soortc = trimmed(child(n, "soort"));
-            auto mask = s.secretValues().find(soortc);
-            if (mask != s.secretValues().end() && trimmed(child(n, "nummer")) != mask->second)
-                add(soortc == "telefoon" ? "OG.ID03" : "OG.ID04", child(n, "nummer"));
-        }
-    }
 
     // Advies.
     pugi::xml_node advies = child(leerling, "overstapadvies");

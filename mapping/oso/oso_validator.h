@@ -6,6 +6,7 @@
 /// Output forms: Dutch text lines (`rule id, XPath, text`) and the standard `<meldingen>` XML.
 /// Meldingen never contain personal values. A Validator is immutable after construction and
 /// thread-safe; the compiled schema is cached per path and shared.
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -60,6 +61,7 @@ private:
 
     std::shared_ptr<const Standard> standard_;
     ValidatorOptions options_;
+    std::map<std::string, std::vector<std::pair<std::string, size_t>>, std::less<>> codelist_index_;
 };
 
 /// `rule, XPath, text` lines (Dutch).

@@ -1,0 +1,296 @@
+// oso_bench: dossiers per second and peak memory for OSO read, write and validate, on the official
+// full-size dossiers (~170 KB) and on generated pupils (default 10,000), next to the rate of a
+// bare pugixml parse+serialise of the same bytes and of `xmllint --noout --schema` on the same
+// files. Every phase runs in a forked child so that its peak RSS is its own.
+//
+// usage: oso_bench [--pupils N] [--reps N] [--schema XSD] [--no-xmllint]
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <pugixml.hpp>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "mapping/oso/oso_reader.h"
+#include "mapping/oso/oso_validator.h"
+#include "mapping/oso/oso_writer.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+struct Figure {
+    double per_sec = 0;
+    long peak_kb = 0;
+};
+
+std::string readFile(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+/// Runs `work` (which returns the number of dossiers it processed and the seconds it took) in a
+/// child process; returns its rate and its own peak RSS.
+Figure inChild(const std::function<std::pair<size_t, double>()>& work) {
+    int fds[2];
+    if (pipe(fds) != 0) return {};
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        auto [n, secs] = work();
+        double rate = secs > 0 ? static_cast<double>(n) / secs : 0;
+        if (write(fds[1], &rate, sizeof rate) != sizeof rate) _exit(1);
+        _exit(0);
+    }
+    close(fds[1]);
+    double rate = 0;
+    if (read(fds[0], &rate, sizeof rate) != sizeof rate) rate = 0;
+    close(fds[0]);
+    int status = 0;
+    struct rusage ru {};
+    wait4(pid, &status, 0, &ru);
+    return {rate, ru.ru_maxrss};
+}
+
+template <typename F>
+std::pair<size_t, double> timed(size_t n, F&& f) {
+    auto t0 = Clock::now();
+    for (size_t i = 0; i < n; ++i) f(i);
+    return {n, std::chrono::duration<double>(Clock::now() - t0).count()};
+}
+
+struct StringWriter : pugi::xml_writer {
+    std::string out;
+    void write(const void* data, size_t size) override {
+        out.append(static_cast<const char*>(data), size);
+    }
+};
+
+std::string bsnFor(int i) {
+    // A valid test BSN (elfproef) derived from i.
+    for (int k = 0;; ++k) {
+        int base = 100000000 + (i * 97 + k) % 800000000;
+        std::string s = std::to_string(base);
+        int sum = 0;
+        for (int d = 0; d < 8; ++d) sum += (9 - d) * (s[static_cast<size_t>(d)] - '0');
+        sum -= s[8] - '0';
+        if (sum % 11 == 0 && sum != 0) return s;
+    }
+}
+
+/// A generated pupil: realistic shape, varying size (schoolloopbaan, toetsen, verzorgers).
+json generatePupil(int i, std::mt19937& rng) {
+    auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+    const char* names[] = {"Sanne", "Daan", "Emma", "Noah", "Julia", "Liam", "Mila", "Sem"};
+    const char* last[] = {"Jansen", "de Vries", "Bakker", "Visser", "Smit", "Meijer"};
+    json r;
+    r["school"] = {{"naam", "Basisschool De Linde"}, {"brincode", "12AB"}, {"vestigingscode", "00"},
+                   {"aanleverpunt", "1"}};
+    json l;
+    l["voornamenlijst"] = json::array({names[pick(8)], names[pick(8)]});
+    l["achternaam"] = last[pick(6)];
+    l["geboortedatum"] = "2013-0" + std::to_string(1 + pick(9)) + "-1" + std::to_string(pick(9));
+    l["geslacht"] = std::to_string(1 + pick(2));
+    l["adresgeheim"] = pick(10) == 0;
+    l["adressen"] = json::array({{{"soortadres", "gba"}, {"straat", "Dorpsweg"},
+                                  {"nummer", std::to_string(1 + pick(200))}, {"postcode", "1234AB"},
+                                  {"plaats", "Utrecht"}}});
+    l["communicatie"] = json::array({{{"soort", "telefoon"}, {"nummer", "0301234567"},
+                                      {"geheim", pick(5) == 0}}});
+    l["bsn"] = bsnFor(i);
+    l["leerlingid"] = "LL" + std::to_string(i);
+    r["leerling"] = l;
+    r["inzage"] = {{"voorlopigdossier", false}, {"inzage", true}, {"inzagedatum", "2025-03-20"},
+                   {"akkoord", "Ja"}, {"toestemming", "Ja"}};
+    r["verzorgersaansprakelijk"] = true;
+    json vz = json::array();
+    for (int v = 0, n = 1 + pick(2); v < n; ++v)
+        vz.push_back({{"achternaam", last[pick(6)]}, {"gezag", true},
+                      {"communicatie", json::array({{{"soort", "e-mail"},
+                                                     {"nummer", "ouder@example.nl"}}})}});
+    r["verzorgers"] = vz;
+    json lb = json::array();
+    for (int y = 0, n = 1 + pick(8); y < n; ++y)
+        lb.push_back({{"schooljaar", std::to_string(2017 + y) + "-" + std::to_string(2018 + y)},
+                      {"groepscode", std::to_string(1 + y) + "A"}, {"jaargroep", std::to_string(1 + y)},
+                      {"brincode", "12AB"}, {"vestigingscode", "00"}});
+    r["schoolloopbaan"] = lb;
+    r["overstapadvies"] = {{"advies", json::array({"40"})}, {"argumentatie", "Werkt zelfstandig."}};
+    json toetsen = json::array();
+    for (int t = 0, n = pick(12); t < n; ++t)
+        toetsen.push_back(
+            {{"toetsidentificatie", {{"eldtoetscode", "CITO-REK-" + std::to_string(t)}}},
+             {"afname", {{"afnamedatum", "2024-01-15"}, {"dl", 10 + pick(50)}}},
+             {"resultaat", {{"toetsscore", {{"vaardigheidsscore", std::to_string(100 + pick(100))}}}}}});
+    if (!toetsen.empty()) r["toetsresultaten"] = toetsen;
+    r["metadata"] = {{"pakketnaam", "Sluis"}, {"pakketversie", "1"}, {"datum", "2025-03-21"},
+                     {"deeldossier", "LAS"}};
+    return r;
+}
+
+void row(const char* what, const Figure& f, double ref_rate, const char* ref_name) {
+    std::printf("  %-34s %10.1f dossiers/s  peak %7.1f MiB", what, f.per_sec,
+                static_cast<double>(f.peak_kb) / 1024.0);
+    if (ref_rate > 0) std::printf("  (%.2fx %s)", f.per_sec / ref_rate, ref_name);
+    std::printf("\n");
+}
+
+double xmllintSeconds(const std::string& schema, const std::vector<fs::path>& files) {
+    std::string cmd = "xmllint --noout --schema '" + schema + "'";
+    for (const auto& f : files) cmd += " '" + f.string() + "'";
+    cmd += " >/dev/null 2>&1";
+    auto t0 = Clock::now();
+    if (std::system(cmd.c_str()) == -1) return -1;
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+/// xmllint's per-dossier rate: each process validates a batch of files (at most 500, to stay
+/// within the command-line limit), and the cost of a process that validates a single file
+/// (start-up and schema parsing, which Sluis also does once and excludes from its timing) is
+/// subtracted per batch.
+double xmllintRate(const std::string& schema, const std::vector<fs::path>& files, int reps) {
+    std::vector<fs::path> all;
+    for (int r = 0; r < reps; ++r) all.insert(all.end(), files.begin(), files.end());
+    double one = xmllintSeconds(schema, {files[0]});
+    if (one < 0) return 0;
+    double secs = 0;
+    size_t counted = 0;
+    for (size_t i = 0; i < all.size(); i += 500) {
+        std::vector<fs::path> batch(all.begin() + static_cast<long>(i),
+                                    all.begin() + static_cast<long>(std::min(all.size(), i + 500)));
+        double t = xmllintSeconds(schema, batch);
+        if (t < 0) return 0;
+        secs += t - one;
+        counted += batch.size() - 1;
+    }
+    return secs > 0 ? static_cast<double>(counted) / secs : 0;
+}
+
+struct Set {
+    std::string name;
+    std::vector<std::string> xml;  ///< Dossiers.
+    std::vector<json> records;     ///< Their canonical records.
+    std::string profile;
+    std::vector<fs::path> files;   ///< The same dossiers on disk (for xmllint).
+};
+
+void runSet(const Set& set, const sluis::oso::Standard& standard,
+            std::shared_ptr<const sluis::oso::Standard> sp, const std::string& schema, int reps,
+            bool with_xmllint) {
+    size_t n = set.xml.size();
+    size_t bytes = 0;
+    for (const auto& x : set.xml) bytes += x.size();
+    std::printf("\n%s: %zu dossiers, average %.1f KB, %d repetition(s)\n", set.name.c_str(), n,
+                static_cast<double>(bytes) / static_cast<double>(n) / 1024.0, reps);
+    size_t total = n * static_cast<size_t>(reps);
+
+    Figure base = inChild([&] { return std::pair<size_t, double>{0, 0.0}; });
+    Figure bare = inChild([&] {
+        return timed(total, [&](size_t i) {
+            pugi::xml_document doc;
+            const std::string& x = set.xml[i % n];
+            doc.load_buffer(x.data(), x.size());
+            StringWriter w;
+            doc.save(w, "  ");
+        });
+    });
+    Figure rd = inChild([&] {
+        sluis::oso::ReadOptions o;
+        o.validate_model = false;
+        return timed(total, [&](size_t i) { (void)sluis::oso::readDossier(set.xml[i % n], standard, o); });
+    });
+    Figure rdm = inChild([&] {
+        return timed(total, [&](size_t i) { (void)sluis::oso::readDossier(set.xml[i % n], standard); });
+    });
+    Figure wr = inChild([&] {
+        sluis::oso::WriteOptions o;
+        o.profile = set.profile;
+        return timed(total, [&](size_t i) { (void)sluis::oso::writeDossier(set.records[i % n], standard, o); });
+    });
+    Figure va = inChild([&] {
+        sluis::oso::Validator v(sp, sluis::oso::ValidatorOptions{schema});
+        (void)v.validate(set.xml[0]);  // load the schema outside the timing, as xmllint does once
+        return timed(total, [&](size_t i) { (void)v.validate(set.xml[i % n]); });
+    });
+    std::printf("  %-34s %10s               peak %7.1f MiB\n", "baseline (inputs in memory)", "",
+                static_cast<double>(base.peak_kb) / 1024.0);
+    row("bare pugixml parse+serialise", bare, 0, "");
+    row("read (OSO -> canonical)", rd, bare.per_sec, "bare; target >= 0.33x");
+    row("read + canonical model check", rdm, bare.per_sec, "bare");
+    row("write (canonical -> OSO)", wr, bare.per_sec, "bare; target >= 0.33x");
+    if (with_xmllint) {
+        double lint = xmllintRate(schema, set.files, reps);
+        std::printf("  %-34s %10.1f dossiers/s\n", "xmllint --noout --schema", lint);
+        row("validate (XSD + business rules)", va, lint, "xmllint; target >= 0.67x");
+    } else {
+        row("validate (XSD + business rules)", va, 0, "");
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int pupils = 10000, reps = 3;
+    bool with_xmllint = true;
+    std::string schema;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--pupils" && i + 1 < argc) pupils = std::atoi(argv[++i]);
+        else if (a == "--reps" && i + 1 < argc) reps = std::atoi(argv[++i]);
+        else if (a == "--schema" && i + 1 < argc) schema = argv[++i];
+        else if (a == "--no-xmllint") with_xmllint = false;
+        else {
+            std::fprintf(stderr, "usage: oso_bench [--pupils N] [--reps N] [--schema XSD] [--no-xmllint]\n");
+            return 2;
+        }
+    }
+    auto sp = *sluis::oso::Standard::get("2019.1");
+    if (schema.empty()) schema = sluis::oso::locateSchema("2019.1");
+    if (schema.empty()) {
+        std::fprintf(stderr, "OSO_gegevensset.xsd not found (use --schema)\n");
+        return 2;
+    }
+    fs::path tmp = fs::temp_directory_path() / ("oso_bench_" + std::to_string(getpid()));
+    fs::create_directories(tmp);
+    fs::path examples = fs::path(SLUIS_SHARED_DIR) / "oso" / "2019.1" / "examples";
+
+    Set full{"Official full-size dossiers", {}, {}, "POVO", {}};
+    for (const char* p : {"POPO", "POVO", "VOVO"}) {
+        fs::path f = examples / (std::string("Voorbeelddossier_OV_") + p + "_full.xml");
+        full.xml.push_back(readFile(f));
+        full.files.push_back(f);
+        full.records.push_back(sluis::oso::readDossier(full.xml.back(), *sp)->record);
+    }
+    runSet(full, *sp, sp, schema, reps * 30, with_xmllint);
+
+    Set gen{"Generated pupils", {}, {}, "POVO", {}};
+    std::mt19937 rng(42);
+    sluis::oso::WriteOptions o;
+    o.profile = "POVO";
+    for (int i = 0; i < pupils; ++i) {
+        gen.records.push_back(generatePupil(i, rng));
+        gen.xml.push_back(sluis::oso::writeDossier(gen.records.back(), *sp, o)->xml);
+        gen.files.push_back(tmp / ("pupil_" + std::to_string(i) + ".xml"));
+        std::ofstream(gen.files.back(), std::ios::binary) << gen.xml.back();
+    }
+    runSet(gen, *sp, sp, schema, 1, with_xmllint);
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    return 0;
+}
