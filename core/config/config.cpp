@@ -15,6 +15,11 @@ namespace {
 
 const std::vector<std::string> kRoles = {"beheerder", "mentor",        "zorgcoordinator",
                                          "directeur", "bevoegd-gezag", "fg"};
+const std::vector<std::string> kCategories = {
+    "metadata",     "ouderinzage",     "school",         "leerling",
+    "oudersverzorgers", "vve",         "schoolloopbaan", "overstapadvies",
+    "onderwijsondersteuning", "verzuim", "eindtoetsbo",  "toetsresultaten",
+    "handelingsplannen", "cijferlijsten", "vombo",       "bijlagedocs"};
 
 /// Reads one JSON object with type checks; reports unknown keys when finished.
 class ObjReader {
@@ -189,6 +194,25 @@ void loadConnectors(const json& doc, const char* kind, bool is_source,
 
 }  // namespace
 
+bool PurposePolicy::allowsCategory(const std::string& c) const {
+    if (c == "intern") return false;  // internal LVS data never leaves
+    return all_categories || std::find(categories.begin(), categories.end(), c) != categories.end();
+}
+
+const char* basisName(PurposePolicy::Basis b) {
+    switch (b) {
+        case PurposePolicy::Basis::kNone: return "none";
+        case PurposePolicy::Basis::kConsent: return "consent";
+        case PurposePolicy::Basis::kInzage: return "inzage";
+    }
+    return "none";
+}
+
+const PurposePolicy* Config::policy(const std::string& purpose) const {
+    auto it = policies.find(purpose);
+    return it == policies.end() ? nullptr : &it->second;
+}
+
 const ConnectorInstance* Config::source(const std::string& name) const {
     for (const auto& s : sources)
         if (s.name == name) return &s;
@@ -260,6 +284,55 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
                        names, errors);
     }
     {
+        ObjReader pdoc(doc("policies.json"), "policies.json", errors);
+        json purposes = pdoc.object("purposes");
+        for (auto& [name, pj] : purposes.items()) {
+            std::string path = "policies.json: purposes." + name;
+            ObjReader p(pj, path, errors);
+            PurposePolicy pp;
+            pp.name = name;
+            pp.description = p.str("description", "");
+            pp.legal_basis = p.str("legal_basis", "", true);
+            std::string basis = p.str("basis", "none");
+            if (basis == "none") {
+                pp.basis = PurposePolicy::Basis::kNone;
+            } else if (basis == "consent") {
+                pp.basis = PurposePolicy::Basis::kConsent;
+            } else if (basis == "inzage") {
+                pp.basis = PurposePolicy::Basis::kInzage;
+            } else {
+                errors.push_back(p.at("basis") + ": verwacht \"none\", \"consent\" of \"inzage\"");
+            }
+            {
+                ObjReader a(p.object("approvals"), p.at("approvals"), errors);
+                pp.approvals.required = static_cast<int>(a.integer("required", 0, 0, 10));
+                pp.approvals.roles = a.strings("roles", {});
+                pp.approvals.four_eyes = a.boolean("four_eyes", true);
+                for (const auto& role : pp.approvals.roles)
+                    if (std::find(kRoles.begin(), kRoles.end(), role) == kRoles.end())
+                        errors.push_back(a.at("roles") + ": onbekende rol '" + role + "'");
+                if (pp.approvals.required > 0 && pp.approvals.roles.empty())
+                    errors.push_back(a.at("roles") + ": nodig wanneer required > 0");
+            }
+            const json* cats = p.get("categories", false);
+            if (cats && cats->is_string() && cats->get<std::string>() == "all") {
+                pp.all_categories = true;
+            } else if (cats) {
+                pp.all_categories = false;
+                pp.categories = p.strings("categories", {});
+                for (const auto& c : pp.categories)
+                    if (std::find(kCategories.begin(), kCategories.end(), c) == kCategories.end())
+                        errors.push_back(p.at("categories") + ": onbekende categorie '" + c + "'");
+            }
+            pp.identifiers = p.boolean("identifiers", true);
+            pp.special_categories = p.boolean("special_categories", false);
+            pp.care_profile = p.boolean("care_profile", false);
+            pp.retention = p.duration("retention", pp.retention);
+            pp.withdraw_days_before = static_cast<int>(p.integer("withdraw_days_before", 1, 0, 365));
+            cfg->policies[name] = std::move(pp);
+        }
+    }
+    {
         ObjReader rdoc(doc("routes.json"), "routes.json", errors);
         json routes = rdoc.array("routes");
         std::set<std::string> route_names, used_sources;
@@ -277,20 +350,6 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
             rc.encoder = r.str("encoder", "", true);
             rc.encoder_options = r.object("encoder_options");
             rc.sink = r.str("sink", "", true);
-            rc.consent = r.str("consent", "none");
-            if (rc.consent != "none" && rc.consent != "required")
-                errors.push_back(r.at("consent") + ": verwacht \"none\" of \"required\"");
-            {
-                ObjReader a(r.object("approvals"), r.at("approvals"), errors);
-                rc.approvals.required = static_cast<int>(a.integer("required", 0, 0, 10));
-                rc.approvals.roles = a.strings("roles", {});
-                rc.approvals.four_eyes = a.boolean("four_eyes", true);
-                for (const auto& role : rc.approvals.roles)
-                    if (std::find(kRoles.begin(), kRoles.end(), role) == kRoles.end())
-                        errors.push_back(a.at("roles") + ": onbekende rol '" + role + "'");
-                if (rc.approvals.required > 0 && rc.approvals.roles.empty())
-                    errors.push_back(a.at("roles") + ": nodig wanneer required > 0");
-            }
             if (!rc.name.empty() && !route_names.insert(rc.name).second)
                 errors.push_back(r.at("name") + ": route '" + rc.name + "' komt twee keer voor");
             if (!rc.source.empty() && !cfg->source(rc.source))
@@ -298,6 +357,9 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
             else if (!rc.source.empty() && !used_sources.insert(rc.source).second)
                 errors.push_back(r.at("source") + ": bron '" + rc.source +
                                  "' wordt al door een andere route gebruikt");
+            if (!rc.purpose.empty() && !cfg->policies.count(rc.purpose))
+                errors.push_back(r.at("purpose") + ": doel '" + rc.purpose +
+                                 "' staat niet in policies.json");
             if (!rc.sink.empty() && !cfg->sink(rc.sink))
                 errors.push_back(r.at("sink") + ": onbekend doel '" + rc.sink + "'");
             if (!rc.decoder.empty() && !mappers.decoder(rc.decoder)) {
@@ -330,7 +392,8 @@ Result<std::shared_ptr<const Config>> loadConfig(const std::string& dir, const O
         return Error{ErrorCode::kInvalidConfig, "configuratiemap " + dir + " bestaat niet"};
     std::map<std::string, json> docs;
     std::vector<std::string> errors;
-    for (const char* name : {"daemon.json", "store.json", "connectors.json", "routes.json"}) {
+    for (const char* name :
+         {"daemon.json", "store.json", "connectors.json", "routes.json", "policies.json"}) {
         fs::path p = fs::path(dir) / name;
         if (!fs::exists(p)) {
             if (std::string(name) == "daemon.json" || std::string(name) == "store.json") continue;

@@ -49,6 +49,26 @@ struct ApprovalPolicy {
     bool four_eyes = true;           ///< The creator/last changer may not approve.
 };
 
+/// What a purpose (doel) requires before data may leave, and what may leave. policies.json.
+struct PurposePolicy {
+    enum class Basis { kNone, kConsent, kInzage };
+    std::string name;
+    std::string description;
+    std::string legal_basis;  ///< Shown in previews and the disclosure register.
+    Basis basis = Basis::kNone;
+    ApprovalPolicy approvals;
+    bool all_categories = true;
+    std::vector<std::string> categories;  ///< OSO categories that may leave (when not all).
+    bool identifiers = true;          ///< BSN/onderwijsnummer may leave.
+    bool special_categories = false;  ///< Health data (diagnose, medicijngebruik, ...) may leave.
+    bool care_profile = false;        ///< Medical absence reasons kept (else generalised).
+    std::chrono::milliseconds retention{std::chrono::hours(24 * 730)};
+    int withdraw_days_before = 1;  ///< Consent/approval changeable until this many days before delivery.
+    bool allowsCategory(const std::string& c) const;
+};
+
+const char* basisName(PurposePolicy::Basis b);
+
 struct RouteConfig {
     std::string name;
     std::string source;
@@ -60,8 +80,6 @@ struct RouteConfig {
     std::string encoder;
     nlohmann::json encoder_options = nlohmann::json::object();
     std::string sink;
-    std::string consent = "none";  ///< "none" | "required"
-    ApprovalPolicy approvals;
 };
 
 struct Config {
@@ -75,7 +93,9 @@ struct Config {
     std::vector<ConnectorInstance> sources;
     std::vector<ConnectorInstance> sinks;
     std::vector<RouteConfig> routes;
+    std::map<std::string, PurposePolicy> policies;  ///< By purpose name.
 
+    const PurposePolicy* policy(const std::string& purpose) const;
     const ConnectorInstance* source(const std::string& name) const;
     const ConnectorInstance* sink(const std::string& name) const;
 };

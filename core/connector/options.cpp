@@ -11,7 +11,7 @@ const char* optionTypeName(OptionType t) {
         case OptionType::kString: return "tekst";
         case OptionType::kInt: return "geheel getal";
         case OptionType::kBool: return "true/false";
-        case OptionType::kDurationMs: return "duur (bijv. \"500ms\", \"30s\", \"5m\")";
+        case OptionType::kDurationMs: return "duur (bijv. \"500ms\", \"30s\", \"5m\", \"730d\")";
         case OptionType::kPath: return "pad";
         case OptionType::kStringList: return "lijst van teksten";
     }
@@ -26,13 +26,17 @@ bool parseDuration(const json& v, long long& ms) {
         return ms >= 0;
     }
     if (!v.is_string()) return false;
-    static const std::regex re("^([0-9]+)(ms|s|m|h)$");
+    static const std::regex re("^([0-9]+)(ms|s|m|h|d)$");
     std::smatch m;
     std::string s = v.get<std::string>();
     if (!std::regex_match(s, m, re)) return false;
     long long n = std::stoll(m[1]);
     std::string unit = m[2];
-    ms = unit == "ms" ? n : unit == "s" ? n * 1000 : unit == "m" ? n * 60000 : n * 3600000;
+    ms = unit == "ms"  ? n
+         : unit == "s" ? n * 1000
+         : unit == "m" ? n * 60000
+         : unit == "h" ? n * 3600000
+                       : n * 86400000;
     return true;
 }
 }  // namespace

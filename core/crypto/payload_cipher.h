@@ -44,6 +44,13 @@ public:
     Result<std::string> decrypt(std::string_view wrapped_key, std::string_view transfer_id,
                                 std::string_view sealed) const;
     std::string fingerprint() const { return keyFingerprint(master_); }
+    /// Small register fields (evidence notes, parents' views) sealed directly with the master key.
+    Result<std::string> sealField(std::string_view aad, std::string_view plaintext) const {
+        return seal(master_, plaintext, aad);
+    }
+    Result<std::string> openField(std::string_view aad, std::string_view sealed) const {
+        return open(master_, sealed, aad);
+    }
 
 private:
     Result<Key> unwrap(std::string_view wrapped, std::string_view transfer_id) const;

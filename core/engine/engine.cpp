@@ -1,5 +1,7 @@
 #include "core/engine/engine.h"
 
+#include "core/policy/minimise.h"
+#include "core/policy/retention.h"
 #include "core/util/log.h"
 
 namespace sluis::engine {
@@ -25,7 +27,8 @@ Engine::Engine(std::shared_ptr<const config::Config> config,
       mappers_(mappers),
       store_(store),
       clock_(clock),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      gates_(config_, store, clock) {}
 
 Status Engine::start() {
     for (const auto& route : config_->routes) {
@@ -66,6 +69,7 @@ size_t Engine::runOnce() {
             log::error("engine.source_exception", {{"route", r.name}, {"what", e.what()}});
         }
     }
+    purge();
     auto due = store_.due(clock_.now(), config_->worker.batch_size);
     if (!due) {
         log::error("engine.store_error", {{"code", errorCodeName(due.error().code)},
@@ -156,7 +160,7 @@ bool Engine::process(const Transfer& t) {
     }
     switch (t.state) {
         case State::kReceived: return render(t, *r);
-        case State::kMapped: return gate(t, *r);
+        case State::kMapped: return gate(t);
         case State::kScheduled:
         case State::kFailed:
         case State::kDelivering: return deliver(t, *r);
@@ -170,45 +174,82 @@ bool Engine::render(const Transfer& t, const config::RouteConfig& r) {
         log::error("engine.read_failed", {{"transfer_id", t.id}, {"message", canonical.error().message}});
         return false;
     }
+    const auto* p = config_->policy(t.purpose);
+    auto fail = [&](const std::string& event_name, const std::string& message) {
+        TransitionUpdate u;
+        u.last_error = message;
+        auto st = store_.transition(t.id, State::kReceived, State::kDeadLettered, u,
+                                    event(event_name, t, {{"encoder", r.encoder}}),
+                                    "kan niet worden omgezet", clock_.now());
+        log::warn("engine." + event_name, {{"transfer_id", t.id}, {"encoder", r.encoder}});
+        return st.isOk();
+    };
     json record = json::parse(*canonical, nullptr, false);
+    if (record.is_discarded() || !p) return fail("render_failed", "opgeslagen record onleesbaar of doel zonder beleid");
+
+    // The parents' inzage (with their view) travels with the dossier.
+    if (p->basis == config::PurposePolicy::Basis::kInzage) {
+        auto inzage = store_.latestInzage(t.subject, t.purpose);
+        if (!inzage) return false;
+        if (inzage->has_value()) {
+            const auto& i = **inzage;
+            json z = {{"inzage", true}, {"inzagedatum", i.inzagedatum}, {"akkoord", i.akkoord}};
+            if (!i.redennietakkoord.empty()) z["redennietakkoord"] = i.redennietakkoord;
+            if (record.contains("inzage") && record["inzage"].is_object()) {
+                for (auto& [k, v] : z.items()) record["inzage"][k] = v;
+            } else {
+                record["inzage"] = z;
+            }
+        }
+    }
+    auto reduced = policy::minimise(record, *p, *model::ModelDefinition::builtin());
     const auto* encoder = mappers_.encoder(r.encoder);
     mapper::EncodeContext ctx{r.purpose, r.profile, r.opt_out, r.encoder_options};
-    auto encoded = record.is_discarded()
-                       ? Result<mapper::Encoded>(ErrorCode::kInvalidInput, "opgeslagen record onleesbaar")
-                       : encoder->encode(record, ctx);
-    if (!encoded) {
-        TransitionUpdate u;
-        u.last_error = encoded.error().message;
-        auto st = store_.transition(t.id, State::kReceived, State::kDeadLettered, u,
-                                    event("render_failed", t, {{"encoder", r.encoder}}),
-                                    "kan niet worden omgezet", clock_.now());
-        log::warn("engine.render_failed", {{"transfer_id", t.id}, {"encoder", r.encoder}});
-        return st.isOk();
-    }
+    auto encoded = encoder->encode(reduced.record, ctx);
+    if (!encoded) return fail("render_failed", encoded.error().message);
+
+    json withheld = json::array();
+    for (const auto& w : reduced.withheld) withheld.push_back({{"path", w.path}, {"reason", w.reason}});
     TransitionUpdate u;
     u.payload = encoded->bytes;
     u.content_type = encoded->content_type;
     u.file_extension = encoded->file_extension;
-    auto st = store_.transition(t.id, State::kReceived, State::kMapped, u,
-                                event("mapped", t, {{"encoder", r.encoder}, {"profile", r.profile}}),
-                                "omgezet met " + r.encoder, clock_.now());
+    u.disclosure = json{{"included", reduced.included}, {"withheld", withheld},
+                        {"categories", reduced.categories}, {"encoder", r.encoder}, {"profile", r.profile}};
+    auto st = store_.transition(
+        t.id, State::kReceived, State::kMapped, u,
+        event("mapped", t,
+              {{"encoder", r.encoder}, {"profile", r.profile}, {"withheld_paths", [&] {
+                   json paths = json::array();
+                   for (const auto& w : reduced.withheld) paths.push_back(w.path);
+                   return paths;
+               }()}}),
+        "omgezet met " + r.encoder + "; " + std::to_string(reduced.withheld.size()) +
+            " veld(en) achtergehouden",
+        clock_.now());
     if (!st) log::error("engine.transition_failed", {{"transfer_id", t.id}, {"message", st.message()}});
     return st.isOk();
 }
 
-bool Engine::gate(const Transfer& t, const config::RouteConfig& r) {
-    State next = State::kScheduled;
-    std::string reason = "alle poorten open";
-    if (r.consent == "required") {
-        next = State::kAwaitingConsent;
-        reason = "wacht op toestemming";
-    } else if (r.approvals.required > 0) {
-        next = State::kAwaitingApproval;
-        reason = "wacht op " + std::to_string(r.approvals.required) + " goedkeuring(en)";
+bool Engine::gate(const Transfer& t) {
+    auto moved = gates_.advance(t.id, kActor);
+    if (!moved) {
+        log::error("engine.gate_failed", {{"transfer_id", t.id}, {"message", moved.error().message}});
+        return false;
     }
-    auto st = store_.transition(t.id, State::kMapped, next, {}, event("gated", t), reason, clock_.now());
-    if (!st) log::error("engine.transition_failed", {{"transfer_id", t.id}, {"message", st.message()}});
-    return st.isOk();
+    return *moved;
+}
+
+void Engine::purge() {
+    Timestamp now = clock_.now();
+    if (now - last_purge_ < std::chrono::minutes(10)) return;
+    last_purge_ = now;
+    auto n = policy::purgeDue(*config_, store_, now, kActor);
+    if (!n) {
+        log::error("engine.purge_failed", {{"message", n.error().message}});
+    } else if (*n > 0) {
+        log::info("engine.purged", {{"transfers", *n}});
+    }
 }
 
 bool Engine::deliver(Transfer t, const config::RouteConfig& r) {

@@ -13,6 +13,7 @@
 
 #include "core/config/config.h"
 #include "core/engine/metrics.h"
+#include "core/policy/gates.h"
 #include "core/store/transfer_store.h"
 #include "core/util/clock.h"
 
@@ -40,7 +41,8 @@ private:
     size_t pollSource(const config::RouteConfig& route);
     bool process(const store::Transfer& t);
     bool render(const store::Transfer& t, const config::RouteConfig& route);
-    bool gate(const store::Transfer& t, const config::RouteConfig& route);
+    bool gate(const store::Transfer& t);
+    void purge();
     bool deliver(store::Transfer t, const config::RouteConfig& route);
     const config::RouteConfig* route(const std::string& name) const;
     std::chrono::milliseconds backoff(int attempts) const;
@@ -53,6 +55,9 @@ private:
     Metrics& metrics_;
     std::map<std::string, std::unique_ptr<connector::Source>> sources_;
     std::map<std::string, std::unique_ptr<connector::Sink>> sinks_;
+
+    policy::Gates gates_;
+    Timestamp last_purge_{};
 
     std::mutex mu_;
     std::condition_variable cv_;

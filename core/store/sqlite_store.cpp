@@ -65,6 +65,34 @@ const std::vector<std::vector<std::string>>& migrations() {
             " token_hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL,"
             " revoked INTEGER NOT NULL DEFAULT 0)",
         },
+        {
+            "ALTER TABLE transfers ADD COLUMN created_by TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE transfers ADD COLUMN changed_by TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE transfers ADD COLUMN withdraw_deadline INTEGER",
+            "ALTER TABLE transfers ADD COLUMN disclosure TEXT NOT NULL DEFAULT '{}'",
+            "ALTER TABLE transfers ADD COLUMN consent_id TEXT NOT NULL DEFAULT ''",
+            "CREATE INDEX transfers_route_subject ON transfers (route, subject, state)",
+            "CREATE TABLE consents ("
+            " id TEXT PRIMARY KEY, pupil TEXT NOT NULL, purpose TEXT NOT NULL,"
+            " given_by TEXT NOT NULL, relation TEXT NOT NULL, decision TEXT NOT NULL,"
+            " decided_on TEXT NOT NULL, method TEXT NOT NULL, evidence TEXT NOT NULL,"
+            " valid_from TEXT NOT NULL, valid_until TEXT NOT NULL, recorded_by TEXT NOT NULL,"
+            " recorded_at INTEGER NOT NULL, withdrawn_at INTEGER, withdrawn_by TEXT NOT NULL DEFAULT '')",
+            "CREATE INDEX consents_pupil ON consents (pupil, purpose)",
+            "CREATE TABLE inzage ("
+            " id TEXT PRIMARY KEY, pupil TEXT NOT NULL, purpose TEXT NOT NULL,"
+            " inzagedatum TEXT NOT NULL, akkoord TEXT NOT NULL, redennietakkoord TEXT NOT NULL,"
+            " recorded_by TEXT NOT NULL, recorded_at INTEGER NOT NULL)",
+            "CREATE INDEX inzage_pupil ON inzage (pupil, purpose)",
+            "CREATE TABLE approvals ("
+            " seq INTEGER PRIMARY KEY AUTOINCREMENT, transfer_id TEXT NOT NULL, approver TEXT NOT NULL,"
+            " role TEXT NOT NULL, payload_hash TEXT NOT NULL, decision TEXT NOT NULL,"
+            " reason TEXT NOT NULL, at INTEGER NOT NULL)",
+            "CREATE INDEX approvals_transfer ON approvals (transfer_id)",
+            "CREATE TABLE previews ("
+            " transfer_id TEXT NOT NULL, viewer TEXT NOT NULL, payload_hash TEXT NOT NULL,"
+            " at INTEGER NOT NULL, PRIMARY KEY (transfer_id, viewer, payload_hash))",
+        },
     };
     return m;
 }
@@ -92,7 +120,8 @@ NullInt nullable(const std::optional<Timestamp>& t) {
 const char* kTransferColumns =
     "id, idempotency_key, direction, route, purpose, profile, source, destination, subject, state,"
     " attempts, next_attempt_at, deliver_at, created_at, updated_at, content_type, file_extension,"
-    " payload_hash, receipt, last_error, (data_key IS NULL) AS purged";
+    " payload_hash, receipt, last_error, (data_key IS NULL) AS purged, created_by, changed_by,"
+    " withdraw_deadline, disclosure, consent_id";
 
 Transfer rowToTransfer(RecordSet& rs, size_t row) {
     auto str = [&](size_t col) {
@@ -126,6 +155,12 @@ Transfer rowToTransfer(RecordSet& rs, size_t row) {
     t.receipt = str(18);
     t.last_error = str(19);
     t.payload_purged = rs.value(20, row).convert<int>() != 0;
+    t.created_by = str(21);
+    t.changed_by = str(22);
+    t.withdraw_deadline = opt(23);
+    t.disclosure = nlohmann::json::parse(str(24), nullptr, false);
+    if (t.disclosure.is_discarded()) t.disclosure = nlohmann::json::object();
+    t.consent_id = str(25);
     return t;
 }
 
@@ -183,6 +218,40 @@ public:
             Poco::Int64 at = toMillis(now_ts);
             for (const auto& nt : batch.transfers) {
                 const Transfer& t = nt.meta;
+                // A newer version of data already waiting for this pupil on this route replaces
+                // it: the transfer goes back to 'received' and is rendered again, so approvals
+                // bound to the old payload hash lapse.
+                std::string route = t.route, subject = t.subject;
+                NullStr existing_id, existing_dk;
+                Poco::Nullable<int> existing_state;
+                if (!subject.empty()) {
+                    Statement find(session_);
+                    find << "SELECT id, data_key, state FROM transfers WHERE route = ? AND subject = ?"
+                            " AND state IN (1, 2, 3, 4, 5) ORDER BY created_at DESC LIMIT 1",
+                        use(route), use(subject), into(existing_id), into(existing_dk),
+                        into(existing_state);
+                    find.execute();
+                }
+                if (!existing_id.isNull() && !existing_dk.isNull()) {
+                    std::string eid = existing_id.value();
+                    auto enc = cipher_->encrypt(unb64(existing_dk.value()), eid, nt.canonical);
+                    if (!enc) return enc.error();
+                    std::string canon = b64(*enc), actor = batch.actor;
+                    State from = static_cast<State>(existing_state.value());
+                    int received = static_cast<int>(State::kReceived);
+                    session_ << "UPDATE transfers SET canonical = ?, payload = NULL, payload_hash = '',"
+                                " state = ?, changed_by = ?, updated_at = ? WHERE id = ?",
+                        use(canon), use(received), use(actor), use(at), use(eid), now;
+                    if (from != State::kReceived)
+                        SLUIS_RETURN_IF_ERROR(insertHistory(eid, from, State::kReceived, now_ts,
+                                                            batch.actor, "nieuwe gegevens ontvangen"));
+                    AuditEvent ev{batch.actor, "data_changed", eid, t.purpose,
+                                  {{"route", t.route}, {"subject", t.subject},
+                                   {"ingest_key", batch.ingest_key},
+                                   {"from", transfer::stateName(from)}}};
+                    SLUIS_RETURN_IF_ERROR(insertAudit(ev, now_ts));
+                    continue;
+                }
                 auto wrapped = cipher_->newWrappedDataKey(t.id);
                 if (!wrapped) return wrapped.error();
                 auto enc = cipher_->encrypt(*wrapped, t.id, nt.canonical);
@@ -190,16 +259,16 @@ public:
                 std::string dk = b64(*wrapped), canon = b64(*enc);
                 int state = static_cast<int>(State::kReceived);
                 NullInt deliver = nullable(t.deliver_at);
-                std::string id = t.id, ik = t.idempotency_key, dir = t.direction, route = t.route,
+                std::string id = t.id, ik = t.idempotency_key, dir = t.direction,
                             purpose = t.purpose, profile = t.profile, source = t.source,
-                            dest = t.destination, subject = t.subject;
+                            dest = t.destination, actor = batch.actor;
                 session_ << "INSERT INTO transfers (id, idempotency_key, direction, route, purpose,"
                             " profile, source, destination, subject, state, deliver_at, created_at,"
-                            " updated_at, data_key, canonical) VALUES"
-                            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            " updated_at, data_key, canonical, created_by, changed_by) VALUES"
+                            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     use(id), use(ik), use(dir), use(route), use(purpose), use(profile), use(source),
                     use(dest), use(subject), use(state), use(deliver), use(at), use(at), use(dk),
-                    use(canon), now;
+                    use(canon), use(actor), use(actor), now;
                 SLUIS_RETURN_IF_ERROR(insertHistory(t.id, std::nullopt, State::kReceived, now_ts,
                                                     batch.actor, "ontvangen via " + batch.source));
                 AuditEvent ev{batch.actor, "created", t.id, t.purpose,
@@ -220,7 +289,7 @@ public:
 
     Status transition(const std::string& id, State from, State to, const TransitionUpdate& u,
                       const AuditEvent& event, const std::string& reason, Timestamp now_ts) override {
-        if (!transfer::canTransition(from, to))
+        if (from != to && !transfer::canTransition(from, to))
             return {ErrorCode::kConflict, std::string("overgang ") + transfer::stateName(from) +
                                               " -> " + transfer::stateName(to) +
                                               " is niet toegestaan"};
@@ -232,9 +301,10 @@ public:
             Poco::Int64 at = toMillis(now_ts);
             Statement stmt(session_);
             // Values must outlive execute(): keep them in locals captured by reference.
-            std::string payload_b64, hash, ctype, ext, receipt, last_error;
+            std::string payload_b64, hash, ctype, ext, receipt, last_error, changed_by, disclosure,
+                consent_id;
             int attempts = 0;
-            NullInt next, deliver;
+            NullInt next, deliver, deadline;
             if (u.payload) {
                 std::string dk;
                 NullStr dk_null;
@@ -255,6 +325,10 @@ public:
             if (u.deliver_at) { deliver = nullable(*u.deliver_at); sql += ", deliver_at = ?"; }
             if (u.receipt) { receipt = *u.receipt; sql += ", receipt = ?"; }
             if (u.last_error) { last_error = *u.last_error; sql += ", last_error = ?"; }
+            if (u.changed_by) { changed_by = *u.changed_by; sql += ", changed_by = ?"; }
+            if (u.withdraw_deadline) { deadline = nullable(*u.withdraw_deadline); sql += ", withdraw_deadline = ?"; }
+            if (u.disclosure) { disclosure = u.disclosure->dump(); sql += ", disclosure = ?"; }
+            if (u.consent_id) { consent_id = *u.consent_id; sql += ", consent_id = ?"; }
             sql += " WHERE id = ? AND state = ?";
             int from_i = static_cast<int>(from);
             std::string id_copy = id;
@@ -267,12 +341,16 @@ public:
             if (u.deliver_at) stmt, use(deliver);
             if (u.receipt) stmt, use(receipt);
             if (u.last_error) stmt, use(last_error);
+            if (u.changed_by) stmt, use(changed_by);
+            if (u.withdraw_deadline) stmt, use(deadline);
+            if (u.disclosure) stmt, use(disclosure);
+            if (u.consent_id) stmt, use(consent_id);
             stmt, use(id_copy), use(from_i);
             size_t changed = stmt.execute();
             if (changed != 1)
                 return Status(ErrorCode::kConflict, "overdracht " + id + " is niet (meer) in status " +
                                                         transfer::stateName(from));
-            SLUIS_RETURN_IF_ERROR(insertHistory(id, from, to, now_ts, event.actor, reason));
+            if (from != to) SLUIS_RETURN_IF_ERROR(insertHistory(id, from, to, now_ts, event.actor, reason));
             AuditEvent ev = event;
             if (ev.event.empty()) ev.event = "state_changed";
             ev.transfer_id = id;
@@ -330,15 +408,23 @@ public:
         std::vector<Transfer> out;
         Status st = guard("lezen", [&]() -> Status {
             int state = f.state ? static_cast<int>(*f.state) : -1;
-            std::string route = f.route, subject = f.subject;
+            std::string route = f.route, subject = f.subject, purpose = f.purpose;
             Poco::Int64 limit = static_cast<Poco::Int64>(f.limit),
-                        offset = static_cast<Poco::Int64>(f.offset);
+                        offset = static_cast<Poco::Int64>(f.offset),
+                        before = f.updated_before ? toMillis(*f.updated_before) : -1;
+            int unpurged = f.unpurged_only ? 1 : 0;
+            std::string states;
+            for (State s : f.states) states += (states.empty() ? "" : ",") + std::to_string(static_cast<int>(s));
             Statement stmt(session_);
             stmt << "SELECT " << kTransferColumns
                  << " FROM transfers WHERE (? < 0 OR state = ?) AND (? = '' OR route = ?)"
-                    " AND (? = '' OR subject = ?) ORDER BY created_at, id LIMIT ? OFFSET ?",
+                    " AND (? = '' OR subject = ?) AND (? = '' OR purpose = ?)"
+                    " AND (? < 0 OR updated_at < ?) AND (? = 0 OR data_key IS NOT NULL)"
+                 << (states.empty() ? "" : " AND state IN (" + states + ")")
+                 << " ORDER BY created_at, id LIMIT ? OFFSET ?",
                 use(state), use(state), use(route), use(route), use(subject), use(subject),
-                use(limit), use(offset);
+                use(purpose), use(purpose), use(before), use(before), use(unpurged), use(limit),
+                use(offset);
             stmt.execute();
             RecordSet rs(stmt);
             for (size_t r = 0; r < rs.rowCount(); ++r) out.push_back(rowToTransfer(rs, r));
@@ -432,6 +518,204 @@ public:
         });
         if (!st) return st.error();
         return out;
+    }
+
+
+    Status addConsent(const Consent& c, Timestamp now_ts) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("toestemming opslaan", [&]() -> Status {
+            auto ev = cipher_->sealField("consent:" + c.id, c.evidence);
+            if (!ev) return ev.error();
+            std::string id = c.id, pupil = c.pupil, purpose = c.purpose, by = c.given_by,
+                        rel = c.relation, dec = c.decision, on = c.decided_on, method = c.method,
+                        evidence = b64(*ev), from = c.valid_from, until = c.valid_until,
+                        rec = c.recorded_by;
+            Poco::Int64 at = toMillis(now_ts);
+            session_ << "INSERT INTO consents (id, pupil, purpose, given_by, relation, decision,"
+                        " decided_on, method, evidence, valid_from, valid_until, recorded_by,"
+                        " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                use(id), use(pupil), use(purpose), use(by), use(rel), use(dec), use(on), use(method),
+                use(evidence), use(from), use(until), use(rec), use(at), now;
+            return insertAudit({c.recorded_by, c.decision == "gegeven" ? "consent_given" : "consent_refused",
+                                "", c.purpose,
+                                {{"consent_id", c.id}, {"subject", c.pupil}, {"given_by", c.given_by}}},
+                               now_ts);
+        });
+    }
+
+    Result<Consent> getConsent(const std::string& id) override {
+        auto list = queryConsents("id = ?", id, "");
+        if (!list) return list.error();
+        if (list->empty()) return Error{ErrorCode::kNotFound, "toestemming " + id + " bestaat niet"};
+        return list->front();
+    }
+
+    Result<std::vector<Consent>> consents(const std::string& pupil, const std::string& purpose) override {
+        return queryConsents("pupil = ? AND (? = '' OR purpose = ?)", pupil, purpose);
+    }
+
+    Status withdrawConsent(const std::string& id, const std::string& actor,
+                           const std::vector<PlannedTransition>& stop, Timestamp now_ts) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("toestemming intrekken", [&]() -> Status {
+            std::string cid = id, a = actor;
+            Poco::Int64 at = toMillis(now_ts);
+            Statement up(session_);
+            up << "UPDATE consents SET withdrawn_at = ?, withdrawn_by = ? WHERE id = ? AND withdrawn_at IS NULL",
+                use(at), use(a), use(cid);
+            if (up.execute() != 1)
+                return Status(ErrorCode::kConflict, "toestemming " + id + " bestaat niet of is al ingetrokken");
+            SLUIS_RETURN_IF_ERROR(insertAudit({actor, "consent_withdrawn", "", "", {{"consent_id", id}}}, now_ts));
+            for (const auto& p : stop) {
+                if (!transfer::canTransition(p.from, p.to))
+                    return Status(ErrorCode::kConflict, "overdracht " + p.id + " kan niet worden gestopt");
+                int to = static_cast<int>(p.to), from = static_cast<int>(p.from);
+                std::string tid = p.id;
+                Statement st(session_);
+                st << "UPDATE transfers SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
+                    use(to), use(at), use(tid), use(from);
+                if (st.execute() != 1)
+                    return Status(ErrorCode::kConflict, "overdracht " + p.id + " is intussen veranderd; probeer opnieuw");
+                SLUIS_RETURN_IF_ERROR(insertHistory(p.id, p.from, p.to, now_ts, actor, "toestemming ingetrokken"));
+                SLUIS_RETURN_IF_ERROR(insertAudit({actor, "withdrawn", p.id, "",
+                                                   {{"consent_id", id}, {"from", transfer::stateName(p.from)},
+                                                    {"to", transfer::stateName(p.to)}}},
+                                                  now_ts));
+            }
+            return {};
+        });
+    }
+
+    Status addInzage(const Inzage& i, Timestamp now_ts) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("inzage opslaan", [&]() -> Status {
+            auto view = cipher_->sealField("inzage:" + i.id, i.redennietakkoord);
+            if (!view) return view.error();
+            std::string id = i.id, pupil = i.pupil, purpose = i.purpose, date = i.inzagedatum,
+                        akkoord = i.akkoord, reden = b64(*view), rec = i.recorded_by;
+            Poco::Int64 at = toMillis(now_ts);
+            session_ << "INSERT INTO inzage (id, pupil, purpose, inzagedatum, akkoord, redennietakkoord,"
+                        " recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                use(id), use(pupil), use(purpose), use(date), use(akkoord), use(reden), use(rec), use(at), now;
+            return insertAudit({i.recorded_by, "inzage_recorded", "", i.purpose,
+                                {{"inzage_id", i.id}, {"subject", i.pupil}, {"akkoord", i.akkoord}}},
+                               now_ts);
+        });
+    }
+
+    Result<std::optional<Inzage>> latestInzage(const std::string& pupil, const std::string& purpose) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        std::optional<Inzage> out;
+        Status st = guard("lezen", [&]() -> Status {
+            std::string p = pupil, pu = purpose;
+            Statement stmt(session_);
+            stmt << "SELECT id, pupil, purpose, inzagedatum, akkoord, redennietakkoord, recorded_by,"
+                    " recorded_at FROM inzage WHERE pupil = ? AND purpose = ? ORDER BY recorded_at DESC,"
+                    " rowid DESC LIMIT 1",
+                use(p), use(pu);
+            stmt.execute();
+            RecordSet rs(stmt);
+            if (rs.rowCount() == 0) return {};
+            Inzage i;
+            i.id = rs.value(0, 0).convert<std::string>();
+            i.pupil = rs.value(1, 0).convert<std::string>();
+            i.purpose = rs.value(2, 0).convert<std::string>();
+            i.inzagedatum = rs.value(3, 0).convert<std::string>();
+            i.akkoord = rs.value(4, 0).convert<std::string>();
+            auto view = cipher_->openField("inzage:" + i.id, unb64(rs.value(5, 0).convert<std::string>()));
+            if (!view) return view.error();
+            i.redennietakkoord = *view;
+            i.recorded_by = rs.value(6, 0).convert<std::string>();
+            i.recorded_at = fromMillis(rs.value(7, 0).convert<Poco::Int64>());
+            out = i;
+            return {};
+        });
+        if (!st) return st.error();
+        return out;
+    }
+
+    Status recordPreview(const std::string& transfer_id, const std::string& viewer,
+                         const std::string& payload_hash, const std::string& purpose, Timestamp now_ts) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("preview vastleggen", [&]() -> Status {
+            std::string t = transfer_id, v = viewer, h = payload_hash;
+            Poco::Int64 at = toMillis(now_ts);
+            session_ << "INSERT OR IGNORE INTO previews (transfer_id, viewer, payload_hash, at) VALUES (?, ?, ?, ?)",
+                use(t), use(v), use(h), use(at), now;
+            return insertAudit({viewer, "previewed", transfer_id, purpose, {{"payload_hash", payload_hash}}}, now_ts);
+        });
+    }
+
+    Result<bool> hasPreviewed(const std::string& transfer_id, const std::string& viewer,
+                              const std::string& payload_hash) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        int n = 0;
+        Status st = guard("lezen", [&]() -> Status {
+            std::string t = transfer_id, v = viewer, h = payload_hash;
+            session_ << "SELECT COUNT(*) FROM previews WHERE transfer_id = ? AND viewer = ? AND payload_hash = ?",
+                use(t), use(v), use(h), into(n), now;
+            return {};
+        });
+        if (!st) return st.error();
+        return n > 0;
+    }
+
+    Status addApproval(const Approval& a, const std::string& purpose, Timestamp now_ts) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("goedkeuring opslaan", [&]() -> Status {
+            std::string t = a.transfer_id, who = a.approver, role = a.role, h = a.payload_hash,
+                        d = a.decision, r = a.reason;
+            Poco::Int64 at = toMillis(now_ts);
+            session_ << "INSERT INTO approvals (transfer_id, approver, role, payload_hash, decision, reason, at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                use(t), use(who), use(role), use(h), use(d), use(r), use(at), now;
+            return insertAudit({a.approver, a.decision == "approved" ? "approved" : "rejected", a.transfer_id,
+                                purpose, {{"role", a.role}, {"payload_hash", a.payload_hash}}},
+                               now_ts);
+        });
+    }
+
+    Result<std::vector<Approval>> approvals(const std::string& transfer_id) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        std::vector<Approval> out;
+        Status st = guard("lezen", [&]() -> Status {
+            std::string t = transfer_id;
+            Statement stmt(session_);
+            stmt << "SELECT seq, transfer_id, approver, role, payload_hash, decision, reason, at"
+                    " FROM approvals WHERE transfer_id = ? ORDER BY seq",
+                use(t);
+            stmt.execute();
+            RecordSet rs(stmt);
+            for (size_t r = 0; r < rs.rowCount(); ++r) {
+                Approval a;
+                a.seq = rs.value(0, r).convert<Poco::Int64>();
+                a.transfer_id = rs.value(1, r).convert<std::string>();
+                a.approver = rs.value(2, r).convert<std::string>();
+                a.role = rs.value(3, r).convert<std::string>();
+                a.payload_hash = rs.value(4, r).convert<std::string>();
+                a.decision = rs.value(5, r).convert<std::string>();
+                a.reason = rs.value(6, r).convert<std::string>();
+                a.at = fromMillis(rs.value(7, r).convert<Poco::Int64>());
+                out.push_back(std::move(a));
+            }
+            return {};
+        });
+        if (!st) return st.error();
+        return out;
+    }
+
+    Status purgePayload(const std::string& id, const std::string& actor, Timestamp now_ts) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("verwijderen", [&]() -> Status {
+            std::string tid = id;
+            Poco::Int64 at = toMillis(now_ts);
+            Statement up(session_);
+            up << "UPDATE transfers SET data_key = NULL, canonical = NULL, payload = NULL, updated_at = ?"
+                  " WHERE id = ? AND data_key IS NOT NULL",
+                use(at), use(tid);
+            if (up.execute() != 1) return Status(ErrorCode::kNotFound, "niets te verwijderen voor " + id);
+            return insertAudit({actor, "purged", id, "", {{"removed", {"payload", "canonical", "data_key"}}}}, now_ts);
+        });
     }
 
     Status addToken(const ApiToken& t) override {
@@ -543,6 +827,48 @@ private:
         return {};
     }
 
+    Result<std::vector<Consent>> queryConsents(const std::string& where, const std::string& a,
+                                               const std::string& b) {
+        std::lock_guard<std::mutex> lock(mu_);
+        std::vector<Consent> out;
+        Status st = guard("lezen", [&]() -> Status {
+            std::string x = a, y = b;
+            Statement stmt(session_);
+            stmt << "SELECT id, pupil, purpose, given_by, relation, decision, decided_on, method, evidence,"
+                    " valid_from, valid_until, recorded_by, recorded_at, withdrawn_at, withdrawn_by"
+                    " FROM consents WHERE " + where + " ORDER BY recorded_at DESC, rowid DESC",
+                use(x);
+            if (!b.empty() || where.find("purpose") != std::string::npos) stmt, use(y), use(y);
+            stmt.execute();
+            RecordSet rs(stmt);
+            for (size_t r = 0; r < rs.rowCount(); ++r) {
+                auto str = [&](size_t c) { return rs.value(c, r).convert<std::string>(); };
+                Consent c;
+                c.id = str(0);
+                c.pupil = str(1);
+                c.purpose = str(2);
+                c.given_by = str(3);
+                c.relation = str(4);
+                c.decision = str(5);
+                c.decided_on = str(6);
+                c.method = str(7);
+                auto ev = cipher_->openField("consent:" + c.id, unb64(str(8)));
+                if (!ev) return ev.error();
+                c.evidence = *ev;
+                c.valid_from = str(9);
+                c.valid_until = str(10);
+                c.recorded_by = str(11);
+                c.recorded_at = fromMillis(rs.value(12, r).convert<Poco::Int64>());
+                if (!rs.value(13, r).isEmpty()) c.withdrawn_at = fromMillis(rs.value(13, r).convert<Poco::Int64>());
+                c.withdrawn_by = str(14);
+                out.push_back(std::move(c));
+            }
+            return {};
+        });
+        if (!st) return st.error();
+        return out;
+    }
+
     Result<std::string> decryptColumn(const std::string& id, const std::string& column) {
         std::lock_guard<std::mutex> lock(mu_);
         NullStr dk, data;
@@ -594,6 +920,39 @@ std::string auditHash(const std::string& prev_hash, long long seq, Timestamp at,
                             {"actor", e.actor},  {"event", e.event},   {"transfer_id", e.transfer_id},
                             {"purpose", e.purpose}, {"details", e.details}};
     return util::sha256Hex(canon.dump());
+}
+
+Result<AuditVerification> verifyAudit(TransferStore& store) {
+    AuditVerification v;
+    long long after = 0;
+    std::string prev;
+    long long expected_seq = 1;
+    while (true) {
+        auto page = store.auditLog(after, 1000);
+        if (!page) return page.error();
+        if (page->empty()) break;
+        for (const auto& rec : *page) {
+            ++v.records;
+            auto bad = [&](const std::string& why) {
+                v.ok = false;
+                v.first_bad_seq = rec.seq;
+                v.problem = why;
+            };
+            if (rec.seq != expected_seq) {
+                bad("record " + std::to_string(expected_seq) + " ontbreekt (verwijderd?)");
+                v.first_bad_seq = expected_seq;
+            } else if (rec.prev_hash != prev) {
+                bad("verwijst niet naar het vorige record (volgorde gewijzigd of record vervangen)");
+            } else if (rec.hash != auditHash(prev, rec.seq, rec.at, rec.event)) {
+                bad("inhoud gewijzigd (hash klopt niet)");
+            }
+            if (!v.ok) return v;
+            prev = rec.hash;
+            ++expected_seq;
+            after = rec.seq;
+        }
+    }
+    return v;
 }
 
 Result<std::unique_ptr<TransferStore>> openSqliteStore(const SqliteOptions& options) {

@@ -47,6 +47,53 @@ struct Transfer {
     std::string receipt;
     std::string last_error;
     bool payload_purged = false;
+    std::string created_by;  ///< Actor that created the transfer.
+    std::string changed_by;  ///< Actor that last changed its data or schedule (four-eyes).
+    std::optional<Timestamp> withdraw_deadline;  ///< Withdrawal refused from this instant on.
+    nlohmann::json disclosure = nlohmann::json::object();  ///< Included/withheld field paths, categories (no values).
+    std::string consent_id;  ///< Consent or inzage record the transfer relies on.
+};
+
+/// A consent (toestemming) in the register.
+struct Consent {
+    std::string id;
+    std::string pupil;       ///< leerlingid
+    std::string purpose;
+    std::string given_by;    ///< "ouder" (parent/guardian) or "leerling" (pupil of 16+)
+    std::string relation;    ///< e.g. "moeder", "voogd"; empty for the pupil
+    std::string decision;    ///< "gegeven" | "geweigerd"
+    std::string decided_on;  ///< YYYY-MM-DD
+    std::string method;      ///< e.g. "formulier", "ouderportaal", "e-mail"
+    std::string evidence;    ///< Note or reference (encrypted at rest)
+    std::string valid_from;  ///< YYYY-MM-DD
+    std::string valid_until; ///< YYYY-MM-DD or empty
+    std::string recorded_by;
+    Timestamp recorded_at{};
+    std::optional<Timestamp> withdrawn_at;
+    std::string withdrawn_by;
+};
+
+/// An inzage record: parents have seen the dossier.
+struct Inzage {
+    std::string id;
+    std::string pupil;
+    std::string purpose;
+    std::string inzagedatum;       ///< YYYY-MM-DD
+    std::string akkoord;           ///< Ja | Nee | Onbekend
+    std::string redennietakkoord;  ///< The parents' view (encrypted at rest)
+    std::string recorded_by;
+    Timestamp recorded_at{};
+};
+
+struct Approval {
+    long long seq = 0;
+    std::string transfer_id;
+    std::string approver;
+    std::string role;
+    std::string payload_hash;
+    std::string decision;  ///< "approved" | "rejected"
+    std::string reason;
+    Timestamp at{};
 };
 
 struct HistoryEntry {
@@ -91,6 +138,13 @@ struct IngestBatch {
 
 enum class IngestResult { kStored, kAlreadyStored };
 
+/// A transition that is part of a larger change (e.g. withdrawing a consent).
+struct PlannedTransition {
+    std::string id;
+    State from;
+    State to;
+};
+
 /// Fields to change together with a transition. Unset fields are left alone.
 struct TransitionUpdate {
     std::optional<std::string> payload;  ///< Rendered payload (plaintext); sets payload_hash.
@@ -101,12 +155,20 @@ struct TransitionUpdate {
     std::optional<std::optional<Timestamp>> deliver_at;
     std::optional<std::string> receipt;
     std::optional<std::string> last_error;
+    std::optional<std::string> changed_by;
+    std::optional<std::optional<Timestamp>> withdraw_deadline;
+    std::optional<nlohmann::json> disclosure;
+    std::optional<std::string> consent_id;
 };
 
 struct ListFilter {
     std::optional<State> state;
+    std::vector<State> states;  ///< Any of these (in addition to `state`).
     std::string route;
     std::string subject;
+    std::string purpose;
+    std::optional<Timestamp> updated_before;
+    bool unpurged_only = false;
     size_t limit = 100;
     size_t offset = 0;
 };
@@ -129,7 +191,8 @@ public:
 
     /// Moves `id` from `from` to `to` (refused unless the table allows it and the row is still
     /// in `from`), applies `update`, appends a history record and an audit record (`event`, or a
-    /// default "state_changed" event). One transaction.
+    /// default "state_changed" event). One transaction. With `from == to` only the fields change
+    /// (still audited, no history entry).
     virtual Status transition(const std::string& id, State from, State to,
                               const TransitionUpdate& update, const AuditEvent& event,
                               const std::string& reason, Timestamp now) = 0;
@@ -151,6 +214,26 @@ public:
     virtual Status audit(const AuditEvent& event, Timestamp now) = 0;
     virtual Result<std::vector<AuditRecord>> auditLog(long long after_seq, size_t limit) = 0;
 
+    // --- The consent and inzage register, approvals, previews (docs/privacy.md) ---
+    virtual Status addConsent(const Consent& c, Timestamp now) = 0;
+    virtual Result<Consent> getConsent(const std::string& id) = 0;
+    /// Consents for a pupil (all purposes when `purpose` is empty), newest first.
+    virtual Result<std::vector<Consent>> consents(const std::string& pupil, const std::string& purpose) = 0;
+    /// Marks the consent withdrawn and applies `stop` (each to kWithdrawn), in one transaction.
+    virtual Status withdrawConsent(const std::string& id, const std::string& actor,
+                                   const std::vector<PlannedTransition>& stop, Timestamp now) = 0;
+    virtual Status addInzage(const Inzage& i, Timestamp now) = 0;
+    virtual Result<std::optional<Inzage>> latestInzage(const std::string& pupil, const std::string& purpose) = 0;
+    virtual Status recordPreview(const std::string& transfer_id, const std::string& viewer,
+                                 const std::string& payload_hash, const std::string& purpose, Timestamp now) = 0;
+    virtual Result<bool> hasPreviewed(const std::string& transfer_id, const std::string& viewer,
+                                      const std::string& payload_hash) = 0;
+    /// Records an approval or rejection (with its audit record).
+    virtual Status addApproval(const Approval& a, const std::string& purpose, Timestamp now) = 0;
+    virtual Result<std::vector<Approval>> approvals(const std::string& transfer_id) = 0;
+    /// Removes payload, canonical record and data key (crypto-shredding); keeps metadata. Audited.
+    virtual Status purgePayload(const std::string& id, const std::string& actor, Timestamp now) = 0;
+
     virtual Status addToken(const ApiToken& token) = 0;
     virtual Result<std::optional<ApiToken>> findToken(const std::string& token_hash) = 0;
 };
@@ -167,6 +250,17 @@ Result<std::unique_ptr<TransferStore>> openSqliteStore(const SqliteOptions& opti
 
 /// A new random transfer id ("tr_" + 24 hex characters).
 std::string newTransferId();
+
+/// Result of checking the audit hash chain: ok, or the first bad record and why.
+struct AuditVerification {
+    bool ok = true;
+    long long records = 0;
+    long long first_bad_seq = 0;
+    std::string problem;
+};
+
+/// Walks the whole audit log and checks sequence, links and hashes.
+Result<AuditVerification> verifyAudit(TransferStore& store);
 
 /// Hash of one audit record given its predecessor's hash (the hash chain).
 std::string auditHash(const std::string& prev_hash, long long seq, Timestamp at,

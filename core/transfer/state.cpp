@@ -35,6 +35,12 @@ const std::set<std::pair<State, State>>& table() {
         {S::kFailed, S::kWithdrawn},
         {S::kDeadLettered, S::kScheduled},  // a beheerder requeues after fixing the cause
         {S::kDeadLettered, S::kWithdrawn},
+        // The data changed before delivery (a corrected export): render again; approvals lapse
+        // because they are bound to the old payload hash.
+        {S::kMapped, S::kReceived},
+        {S::kAwaitingConsent, S::kReceived},
+        {S::kAwaitingApproval, S::kReceived},
+        {S::kScheduled, S::kReceived},
     };
     return t;
 }

@@ -80,6 +80,8 @@ protected:
                              {"sinks", {{{"name", "outbox"}, {"type", "directory"},
                                          {"options", {{"path", "outbox"}}}}}}}
                             .dump());
+        test::writeFile(config_ / "policies.json",
+                        json{{"purposes", {{"demo", {{"legal_basis", "test"}}}}}}.dump());
         test::writeFile(config_ / "routes.json",
                         json{{"routes", {{{"name", "demo"}, {"source", "inbox"},
                                           {"decoder", "canonical-jsonl"}, {"purpose", "demo"},

@@ -22,6 +22,7 @@ protected:
         write("connectors.json",
               {{"sources", {{{"name", "in"}, {"type", "directory"}, {"options", {{"path", "inbox"}}}}}},
                {"sinks", {{{"name", "out"}, {"type", "directory"}, {"options", {{"path", "/tmp/x"}}}}}}});
+        write("policies.json", {{"purposes", {{"demo", {{"legal_basis", "test"}}}}}});
         write("routes.json", {{"routes",
                                {{{"name", "r"},
                                  {"source", "in"},
@@ -45,6 +46,11 @@ TEST_F(ConfigTest, DemoConfigIsValid) {
                           connectors_, mappers_);
     ASSERT_TRUE(cfg) << cfg.error().message;
     EXPECT_EQ((*cfg)->routes.size(), 1u);
+    ASSERT_TRUE((*cfg)->policy("povo"));
+    EXPECT_EQ((*cfg)->policy("povo")->basis, PurposePolicy::Basis::kInzage);
+    EXPECT_EQ((*cfg)->policy("povo")->retention, std::chrono::hours(24 * 730));
+    EXPECT_FALSE((*cfg)->policy("demo")->allowsCategory("onderwijsondersteuning"));
+    EXPECT_FALSE((*cfg)->policy("povo")->allowsCategory("intern"));
     EXPECT_EQ((*cfg)->data_dir, "/tmp/sluis-demo-data");
     EXPECT_EQ((*cfg)->store.sqlite_path, "/tmp/sluis-demo-data/sluis.db");
     EXPECT_EQ((*cfg)->sources[0].options.str("path"), "/tmp/sluis-demo-data/inbox");
@@ -74,7 +80,11 @@ TEST_F(ConfigTest, ReportsEveryErrorWithItsPath) {
                              {"purpose", "demo"},
                              {"encoder", "canonical-json"},
                              {"sink", "missing"},
-                             {"approvals", {{"required", 1}, {"roles", {"conciërge"}}}}}}}});
+                             {"approvals", {{"required", 1}}}}}}});
+    write("policies.json",
+          {{"purposes", {{"demo", {{"legal_basis", "x"}, {"basis", "maybe"},
+                                   {"categories", {"leerling", "schoenen"}},
+                                   {"approvals", {{"required", 1}, {"roles", {"conciërge"}}}}}}}}});
     auto cfg = load();
     ASSERT_FALSE(cfg);
     const std::string& m = cfg.error().message;
@@ -87,7 +97,10 @@ TEST_F(ConfigTest, ReportsEveryErrorWithItsPath) {
              "connectors.json: sinks[0].type: onbekend doeltype 'ftp'; bekende types: directory",
              "routes.json: routes[0].decoder: onbekende decoder 'nope'",
              "routes.json: routes[0].sink: onbekend doel 'missing'",
-             "routes.json: routes[0].approvals.roles: onbekende rol 'conciërge'",
+             "routes.json: routes[0].approvals: onbekende sleutel",
+             "policies.json: purposes.demo.approvals.roles: onbekende rol 'conciërge'",
+             "policies.json: purposes.demo.basis: verwacht \"none\", \"consent\" of \"inzage\"",
+             "policies.json: purposes.demo.categories: onbekende categorie 'schoenen'",
          }) {
         EXPECT_NE(m.find(expected), std::string::npos) << "missing: " << expected << "\nin:\n" << m;
     }
@@ -98,12 +111,14 @@ TEST_F(ConfigTest, BrokenFilesAreNamed) {
     test::writeFile(dir_ / "routes.json", "{\"routes\": [ {\"name\": \"r\", }");
     test::writeFile(dir_ / "store.json", std::string("{\"backend\": \"sq\xff\"}"));
     std::filesystem::remove(dir_ / "connectors.json");
+    std::filesystem::remove(dir_ / "policies.json");
     auto cfg = load();
     ASSERT_FALSE(cfg);
     const std::string& m = cfg.error().message;
     EXPECT_NE(m.find("routes.json: geen geldige JSON (regel 1"), std::string::npos) << m;
     EXPECT_NE(m.find("store.json: geen geldige UTF-8"), std::string::npos) << m;
     EXPECT_NE(m.find("connectors.json: bestand ontbreekt"), std::string::npos) << m;
+    EXPECT_NE(m.find("policies.json: bestand ontbreekt"), std::string::npos) << m;
     EXPECT_FALSE(loadConfig((dir_ / "nope").string(), {}, connectors_, mappers_));
 }
 

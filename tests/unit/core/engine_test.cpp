@@ -76,10 +76,11 @@ protected:
         ASSERT_TRUE(mapping::registerCanonicalMappers(mappers_));
     }
 
-    void configure(const std::string& sink_type, json route_extra = json::object()) {
+    void configure(const std::string& sink_type, json policy_extra = json::object()) {
         json route = {{"name", "r"}, {"source", "in"}, {"decoder", "canonical-jsonl"},
                       {"purpose", "demo"}, {"encoder", "canonical-json"}, {"sink", "out"}};
-        for (auto& [k, v] : route_extra.items()) route[k] = v;
+        json policy = {{"legal_basis", "test"}};
+        for (auto& [k, v] : policy_extra.items()) policy[k] = v;
         json sink_opts = sink_type == "directory" ? json{{"path", "outbox"}} : json::object();
         std::map<std::string, json> docs = {
             {"daemon.json", {{"worker", {{"max_attempts", 3}, {"backoff_initial", "10s"}}}}},
@@ -87,6 +88,7 @@ protected:
              {{"sources", {{{"name", "in"}, {"type", "directory"},
                             {"options", {{"path", "inbox"}, {"settle_time", "0ms"}}}}}},
               {"sinks", {{{"name", "out"}, {"type", sink_type}, {"options", sink_opts}}}}}},
+            {"policies.json", {{"purposes", {{"demo", policy}}}}},
             {"routes.json", {{"routes", {route}}}}};
         auto cfg = config::buildConfig(docs, "test", {dir_.path().string()}, connectors_, mappers_);
         ASSERT_TRUE(cfg) << cfg.error().message;
@@ -225,7 +227,7 @@ TEST_F(EngineTest, ApprovalGateHoldsTransfers) {
     runUntilIdle();
     EXPECT_EQ(count(State::kAwaitingApproval), 2);
     EXPECT_TRUE(flaky_.delivered.empty());
-    configure("flaky", {{"consent", "required"}});
+    configure("flaky", {{"basis", "consent"}});
     drop("b.jsonl", pupils(3).substr(pupils(2).size()));
     runUntilIdle();
     EXPECT_EQ(count(State::kAwaitingConsent), 1);

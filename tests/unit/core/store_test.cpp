@@ -18,7 +18,7 @@ protected:
         store_ = std::move(s.value());
     }
 
-    IngestBatch batch(const std::string& key, int n) {
+    IngestBatch batch(const std::string& key, int n, int first_subject = 1000) {
         IngestBatch b;
         b.ingest_key = key;
         b.source = "inbox";
@@ -33,7 +33,7 @@ protected:
             nt.meta.purpose = "demo";
             nt.meta.source = "inbox";
             nt.meta.destination = "outbox";
-            nt.meta.subject = std::to_string(1000 + i);
+            nt.meta.subject = std::to_string(first_subject + i);
             nt.canonical = json{{"leerling", {{"achternaam", "Geheimnaam" + std::to_string(i)}}}}.dump();
             b.transfers.push_back(nt);
         }
@@ -59,14 +59,14 @@ TEST_F(StoreTest, IngestIsAllOrNothingAndIdempotent) {
     EXPECT_EQ((*counts)[State::kReceived], 3);
 
     // A batch with a duplicate transfer idempotency key fails as a whole: nothing half-written.
-    auto b = batch("k2", 2);
+    auto b = batch("k2", 2, 2000);
     b.transfers[1].meta.idempotency_key = b.transfers[0].meta.idempotency_key;
     auto r3 = store_->ingest(b, t0_);
     ASSERT_FALSE(r3);
     EXPECT_EQ(r3.error().code, ErrorCode::kStorage);
     counts = store_->countByState();
     EXPECT_EQ((*counts)[State::kReceived], 3);
-    auto again = store_->ingest(batch("k2", 2), t0_);  // the key was not consumed by the failure
+    auto again = store_->ingest(batch("k2", 2, 2000), t0_);  // the key was not consumed by the failure
     ASSERT_TRUE(again);
     EXPECT_EQ(*again, IngestResult::kStored);
 }
@@ -117,6 +117,59 @@ TEST_F(StoreTest, TransitionsWriteHistoryAndAuditTogether) {
         EXPECT_EQ(rec.hash, auditHash(prev, rec.seq, rec.at, rec.event));
         prev = rec.hash;
     }
+}
+
+TEST_F(StoreTest, NewDataForAWaitingPupilReplacesItAndVoidsApprovals) {
+    auto b = batch("v1", 1);
+    std::string id = b.transfers[0].meta.id;
+    ASSERT_TRUE(store_->ingest(b, t0_));
+    TransitionUpdate u;
+    u.payload = "versie 1";
+    ASSERT_TRUE(store_->transition(id, State::kReceived, State::kMapped, u, ev("m"), "", t0_));
+    ASSERT_TRUE(store_->transition(id, State::kMapped, State::kAwaitingApproval, {}, ev("g"), "", t0_));
+    auto hash1 = store_->get(id)->payload_hash;
+    ASSERT_TRUE(store_->addApproval({0, id, "directeur-a", "directeur", hash1, "approved", "", t0_}, "demo", t0_));
+
+    auto v2 = batch("v2", 1);  // same route and pupil, new content
+    v2.transfers[0].canonical = R"({"leerling":{"achternaam":"Gecorrigeerd"}})";
+    ASSERT_TRUE(store_->ingest(v2, t0_));
+    auto list = store_->list({});
+    ASSERT_EQ(list->size(), 1u) << "no second transfer for the same pupil and route";
+    auto t = store_->get(id);
+    EXPECT_EQ(t->state, State::kReceived);
+    EXPECT_EQ(t->payload_hash, "");
+    EXPECT_EQ(*store_->canonical(id), R"({"leerling":{"achternaam":"Gecorrigeerd"}})");
+    EXPECT_FALSE(store_->payload(id));  // the old rendering is gone
+    auto h = store_->history(id);
+    EXPECT_EQ(h->back().from, State::kAwaitingApproval);
+    EXPECT_EQ(h->back().to, State::kReceived);
+    // The approval is still on record, bound to the old hash.
+    auto approvals = store_->approvals(id);
+    ASSERT_EQ(approvals->size(), 1u);
+    EXPECT_EQ((*approvals)[0].payload_hash, hash1);
+}
+
+TEST_F(StoreTest, RegisterFieldsAreEncryptedAndAuditIsVerifiable) {
+    Consent c{"c1", "1000", "swv", "ouder", "moeder", "gegeven", "2026-01-10", "formulier",
+              "Formulier getekend door Moedernaam", "2026-01-10", "", "juf", t0_, std::nullopt, ""};
+    ASSERT_TRUE(store_->addConsent(c, t0_));
+    Inzage i{"i1", "1000", "povo", "2026-03-01", "Nee", "Ouders vinden het advies te laag", "juf", t0_};
+    ASSERT_TRUE(store_->addInzage(i, t0_));
+    auto got = store_->consents("1000", "swv");
+    ASSERT_EQ(got->size(), 1u);
+    EXPECT_EQ((*got)[0].evidence, c.evidence);
+    auto z = store_->latestInzage("1000", "povo");
+    ASSERT_TRUE(z->has_value());
+    EXPECT_EQ((*z)->redennietakkoord, i.redennietakkoord);
+    auto v = verifyAudit(*store_);
+    ASSERT_TRUE(v);
+    EXPECT_TRUE(v->ok);
+    EXPECT_EQ(v->records, 2);
+    store_.reset();
+    std::string raw = test::readFile(dir_ / "sluis.db");
+    if (std::filesystem::exists(dir_ / "sluis.db-wal")) raw += test::readFile(dir_ / "sluis.db-wal");
+    EXPECT_EQ(raw.find("Moedernaam"), std::string::npos);
+    EXPECT_EQ(raw.find("te laag"), std::string::npos);
 }
 
 TEST_F(StoreTest, PayloadsAreEncryptedAtRest) {

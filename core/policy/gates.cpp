@@ -1,0 +1,139 @@
+#include "core/policy/gates.h"
+
+#include <set>
+
+#include "core/util/amsterdam_time.h"
+
+namespace sluis::policy {
+
+using nlohmann::json;
+using store::State;
+
+Result<std::optional<store::Consent>> Gates::validConsent(const std::string& pupil,
+                                                          const std::string& purpose,
+                                                          const std::string& birth_date) {
+    auto list = store_.consents(pupil, purpose);
+    if (!list) return list.error();
+    std::string today = amsterdam::formatDate(amsterdam::localDate(clock_.now()));
+    auto birth = amsterdam::parseDate(birth_date);
+    // Newest first: the most recent decision that is in force counts.
+    for (const auto& c : *list) {
+        if (c.withdrawn_at) continue;
+        if (!c.valid_from.empty() && today < c.valid_from) continue;
+        if (!c.valid_until.empty() && today > c.valid_until) continue;
+        auto decided = amsterdam::parseDate(c.decided_on);
+        if (birth && decided) {
+            bool adult = amsterdam::ageOn(*birth, *decided) >= 16;
+            if (adult != (c.given_by == "leerling")) continue;  // not the right person to decide
+        }
+        if (c.decision != "gegeven") return std::optional<store::Consent>();
+        return std::optional<store::Consent>(c);
+    }
+    return std::optional<store::Consent>();
+}
+
+Result<ApprovalCount> Gates::countApprovals(const store::Transfer& t, const config::PurposePolicy& p) {
+    auto list = store_.approvals(t.id);
+    if (!list) return list.error();
+    ApprovalCount out;
+    std::set<std::string> approvers;
+    for (const auto& a : *list) {
+        if (a.payload_hash != t.payload_hash) continue;  // bound to other data: lapsed
+        if (a.decision == "rejected") {
+            out.rejected = true;
+            out.rejected_reason = a.reason;
+            continue;
+        }
+        if (std::find(p.approvals.roles.begin(), p.approvals.roles.end(), a.role) == p.approvals.roles.end())
+            continue;
+        if (p.approvals.four_eyes && (a.approver == t.created_by || a.approver == t.changed_by)) continue;
+        approvers.insert(a.approver);
+    }
+    out.valid = static_cast<int>(approvers.size());
+    return out;
+}
+
+Result<GateDecision> Gates::evaluate(const store::Transfer& t) {
+    const auto* p = config_->policy(t.purpose);
+    if (!p) return Error{ErrorCode::kInvalidConfig, "geen beleid voor doel '" + t.purpose + "'"};
+    GateDecision d;
+    if (p->basis != config::PurposePolicy::Basis::kNone) {
+        if (p->basis == config::PurposePolicy::Basis::kInzage) {
+            auto inzage = store_.latestInzage(t.subject, t.purpose);
+            if (!inzage) return inzage.error();
+            if (!inzage->has_value()) {
+                d.next = State::kAwaitingConsent;
+                d.reason = "wacht op inzage door ouders/verzorgers";
+                return d;
+            }
+            d.consent_id = (*inzage)->id;
+        } else {
+            auto canonical = store_.canonical(t.id);
+            if (!canonical) return canonical.error();
+            json rec = json::parse(*canonical, nullptr, false);
+            std::string birth = rec.is_object() && rec.contains("leerling")
+                                    ? rec["leerling"].value("geboortedatum", "")
+                                    : "";
+            auto consent = validConsent(t.subject, t.purpose, birth);
+            if (!consent) return consent.error();
+            if (!consent->has_value()) {
+                d.next = State::kAwaitingConsent;
+                d.reason = "wacht op toestemming";
+                return d;
+            }
+            d.consent_id = (*consent)->id;
+        }
+    }
+    if (p->approvals.required > 0) {
+        auto count = countApprovals(t, *p);
+        if (!count) return count.error();
+        if (count->rejected) {
+            d.next = State::kRejected;
+            d.reason = "afgewezen";
+            return d;
+        }
+        if (count->valid < p->approvals.required) {
+            d.next = State::kAwaitingApproval;
+            d.reason = "wacht op goedkeuring (" + std::to_string(count->valid) + " van " +
+                       std::to_string(p->approvals.required) + ")";
+            return d;
+        }
+    }
+    d.next = State::kScheduled;
+    d.reason = "alle poorten open";
+    return d;
+}
+
+Result<bool> Gates::advance(const std::string& transfer_id, const std::string& actor) {
+    auto t = store_.get(transfer_id);
+    if (!t) return t.error();
+    if (t->state != State::kMapped && t->state != State::kAwaitingConsent &&
+        t->state != State::kAwaitingApproval)
+        return false;
+    auto d = evaluate(*t);
+    if (!d) return d.error();
+    if (d->next == t->state) return false;
+    if (!transfer::canTransition(t->state, d->next)) return false;
+    store::TransitionUpdate u;
+    if (!d->consent_id.empty()) u.consent_id = d->consent_id;
+    auto st = store_.transition(t->id, t->state, d->next, u,
+                                {actor, "gated", t->id, t->purpose, {{"consent_id", d->consent_id}}},
+                                d->reason, clock_.now());
+    if (!st) return st.error();
+    return true;
+}
+
+Status Gates::checkWithdrawable(const store::Transfer& t) const {
+    if (transfer::isTerminal(t.state) || t.state == State::kDelivering)
+        return {ErrorCode::kConflict, std::string("overdracht is al ") + transfer::stateName(t.state) +
+                                          " en kan niet meer worden ingetrokken"};
+    if (t.withdraw_deadline && clock_.now() >= *t.withdraw_deadline)
+        return {ErrorCode::kConflict,
+                "intrekken kon tot " + amsterdam::formatLocal(*t.withdraw_deadline) +
+                    "; de levering op " +
+                    (t.deliver_at ? amsterdam::formatLocal(*t.deliver_at) : std::string("de gekozen datum")) +
+                    " ligt vast. Neem contact op met de ontvanger."};
+    return {};
+}
+
+}  // namespace sluis::policy

@@ -1,0 +1,56 @@
+#pragma once
+/// The gates every transfer passes before it may leave: consent or inzage (per purpose policy),
+/// approvals bound to the exact payload hash (roles, number of distinct approvers, four eyes),
+/// and the withdrawal deadline. Used by the engine and by the admin API; no connector can reach
+/// a sink without going through `evaluate` (the engine only delivers `scheduled` transfers, and
+/// only `evaluate` puts them there).
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "core/config/config.h"
+#include "core/store/transfer_store.h"
+#include "core/util/clock.h"
+
+namespace sluis::policy {
+
+struct GateDecision {
+    store::State next = store::State::kScheduled;
+    std::string reason;      ///< Dutch, for history and the API.
+    std::string consent_id;  ///< The consent/inzage record relied on.
+};
+
+struct ApprovalCount {
+    int valid = 0;       ///< Distinct eligible approvers of the current payload hash.
+    bool rejected = false;
+    std::string rejected_reason;
+};
+
+class Gates {
+public:
+    Gates(std::shared_ptr<const config::Config> config, store::TransferStore& store, const Clock& clock)
+        : config_(std::move(config)), store_(store), clock_(clock) {}
+
+    /// Where `t` (in mapped / awaiting_consent / awaiting_approval) should go now.
+    Result<GateDecision> evaluate(const store::Transfer& t);
+
+    /// Re-evaluates `t` and performs the transition if its gate state changed. Returns whether it moved.
+    Result<bool> advance(const std::string& transfer_id, const std::string& actor);
+
+    /// The valid consent for `pupil`/`purpose` on `today`, if any. Applies the 16+ rule: a pupil
+    /// of 16 or older on the decision date decides personally; a younger pupil through a parent.
+    Result<std::optional<store::Consent>> validConsent(const std::string& pupil, const std::string& purpose,
+                                                       const std::string& birth_date);
+
+    Result<ApprovalCount> countApprovals(const store::Transfer& t, const config::PurposePolicy& p);
+
+    /// Refuses (kConflict, Dutch message with the deadline) when `t` may no longer be withdrawn.
+    Status checkWithdrawable(const store::Transfer& t) const;
+
+private:
+    std::shared_ptr<const config::Config> config_;
+    store::TransferStore& store_;
+    const Clock& clock_;
+};
+
+}  // namespace sluis::policy

@@ -1,0 +1,93 @@
+#include "core/policy/minimise.h"
+
+#include <set>
+
+namespace sluis::policy {
+
+using nlohmann::json;
+using model::Sensitivity;
+
+namespace {
+
+const std::set<std::string> kMedicalReasons = {"ziek", "medisch", "huisarts", "tandarts", "specialist"};
+
+struct Walker {
+    const config::PurposePolicy& policy;
+    const model::ModelDefinition& model;
+    Minimised& out;
+    std::set<std::string> categories;
+
+    /// Returns the reduced value, or null when nothing of it may leave.
+    json walk(const json& v, const std::string& path) {
+        if (v.is_object()) {
+            json reduced = json::object();
+            // Medical absence: generalise before the generic rules see the fields.
+            json obj = v;
+            if (!policy.care_profile && path.ends_with("]") &&
+                model::normalisePath(path) == "verzuim.meldingen[]") {
+                bool medical = obj.value("medisch", false) ||
+                               kMedicalReasons.count(obj.value("reden", std::string()));
+                if (medical) {
+                    for (const char* f : {"reden", "medisch", "toelichting"}) {
+                        if (obj.contains(f)) {
+                            out.withheld.push_back({path + "." + f, "medische reden gegeneraliseerd naar 'geoorloofd'"});
+                            obj.erase(f);
+                        }
+                    }
+                    obj["soort"] = "geoorloofd";
+                }
+            }
+            for (auto& [k, child] : obj.items()) {
+                std::string p = path.empty() ? k : path + "." + k;
+                json r = walk(child, p);
+                if (!r.is_null()) reduced[k] = std::move(r);
+            }
+            return reduced.empty() ? json() : reduced;
+        }
+        if (v.is_array()) {
+            json reduced = json::array();
+            for (size_t i = 0; i < v.size(); ++i) {
+                json r = walk(v[i], path + "[" + std::to_string(i) + "]");
+                if (!r.is_null()) reduced.push_back(std::move(r));
+            }
+            return reduced.empty() ? json() : reduced;
+        }
+        // A leaf.
+        auto cls = model.classify(path);
+        if (!cls) {
+            out.withheld.push_back({path, "veld staat niet in het model"});
+            return json();
+        }
+        if (!policy.allowsCategory(cls->category)) {
+            out.withheld.push_back({path, "categorie '" + cls->category + "' is niet nodig voor doel '" +
+                                              policy.name + "'"});
+            return json();
+        }
+        if (cls->sensitivity == Sensitivity::kSpecial && !policy.special_categories) {
+            out.withheld.push_back({path, "bijzonder persoonsgegeven (gezondheid): niet toegestaan voor doel '" +
+                                              policy.name + "'"});
+            return json();
+        }
+        if (cls->sensitivity == Sensitivity::kIdentifier && !policy.identifiers) {
+            out.withheld.push_back({path, "identificerend nummer: niet toegestaan voor doel '" + policy.name + "'"});
+            return json();
+        }
+        out.included.push_back(path);
+        categories.insert(cls->category);
+        return v;
+    }
+};
+
+}  // namespace
+
+Minimised minimise(const json& record, const config::PurposePolicy& policy,
+                   const model::ModelDefinition& model) {
+    Minimised out;
+    Walker w{policy, model, out, {}};
+    json r = w.walk(record, "");
+    out.record = r.is_null() ? json::object() : r;
+    out.categories.assign(w.categories.begin(), w.categories.end());
+    return out;
+}
+
+}  // namespace sluis::policy
