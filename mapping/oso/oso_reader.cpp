@@ -100,14 +100,52 @@ private:
     }
 
     void checkAttachment(const pugi::xml_node& el, std::string_view text) {
-        // A ZIP starts with "PK\x03\x04", which is "UEsDB" in base64.
-        std::string head;
+        if (!isZip(decodeBase64(text)))
+            warn(el, "bijlage is geen geldig ZIP-bestand; ongewijzigd bewaard");
+    }
+
+    /// Decodes base64, skipping whitespace; stops at the first invalid character.
+    static std::string decodeBase64(std::string_view text) {
+        std::string out;
+        out.reserve(text.size() * 3 / 4);
+        unsigned buf = 0;
+        int bits = 0;
         for (char c : text) {
-            if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
-            head += c;
-            if (head.size() == 4) break;
+            int v;
+            if (c >= 'A' && c <= 'Z') v = c - 'A';
+            else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+            else if (c >= '0' && c <= '9') v = c - '0' + 52;
+            else if (c == '+') v = 62;
+            else if (c == '/') v = 63;
+            else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
+            else break;  // '=' padding or garbage
+            buf = (buf << 6) | static_cast<unsigned>(v);
+            bits += 6;
+            if (bits >= 8) {
+                bits -= 8;
+                out += static_cast<char>((buf >> bits) & 0xFF);
+            }
         }
-        if (head != "UEsD") warn(el, "bijlage is geen geldig ZIP-bestand; ongewijzigd bewaard");
+        return out;
+    }
+
+    /// A ZIP has a local header at the start and an end-of-central-directory record whose
+    /// central directory lies inside the file and starts with its own signature.
+    static bool isZip(const std::string& z) {
+        auto u16 = [&](size_t p) {
+            return static_cast<size_t>(static_cast<unsigned char>(z[p])) |
+                   static_cast<size_t>(static_cast<unsigned char>(z[p + 1])) << 8;
+        };
+        auto u32 = [&](size_t p) { return u16(p) | u16(p + 2) << 16; };
+        if (z.size() < 22 || z.compare(0, 4, "PK\x03\x04") != 0) return false;
+        size_t lowest = z.size() > 22 + 65535 ? z.size() - 22 - 65535 : 0;
+        for (size_t p = z.size() - 22 + 1; p-- > lowest;) {
+            if (z.compare(p, 4, "PK\x05\x06") != 0) continue;
+            size_t cd_size = u32(p + 12), cd_offset = u32(p + 16);
+            if (cd_offset + cd_size > p) return false;
+            return cd_size == 0 || (cd_offset + 4 <= z.size() && z.compare(cd_offset, 4, "PK\x01\x02") == 0);
+        }
+        return false;
     }
 
     static std::string_view trim(std::string_view s) {
