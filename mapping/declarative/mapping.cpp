@@ -237,7 +237,7 @@ Result<TargetPath> resolveTarget(const model::ModelDefinition& def, const std::s
     return t;
 }
 
-bool FieldMapping::convert(const std::string& text, json& out, std::string& error) const {
+bool FieldMapping::convert(std::string text, json& out, std::string& error) const {
     switch (target.kind) {
         case Kind::kBool: {
             bool b;
@@ -310,7 +310,7 @@ bool FieldMapping::convert(const std::string& text, json& out, std::string& erro
         error = "voldoet niet aan het formaat " + target.field->pattern;
         return false;
     }
-    out = text;
+    out = std::move(text);
     return true;
 }
 
@@ -507,6 +507,10 @@ Result<std::shared_ptr<const Mapping>> loadMapping(std::string_view text,
                     part.fields.push_back(std::move(fm));
                 }
             }
+            for (size_t i = 0; i < part.fields.size(); ++i)
+                for (size_t k = 0; k < i; ++k)
+                    if (part.fields[k].target.text == part.fields[i].target.text)
+                        part.fields[i].shares_target = true;
             // Item fields ([]) of one part must all add to the same list.
             std::string item_list;
             for (const auto& f : part.fields) {
@@ -576,6 +580,8 @@ Result<BoundPart> BoundPart::bind(const Part& part, const std::vector<std::strin
             else if (f.required) missing.push_back("'" + f.columns.front() + "' (" + f.target.text + ")");
         }
         b.field_slot_.push_back(slot);
+        for (const auto& seg : f.target.segments)
+            if (seg.index > 0) b.compact_ = true;
     }
     if (!missing.empty()) {
         std::string msg = file + ":1: verplichte kolom(men) ontbreken voor deel '" + part.name + "': ";
@@ -622,7 +628,7 @@ bool BoundPart::mapRow(const std::vector<std::string_view>& slots, size_t line, 
                 continue;
             }
             // When several fields fill one target, the first non-empty one wins.
-            if (f.target.segments.back().index != TargetPath::kAppend) {
+            if (f.shares_target && f.target.segments.back().index != TargetPath::kAppend) {
                 const json* have = navigate(out, f.target.segments, f.target.segments.size(), false);
                 if (have && !have->is_null()) continue;
             }
@@ -632,7 +638,13 @@ bool BoundPart::mapRow(const std::vector<std::string_view>& slots, size_t line, 
             } else {
                 text.clear();
             }
-            if (f.trim) text = util::trim(text);
+            if (f.trim) {
+                size_t b = 0, e = text.size();
+                while (b < e && (text[b] == ' ' || text[b] == '\t' || text[b] == '\r' || text[b] == '\n')) ++b;
+                while (e > b && (text[e - 1] == ' ' || text[e - 1] == '\t' || text[e - 1] == '\r' || text[e - 1] == '\n')) --e;
+                if (e < text.size()) text.resize(e);
+                if (b > 0) text.erase(0, b);
+            }
             bool good = true;
             for (const auto& t : f.transforms) {
                 if (!t.apply(text, error)) {
@@ -648,14 +660,15 @@ bool BoundPart::mapRow(const std::vector<std::string_view>& slots, size_t line, 
                 continue;
             }
             json v;
-            if (!f.convert(text, v, error)) {
+            if (!f.convert(std::move(text), v, error)) {
                 problem(f, slot, error);
                 continue;
             }
+            text = std::string();
             setAt(out, f.target, std::move(v));
         }
     }
-    compactArrays(out);
+    if (compact_) compactArrays(out);
     return ok;
 }
 

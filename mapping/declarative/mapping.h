@@ -49,13 +49,14 @@ struct FieldMapping {
     std::optional<std::string> value;  ///< Fixed value (instead of a column).
     bool required = false;
     bool trim = true;
+    bool shares_target = false;  ///< An earlier field fills the same target (first non-empty wins).
     std::vector<Transform> transforms;
     std::optional<std::string> default_value;  ///< Canonical value when the cell is empty.
     std::optional<std::regex> pattern;  ///< The model's pattern for the leaf, if any.
     const std::vector<std::string>* codes = nullptr;  ///< Code list of a code leaf.
 
     /// Converts transformed text to the JSON value of the target kind; false + error otherwise.
-    bool convert(const std::string& text, nlohmann::json& out, std::string& error) const;
+    bool convert(std::string text, nlohmann::json& out, std::string& error) const;
 };
 
 struct Part {
@@ -116,6 +117,7 @@ private:
     std::vector<size_t> slot_columns_;
     std::vector<std::string> slot_headers_;
     std::vector<int> field_slot_;  // per field: slot index, or -1 (fixed value / column absent)
+    bool compact_ = false;         // some target has a fixed index > 0, so gaps are possible
 };
 
 /// Merges a row object into an element: objects merge, arrays concatenate, present scalars win.

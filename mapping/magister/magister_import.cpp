@@ -50,9 +50,31 @@ struct OpenFile {
 
 // Rows of a non-main file, packed: per row 4 bytes line number, then every slot value + NUL.
 // Values cannot contain NUL: the reader refuses NUL characters.
+// Append-only storage in fixed blocks: no reallocation (and no doubling overshoot) as it grows.
+// An offset is (block << 40) | position.
+class Arena {
+public:
+    uint64_t append(std::string_view row) {
+        if (blocks_.empty() || blocks_.back().size() + row.size() > blocks_.back().capacity()) {
+            blocks_.emplace_back();
+            blocks_.back().reserve(std::max(kBlock, row.size()));
+        }
+        uint64_t off = (static_cast<uint64_t>(blocks_.size() - 1) << 40) | blocks_.back().size();
+        blocks_.back().append(row);
+        return off;
+    }
+    const char* at(uint64_t off) const {
+        return blocks_[off >> 40].data() + (off & ((uint64_t{1} << 40) - 1));
+    }
+
+private:
+    static constexpr size_t kBlock = 4u << 20;
+    std::vector<std::string> blocks_;
+};
+
 struct Store {
     OpenFile* file = nullptr;
-    std::string arena;
+    Arena arena;
     std::unordered_map<std::string, std::vector<uint64_t>> by_key;
 };
 
@@ -113,27 +135,29 @@ Result<const Part*> detectPart(const Mapping& mapping, const std::vector<std::st
     return best;
 }
 
-void pack(std::string& arena, uint32_t line, const csv::CsvReader& r,
-          const std::vector<size_t>& cols) {
+uint64_t pack(Arena& arena, std::string& scratch, uint32_t line, const csv::CsvReader& r,
+              const std::vector<size_t>& cols) {
+    scratch.clear();
     char b[4];
     std::memcpy(b, &line, 4);
-    arena.append(b, 4);
+    scratch.append(b, 4);
     for (size_t c : cols) {
-        if (c < r.fieldCount()) arena.append(r.field(c));
-        arena.push_back('\0');
+        if (c < r.fieldCount()) scratch.append(r.field(c));
+        scratch.push_back('\0');
     }
+    return arena.append(scratch);
 }
 
-uint32_t unpack(const std::string& arena, uint64_t off, size_t nslots,
-                std::vector<std::string_view>& out) {
+uint32_t unpack(const Arena& arena, uint64_t off, size_t nslots, std::vector<std::string_view>& out) {
+    const char* p = arena.at(off);
     uint32_t line;
-    std::memcpy(&line, arena.data() + off, 4);
-    size_t p = static_cast<size_t>(off) + 4;
+    std::memcpy(&line, p, 4);
+    p += 4;
     out.clear();
     for (size_t i = 0; i < nslots; ++i) {
-        size_t e = arena.find('\0', p);
-        out.emplace_back(arena.data() + p, e - p);
-        p = e + 1;
+        size_t len = std::strlen(p);
+        out.emplace_back(p, len);
+        p += len + 1;
     }
     return line;
 }
@@ -271,6 +295,7 @@ Status importMagisterStream(const std::vector<ExportFile>& files, const Mapping&
 
     // 2. Keep the mapped columns of every other file, by stamnummer.
     std::vector<Store> stores;
+    std::string scratch;
     for (const auto& p : mapping.parts) {
         if (&p == &main_part) continue;
         for (auto& of : open) {
@@ -301,8 +326,8 @@ Status importMagisterStream(const std::vector<ExportFile>& files, const Mapping&
                                  key_header + "': stamnummer is leeg");
                     continue;
                 }
-                st.by_key[key].push_back(st.arena.size());
-                pack(st.arena, static_cast<uint32_t>(line), *of.reader, cols);
+                st.by_key[key].push_back(
+                    pack(st.arena, scratch, static_cast<uint32_t>(line), *of.reader, cols));
             }
             stores.push_back(std::move(st));
         }
@@ -322,9 +347,9 @@ Status importMagisterStream(const std::vector<ExportFile>& files, const Mapping&
         if (!*more) break;
         ++main_info.rows;
         const size_t line = main->reader->line();
-        const std::string where = main->src->name + ":" + std::to_string(line);
+        auto where = [&] { return main->src->name + ":" + std::to_string(line); };
         if (main->reader->fieldCount() > main->header.size()) {
-            problems.add(where + ": regel heeft " + std::to_string(main->reader->fieldCount()) +
+            problems.add(where() + ": regel heeft " + std::to_string(main->reader->fieldCount()) +
                          " kolommen, de kop " + std::to_string(main->header.size()) +
                          " (scheidingsteken in een veld zonder aanhalingstekens?)");
             continue;
@@ -335,12 +360,12 @@ Status importMagisterStream(const std::vector<ExportFile>& files, const Mapping&
                                                               : std::string_view());
         std::string key = trimmed(slots[0]);
         if (key.empty()) {
-            problems.add(where + ": kolom '" + main->bound->slotHeader(0) + "': stamnummer is leeg");
+            problems.add(where() + ": kolom '" + main->bound->slotHeader(0) + "': stamnummer is leeg");
             continue;
         }
         auto [it, fresh] = seen.emplace(key, static_cast<uint32_t>(line));
         if (!fresh) {
-            problems.add(where + ": kolom '" + main->bound->slotHeader(0) +
+            problems.add(where() + ": kolom '" + main->bound->slotHeader(0) +
                          "': stamnummer komt dubbel voor (ook op regel " +
                          std::to_string(it->second) + ")");
             continue;
@@ -369,7 +394,7 @@ Status importMagisterStream(const std::vector<ExportFile>& files, const Mapping&
         auto issues = def->validate(record);
         if (!issues.empty()) {
             for (const auto& is : issues)
-                problems.add(where + ": leerling voldoet niet aan het model: " + is.path + ": " +
+                problems.add(where() + ": leerling voldoet niet aan het model: " + is.path + ": " +
                              is.message);
             continue;
         }
@@ -389,7 +414,7 @@ Status importMagisterStream(const std::vector<ExportFile>& files, const Mapping&
         for (const auto& [k, offs] : st.by_key)
             for (uint64_t off : offs) {
                 uint32_t l;
-                std::memcpy(&l, st.arena.data() + off, 4);
+                std::memcpy(&l, st.arena.at(off), 4);
                 lines.push_back(l);
             }
         std::sort(lines.begin(), lines.end());
