@@ -4,6 +4,7 @@
 #include "core/model/model.h"
 #include "mapping/magister/mapping_cli.h"
 #include "mapping/oso/oso_cli.h"
+#include "mapping/vensters/vensters_cli.h"
 
 namespace sluis::app {
 
@@ -47,6 +48,8 @@ const std::vector<Command>& commands() {
         {"mapping", "declaratieve mappings: 'check', 'try', 'import', 'reverse' of 'bundle'",
          mapping::runMappingCommand},
         {"demo", "demogegevens: 'generate-magister MAP --pupils N --seed N'", mapping::runDemoCommand},
+        {"vensters", "Monitor Sociale Veiligheid: 'report', 'check' of 'indicators'",
+         vensters::runVenstersCli},
     };
     return cmds;
 }

@@ -2,17 +2,21 @@
 // initialisers). Adding a connector or mapper: add its library in its CMakeLists.txt and one line here.
 #include "app/cli.h"
 #include "connectors/directory/directory.h"
+#include "connectors/inspectie/inspectie.h"
 #include "mapping/canonical/canonical_mapper.h"
 #include "mapping/magister/magister_decoder.h"
 #include "mapping/oso/oso_mapper.h"
+#include "mapping/vensters/vensters_mapper.h"
 
 namespace sluis::app {
 
 Status registerAll(connector::ConnectorRegistry& connectors, mapper::MapperRegistry& mappers) {
     SLUIS_RETURN_IF_ERROR(sluis::connectors::registerDirectory(connectors));
+    SLUIS_RETURN_IF_ERROR(sluis::connectors::registerInspectie(connectors));
     SLUIS_RETURN_IF_ERROR(mapping::registerCanonicalMappers(mappers));
     SLUIS_RETURN_IF_ERROR(mapping::registerMagisterMappers(mappers));
     SLUIS_RETURN_IF_ERROR(mapping::registerOsoMappers(mappers));
+    SLUIS_RETURN_IF_ERROR(vensters::registerVenstersMappers(mappers));
     return {};
 }
 

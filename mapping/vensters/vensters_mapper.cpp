@@ -1,0 +1,141 @@
+#include "mapping/vensters/vensters_mapper.h"
+
+#include <set>
+
+#include "core/util/fs.h"
+
+namespace sluis::vensters {
+
+using nlohmann::json;
+
+Result<json> buildReport(const ReportInput& in) {
+    const IndicatorSet& set = in.indicator_set ? *in.indicator_set : builtinIndicatorSet();
+    std::optional<std::vector<SchoolRef>> schools;
+    if (in.schools) {
+        auto s = parseSchoolList(*in.schools, in.schools_name);
+        if (!s) return s.error();
+        schools = std::move(*s);
+    }
+    auto enrolment = parseEnrolment(in.enrolment, in.enrolment_name, set,
+                                    schools ? &*schools : nullptr);
+    if (!enrolment) return enrolment.error();
+    auto survey = parseSurvey(in.survey, in.survey_name, set, enrolment->schools);
+    if (!survey) return survey.error();
+    return computeReport(set, *enrolment, *survey, in.options);
+}
+
+namespace {
+
+class SurveyDecoder final : public mapper::Decoder {
+public:
+    std::string name() const override { return "vensters-enquete"; }
+
+    Result<mapper::DecodedBatch> decode(std::string_view bytes,
+                                        const mapper::DecodeContext& ctx) const override {
+        const json& o = ctx.options;
+        std::string p = "vensters-enquete: optie ";
+        static const std::set<std::string> kKeys = {"niveau",     "inschrijvingen",
+                                                    "inschrijvingen_csv", "min_cel",
+                                                    "scholen",    "schooljaar", "indicatoren"};
+        if (!o.is_object()) return Error{ErrorCode::kInvalidConfig, "vensters-enquete: opties ontbreken"};
+        for (auto& [k, v] : o.items())
+            if (!kKeys.count(k))
+                return Error{ErrorCode::kInvalidConfig,
+                             p + k + ": onbekend; geldig: niveau, inschrijvingen, "
+                                     "inschrijvingen_csv, min_cel, scholen, schooljaar, indicatoren"};
+        ReportInput in;
+        in.survey = std::string(bytes);
+        in.survey_name = ctx.source_name.empty() ? "enquete" : ctx.source_name;
+        auto level = parseLevel(o.value("niveau", ""));
+        if (!o.contains("niveau") || !o["niveau"].is_string() || !level)
+            return Error{ErrorCode::kInvalidConfig,
+                         p + "niveau: verwacht \"school\" of \"onderwijssoort\""};
+        in.options.level = *level;
+        if (o.contains("min_cel")) {
+            if (!o["min_cel"].is_number_integer() || o["min_cel"].get<long long>() < 1 ||
+                o["min_cel"].get<long long>() > 1000000)
+                return Error{ErrorCode::kInvalidConfig, p + "min_cel: verwacht een geheel getal >= 1"};
+            in.options.min_cell = o["min_cel"].get<int>();
+        }
+        if (o.contains("schooljaar")) {
+            if (!o["schooljaar"].is_string())
+                return Error{ErrorCode::kInvalidConfig, p + "schooljaar: verwacht tekst"};
+            in.options.schooljaar = o["schooljaar"].get<std::string>();
+        }
+        if (o.contains("inschrijvingen_csv") && o["inschrijvingen_csv"].is_string()) {
+            in.enrolment = o["inschrijvingen_csv"].get<std::string>();
+        } else if (o.contains("inschrijvingen") && o["inschrijvingen"].is_string()) {
+            std::filesystem::path path = o["inschrijvingen"].get<std::string>();
+            auto text = util::readFile(path, 256u << 20);
+            if (!text) return text.error();
+            in.enrolment = std::move(*text);
+            in.enrolment_name = path.filename().string();
+        } else {
+            return Error{ErrorCode::kInvalidConfig,
+                         p + "inschrijvingen (pad) of inschrijvingen_csv (tekst) is verplicht"};
+        }
+        if (o.contains("scholen")) {
+            if (!o["scholen"].is_array())
+                return Error{ErrorCode::kInvalidConfig, p + "scholen: verwacht een lijst"};
+            std::string csv = "brin;vestiging;naam\n";
+            for (size_t i = 0; i < o["scholen"].size(); ++i) {
+                const json& s = o["scholen"][i];
+                auto field = [&](const char* k) {
+                    return s.is_object() && s.contains(k) && s[k].is_string()
+                               ? s[k].get<std::string>()
+                               : std::string();
+                };
+                std::string naam = field("naam");
+                if (naam.find_first_of(";\"\r\n") != std::string::npos)
+                    return Error{ErrorCode::kInvalidConfig,
+                                 p + "scholen[" + std::to_string(i) +
+                                     "].naam: mag geen ; \" of regeleinde bevatten"};
+                csv += field("brin") + ";" + field("vestiging") + ";" + naam + "\n";
+            }
+            in.schools = csv;
+            in.schools_name = "optie scholen";
+        }
+        std::optional<IndicatorSet> custom;
+        if (o.contains("indicatoren")) {
+            if (!o["indicatoren"].is_string())
+                return Error{ErrorCode::kInvalidConfig, p + "indicatoren: verwacht een pad"};
+            auto set = loadIndicatorSet(o["indicatoren"].get<std::string>());
+            if (!set) return set.error();
+            custom = std::move(*set);
+            in.indicator_set = &*custom;
+        }
+        auto report = buildReport(in);
+        if (!report) return report.error();
+        mapper::DecodedBatch batch;
+        batch.records = splitPerSchool(*report);
+        size_t n = countSuppressed((*report)["scholen"]);
+        if (n > 0)
+            batch.warnings.push_back(std::to_string(n) + " cellen onderdrukt (minder dan " +
+                                     std::to_string(in.options.min_cell) + " respondenten)");
+        return batch;
+    }
+};
+
+class ReportEncoder final : public mapper::Encoder {
+public:
+    explicit ReportEncoder(bool html) : html_(html) {}
+    std::string name() const override { return html_ ? "vensters-html" : "vensters-json"; }
+    Result<mapper::Encoded> encode(const json& record, const mapper::EncodeContext&) const override {
+        SLUIS_RETURN_IF_ERROR(checkReport(record));
+        if (html_) return mapper::Encoded{"text/html; charset=utf-8", "html", renderHtml(record)};
+        return mapper::Encoded{"application/json", "json", renderJson(record)};
+    }
+
+private:
+    bool html_;
+};
+
+}  // namespace
+
+Status registerVenstersMappers(mapper::MapperRegistry& registry) {
+    SLUIS_RETURN_IF_ERROR(registry.addDecoder(std::make_unique<SurveyDecoder>()));
+    SLUIS_RETURN_IF_ERROR(registry.addEncoder(std::make_unique<ReportEncoder>(false)));
+    return registry.addEncoder(std::make_unique<ReportEncoder>(true));
+}
+
+}  // namespace sluis::vensters

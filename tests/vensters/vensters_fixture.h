@@ -1,0 +1,80 @@
+#pragma once
+// Builders for Vensters test inputs: survey rows with chosen answers, enrolment rows, and an
+// independent (floating point, straightforward) oracle for the indicator values.
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "mapping/vensters/indicator_set.h"
+
+namespace sluis::vensters::testing {
+
+struct Row {
+    std::string brin = "12AB";
+    std::string vestiging = "00";
+    std::string type = "havo";
+    int grade = 1;
+    std::map<std::string, std::string> answers;  // question id -> code ("" = not answered)
+};
+
+/// A survey export for `rows` (respondent numbers 1..n), columns in the order of the set.
+inline std::string surveyCsv(const std::vector<Row>& rows, const IndicatorSet& set,
+                             char sep = ';') {
+    std::string out = std::string("respondent") + sep + "brin" + sep + "vestiging" + sep +
+                      "onderwijssoort" + sep + "leerjaar";
+    for (const auto& q : set.questions) out += sep + q.id;
+    out += "\n";
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const Row& r = rows[i];
+        out += std::to_string(1000 + i) + sep + r.brin + sep + r.vestiging + sep + r.type + sep +
+               std::to_string(r.grade);
+        for (const auto& q : set.questions) {
+            auto it = r.answers.find(q.id);
+            out += sep + (it == r.answers.end() ? std::string() : it->second);
+        }
+        out += "\n";
+    }
+    return out;
+}
+
+struct EnrolRow {
+    std::string brin = "12AB";
+    std::string vestiging = "00";
+    std::string type = "havo";
+    int grade = 1;
+    long long count = 100;
+};
+
+inline std::string enrolmentCsv(const std::vector<EnrolRow>& rows) {
+    std::string out = "brin;vestiging;onderwijssoort;leerjaar;aantal\n";
+    for (const auto& r : rows)
+        out += r.brin + ";" + r.vestiging + ";" + r.type + ";" + std::to_string(r.grade) + ";" +
+               std::to_string(r.count) + "\n";
+    return out;
+}
+
+/// Every question answered with the same code (yes/no questions with `yes`).
+inline Row uniformRow(const IndicatorSet& set, int likert, bool yes, const std::string& type = "havo",
+                      int grade = 1, const std::string& brin = "12AB") {
+    Row r;
+    r.type = type;
+    r.grade = grade;
+    r.brin = brin;
+    for (const auto& q : set.questions)
+        r.answers[q.id] = q.scale == "janee" ? (yes ? "1" : "0") : std::to_string(likert);
+    return r;
+}
+
+/// Formats like the report does (half-up on the exact value; the oracle uses doubles with a
+/// tiny epsilon, fine for the small inputs of the tests).
+inline std::string fixed(double v, int decimals) {
+    double scale = std::pow(10.0, decimals);
+    double r = std::floor(v * scale + 0.5 + 1e-9) / scale;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, r);
+    return buf;
+}
+
+}  // namespace sluis::vensters::testing
