@@ -133,6 +133,9 @@ Result<std::shared_ptr<const Standard>> Standard::parse(const std::string& bindi
         markCategories(s->root_, -1, by_path, forbidden, swv);
         s->secret_ = d.at("secret").get<std::map<std::string, std::string>>();
         s->rules_ = d.at("rules").get<std::map<std::string, std::string>>();
+        if (d.contains("word_lists"))
+            for (const auto& [k, v] : d["word_lists"].items())
+                if (k[0] != '_') s->word_lists_[k] = v.get<std::string>();
         return std::shared_ptr<const Standard>(std::move(s));
     } catch (const json::exception& e) {
         return Error{ErrorCode::kInternal, std::string("OSO-data ongeldig: ") + e.what()};

@@ -97,6 +97,8 @@ public:
     const std::map<std::string, std::string>& secretValues() const { return secret_; }
     /// Dutch text of a rule id (the id itself when unknown).
     std::string ruleText(const std::string& id) const;
+    /// List key -> one-string key (e.g. voornamenlijst -> voornamen); see standard.json.
+    const std::map<std::string, std::string>& wordLists() const { return word_lists_; }
     const std::map<std::string, std::string>& rules() const { return rules_; }
 
 private:
@@ -107,6 +109,7 @@ private:
     std::vector<CodeList> code_lists_;
     std::map<std::string, std::string> secret_;
     std::map<std::string, std::string> rules_;
+    std::map<std::string, std::string> word_lists_;
 };
 
 }  // namespace sluis::oso

@@ -134,6 +134,21 @@ TEST(oso_writer, VerbodenCategoryIsNeverWrittenEvenWhenTheRecordHasIt) {
     EXPECT_TRUE(contains(popo, "<vanpeuterspeelzaal>true</vanpeuterspeelzaal>"));
 }
 
+TEST(oso_writer, SplitsTheOneStringFormOfFirstNames) {
+    json r = synthetic();
+    r["leerling"].erase("voornamenlijst");
+    r["leerling"]["voornamen"] = "Anna  Sophie";
+    r["verzorgers"][0]["voornamen"] = "Petra";
+    std::string xml = write(r, "POVO");
+    EXPECT_TRUE(contains(xml, "<voornaam>Anna</voornaam>"));
+    EXPECT_TRUE(contains(xml, "<voornaam>Sophie</voornaam>"));
+    EXPECT_LT(xml.find("<voornaam>Anna</voornaam>"), xml.find("<voornaam>Sophie</voornaam>"));
+    EXPECT_TRUE(contains(xml, "<voornaam>Petra</voornaam>"));
+    // The list wins when both are present.
+    r["leerling"]["voornamenlijst"] = json::array({"Anna Sophie"});
+    EXPECT_TRUE(contains(write(r, "POVO"), "<voornaam>Anna Sophie</voornaam>"));
+}
+
 TEST(oso_writer, RefusesAnInvalidResult) {
     json r = synthetic();
     r["leerling"].erase("achternaam");
@@ -255,6 +270,8 @@ TEST(oso_reader, CanonicalRecordUsesTheCanonicalNames) {
     EXPECT_TRUE(j["bijlagen"].is_array());
     EXPECT_EQ(j["metadata"]["overstap"], "POVO");
     EXPECT_EQ(j["leerling"]["adressen"][0]["landomschrijving"], "Nederland");
+    EXPECT_EQ(j["leerling"]["voornamen"], "Björn Johannes Martinus Franciscus");
+    EXPECT_EQ(j["leerling"]["voornamenlijst"].size(), 4u);
     EXPECT_TRUE(model::ModelDefinition::builtin()->validate(j).empty());
 }
 
