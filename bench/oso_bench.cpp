@@ -100,7 +100,9 @@ json generatePupil(int i, std::mt19937& rng) {
     const char* names[] = {"Sanne", "Daan", "Emma", "Noah", "Julia", "Liam", "Mila", "Sem"};
     const char* last[] = {"Jansen", "de Vries", "Bakker", "Visser", "Smit", "Meijer"};
     json r;
-    r["school"] = {{"naam", "Basisschool De Linde"}, {"brincode", "12AB"}, {"vestigingscode", "00"},
+    r["school"] = {{"naam", "Basisschool De Linde"},
+                   {"brincode", "12AB"},
+                   {"vestigingscode", "00"},
                    {"aanleverpunt", "1"}};
     json l;
     l["voornamenlijst"] = json::array({names[pick(8)], names[pick(8)]});
@@ -108,28 +110,36 @@ json generatePupil(int i, std::mt19937& rng) {
     l["geboortedatum"] = "2013-0" + std::to_string(1 + pick(9)) + "-1" + std::to_string(pick(9));
     l["geslacht"] = std::to_string(1 + pick(2));
     l["adresgeheim"] = pick(10) == 0;
-    l["adressen"] = json::array({{{"soortadres", "gba"}, {"straat", "Dorpsweg"},
-                                  {"nummer", std::to_string(1 + pick(200))}, {"postcode", "1234AB"},
+    l["adressen"] = json::array({{{"soortadres", "gba"},
+                                  {"straat", "Dorpsweg"},
+                                  {"nummer", std::to_string(1 + pick(200))},
+                                  {"postcode", "1234AB"},
                                   {"plaats", "Utrecht"}}});
-    l["communicatie"] = json::array({{{"soort", "telefoon"}, {"nummer", "0301234567"},
-                                      {"geheim", pick(5) == 0}}});
+    l["communicatie"] =
+        json::array({{{"soort", "telefoon"}, {"nummer", "0301234567"}, {"geheim", pick(5) == 0}}});
     l["bsn"] = bsnFor(i);
     l["leerlingid"] = "LL" + std::to_string(i);
     r["leerling"] = l;
-    r["inzage"] = {{"voorlopigdossier", false}, {"inzage", true}, {"inzagedatum", "2025-03-20"},
-                   {"akkoord", "Ja"}, {"toestemming", "Ja"}};
+    r["inzage"] = {{"voorlopigdossier", false},
+                   {"inzage", true},
+                   {"inzagedatum", "2025-03-20"},
+                   {"akkoord", "Ja"},
+                   {"toestemming", "Ja"}};
     r["verzorgersaansprakelijk"] = true;
     json vz = json::array();
     for (int v = 0, n = 1 + pick(2); v < n; ++v)
-        vz.push_back({{"achternaam", last[pick(6)]}, {"gezag", true},
-                      {"communicatie", json::array({{{"soort", "e-mail"},
-                                                     {"nummer", "ouder@example.nl"}}})}});
+        vz.push_back({{"achternaam", last[pick(6)]},
+                      {"gezag", true},
+                      {"communicatie",
+                       json::array({{{"soort", "e-mail"}, {"nummer", "ouder@example.nl"}}})}});
     r["verzorgers"] = vz;
     json lb = json::array();
     for (int y = 0, n = 1 + pick(8); y < n; ++y)
         lb.push_back({{"schooljaar", std::to_string(2017 + y) + "-" + std::to_string(2018 + y)},
-                      {"groepscode", std::to_string(1 + y) + "A"}, {"jaargroep", std::to_string(1 + y)},
-                      {"brincode", "12AB"}, {"vestigingscode", "00"}});
+                      {"groepscode", std::to_string(1 + y) + "A"},
+                      {"jaargroep", std::to_string(1 + y)},
+                      {"brincode", "12AB"},
+                      {"vestigingscode", "00"}});
     r["schoolloopbaan"] = lb;
     r["overstapadvies"] = {{"advies", json::array({"40"})}, {"argumentatie", "Werkt zelfstandig."}};
     json toetsen = json::array();
@@ -137,9 +147,12 @@ json generatePupil(int i, std::mt19937& rng) {
         toetsen.push_back(
             {{"toetsidentificatie", {{"eldtoetscode", "CITO-REK-" + std::to_string(t)}}},
              {"afname", {{"afnamedatum", "2024-01-15"}, {"dl", 10 + pick(50)}}},
-             {"resultaat", {{"toetsscore", {{"vaardigheidsscore", std::to_string(100 + pick(100))}}}}}});
+             {"resultaat",
+              {{"toetsscore", {{"vaardigheidsscore", std::to_string(100 + pick(100))}}}}}});
     if (!toetsen.empty()) r["toetsresultaten"] = toetsen;
-    r["metadata"] = {{"pakketnaam", "Sluis"}, {"pakketversie", "1"}, {"datum", "2025-03-21"},
+    r["metadata"] = {{"pakketnaam", "Sluis"},
+                     {"pakketversie", "1"},
+                     {"datum", "2025-03-21"},
                      {"deeldossier", "LAS"}};
     return r;
 }
@@ -187,7 +200,7 @@ struct Set {
     std::vector<std::string> xml;  ///< Dossiers.
     std::vector<json> records;     ///< Their canonical records.
     std::string profile;
-    std::vector<fs::path> files;   ///< The same dossiers on disk (for xmllint).
+    std::vector<fs::path> files;  ///< The same dossiers on disk (for xmllint).
 };
 
 void runSet(const Set& set, const sluis::oso::Standard& standard,
@@ -213,15 +226,19 @@ void runSet(const Set& set, const sluis::oso::Standard& standard,
     Figure rd = inChild([&] {
         sluis::oso::ReadOptions o;
         o.validate_model = false;
-        return timed(total, [&](size_t i) { (void)sluis::oso::readDossier(set.xml[i % n], standard, o); });
+        return timed(total,
+                     [&](size_t i) { (void)sluis::oso::readDossier(set.xml[i % n], standard, o); });
     });
     Figure rdm = inChild([&] {
-        return timed(total, [&](size_t i) { (void)sluis::oso::readDossier(set.xml[i % n], standard); });
+        return timed(total,
+                     [&](size_t i) { (void)sluis::oso::readDossier(set.xml[i % n], standard); });
     });
     Figure wr = inChild([&] {
         sluis::oso::WriteOptions o;
         o.profile = set.profile;
-        return timed(total, [&](size_t i) { (void)sluis::oso::writeDossier(set.records[i % n], standard, o); });
+        return timed(total, [&](size_t i) {
+            (void)sluis::oso::writeDossier(set.records[i % n], standard, o);
+        });
     });
     Figure va = inChild([&] {
         sluis::oso::Validator v(sp, sluis::oso::ValidatorOptions{schema});
@@ -251,12 +268,17 @@ int main(int argc, char** argv) {
     std::string schema;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
-        if (a == "--pupils" && i + 1 < argc) pupils = std::atoi(argv[++i]);
-        else if (a == "--reps" && i + 1 < argc) reps = std::atoi(argv[++i]);
-        else if (a == "--schema" && i + 1 < argc) schema = argv[++i];
-        else if (a == "--no-xmllint") with_xmllint = false;
+        if (a == "--pupils" && i + 1 < argc)
+            pupils = std::atoi(argv[++i]);
+        else if (a == "--reps" && i + 1 < argc)
+            reps = std::atoi(argv[++i]);
+        else if (a == "--schema" && i + 1 < argc)
+            schema = argv[++i];
+        else if (a == "--no-xmllint")
+            with_xmllint = false;
         else {
-            std::fprintf(stderr, "usage: oso_bench [--pupils N] [--reps N] [--schema XSD] [--no-xmllint]\n");
+            std::fprintf(
+                stderr, "usage: oso_bench [--pupils N] [--reps N] [--schema XSD] [--no-xmllint]\n");
             return 2;
         }
     }

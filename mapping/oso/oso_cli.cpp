@@ -86,7 +86,8 @@ int cmdValidate(const Parsed& p, const Standard& standard, std::shared_ptr<const
         std::cerr << kUsage;
         return 2;
     }
-    std::string schema = locateSchema(standard.version(), p.opts.count("schema") ? p.opts.at("schema") : "");
+    std::string schema =
+        locateSchema(standard.version(), p.opts.count("schema") ? p.opts.at("schema") : "");
     if (schema.empty()) {
         std::cerr << "XML-schema OSO_gegevensset.xsd voor " << standard.version()
                   << " niet gevonden (gebruik --schema of SLUIS_OSO_SCHEMA_DIR)\n";
@@ -103,10 +104,14 @@ int cmdValidate(const Parsed& p, const Standard& standard, std::shared_ptr<const
         } else {
             rep = v.validate(bytes);
         }
-        if (format == "text") std::cout << formatText(rep, f);
-        else std::cout << formatMeldingen(rep, standard);
-        if (rep.unreadable) rc = 2;
-        else if (!rep.valid() && rc == 0) rc = 1;
+        if (format == "text")
+            std::cout << formatText(rep, f);
+        else
+            std::cout << formatMeldingen(rep, standard);
+        if (rep.unreadable)
+            rc = 2;
+        else if (!rep.valid() && rc == 0)
+            rc = 1;
     }
     return rc;
 }
@@ -186,11 +191,14 @@ int runOsoCli(const std::vector<std::string>& args) {
     }
     const std::string& sub = args[0];
     Parsed p;
-    if (sub == "validate") p = parseArgs(args, 1, {"format", "schema", "version"});
-    else if (sub == "read") p = parseArgs(args, 1, {"version"});
+    if (sub == "validate")
+        p = parseArgs(args, 1, {"format", "schema", "version"});
+    else if (sub == "read")
+        p = parseArgs(args, 1, {"version"});
     else if (sub == "write")
-        p = parseArgs(args, 1, {"profile", "opt-out", "schema", "version", "pakketnaam",
-                                "pakketversie", "datum", "deeldossier"});
+        p = parseArgs(args, 1,
+                      {"profile", "opt-out", "schema", "version", "pakketnaam", "pakketversie",
+                       "datum", "deeldossier"});
     else {
         std::cerr << "onbekende opdracht 'oso " << sub << "'\n" << kUsage;
         return 2;

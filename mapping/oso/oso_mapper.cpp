@@ -23,7 +23,7 @@ Result<WriteResult> writeValidated(const nlohmann::json& record, const Standard&
 namespace {
 
 class OsoDecoder : public mapper::Decoder {
-public:
+  public:
     explicit OsoDecoder(std::shared_ptr<const Standard> s) : std_(std::move(s)) {}
     std::string name() const override { return "oso-" + std_->version(); }
     Result<mapper::DecodedBatch> decode(std::string_view bytes,
@@ -36,12 +36,12 @@ public:
         return batch;
     }
 
-private:
+  private:
     std::shared_ptr<const Standard> std_;
 };
 
 class OsoEncoder : public mapper::Encoder {
-public:
+  public:
     explicit OsoEncoder(std::shared_ptr<const Standard> s) : std_(std::move(s)) {}
     std::string name() const override { return "oso-" + std_->version(); }
     Result<mapper::Encoded> encode(const nlohmann::json& record,
@@ -59,7 +59,7 @@ public:
         return mapper::Encoded{"application/xml", "xml", std::move(w->xml)};
     }
 
-private:
+  private:
     std::shared_ptr<const Standard> std_;
 };
 

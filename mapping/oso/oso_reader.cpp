@@ -11,7 +11,7 @@ namespace {
 using nlohmann::json;
 
 class Reader {
-public:
+  public:
     Reader(std::string_view bytes, std::vector<std::string>& warnings,
            const std::map<std::string, std::string>& word_lists)
         : bytes_(bytes), warnings_(warnings), word_lists_(word_lists) {}
@@ -63,7 +63,7 @@ public:
         }
     }
 
-private:
+  private:
     json readElement(const pugi::xml_node& el, const Node& bn, json& root) {
         if (bn.complex) {
             json obj = json::object();
@@ -102,7 +102,8 @@ private:
                 warn(el, "geen geldig geheel getal; als tekst bewaard");
                 return std::string(text);
             }
-            case JsonKind::kString: break;
+            case JsonKind::kString:
+                break;
         }
         return std::string(text);
     }
@@ -120,13 +121,20 @@ private:
         int bits = 0;
         for (char c : text) {
             int v;
-            if (c >= 'A' && c <= 'Z') v = c - 'A';
-            else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-            else if (c >= '0' && c <= '9') v = c - '0' + 52;
-            else if (c == '+') v = 62;
-            else if (c == '/') v = 63;
-            else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
-            else break;  // '=' padding or garbage
+            if (c >= 'A' && c <= 'Z')
+                v = c - 'A';
+            else if (c >= 'a' && c <= 'z')
+                v = c - 'a' + 26;
+            else if (c >= '0' && c <= '9')
+                v = c - '0' + 52;
+            else if (c == '+')
+                v = 62;
+            else if (c == '/')
+                v = 63;
+            else if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+                continue;
+            else
+                break;  // '=' padding or garbage
             buf = (buf << 6) | static_cast<unsigned>(v);
             bits += 6;
             if (bits >= 8) {
@@ -151,14 +159,15 @@ private:
             if (z.compare(p, 4, "PK\x05\x06") != 0) continue;
             size_t cd_size = u32(p + 12), cd_offset = u32(p + 16);
             if (cd_offset + cd_size > p) return false;
-            return cd_size == 0 || (cd_offset + 4 <= z.size() && z.compare(cd_offset, 4, "PK\x01\x02") == 0);
+            return cd_size == 0 ||
+                   (cd_offset + 4 <= z.size() && z.compare(cd_offset, 4, "PK\x01\x02") == 0);
         }
         return false;
     }
 
     static std::string_view trim(std::string_view s) {
-        while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' ||
-                              s.front() == '\t'))
+        while (!s.empty() &&
+               (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t'))
             s.remove_prefix(1);
         while (!s.empty() &&
                (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t'))
@@ -177,11 +186,13 @@ private:
     }
 
     void warn(const pugi::xml_node& n, const std::string& what) {
-        warnings_.push_back(xpathOf(n) + " (regel " + std::to_string(lineOf(bytes_, n)) + "): " +
-                            what);
+        warnings_.push_back(xpathOf(n) + " (regel " + std::to_string(lineOf(bytes_, n)) +
+                            "): " + what);
     }
 
-    static std::string textOr(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+    static std::string textOr(const json& v) {
+        return v.is_string() ? v.get<std::string>() : v.dump();
+    }
 
     std::string_view bytes_;
     std::vector<std::string>& warnings_;

@@ -46,7 +46,8 @@ void buildNode(const json& j, const std::string& parent_path, Node& n) {
     n.kind = kind == "bool" ? JsonKind::kBool : kind == "int" ? JsonKind::kInt : JsonKind::kString;
     if (j.contains("attributes"))
         for (const auto& a : j["attributes"])
-            n.attributes.push_back({a.at("name").get<std::string>(), a.at("key").get<std::string>()});
+            n.attributes.push_back(
+                {a.at("name").get<std::string>(), a.at("key").get<std::string>()});
     if (j.contains("children")) {
         n.complex = true;
         n.children.resize(j["children"].size());
@@ -75,10 +76,14 @@ void markCategories(Node& n, int inherited, const std::map<std::string, int>& by
 
 const char* deliveryName(Delivery d) {
     switch (d) {
-        case Delivery::kVerplicht: return "VERPLICHT";
-        case Delivery::kOptioneel: return "OPTIONEEL";
-        case Delivery::kVerboden: return "VERBODEN";
-        case Delivery::kOptUit: return "OPT-UIT";
+        case Delivery::kVerplicht:
+            return "VERPLICHT";
+        case Delivery::kOptioneel:
+            return "OPTIONEEL";
+        case Delivery::kVerboden:
+            return "VERBODEN";
+        case Delivery::kOptUit:
+            return "OPT-UIT";
     }
     return "?";
 }
@@ -102,7 +107,8 @@ Result<std::shared_ptr<const Standard>> Standard::parse(const std::string& bindi
         s->namespace_ = d.at("namespace").get<std::string>();
         s->meldingen_namespace_ = d.at("meldingen_namespace").get<std::string>();
         if (b.at("version").get<std::string>() != s->version_)
-            return Error{ErrorCode::kInternal, "OSO-data: versies van binding en standaard verschillen"};
+            return Error{ErrorCode::kInternal,
+                         "OSO-data: versies van binding en standaard verschillen"};
         buildNode(b.at("root"), "", s->root_);
         std::map<std::string, int> by_path;
         for (const auto& c : d.at("categories")) {
@@ -149,7 +155,8 @@ Result<std::shared_ptr<const Standard>> Standard::get(const std::string& version
     auto it = cache.find(version);
     if (it != cache.end()) return it->second;
     if (version == "2019.1") {
-        auto r = parse(std::string(embedded::kOsoBinding2019), std::string(embedded::kOsoStandard2019));
+        auto r =
+            parse(std::string(embedded::kOsoBinding2019), std::string(embedded::kOsoStandard2019));
         if (!r) return r.error();
         cache[version] = *r;
         return *r;

@@ -25,21 +25,21 @@ struct AttrBinding {
 
 /// One OSO element bound to its canonical home.
 struct Node {
-    std::string name;      ///< OSO element name.
-    std::string path;      ///< OSO path from the root, e.g. `dossier/huidigeschool/leerling`.
-    std::string key;       ///< Canonical key in the JSON object it lands in.
+    std::string name;  ///< OSO element name.
+    std::string path;  ///< OSO path from the root, e.g. `dossier/huidigeschool/leerling`.
+    std::string key;   ///< Canonical key in the JSON object it lands in.
     std::vector<std::string> place;  ///< Non-empty: lands in this object path from the record root.
     int min = 1;
-    int max = 1;           ///< -1: unbounded.
-    bool collapse = false; ///< List wrapper: canonical array of `item` under `key`.
-    bool wrap = false;     ///< Single value carried as a one-element canonical array.
-    bool complex = false;  ///< Has element children.
+    int max = 1;            ///< -1: unbounded.
+    bool collapse = false;  ///< List wrapper: canonical array of `item` under `key`.
+    bool wrap = false;      ///< Single value carried as a one-element canonical array.
+    bool complex = false;   ///< Has element children.
     JsonKind kind = JsonKind::kString;
-    std::string type;      ///< Canonical type name (complex nodes, attribute objects).
+    std::string type;  ///< Canonical type name (complex nodes, attribute objects).
     std::vector<AttrBinding> attributes;
     std::vector<Node> children;
     std::unique_ptr<Node> item;  ///< For collapse.
-    int category = -1;     ///< Index into Standard::categories (-1: inherited none).
+    int category = -1;           ///< Index into Standard::categories (-1: inherited none).
     bool forbidden = false;      ///< Never written (identity rules).
     bool swv_forbidden = false;  ///< Never written in an SWV dossier.
     std::map<std::string, const Node*> by_name;  ///< Children by element name.
@@ -52,8 +52,8 @@ const char* deliveryName(Delivery d);
 std::optional<Delivery> parseDelivery(const std::string& s);
 
 struct Category {
-    std::string name;   ///< e.g. `onderwijsondersteuning`
-    std::string rule;   ///< e.g. `OS.cat09`
+    std::string name;  ///< e.g. `onderwijsondersteuning`
+    std::string rule;  ///< e.g. `OS.cat09`
     std::vector<std::string> paths;
 };
 
@@ -73,7 +73,7 @@ struct CodeList {
 };
 
 class Standard {
-public:
+  public:
     /// The standard compiled into Sluis for `version` (e.g. "2019.1"); kNotFound otherwise.
     static Result<std::shared_ptr<const Standard>> get(const std::string& version);
     /// Versions compiled in.
@@ -92,7 +92,8 @@ public:
     const Profile* profile(const std::string& name) const;
     const std::vector<Profile>& profiles() const { return profiles_; }
     /// Profile for a dossier's overdrachtsoort + overstap; nullptr when none matches.
-    const Profile* profileFor(const std::string& overdrachtsoort, const std::string& overstap) const;
+    const Profile* profileFor(const std::string& overdrachtsoort,
+                              const std::string& overstap) const;
     const std::vector<CodeList>& codeLists() const { return code_lists_; }
     const std::map<std::string, std::string>& secretValues() const { return secret_; }
     /// Dutch text of a rule id (the id itself when unknown).
@@ -101,7 +102,7 @@ public:
     const std::map<std::string, std::string>& wordLists() const { return word_lists_; }
     const std::map<std::string, std::string>& rules() const { return rules_; }
 
-private:
+  private:
     std::string version_, validatieversie_, namespace_, meldingen_namespace_;
     Node root_;
     std::vector<Category> categories_;

@@ -29,7 +29,7 @@ std::string trimmed(const pugi::xml_node& n) {
 /// Elements by OSO path. Paths below the leerling start from an index of the leerling's
 /// children (built once per dossier), which keeps the many category lookups cheap.
 class PathFinder {
-public:
+  public:
     explicit PathFinder(const pugi::xml_node& root) : root_(root) {
         leerling_ = child(child(root, "huidigeschool"), "leerling");
         for (auto c = leerling_.first_child(); c; c = c.next_sibling())
@@ -42,8 +42,8 @@ public:
         size_t start;
         if (path.compare(0, kL.size(), kL) == 0) {
             size_t slash = path.find('/', kL.size());
-            auto it = by_name_.find(path.substr(kL.size(), slash == std::string::npos ? std::string::npos
-                                                                                   : slash - kL.size()));
+            auto it = by_name_.find(path.substr(
+                kL.size(), slash == std::string::npos ? std::string::npos : slash - kL.size()));
             if (it == by_name_.end()) return cur;
             cur = it->second;
             if (slash == std::string::npos) return cur;
@@ -70,7 +70,7 @@ public:
         return cur;
     }
 
-private:
+  private:
     pugi::xml_node root_, leerling_;
     std::map<std::string, std::vector<pugi::xml_node>, std::less<>> by_name_;
 };
@@ -198,8 +198,10 @@ Validator::Validator(std::shared_ptr<const Standard> standard, ValidatorOptions 
     for (size_t i = 0; i < lists.size(); ++i)
         for (const auto& e : lists[i].elements) {
             auto slash = e.find('/');
-            if (slash == std::string::npos) codelist_index_[e].push_back({"", i});
-            else codelist_index_[e.substr(slash + 1)].push_back({e.substr(0, slash), i});
+            if (slash == std::string::npos)
+                codelist_index_[e].push_back({"", i});
+            else
+                codelist_index_[e.substr(slash + 1)].push_back({e.substr(0, slash), i});
         }
 }
 
@@ -236,8 +238,9 @@ bool Validator::xsd(std::string_view bytes, std::vector<Melding>& out) const {
     xmlSchemaPtr schema = loadSchema(options_.schema_path);
     if (!schema) return false;
     // No network, no entity substitution, no DTD loading (the DOCTYPE was refused already).
-    xmlDocPtr doc = xmlReadMemory(bytes.data(), static_cast<int>(bytes.size()), "dossier.xml",
-                                  nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlDocPtr doc =
+        xmlReadMemory(bytes.data(), static_cast<int>(bytes.size()), "dossier.xml", nullptr,
+                      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (!doc) {
         out.push_back({"OG.XML01", "/", standard_->ruleText("OG.XML01"), 0});
         return true;
@@ -268,14 +271,17 @@ void Validator::businessRules(const pugi::xml_document& doc, std::string_view by
                               std::vector<Melding>& out) const {
     const Standard& s = *standard_;
     pugi::xml_node root = doc.document_element();
-    auto add = [&](const std::string& rule, const pugi::xml_node& n, const std::string& extra = {}) {
+    auto add = [&](const std::string& rule, const pugi::xml_node& n,
+                   const std::string& extra = {}) {
         std::string text = s.ruleText(rule);
         if (!extra.empty()) text += " (" + extra + ")";
         out.push_back({rule, n ? xpathOf(n) : "/", text, n ? lineOf(bytes, n) : 0});
     };
     const std::string L = "dossier/huidigeschool/leerling";
     PathFinder finder(root);
-    auto findPath = [&finder](const pugi::xml_node&, const std::string& p) { return finder.find(p); };
+    auto findPath = [&finder](const pugi::xml_node&, const std::string& p) {
+        return finder.find(p);
+    };
     pugi::xml_node metadata = child(root, "metadata");
     pugi::xml_node leerling = child(child(root, "huidigeschool"), "leerling");
 
@@ -389,7 +395,8 @@ void Validator::businessRules(const pugi::xml_document& doc, std::string_view by
     pugi::xml_node inzage = child(root, "inzage");
     if (inzage) {
         pugi::xml_node flag = child(inzage, "inzage");
-        if (ov && trimmed(flag) != "true" && trimmed(flag) != "1") add("OVa.IZ01", flag ? flag : inzage);
+        if (ov && trimmed(flag) != "true" && trimmed(flag) != "1")
+            add("OVa.IZ01", flag ? flag : inzage);
         if ((trimmed(flag) == "true" || trimmed(flag) == "1") && !child(inzage, "inzagedatum"))
             add("OG.IZ01", inzage);
         if (profile->name == "VOVO" && options_.vovo_toestemming_required &&
@@ -407,7 +414,8 @@ void Validator::businessRules(const pugi::xml_document& doc, std::string_view by
         if (onr) add("PaO.ID01", onr);
     }
     if (bsn && !swv && !model::isValidBsn(trimmed(bsn))) add("OG.ID05", bsn);
-    if (profile->name == "POVO" && leerling && !child(leerling, "leerlingid")) add("OVa.ID02", leerling);
+    if (profile->name == "POVO" && leerling && !child(leerling, "leerlingid"))
+        add("OVa.ID02", leerling);
     for (const char* f : {"geboortemaand", "postcode4adres", "geboorteplaats", "nationaliteit"})
         for (const auto& n : findPath(root, L + "/" + f)) add("OG.ID01", n);
 
@@ -423,15 +431,16 @@ void Validator::businessRules(const pugi::xml_document& doc, std::string_view by
         std::string deelg = trimmed(child(et, "deelgenomen"));
         bool has = static_cast<bool>(child(et, "eindtoetsresultaat"));
         if ((deelg == "true" || deelg == "1") && !has) add("OVa.ET01", et);
-        if ((deelg == "false" || deelg == "0") && has) add("OVa.ET02", child(et, "eindtoetsresultaat"));
+        if ((deelg == "false" || deelg == "0") && has)
+            add("OVa.ET02", child(et, "eindtoetsresultaat"));
     }
 
     // Test windows: didactische leeftijd 0..60 months; the eindtoets is taken between
     // 1 February and 30 June (ISO dates compare as strings).
     for (const auto& n : findPath(root, L + "/toetslijst/toets/afname/dl")) {
         std::string v = trimmed(n);
-        bool ok = !v.empty() && v.size() <= 3 && v.find_first_not_of("0123456789") == std::string::npos &&
-                  std::stoi(v) <= 60;
+        bool ok = !v.empty() && v.size() <= 3 &&
+                  v.find_first_not_of("0123456789") == std::string::npos && std::stoi(v) <= 60;
         if (!ok) add("OG.TS01", n);
     }
     for (const auto& n :

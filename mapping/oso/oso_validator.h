@@ -33,7 +33,7 @@ struct ValidationReport {
 };
 
 struct ValidatorOptions {
-    std::string schema_path;  ///< OSO_gegevensset.xsd; empty: business rules only.
+    std::string schema_path;                ///< OSO_gegevensset.xsd; empty: business rules only.
     bool vovo_toestemming_required = true;  ///< Policy: VO-VO needs toestemming (OVa.IZ02).
     XmlLimits limits;
 };
@@ -44,7 +44,7 @@ struct ValidatorOptions {
 std::string locateSchema(const std::string& version, const std::string& explicit_path = {});
 
 class Validator {
-public:
+  public:
     Validator(std::shared_ptr<const Standard> standard, ValidatorOptions options);
 
     /// Validates one dossier. XSD problems carry rule id `XSD`.
@@ -56,7 +56,7 @@ public:
 
     const Standard& standard() const { return *standard_; }
 
-private:
+  private:
     bool xsd(std::string_view bytes, std::vector<Melding>& out) const;
 
     std::shared_ptr<const Standard> standard_;

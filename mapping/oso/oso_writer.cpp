@@ -11,7 +11,7 @@ using nlohmann::json;
 
 /// Minimal streaming XML writer (two-space indentation, like the official examples).
 class XmlOut {
-public:
+  public:
     explicit XmlOut(std::string& buf) : buf_(buf) {}
 
     void open(const std::string& name, const std::string& attrs = {}) {
@@ -58,20 +58,31 @@ public:
         return saved;
     }
 
-private:
+  private:
     void indent() { buf_.append(static_cast<size_t>(depth_) * 2, ' '); }
     void escape(const std::string& s, bool attribute) {
         for (char c : s) {
             switch (c) {
-                case '&': buf_ += "&amp;"; break;
-                case '<': buf_ += "&lt;"; break;
-                case '>': buf_ += "&gt;"; break;
-                case '"':
-                    if (attribute) buf_ += "&quot;";
-                    else buf_ += c;
+                case '&':
+                    buf_ += "&amp;";
                     break;
-                case '\r': buf_ += "&#13;"; break;
-                default: buf_ += c;
+                case '<':
+                    buf_ += "&lt;";
+                    break;
+                case '>':
+                    buf_ += "&gt;";
+                    break;
+                case '"':
+                    if (attribute)
+                        buf_ += "&quot;";
+                    else
+                        buf_ += c;
+                    break;
+                case '\r':
+                    buf_ += "&#13;";
+                    break;
+                default:
+                    buf_ += c;
             }
         }
     }
@@ -113,7 +124,7 @@ std::string today() {
 }
 
 class Writer {
-public:
+  public:
     Writer(const Standard& s, const Profile& p, std::vector<Delivery> d, const json& root,
            std::vector<std::string>& notes, std::string& buf)
         : std_(s), profile_(p), deliveries_(std::move(d)), root_(root), notes_(notes), out_(buf) {}
@@ -127,7 +138,7 @@ public:
         out_.close(rb.name);
     }
 
-private:
+  private:
     bool pruned(const Node& n) const {
         if (n.category < 0) return false;
         Delivery d = deliveries_[static_cast<size_t>(n.category)];
@@ -220,10 +231,12 @@ private:
             if (!cb.repeated())
                 for (const auto& a : cb.attributes) {
                     auto it = parent.find(a.key);
-                    if (it != parent.end() && !it->is_null()) attrs += out_.attr(a.name, textOf(*it));
+                    if (it != parent.end() && !it->is_null())
+                        attrs += out_.attr(a.name, textOf(*it));
                 }
         }
-        if (cb.name == "nummer" && parent.value("geheim", false) == true && parent.contains("soort")) {
+        if (cb.name == "nummer" && parent.value("geheim", false) == true &&
+            parent.contains("soort")) {
             auto mask = std_.secretValues().find(textOf(parent["soort"]));
             if (mask != std_.secretValues().end() && text != mask->second) {
                 text = mask->second;
@@ -279,7 +292,7 @@ Result<WriteResult> writeDossier(const json& record, const Standard& standard,
     out.xml += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     Writer w(standard, profile, *d, record, out.notes, out.xml);
     json rm = record.contains("metadata") && record["metadata"].is_object() ? record["metadata"]
-                                                                             : json::object();
+                                                                            : json::object();
     auto pick = [&](const std::string& opt, const char* key, const std::string& def) {
         if (!opt.empty()) return opt;
         if (rm.contains(key) && rm[key].is_string()) return rm[key].get<std::string>();

@@ -3,8 +3,8 @@
 ///
 /// The profile decides categorie_uitlevering; OPTIONEEL categories in `opt_out` become OPT-UIT.
 /// Data of VERBODEN and OPT-UIT categories is never written (also nested ones, e.g.
-/// handelingsplannen inside onderwijsondersteuning). Identity rules are applied: secret contacts are
-/// masked, no address under adresgeheim, no BSN/onderwijsnummer in an SWV dossier, forbidden
+/// handelingsplannen inside onderwijsondersteuning). Identity rules are applied: secret contacts
+/// are masked, no address under adresgeheim, no BSN/onderwijsnummer in an SWV dossier, forbidden
 /// elements never written. Element order and names come from the standard's data.
 /// Thread-safe (no shared state). The writer does not validate; see OsoEncoder / Validator.
 #include <nlohmann/json.hpp>
@@ -17,8 +17,8 @@
 namespace sluis::oso {
 
 struct WriteOptions {
-    std::string profile;                ///< POPO, POVO, VOVO, BB, POSWV, VOSWV
-    std::vector<std::string> opt_out;   ///< OPTIONEEL categories switched off.
+    std::string profile;               ///< POPO, POVO, VOVO, BB, POSWV, VOSWV
+    std::vector<std::string> opt_out;  ///< OPTIONEEL categories switched off.
     /// Metadata parameters; empty: taken from the record's `metadata`, else defaults
     /// (pakketnaam "Sluis", deeldossier "LAS", datum today).
     std::string pakketnaam, pakketversie, datum, deeldossier;

@@ -58,21 +58,22 @@ int lineOf(std::string_view bytes, const pugi::xml_node& n) {
 bool parseSafe(std::string_view bytes, pugi::xml_document& doc, XmlProblem& problem,
                const XmlLimits& limits) {
     if (bytes.size() > limits.max_bytes) {
-        problem = {"OG.XML03", "/",
-                   "het bestand is groter dan de grens van " + std::to_string(limits.max_bytes) +
-                       " bytes",
-                   ErrorCode::kTooLarge};
+        problem = {
+            "OG.XML03", "/",
+            "het bestand is groter dan de grens van " + std::to_string(limits.max_bytes) + " bytes",
+            ErrorCode::kTooLarge};
         return false;
     }
     // parse_doctype keeps a DOCTYPE as a node so that we can refuse it; pugixml never expands
     // declared entities, but a dossier that declares them is refused outright.
     unsigned opts = pugi::parse_default | pugi::parse_doctype;
-    pugi::xml_parse_result r = doc.load_buffer(bytes.data(), bytes.size(), opts, pugi::encoding_auto);
+    pugi::xml_parse_result r =
+        doc.load_buffer(bytes.data(), bytes.size(), opts, pugi::encoding_auto);
     if (!r) {
         problem = {"OG.XML01", "/",
                    "geen goedgevormde XML (regel " +
-                       std::to_string(lineAtOffset(bytes, static_cast<size_t>(r.offset))) + "): " +
-                       r.description(),
+                       std::to_string(lineAtOffset(bytes, static_cast<size_t>(r.offset))) +
+                       "): " + r.description(),
                    ErrorCode::kInvalidInput};
         return false;
     }
@@ -94,8 +95,8 @@ bool parseSafe(std::string_view bytes, pugi::xml_document& doc, XmlProblem& prob
         stack.pop_back();
         if (d > limits.max_depth) {
             problem = {"OG.XML03", xpathOf(n),
-                       "nesting dieper dan " + std::to_string(limits.max_depth) + " niveaus (regel " +
-                           std::to_string(lineOf(bytes, n)) + ")",
+                       "nesting dieper dan " + std::to_string(limits.max_depth) +
+                           " niveaus (regel " + std::to_string(lineOf(bytes, n)) + ")",
                        ErrorCode::kTooLarge};
             return false;
         }

@@ -17,7 +17,8 @@ struct CliRun {
 };
 
 CliRun run(const std::string& args, bool with_stderr = false) {
-    std::string cmd = std::string(SLUIS_EXE) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
+    std::string cmd =
+        std::string(SLUIS_EXE) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
     CliRun r;
     FILE* p = popen(cmd.c_str(), "r");
     if (!p) return r;
@@ -33,35 +34,40 @@ std::string ex(const std::string& name) { return (test::examplesDir() / name).st
 
 TEST(oso_cli, ValidateExitCodes) {
     CliRun ok = run("oso validate " + ex("Voorbeelddossier_OV_POVO_full.xml") + " " +
-                 ex("Voorbeelddossier_OV_VOVO_opt_out.xml"));
+                    ex("Voorbeelddossier_OV_VOVO_opt_out.xml"));
     EXPECT_EQ(ok.rc, 0) << ok.out;
     EXPECT_NE(ok.out.find("geldig"), std::string::npos);
 
     sluis::test::TempDir dir;
     std::string broken = test::applyEdits(
         test::example("Voorbeelddossier_OV_POVO_opt_out.xml"),
-        nlohmann::json::parse(R"([{"set": "/dossier/huidigeschool/leerling/geslacht", "value": "5"}])"));
+        nlohmann::json::parse(
+            R"([{"set": "/dossier/huidigeschool/leerling/geslacht", "value": "5"}])"));
     sluis::test::writeFile(dir / "broken.xml", broken);
     CliRun bad = run("oso validate " + ex("Voorbeelddossier_OV_POVO_full.xml") + " " +
-                  (dir / "broken.xml").string());
+                     (dir / "broken.xml").string());
     EXPECT_EQ(bad.rc, 1);
     EXPECT_NE(bad.out.find("OG.CL14, /dossier/huidigeschool/leerling/geslacht"), std::string::npos)
         << bad.out;
 
     CliRun meld = run("oso validate --format meldingen " + (dir / "broken.xml").string());
     EXPECT_EQ(meld.rc, 1);
-    EXPECT_NE(meld.out.find("<meldingen xmlns=\"http://www.edustandaard.nl/oso_gegevensset/2019/schemas/Meldingen\">"),
+    EXPECT_NE(meld.out.find(
+                  "<meldingen "
+                  "xmlns=\"http://www.edustandaard.nl/oso_gegevensset/2019/schemas/Meldingen\">"),
               std::string::npos);
     EXPECT_NE(meld.out.find("<locatie>/dossier/huidigeschool/leerling/geslacht</locatie>"),
               std::string::npos);
 
     EXPECT_EQ(run("oso validate " + (dir / "missing.xml").string()).rc, 2);
-    sluis::test::writeFile(dir / "dtd.xml",
-                           sluis::test::readFile(test::casesDir() / "raw/xml02_external_entity.xml"));
+    sluis::test::writeFile(
+        dir / "dtd.xml", sluis::test::readFile(test::casesDir() / "raw/xml02_external_entity.xml"));
     EXPECT_EQ(run("oso validate " + (dir / "dtd.xml").string()).rc, 2);
     EXPECT_EQ(run("oso validate --format html " + ex("Voorbeelddossier_OV_POVO_full.xml")).rc, 2);
     EXPECT_EQ(run("oso validate --schema " + (dir / "nope").string() + " " +
-                  ex("Voorbeelddossier_OV_POVO_full.xml")).rc, 2);
+                  ex("Voorbeelddossier_OV_POVO_full.xml"))
+                  .rc,
+              2);
 }
 
 TEST(oso_cli, ReadThenWriteRoundTrips) {
@@ -71,11 +77,14 @@ TEST(oso_cli, ReadThenWriteRoundTrips) {
     auto j = nlohmann::json::parse(read.out);
     EXPECT_EQ(j["leerling"]["achternaam"], "Berg");
     sluis::test::writeFile(dir / "rec.json", read.out);
-    CliRun write = run("oso write --profile VOVO --opt-out "
-                    "onderwijsondersteuning,verzuim,eindtoetsbo,toetsresultaten,handelingsplannen,"
-                    "cijferlijsten,vombo,bijlagedocs " + (dir / "rec.json").string());
+    CliRun write =
+        run("oso write --profile VOVO --opt-out "
+            "onderwijsondersteuning,verzuim,eindtoetsbo,toetsresultaten,handelingsplannen,"
+            "cijferlijsten,vombo,bijlagedocs " +
+            (dir / "rec.json").string());
     ASSERT_EQ(write.rc, 0);
-    EXPECT_EQ(test::flatten(write.out), test::flatten(test::example("Voorbeelddossier_OV_VOVO_opt_out.xml")));
+    EXPECT_EQ(test::flatten(write.out),
+              test::flatten(test::example("Voorbeelddossier_OV_VOVO_opt_out.xml")));
 }
 
 TEST(oso_cli, WriteRefusesAnInvalidDossier) {
@@ -91,7 +100,8 @@ TEST(oso_cli, WriteRefusesAnInvalidDossier) {
     CliRun ok = run("oso write --profile POSWV " + (dir / "rec.json").string());
     EXPECT_EQ(ok.rc, 0);
     EXPECT_EQ(run("oso write --profile XYZ " + (dir / "rec.json").string()).rc, 2);
-    EXPECT_EQ(run("oso write --profile POVO --opt-out leerling " + (dir / "rec.json").string()).rc, 2);
+    EXPECT_EQ(run("oso write --profile POVO --opt-out leerling " + (dir / "rec.json").string()).rc,
+              2);
     EXPECT_EQ(run("oso frobnicate").rc, 2);
 }
 

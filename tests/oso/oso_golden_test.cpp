@@ -59,7 +59,8 @@ TEST_P(oso_golden, ReadWriteValidate) {
     for (size_t i = 0; i < expected.size(); ++i) {
         if (expected[i] == actual[i]) continue;
         bool allowed = false;
-        for (const auto& k : known) allowed = allowed || (pathOf(expected[i]) == k && pathOf(actual[i]) == k);
+        for (const auto& k : known)
+            allowed = allowed || (pathOf(expected[i]) == k && pathOf(actual[i]) == k);
         EXPECT_TRUE(allowed) << "line " << i << "\nexpected: " << expected[i]
                              << "\nactual:   " << actual[i];
     }

@@ -77,7 +77,8 @@ TEST(oso_negative_suite, HasAtLeastSixtyCasesCoveringEveryRule) {
     std::set<std::string> covered;
     for (const auto& f : files) covered.insert(json::parse(sluis::test::readFile(f)).at("expect"));
     auto s = Standard::get("2019.1");
-    for (const auto& [rule, text] : (*s)->rules()) EXPECT_TRUE(covered.count(rule)) << "no case for " << rule;
+    for (const auto& [rule, text] : (*s)->rules())
+        EXPECT_TRUE(covered.count(rule)) << "no case for " << rule;
 }
 
 }  // namespace

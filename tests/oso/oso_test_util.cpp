@@ -82,19 +82,24 @@ std::string applyEdits(const std::string& xml, const nlohmann::json& edits) {
             return set;
         };
         if (e.contains("set")) {
-            for (auto& x : select("set")) x.node().text().set(e.at("value").get<std::string>().c_str());
+            for (auto& x : select("set"))
+                x.node().text().set(e.at("value").get<std::string>().c_str());
         } else if (e.contains("remove")) {
             for (auto& x : select("remove")) x.node().parent().remove_child(x.node());
-        } else if (e.contains("append") || e.contains("insert_before") || e.contains("insert_after")) {
-            const char* key = e.contains("append") ? "append"
+        } else if (e.contains("append") || e.contains("insert_before") ||
+                   e.contains("insert_after")) {
+            const char* key = e.contains("append")          ? "append"
                               : e.contains("insert_before") ? "insert_before"
                                                             : "insert_after";
             pugi::xml_node target = select(key)[0].node();
             pugi::xml_document frag;
             pugi::xml_node f = parseFragment(frag, e.at("xml").get<std::string>());
-            if (std::string(key) == "append") target.append_copy(f);
-            else if (std::string(key) == "insert_before") target.parent().insert_copy_before(f, target);
-            else target.parent().insert_copy_after(f, target);
+            if (std::string(key) == "append")
+                target.append_copy(f);
+            else if (std::string(key) == "insert_before")
+                target.parent().insert_copy_before(f, target);
+            else
+                target.parent().insert_copy_after(f, target);
         } else {
             throw std::runtime_error("unknown edit: " + e.dump());
         }

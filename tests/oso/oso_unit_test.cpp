@@ -83,7 +83,7 @@ TEST(oso_writer, MasksSecretContactsAndDropsSecretAddresses) {
     EXPECT_FALSE(contains(xml, "0301234567"));
     EXPECT_FALSE(contains(xml, "sanne@example.nl"));
     EXPECT_FALSE(contains(xml, "ouder@example.nl"));
-    EXPECT_TRUE(contains(xml, "0307654321"));  // not secret
+    EXPECT_TRUE(contains(xml, "0307654321"));   // not secret
     EXPECT_FALSE(contains(xml, "Geheimlaan"));  // verzorger has adresgeheim
     EXPECT_TRUE(contains(xml, "Dorpsweg"));
 }
@@ -99,7 +99,8 @@ TEST(oso_writer, SwvDossierHasNoBsnAndIsValid) {
     EXPECT_FALSE(contains(xml, "<bsn>"));
     EXPECT_TRUE(contains(xml, "<overdrachtsoort>swv-dossier</overdrachtsoort>"));
     EXPECT_TRUE(contains(xml, "<overstap>POSWV</overstap>"));
-    EXPECT_TRUE(contains(xml, "<cat_onderwijsondersteuning>VERPLICHT</cat_onderwijsondersteuning>"));
+    EXPECT_TRUE(
+        contains(xml, "<cat_onderwijsondersteuning>VERPLICHT</cat_onderwijsondersteuning>"));
 }
 
 TEST(oso_writer, OptOutPrunesNestedHandelingsplannen) {
@@ -191,13 +192,15 @@ TEST(oso_reader, KeepsANonZipAttachmentWithAWarning) {
     ASSERT_TRUE(r.isOk());
     ASSERT_EQ(r->warnings.size(), 6u);
     bool found = false;
-    for (const auto& w : r->warnings) found = found || contains(w, "/onderwijsondersteuning/opp/document[2]/bestandsinhoud");
+    for (const auto& w : r->warnings)
+        found = found || contains(w, "/onderwijsondersteuning/opp/document[2]/bestandsinhoud");
     EXPECT_TRUE(found) << r->warnings.back();
     EXPECT_TRUE(contains(r->record.dump(), "bm90IGEgemlw"));
 }
 
 TEST(oso_reader, RefusesDoctypeAndEntities) {
-    for (const char* f : {"raw/xml02_doctype_internal_entity.xml", "raw/xml02_external_entity.xml"}) {
+    for (const char* f :
+         {"raw/xml02_doctype_internal_entity.xml", "raw/xml02_external_entity.xml"}) {
         auto r = readDossier(sluis::test::readFile(test::casesDir() / f), *std2019());
         ASSERT_FALSE(r.isOk());
         EXPECT_EQ(r.error().code, ErrorCode::kInvalidInput);
@@ -212,8 +215,8 @@ TEST(oso_reader, EnforcesSizeAndDepthLimits) {
     auto r = readDossier(test::example("Voorbeelddossier_OV_POVO_opt_out.xml"), *std2019(), o);
     ASSERT_FALSE(r.isOk());
     EXPECT_EQ(r.error().code, ErrorCode::kTooLarge);
-    auto deep = readDossier(sluis::test::readFile(test::casesDir() / "raw/xml03_too_deep.xml"),
-                            *std2019());
+    auto deep =
+        readDossier(sluis::test::readFile(test::casesDir() / "raw/xml03_too_deep.xml"), *std2019());
     ASSERT_FALSE(deep.isOk());
     EXPECT_EQ(deep.error().code, ErrorCode::kTooLarge);
 }
@@ -246,8 +249,9 @@ TEST(oso_reader, AcceptsAPrefixedNamespaceAndWarnsOnUnknownElements) {
     ASSERT_TRUE(r.isOk()) << r.error().message;
     auto plain = readDossier(xml.replace(xml.find("xmlns:o="), 8, "xmlns="), *std2019());
     EXPECT_EQ(r->record["leerling"]["achternaam"], "Berg");
-    std::string extra = test::applyEdits(test::example("Voorbeelddossier_OV_POVO_opt_out.xml"),
-                                         json::parse(R"([{"append": "/dossier/huidigeschool/leerling",
+    std::string extra =
+        test::applyEdits(test::example("Voorbeelddossier_OV_POVO_opt_out.xml"),
+                         json::parse(R"([{"append": "/dossier/huidigeschool/leerling",
                                                           "xml": "<hobby>voetbal</hobby>"}])"));
     auto w = readDossier(extra, *std2019());
     ASSERT_TRUE(w.isOk());
@@ -296,12 +300,12 @@ TEST(oso_validator, MeldingenXmlHasTheStandardShape) {
 TEST(oso_validator, BinnenBrinNeedsNoInzageAndVovoConsentIsAPolicy) {
     std::string bb = write(synthetic(), "BB");
     EXPECT_TRUE(contains(bb, "<overdrachtsoort>overdrachtbinnenbrin</overdrachtsoort>"));
-    std::string no_inzage =
-        test::applyEdits(bb, json::parse(R"([{"remove": "/dossier/inzage"}])"));
+    std::string no_inzage = test::applyEdits(bb, json::parse(R"([{"remove": "/dossier/inzage"}])"));
     Validator v(std2019(), ValidatorOptions{test::schemaPath()});
     EXPECT_TRUE(v.validate(no_inzage).valid());
-    std::string vovo = test::applyEdits(test::example("Voorbeelddossier_OV_VOVO_opt_out.xml"),
-                                        json::parse(R"([{"remove": "/dossier/inzage/toestemming"}])"));
+    std::string vovo =
+        test::applyEdits(test::example("Voorbeelddossier_OV_VOVO_opt_out.xml"),
+                         json::parse(R"([{"remove": "/dossier/inzage/toestemming"}])"));
     EXPECT_TRUE(v.validate(vovo).has("OVa.IZ02"));
     ValidatorOptions relaxed{test::schemaPath()};
     relaxed.vovo_toestemming_required = false;
@@ -311,7 +315,8 @@ TEST(oso_validator, BinnenBrinNeedsNoInzageAndVovoConsentIsAPolicy) {
 TEST(oso_validator, XsdMeldingenCarryNoValues) {
     std::string xml = test::applyEdits(
         test::example("Voorbeelddossier_OV_POVO_opt_out.xml"),
-        json::parse(R"([{"set": "/dossier/huidigeschool/leerling/geboortedatum", "value": "1999-13-45"}])"));
+        json::parse(
+            R"([{"set": "/dossier/huidigeschool/leerling/geboortedatum", "value": "1999-13-45"}])"));
     Validator v(std2019(), ValidatorOptions{test::schemaPath()});
     auto rep = v.validate(xml);
     ASSERT_TRUE(rep.has("XSD"));
