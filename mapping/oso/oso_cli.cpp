@@ -132,7 +132,7 @@ int cmdRead(const Parsed& p, const Standard& standard) {
         return 2;
     }
     for (const auto& w : r->warnings) std::cerr << p.files[0] << ": waarschuwing: " << w << "\n";
-    std::cout << r->record.dump(2) << "\n";
+    std::cout << r->record.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return 0;
 }
 

@@ -57,7 +57,7 @@ class Reader {
                 if (!cb.complex)
                     for (const auto& a : cb.attributes) {
                         auto attr = ch.attribute(a.name.c_str());
-                        if (attr) dest[a.key] = attr.value();
+                        if (attr) dest[a.key] = utf8(attr.value());
                     }
             }
         }
@@ -75,7 +75,7 @@ class Reader {
             obj["waarde"] = scalar(el, bn);
             for (const auto& a : bn.attributes) {
                 auto attr = el.attribute(a.name.c_str());
-                if (attr) obj[a.key] = attr.value();
+                if (attr) obj[a.key] = utf8(attr.value());
             }
             return obj;
         }
@@ -84,6 +84,13 @@ class Reader {
 
     json scalar(const pugi::xml_node& el, const Node& bn) {
         std::string_view text = el.child_value();
+        std::string fixed;
+        if (!validUtf8(text)) {
+            // JSON needs UTF-8: replace broken sequences rather than pass them on.
+            fixed = replaceInvalidUtf8(text);
+            text = fixed;
+            warn(el, "ongeldige UTF-8-tekens vervangen");
+        }
         if (bn.name == "bestandsinhoud") checkAttachment(el, text);
         switch (bn.kind) {
             case JsonKind::kBool: {
@@ -165,6 +172,41 @@ class Reader {
         return false;
     }
 
+    static size_t utf8Length(std::string_view s, size_t i) {
+        auto c = static_cast<unsigned char>(s[i]);
+        size_t n = c < 0x80           ? 1
+                   : (c >> 5) == 0x6  ? 2
+                   : (c >> 4) == 0xE  ? 3
+                   : (c >> 3) == 0x1E ? 4
+                                      : 0;
+        if (n == 0 || i + n > s.size()) return 0;
+        for (size_t k = 1; k < n; ++k)
+            if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return 0;
+        return n;
+    }
+    static bool validUtf8(std::string_view s) {
+        for (size_t i = 0; i < s.size();) {
+            size_t n = utf8Length(s, i);
+            if (n == 0) return false;
+            i += n;
+        }
+        return true;
+    }
+    static std::string replaceInvalidUtf8(std::string_view s) {
+        std::string out;
+        for (size_t i = 0; i < s.size();) {
+            size_t n = utf8Length(s, i);
+            if (n == 0) {
+                out += "\xEF\xBF\xBD";
+                ++i;
+            } else {
+                out.append(s.substr(i, n));
+                i += n;
+            }
+        }
+        return out;
+    }
+
     static std::string_view trim(std::string_view s) {
         while (!s.empty() &&
                (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t'))
@@ -190,6 +232,9 @@ class Reader {
                             "): " + what);
     }
 
+    static std::string utf8(std::string_view v) {
+        return validUtf8(v) ? std::string(v) : replaceInvalidUtf8(v);
+    }
     static std::string textOr(const json& v) {
         return v.is_string() ? v.get<std::string>() : v.dump();
     }

@@ -198,6 +198,18 @@ TEST(oso_reader, KeepsANonZipAttachmentWithAWarning) {
     EXPECT_TRUE(contains(r->record.dump(), "bm90IGEgemlw"));
 }
 
+TEST(oso_reader, ReplacesInvalidUtf8SoThatTheRecordCanBeSerialised) {
+    std::string xml = test::example("Voorbeelddossier_OV_POVO_opt_out.xml");
+    std::string from = "<achternaam>Berg</achternaam>";
+    xml.replace(xml.find(from), from.size(), "<achternaam>B\xC3rg</achternaam>");
+    auto r = readDossier(xml, *std2019());
+    ASSERT_TRUE(r.isOk());
+    EXPECT_EQ(r->record["leerling"]["achternaam"], "B\xEF\xBF\xBDrg");
+    EXPECT_NO_THROW((void)r->record.dump());
+    ASSERT_FALSE(r->warnings.empty());
+    EXPECT_TRUE(contains(r->warnings[0], "UTF-8"));
+}
+
 TEST(oso_reader, RefusesDoctypeAndEntities) {
     for (const char* f :
          {"raw/xml02_doctype_internal_entity.xml", "raw/xml02_external_entity.xml"}) {
