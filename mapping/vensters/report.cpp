@@ -131,15 +131,30 @@ json representativityGroup(const std::map<int, std::pair<long long, long long>>&
         total_r += er.second;
     }
     bool total_shown = total_r >= min_cell;
-    size_t primary = static_cast<size_t>(
-        std::count_if(rows.begin(), rows.end(), [](const Row& r) { return r.primary; }));
-    // One suppressed row next to a shown total could be recomputed from the total and the other
-    // rows: suppress the smallest other row as well (secondary suppression).
-    if (total_shown && primary == 1) {
-        Row* pick = nullptr;
-        for (auto& r : rows)
-            if (!r.primary && (pick == nullptr || r.respondents < pick->respondents)) pick = &r;
-        if (pick) pick->secondary = true;
+    // Suppressed rows next to a shown total could be recomputed (together) from the total and
+    // the other rows: while the suppressed rows add up to fewer than the minimum, suppress the
+    // smallest shown row as well (secondary suppression).
+    if (total_shown) {
+        auto hidden = [&](long long& sum) {
+            size_t n = 0;
+            sum = 0;
+            for (const auto& r : rows)
+                if (r.primary || r.secondary) {
+                    ++n;
+                    sum += r.respondents;
+                }
+            return n;
+        };
+        long long sum = 0;
+        while (hidden(sum) > 0 && sum < min_cell) {
+            Row* pick = nullptr;
+            for (auto& r : rows)
+                if (!r.primary && !r.secondary &&
+                    (pick == nullptr || r.respondents < pick->respondents))
+                    pick = &r;
+            if (pick == nullptr) break;
+            pick->secondary = true;
+        }
     }
     auto rowJson = [&](long long e, long long r, bool prim, bool sec) {
         json j = {{"ingeschreven", e}};

@@ -6,7 +6,8 @@
 ///                         [--school BRINVEST] [--schooljaar J] [--output F]
 ///       the report (all schools, or one with --school 12AB00) on stdout or in F (written
 ///       atomically); its SHA-256 and the number of suppressed cells on stderr.
-///       exit 0 ok; 1 the files break the rules; 2 usage or unreadable input.
+///       exit 0 ok; 1 the files break the rules; 2 usage or malformed files (columns, CSV);
+///       3 a file cannot be read. Nothing is written on any error.
 ///   sluis vensters check --survey F --enrolment F [--schools F] [--indicators F]
 ///       parses strictly and reports what it found (counts of respondents and schools only).
 ///   sluis vensters indicators [--indicators F]

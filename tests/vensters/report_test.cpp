@@ -297,6 +297,28 @@ TEST(VenstersReport, SmallCellsNeverAppearInAnyOutput) {
     EXPECT_EQ((*five)["onderdrukking"]["minimale_celgrootte"], 5);
 }
 
+TEST(VenstersReport, SecondarySuppressionUntilHiddenRowsReachTheMinimum) {
+    // Leerjaren with 1, 2, 30 and 25 respondents: the two small rows together (3) would follow
+    // from the total, so the smallest shown row (25) is hidden as well; 30 stays.
+    std::vector<Row> rows;
+    for (auto [g, n] : {std::pair{1, 1}, {2, 2}, {3, 30}, {4, 25}}) {
+        auto part = randomRows(static_cast<size_t>(n), 20 + static_cast<unsigned>(g), "havo", g);
+        rows.insert(rows.end(), part.begin(), part.end());
+    }
+    auto r = compute(rows, {{"12AB", "00", "havo", 1, 40}, {"12AB", "00", "havo", 2, 40},
+                            {"12AB", "00", "havo", 3, 40}, {"12AB", "00", "havo", 4, 40}});
+    ASSERT_TRUE(r) << r.error().message;
+    const json& lj = (*r)["scholen"][0]["representativiteit"][0]["leerjaren"];
+    EXPECT_EQ(lj[0]["reden"], "minder dan 10 respondenten");
+    EXPECT_EQ(lj[1]["reden"], "minder dan 10 respondenten");
+    EXPECT_FALSE(lj[2]["onderdrukt"].get<bool>());
+    EXPECT_EQ(lj[2]["respondenten"], 30);
+    EXPECT_TRUE(lj[3]["onderdrukt"].get<bool>());
+    EXPECT_NE(lj[3]["reden"].get<std::string>().find("aanvullend"), std::string::npos);
+    EXPECT_EQ((*r)["scholen"][0]["representativiteit"][0]["totaal"]["respondenten"], 58);
+    expectNoSmallCounts(*r, 10);
+}
+
 TEST(VenstersReport, SuppressedIndicatorWhenTooFewValidAnswers) {
     std::vector<Row> rows;
     for (int i = 0; i < 12; ++i) {
