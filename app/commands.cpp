@@ -11,6 +11,9 @@ namespace sluis::app {
 int cmdServe(const Args& args);
 int cmdCheckConfig(const Args& args);
 int cmdToken(const Args& args);
+int cmdAudit(const Args& args);
+int cmdDisclosures(const Args& args);
+int cmdPurge(const Args& args);
 
 namespace {
 
@@ -41,6 +44,9 @@ const std::vector<Command>& commands() {
         {"serve", "start de daemon: sluis serve [--config DIR] [--data-dir DIR]", cmdServe},
         {"check-config", "controleert een configuratiemap: sluis check-config DIR", cmdCheckConfig},
         {"token", "maakt een API-token: sluis token create --name NAAM --role ROL", cmdToken},
+        {"audit", "controleert de hash-keten van het auditlog: sluis audit verify", cmdAudit},
+        {"disclosures", "verstrekkingenoverzicht voor ouders/leerling: sluis disclosures --pupil ID [--format text|html|json]", cmdDisclosures},
+        {"purge", "verwijdert payloads na de bewaartermijn: sluis purge [--dry-run]", cmdPurge},
         {"version", "toont de versie", cmdVersion},
         {"model", "toont het canonieke model: 'schema' (JSON Schema) of 'fields' (classificatie)",
          cmdModel},

@@ -123,6 +123,30 @@ Result<bool> Gates::advance(const std::string& transfer_id, const std::string& a
     return true;
 }
 
+Result<std::vector<std::string>> Gates::withdrawConsent(const std::string& consent_id,
+                                                        const std::string& actor) {
+    auto k = store_.getConsent(consent_id);
+    if (!k) return k.error();
+    store::ListFilter f;
+    f.subject = k->pupil;
+    f.purpose = k->purpose;
+    f.states = {State::kReceived, State::kMapped, State::kAwaitingConsent, State::kAwaitingApproval,
+                State::kScheduled, State::kFailed};
+    f.limit = 10000;
+    auto list = store_.list(f);
+    if (!list) return list.error();
+    std::vector<store::PlannedTransition> stop;
+    std::vector<std::string> ids;
+    for (const auto& t : *list) {
+        auto ok = checkWithdrawable(t);
+        if (!ok) return Error{ErrorCode::kConflict, "overdracht " + t.id + ": " + ok.message()};
+        stop.push_back({t.id, t.state, State::kWithdrawn});
+        ids.push_back(t.id);
+    }
+    SLUIS_RETURN_IF_ERROR(store_.withdrawConsent(consent_id, actor, stop, clock_.now()));
+    return ids;
+}
+
 Status Gates::checkWithdrawable(const store::Transfer& t) const {
     if (transfer::isTerminal(t.state) || t.state == State::kDelivering)
         return {ErrorCode::kConflict, std::string("overdracht is al ") + transfer::stateName(t.state) +

@@ -44,6 +44,11 @@ public:
 
     Result<ApprovalCount> countApprovals(const store::Transfer& t, const config::PurposePolicy& p);
 
+    /// Withdraws a consent and, in the same transaction, every undelivered transfer that relied on
+    /// it (same pupil and purpose). Refused as a whole when one of them is past its deadline.
+    /// Returns the ids of the stopped transfers.
+    Result<std::vector<std::string>> withdrawConsent(const std::string& consent_id, const std::string& actor);
+
     /// Refuses (kConflict, Dutch message with the deadline) when `t` may no longer be withdrawn.
     Status checkWithdrawable(const store::Transfer& t) const;
 

@@ -1,0 +1,194 @@
+#include "core/policy/gates.h"
+
+#include <gtest/gtest.h>
+
+#include "app/cli.h"
+#include "core/policy/minimise.h"
+#include "core/util/amsterdam_time.h"
+#include "tests/support/test_util.h"
+
+namespace sluis::policy {
+namespace {
+
+using nlohmann::json;
+using store::State;
+
+class GatesUnitTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        connector::ConnectorRegistry c;
+        mapper::MapperRegistry m;
+        ASSERT_TRUE(app::registerAll(c, m));
+        std::map<std::string, json> docs = {
+            {"connectors.json",
+             {{"sources", {{{"name", "in"}, {"type", "directory"}, {"options", {{"path", "in"}}}}}},
+              {"sinks", {{{"name", "out"}, {"type", "directory"}, {"options", {{"path", "out"}}}}}}}},
+            {"policies.json",
+             {{"purposes",
+               {{"swv", {{"legal_basis", "toestemming"}, {"basis", "consent"}}},
+                {"vensters", {{"legal_basis", "akkoord"}, {"approvals", {{"required", 1}, {"roles", {"bevoegd-gezag"}}}}}}}}}},
+            {"routes.json", {{"routes", {{{"name", "r"}, {"source", "in"}, {"decoder", "canonical-jsonl"},
+                                          {"purpose", "swv"}, {"encoder", "canonical-json"}, {"sink", "out"}}}}}}};
+        auto cfg = config::buildConfig(docs, "t", {dir_.path().string()}, c, m);
+        ASSERT_TRUE(cfg) << cfg.error().message;
+        config_ = *cfg;
+        auto s = store::openSqliteStore({config_->store.sqlite_path, config_->key_file});
+        ASSERT_TRUE(s);
+        store_ = std::move(s.value());
+        gates_ = std::make_unique<Gates>(config_, *store_, clock_);
+    }
+
+    std::string addTransfer(const std::string& pupil, const std::string& birth, const std::string& purpose = "swv") {
+        store::IngestBatch b;
+        b.ingest_key = "k" + pupil + purpose;
+        b.source = "in";
+        b.actor = "bron:in";
+        store::NewTransfer nt;
+        nt.meta.id = store::newTransferId();
+        nt.meta.idempotency_key = b.ingest_key;
+        nt.meta.direction = "outbound";
+        nt.meta.route = "r-" + purpose;
+        nt.meta.purpose = purpose;
+        nt.meta.source = "in";
+        nt.meta.destination = "out";
+        nt.meta.subject = pupil;
+        nt.canonical = json{{"leerling", {{"leerlingid", pupil}, {"geboortedatum", birth}}}}.dump();
+        b.transfers.push_back(nt);
+        EXPECT_TRUE(store_->ingest(b, clock_.now()));
+        store::TransitionUpdate u;
+        u.payload = "payload-" + pupil;
+        EXPECT_TRUE(store_->transition(nt.meta.id, State::kReceived, State::kMapped, u, {"t", "m", "", purpose, {}}, "", clock_.now()));
+        return nt.meta.id;
+    }
+
+    void consent(const std::string& id, const std::string& pupil, const std::string& by, const std::string& decided,
+                 const std::string& decision = "gegeven") {
+        store::Consent k{id, pupil, "swv", by, by == "ouder" ? "moeder" : "", decision, decided, "formulier",
+                         "", decided, "", "juf", clock_.now(), std::nullopt, ""};
+        ASSERT_TRUE(store_->addConsent(k, clock_.now()));
+    }
+
+    test::TempDir dir_;
+    ManualClock clock_{amsterdam::startOfDay({2027, 3, 1}) + std::chrono::hours(10)};
+    std::shared_ptr<const config::Config> config_;
+    std::unique_ptr<store::TransferStore> store_;
+    std::unique_ptr<Gates> gates_;
+};
+
+TEST_F(GatesUnitTest, ConsentFromTheRightPersonOpensTheGate) {
+    std::string young = addTransfer("1", "2015-01-01");    // 12: parents decide
+    std::string sixteen = addTransfer("2", "2010-06-01");  // 16 on the decision date: the pupil decides
+    EXPECT_EQ(gates_->evaluate(*store_->get(young))->next, State::kAwaitingConsent);
+    consent("c-wrong", "1", "leerling", "2027-02-01");  // a 12-year-old cannot consent here
+    EXPECT_EQ(gates_->evaluate(*store_->get(young))->next, State::kAwaitingConsent);
+    consent("c1", "1", "ouder", "2027-02-01");
+    auto d = gates_->evaluate(*store_->get(young));
+    EXPECT_EQ(d->next, State::kScheduled);
+    EXPECT_EQ(d->consent_id, "c1");
+
+    consent("c2", "2", "ouder", "2027-02-01");  // parents of a 16-year-old: not valid
+    EXPECT_EQ(gates_->evaluate(*store_->get(sixteen))->next, State::kAwaitingConsent);
+    consent("c3", "2", "leerling", "2027-02-01");
+    EXPECT_EQ(gates_->evaluate(*store_->get(sixteen))->next, State::kScheduled);
+    // A newer refusal overrides.
+    consent("c4", "2", "leerling", "2027-02-20", "geweigerd");
+    EXPECT_EQ(gates_->evaluate(*store_->get(sixteen))->next, State::kAwaitingConsent);
+    ASSERT_TRUE(gates_->advance(young, "t"));
+    EXPECT_EQ(store_->get(young)->state, State::kScheduled);
+    EXPECT_EQ(store_->get(young)->consent_id, "c1");
+}
+
+TEST_F(GatesUnitTest, WithdrawingConsentStopsUndeliveredTransfersAtOnce) {
+    std::string id = addTransfer("7", "2015-01-01");
+    consent("c7", "7", "ouder", "2027-02-01");
+    ASSERT_TRUE(gates_->advance(id, "t"));
+    auto stopped = gates_->withdrawConsent("c7", "ouder via mentor");
+    ASSERT_TRUE(stopped) << stopped.error().message;
+    ASSERT_EQ(stopped->size(), 1u);
+    EXPECT_EQ(store_->get(id)->state, State::kWithdrawn);
+    auto log = store_->auditLog(0, 1000);
+    bool audited = false;
+    for (const auto& r : *log) audited = audited || (r.event.event == "withdrawn" && r.event.transfer_id == id);
+    EXPECT_TRUE(audited);
+    EXPECT_FALSE(gates_->withdrawConsent("c7", "x"));  // already withdrawn
+}
+
+TEST_F(GatesUnitTest, WithdrawalDeadlineIsOneDayBeforeDeliveryInAmsterdamTime) {
+    // Delivery on Monday 29 March 2027 (CEST starts Sunday 28 March): deadline is local midnight
+    // starting Sunday 28 March, i.e. 2027-03-27 23:00 UTC (still CET then).
+    std::string id = addTransfer("9", "2015-01-01");
+    store::TransitionUpdate u;
+    u.deliver_at = std::optional<Timestamp>(amsterdam::startOfDay({2027, 3, 29}));
+    u.withdraw_deadline = std::optional<Timestamp>(amsterdam::startOfDay({2027, 3, 28}));
+    ASSERT_TRUE(store_->transition(id, State::kMapped, State::kMapped, u, {"t", "s", "", "swv", {}}, "", clock_.now()));
+    auto t = *store_->get(id);
+    clock_.set(amsterdam::startOfDay({2027, 3, 27}) + std::chrono::hours(12));  // two days before: fine
+    EXPECT_TRUE(gates_->checkWithdrawable(t));
+    clock_.set(amsterdam::startOfDay({2027, 3, 28}) - std::chrono::milliseconds(1));  // last moment
+    EXPECT_TRUE(gates_->checkWithdrawable(t));
+    clock_.set(amsterdam::startOfDay({2027, 3, 28}));  // one day before, at midnight: refused
+    auto refused = gates_->checkWithdrawable(t);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.code(), ErrorCode::kConflict);
+    EXPECT_NE(refused.message().find("2027-03-28 00:00 (CET)"), std::string::npos) << refused.message();
+    // Autumn: delivery Monday 1 November 2027; CET returns Sunday 31 October.
+    std::string id2 = addTransfer("10", "2015-01-01");
+    u.deliver_at = std::optional<Timestamp>(amsterdam::startOfDay({2027, 11, 1}));
+    u.withdraw_deadline = std::optional<Timestamp>(amsterdam::startOfDay({2027, 10, 31}));
+    ASSERT_TRUE(store_->transition(id2, State::kMapped, State::kMapped, u, {"t", "s", "", "swv", {}}, "", clock_.now()));
+    auto t2 = *store_->get(id2);
+    clock_.set(amsterdam::startOfDay({2027, 10, 31}) - std::chrono::minutes(1));
+    EXPECT_TRUE(gates_->checkWithdrawable(t2));
+    clock_.set(amsterdam::startOfDay({2027, 10, 31}) + std::chrono::minutes(1));
+    EXPECT_FALSE(gates_->checkWithdrawable(t2));
+    EXPECT_EQ(amsterdam::startOfDay({2027, 10, 31}), amsterdam::startOfDay({2027, 10, 30}) + std::chrono::hours(24));
+}
+
+TEST_F(GatesUnitTest, ApprovalsCountOnlyForTheCurrentPayloadAndEligibleApprovers) {
+    std::string id = addTransfer("20", "2015-01-01", "vensters");
+    auto t = *store_->get(id);
+    EXPECT_EQ(gates_->evaluate(t)->next, State::kAwaitingApproval);
+    ASSERT_TRUE(store_->addApproval({0, id, "bestuur", "directeur", t.payload_hash, "approved", "", clock_.now()}, "vensters", clock_.now()));
+    EXPECT_EQ(gates_->evaluate(t)->next, State::kAwaitingApproval);  // wrong role
+    ASSERT_TRUE(store_->addApproval({0, id, "bestuur", "bevoegd-gezag", "oude-hash", "approved", "", clock_.now()}, "vensters", clock_.now()));
+    EXPECT_EQ(gates_->evaluate(t)->next, State::kAwaitingApproval);  // other data
+    ASSERT_TRUE(store_->addApproval({0, id, "bron:in", "bevoegd-gezag", t.payload_hash, "approved", "", clock_.now()}, "vensters", clock_.now()));
+    EXPECT_EQ(gates_->evaluate(t)->next, State::kAwaitingApproval);  // creator: four eyes
+    ASSERT_TRUE(store_->addApproval({0, id, "bestuur", "bevoegd-gezag", t.payload_hash, "approved", "", clock_.now()}, "vensters", clock_.now()));
+    EXPECT_EQ(gates_->evaluate(t)->next, State::kScheduled);
+}
+
+TEST(Minimise, WithholdsByCategorySensitivityAndGeneralisesMedicalAbsence) {
+    config::PurposePolicy p;
+    p.name = "test";
+    p.all_categories = false;
+    p.categories = {"school", "leerling", "verzuim", "onderwijsondersteuning"};
+    p.identifiers = false;
+    json rec = {{"school", {{"naam", "S"}, {"brincode", "12AB"}}},
+                {"leerling", {{"leerlingid", "1"}, {"bsn", "111222333"}, {"achternaam", "A"}, {"geboortedatum", "2014-01-01"}}},
+                {"verzorgers", {{{"achternaam", "Ouder"}}}},
+                {"verzuim", {{"meldingen", {{{"datum", "2026-01-01"}, {"soort", "geoorloofd"}, {"reden", "tandarts"}},
+                                            {{"datum", "2026-01-02"}, {"soort", "ongeoorloofd"}, {"reden", "spijbelen"}}}}}},
+                {"onderwijsondersteuning", {{"lwoo", true}, {"diagnoses", {{{"omschrijving", "X"}}}}}}};
+    auto m = minimise(rec, p, *model::ModelDefinition::builtin());
+    EXPECT_FALSE(m.record["leerling"].contains("bsn"));
+    EXPECT_FALSE(m.record.contains("verzorgers"));
+    EXPECT_EQ(m.record["verzuim"]["meldingen"][0], (json{{"datum", "2026-01-01"}, {"soort", "geoorloofd"}}));
+    EXPECT_EQ(m.record["verzuim"]["meldingen"][1]["reden"], "spijbelen");
+    EXPECT_EQ(m.record["onderwijsondersteuning"], (json{{"lwoo", true}}));
+    std::set<std::string> withheld;
+    for (const auto& w : m.withheld) withheld.insert(w.path);
+    EXPECT_TRUE(withheld.count("leerling.bsn"));
+    EXPECT_TRUE(withheld.count("verzorgers[0].achternaam"));
+    EXPECT_TRUE(withheld.count("verzuim.meldingen[0].reden"));
+    EXPECT_TRUE(withheld.count("onderwijsondersteuning.diagnoses[0].omschrijving"));
+    // A care profile keeps what it is allowed.
+    p.care_profile = true;
+    p.special_categories = true;
+    auto care = minimise(rec, p, *model::ModelDefinition::builtin());
+    EXPECT_EQ(care.record["verzuim"]["meldingen"][0]["reden"], "tandarts");
+    EXPECT_EQ(care.record["onderwijsondersteuning"]["diagnoses"][0]["omschrijving"], "X");
+}
+
+}  // namespace
+}  // namespace sluis::policy
