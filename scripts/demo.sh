@@ -28,16 +28,27 @@ if [[ ! -s $TOKENS ]]; then
   } >"$TOKENS"
 fi
 
-# Drop the demo export in the inbox (Sluis recognises an export it stored before by its content).
+# Drop the demo exports in the inboxes (Sluis recognises an export it stored before by its content).
+mkdir -p "$DATA_DIR/povo-inbox"
 cp "$CONFIG_DIR"/inbox-seed/* "$DATA_DIR/inbox/"
+cp "$CONFIG_DIR"/povo-seed/* "$DATA_DIR/povo-inbox/"
+MENTOR=$(awk '$1=="mentor"{print $2}' "$TOKENS")
 
 ADMIN=$(awk '$1=="beheerder"{print $2}' "$TOKENS")
 DIRECTEUR=$(awk '$1=="directeur"{print $2}' "$TOKENS")
 cat <<INFO
 
 Sluis demo start nu (stoppen: Ctrl-C).
-  Inbox:    $DATA_DIR/inbox   (leg hier een .jsonl-export neer)
-  Outbox:   $DATA_DIR/outbox  (afgeleverde overdrachten)
+  1) Demo-route: $DATA_DIR/inbox -> $DATA_DIR/outbox (geen poorten; direct afgeleverd)
+  2) PO->VO (OSO POVO): $DATA_DIR/povo-inbox -> $DATA_DIR/oso-outbox
+     30 dossiers wachten op inzage door de ouders, daarna op goedkeuring door de directeur:
+     API=http://127.0.0.1:8480/api/v1
+     curl -H "Authorization: Bearer $MENTOR" -X POST \$API/inzage \\
+       -d '{"pupil":"8001","purpose":"povo","inzagedatum":"2026-11-20","akkoord":"Ja"}'
+     curl -H "Authorization: Bearer $DIRECTEUR" "\$API/transfers?subject=8001"          (id)
+     curl -H "Authorization: Bearer $DIRECTEUR" \$API/transfers/<id>/preview            (payload_hash)
+     curl -H "Authorization: Bearer $DIRECTEUR" -X POST \$API/transfers/<id>/approve -d '{"payload_hash":"<hash>"}'
+     -> een geldig OSO-dossier in $DATA_DIR/oso-outbox (controleer: build/app/sluis oso validate <bestand>)
   Beheer:   http://127.0.0.1:8480/health   en   /metrics
   Overzicht overdrachten:
     curl -H "Authorization: Bearer $ADMIN" http://127.0.0.1:8480/api/v1/transfers

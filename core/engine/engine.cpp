@@ -191,9 +191,17 @@ bool Engine::render(const Transfer& t, const config::RouteConfig& r) {
     if (p->basis == config::PurposePolicy::Basis::kInzage) {
         auto inzage = store_.latestInzage(t.subject, t.purpose);
         if (!inzage) return false;
-        if (inzage->has_value()) {
+        if (!inzage->has_value()) {
+            // The dossier must carry the parents' inzage: wait for it before rendering.
+            auto st = store_.transition(t.id, State::kReceived, State::kAwaitingConsent, {},
+                                        event("gated", t), "wacht op inzage door ouders/verzorgers",
+                                        clock_.now());
+            return st.isOk();
+        }
+        {
             const auto& i = **inzage;
-            json z = {{"inzage", true}, {"inzagedatum", i.inzagedatum}, {"akkoord", i.akkoord}};
+            json z = {{"voorlopigdossier", false}, {"inzage", true}, {"inzagedatum", i.inzagedatum},
+                      {"akkoord", i.akkoord}};
             if (!i.redennietakkoord.empty()) z["redennietakkoord"] = i.redennietakkoord;
             if (record.contains("inzage") && record["inzage"].is_object()) {
                 for (auto& [k, v] : z.items()) record["inzage"][k] = v;

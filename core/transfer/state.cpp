@@ -12,6 +12,7 @@ const std::set<std::pair<State, State>>& table() {
         {S::kReceived, S::kMapped},
         {S::kReceived, S::kDeadLettered},  // cannot be rendered for its destination
         {S::kReceived, S::kWithdrawn},
+        {S::kReceived, S::kAwaitingConsent},  // inzage first: the dossier carries it
         {S::kMapped, S::kAwaitingConsent},
         {S::kMapped, S::kAwaitingApproval},
         {S::kMapped, S::kScheduled},
