@@ -41,7 +41,7 @@ int cmdModel(const Args& args) {
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> cmds = {
-        {"serve", "start de daemon: sluis serve [--config DIR] [--data-dir DIR]", cmdServe},
+        {"serve", "start de daemon: sluis serve [--config DIR] [--data-dir DIR] [--admin-port N]", cmdServe},
         {"check-config", "controleert een configuratiemap: sluis check-config DIR", cmdCheckConfig},
         {"token", "maakt een API-token: sluis token create --name NAAM --role ROL", cmdToken},
         {"audit", "controleert de hash-keten van het auditlog: sluis audit verify", cmdAudit},

@@ -21,6 +21,12 @@ namespace sluis::app {
 
 namespace fs = std::filesystem;
 
+#define SLUIS_RETURN_IF_ERROR_EXIT(expr)          \
+    do {                                         \
+        ::sluis::Status _st = (expr);            \
+        if (!_st.isOk()) return fail(_st.error()); \
+    } while (0)
+
 namespace {
 
 struct CommonArgs {
@@ -89,11 +95,20 @@ Result<int> lockDataDir(const std::string& data_dir) {
 }  // namespace
 
 int cmdServe(const Args& args) {
-    auto a = parseArgs(args, {});
+    auto a = parseArgs(args, {"admin-port"});
     if (!a) return fail(a.error());
     connector::ConnectorRegistry connectors;
     mapper::MapperRegistry mappers;
-    auto cfg = loadAll(*a, connectors, mappers);
+    SLUIS_RETURN_IF_ERROR_EXIT(registerAll(connectors, mappers));
+    config::Overrides ov{a->data_dir};
+    if (a->extra.count("admin-port")) {
+        try {
+            ov.admin_port = std::stoi(a->extra["admin-port"]);
+        } catch (const std::exception&) {
+            return fail(Error{ErrorCode::kInvalidArgument, "--admin-port verwacht een poortnummer"});
+        }
+    }
+    auto cfg = config::loadConfig(a->config_dir, ov, connectors, mappers);
     if (!cfg) return fail(cfg.error());
     log::Level level = log::Level::kInfo;
     log::parseLevel((*cfg)->log_level, level);

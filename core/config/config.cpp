@@ -252,6 +252,7 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
             cfg->admin.enabled = a.boolean("enabled", true);
             cfg->admin.listen = a.str("listen", "127.0.0.1");
             cfg->admin.port = static_cast<int>(a.integer("port", 8480, 0, 65535));
+            if (ov.admin_port >= 0) cfg->admin.port = ov.admin_port;
             cfg->admin.payload_roles = a.strings("payload_roles", cfg->admin.payload_roles);
             for (const auto& role : cfg->admin.payload_roles)
                 if (std::find(kRoles.begin(), kRoles.end(), role) == kRoles.end())

@@ -102,6 +102,7 @@ struct Config {
 
 struct Overrides {
     std::string data_dir;  ///< Non-empty: replaces daemon.json's data_dir.
+    int admin_port = -1;   ///< >= 0: replaces admin.port.
 };
 
 /// Loads and validates `dir`. On failure the error message lists every problem, one per line.

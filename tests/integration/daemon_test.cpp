@@ -292,3 +292,86 @@ TEST(Cli, ModelSchemaMatchesTheDocumentedSchema) {
 
 }  // namespace
 }  // namespace sluis
+
+namespace sluis {
+namespace {
+
+// The shipped demo configuration, end to end: a PO->VO export waits for inzage and approval and
+// then leaves as an OSO dossier that validates against the official schema.
+TEST(DemoConfig, PovoDossierLeavesOnlyAfterInzageAndApprovalAndIsValidOso) {
+    test::TempDir dir;
+    auto data = dir / "data";
+    std::string config = (test::sourceDir() / "config/demo").string();
+    auto tok = [&](const std::string& name, const std::string& role) {
+        auto r = test::run(kExe, {"token", "create", "--name", name, "--role", role, "--config", config,
+                                  "--data-dir", data.string()});
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        return r.out.substr(0, r.out.find('\n'));
+    };
+    std::string mentor = tok("juf", "mentor"), directeur = tok("dir", "directeur");
+    fs::create_directories(data / "povo-inbox");
+    fs::copy_file(test::sourceDir() / "config/demo/povo-seed/groep8-povo.jsonl", data / "povo-inbox/.x");
+    fs::last_write_time(data / "povo-inbox/.x", fs::file_time_type::clock::now() - std::chrono::seconds(10));
+    fs::rename(data / "povo-inbox/.x", data / "povo-inbox/groep8-povo.jsonl");
+    test::Daemon d;
+    d.start(kExe, {"serve", "--config", config, "--data-dir", data.string(), "--admin-port", "0"},
+            (dir / "serve.log").string());
+    for (int i = 0; i < 400 && !fs::exists(data / "admin.port"); ++i) std::this_thread::sleep_for(25ms);
+    ASSERT_TRUE(fs::exists(data / "admin.port")) << test::readFile(dir / "serve.log");
+    int port = std::stoi(test::readFile(data / "admin.port"));
+
+    auto find = [&](const std::string& state) {
+        for (int i = 0; i < 400; ++i) {
+            auto r = http(port, "GET", "/api/v1/transfers?subject=8001", mentor);
+            auto list = json::parse(r.body, nullptr, false);
+            if (list.is_object() && !list["transfers"].empty() && list["transfers"][0]["state"] == state)
+                return list["transfers"][0];
+            std::this_thread::sleep_for(25ms);
+        }
+        ADD_FAILURE() << "never reached " << state;
+        return json();
+    };
+    find("awaiting_consent");
+    EXPECT_FALSE(fs::exists(data / "oso-outbox") && !fs::is_empty(data / "oso-outbox"));
+
+    Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port));
+    Poco::Net::HTTPRequest req("POST", "/api/v1/inzage", Poco::Net::HTTPMessage::HTTP_1_1);
+    req.set("Authorization", "Bearer " + mentor);
+    std::string body = R"({"pupil":"8001","purpose":"povo","inzagedatum":"2026-11-20","akkoord":"Nee","redennietakkoord":"Advies te laag"})";
+    req.setContentLength(static_cast<std::streamsize>(body.size()));
+    s.sendRequest(req) << body;
+    Poco::Net::HTTPResponse resp;
+    s.receiveResponse(resp);
+    ASSERT_EQ(resp.getStatus(), 201);
+
+    json t = find("awaiting_approval");
+    std::string id = t["id"];
+    auto preview = json::parse(http(port, "GET", "/api/v1/transfers/" + id + "/preview", directeur).body);
+    std::string hash = preview["payload_hash"];
+    Poco::Net::HTTPClientSession s2("127.0.0.1", static_cast<Poco::UInt16>(port));
+    Poco::Net::HTTPRequest approve("POST", "/api/v1/transfers/" + id + "/approve", Poco::Net::HTTPMessage::HTTP_1_1);
+    approve.set("Authorization", "Bearer " + directeur);
+    std::string ab = json{{"payload_hash", hash}}.dump();
+    approve.setContentLength(static_cast<std::streamsize>(ab.size()));
+    s2.sendRequest(approve) << ab;
+    Poco::Net::HTTPResponse aresp;
+    s2.receiveResponse(aresp);
+    ASSERT_EQ(aresp.getStatus(), 200);
+    find("delivered");
+    EXPECT_EQ(d.terminate(), 0);
+
+    auto file = data / "oso-outbox" / (id + ".xml");
+    ASSERT_TRUE(fs::exists(file));
+    std::string xml = test::readFile(file);
+    EXPECT_NE(xml.find("<akkoord>Nee</akkoord>"), std::string::npos);
+    EXPECT_NE(xml.find("Advies te laag"), std::string::npos);
+    auto v = test::run(kExe, {"oso", "validate", file.string()});
+    EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+    // Only that one pupil left the building.
+    size_t files = 0;
+    for (auto& e : fs::directory_iterator(data / "oso-outbox")) files += e.is_regular_file();
+    EXPECT_EQ(files, 1u);
+}
+
+}  // namespace
+}  // namespace sluis
