@@ -158,7 +158,7 @@ struct SlistCloser {
 };
 
 class InspectieSink final : public connector::Sink {
-public:
+  public:
     InspectieSink(std::string instance, Settings s)
         : instance_(std::move(instance)), s_(std::move(s)) {}
 
@@ -173,7 +173,7 @@ public:
         }
     }
 
-private:
+  private:
     DeliveryResult attempt(const connector::Delivery& d) const {
         if (!headerSafe(d.idempotency_key))
             return {DeliveryOutcome::kRejected,
@@ -249,7 +249,7 @@ private:
 };
 
 class InspectieSinkFactory final : public connector::SinkFactory {
-public:
+  public:
     std::string name() const override { return "inspectie-https"; }
     std::string description() const override {
         return "Levert af over HTTPS met wederzijdse TLS (clientcertificaat), idempotent via een "
@@ -260,7 +260,8 @@ public:
             {"url", OptionType::kString, nullptr, true, false,
              "Receiver endpoint; must start with https://."},
             {"ca_file", OptionType::kPath, nullptr, true, false,
-             "PEM file with the CA certificate(s) the receiver's server certificate must chain to."},
+             "PEM file with the CA certificate(s) the receiver's server certificate must chain "
+             "to."},
             {"cert_file", OptionType::kPath, nullptr, true, false,
              "PEM client certificate (PKIoverheid/PKI-Onderwijs, OIN in the subject)."},
             {"key_file", OptionType::kPath, nullptr, true, false,
@@ -287,9 +288,10 @@ public:
         std::string prefix = "doel " + instance + ": ";
         if (o.has("tls_verify") && !o.boolean("tls_verify"))
             return Error{ErrorCode::kInvalidConfig,
-                         prefix + "tls_verify=false is niet toegestaan: Sluis levert alleen af aan "
-                                  "een ontvanger waarvan het certificaat en de hostnaam zijn "
-                                  "gecontroleerd"};
+                         prefix +
+                             "tls_verify=false is niet toegestaan: Sluis levert alleen af aan "
+                             "een ontvanger waarvan het certificaat en de hostnaam zijn "
+                             "gecontroleerd"};
         Settings s;
         s.url = o.str("url");
         if (lower(s.url).rfind("https://", 0) != 0 || s.url.size() <= 8)
@@ -347,8 +349,7 @@ DeliveryResult classifyInspectieResponse(long http_status, std::string_view body
     }
     if (http_status == 408 || http_status == 429 || (http_status >= 500 && http_status < 600))
         return {DeliveryOutcome::kRetryLater,
-                "de ontvanger kan de levering nu niet aannemen (" + code + "); later opnieuw",
-                ""};
+                "de ontvanger kan de levering nu niet aannemen (" + code + "); later opnieuw", ""};
     if (http_status >= 300 && http_status < 400)
         return {DeliveryOutcome::kRejected,
                 "de ontvanger verwijst door (" + code +
@@ -357,8 +358,7 @@ DeliveryResult classifyInspectieResponse(long http_status, std::string_view body
     if (http_status >= 400 && http_status < 500)
         return {DeliveryOutcome::kRejected,
                 "de ontvanger weigert de levering (" + code + "); niet opnieuw proberen", ""};
-    return {DeliveryOutcome::kRejected, "onverwacht antwoord van de ontvanger (" + code + ")",
-            ""};
+    return {DeliveryOutcome::kRejected, "onverwacht antwoord van de ontvanger (" + code + ")", ""};
 }
 
 DeliveryResult classifyInspectieTransportError(int curl_code, const std::string& detail) {
@@ -366,15 +366,23 @@ DeliveryResult classifyInspectieTransportError(int curl_code, const std::string&
     DeliveryOutcome outcome = DeliveryOutcome::kRetryLater;
     switch (static_cast<CURLcode>(curl_code)) {
         case CURLE_OPERATION_TIMEDOUT:
-            what = "time-out: de ontvanger antwoordde niet op tijd; later opnieuw (dezelfde "
-                   "afleverings-id voorkomt een dubbele levering)";
+            what =
+                "time-out: de ontvanger antwoordde niet op tijd; later opnieuw (dezelfde "
+                "afleverings-id voorkomt een dubbele levering)";
             break;
-        case CURLE_COULDNT_RESOLVE_HOST: what = "hostnaam van de ontvanger niet gevonden"; break;
-        case CURLE_COULDNT_RESOLVE_PROXY: what = "hostnaam van de proxy niet gevonden"; break;
-        case CURLE_COULDNT_CONNECT: what = "geen verbinding met de ontvanger"; break;
+        case CURLE_COULDNT_RESOLVE_HOST:
+            what = "hostnaam van de ontvanger niet gevonden";
+            break;
+        case CURLE_COULDNT_RESOLVE_PROXY:
+            what = "hostnaam van de proxy niet gevonden";
+            break;
+        case CURLE_COULDNT_CONNECT:
+            what = "geen verbinding met de ontvanger";
+            break;
         case CURLE_PEER_FAILED_VERIFICATION:
-            what = "het servercertificaat van de ontvanger is niet vertrouwd of hoort niet bij de "
-                   "hostnaam (controleer ca_file en url); niets verzonden";
+            what =
+                "het servercertificaat van de ontvanger is niet vertrouwd of hoort niet bij de "
+                "hostnaam (controleer ca_file en url); niets verzonden";
             break;
         case CURLE_SSL_CONNECT_ERROR:
             what = "TLS-verbinding mislukt (de ontvanger weigert mogelijk het clientcertificaat)";
@@ -382,19 +390,26 @@ DeliveryResult classifyInspectieTransportError(int curl_code, const std::string&
         case CURLE_SSL_CERTPROBLEM:
             what = "clientcertificaat of sleutel onbruikbaar (controleer cert_file en key_file)";
             break;
-        case CURLE_SSL_CACERT_BADFILE: what = "CA-bestand onbruikbaar (controleer ca_file)"; break;
+        case CURLE_SSL_CACERT_BADFILE:
+            what = "CA-bestand onbruikbaar (controleer ca_file)";
+            break;
         case CURLE_SEND_ERROR:
         case CURLE_RECV_ERROR:
-            what = "verbinding verbroken tijdens de uitwisseling (de ontvanger weigert mogelijk het "
-                   "clientcertificaat)";
+            what =
+                "verbinding verbroken tijdens de uitwisseling (de ontvanger weigert mogelijk het "
+                "clientcertificaat)";
             break;
-        case CURLE_GOT_NOTHING: what = "de ontvanger sloot de verbinding zonder antwoord"; break;
+        case CURLE_GOT_NOTHING:
+            what = "de ontvanger sloot de verbinding zonder antwoord";
+            break;
         case CURLE_UNSUPPORTED_PROTOCOL:
         case CURLE_URL_MALFORMAT:
             what = "url van de ontvanger onbruikbaar";
             outcome = DeliveryOutcome::kRejected;
             break;
-        default: what = "verzenden mislukt"; break;
+        default:
+            what = "verzenden mislukt";
+            break;
     }
     return {outcome, what + " [curl " + std::to_string(curl_code) + ": " + detail + "]", ""};
 }

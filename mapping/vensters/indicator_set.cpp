@@ -22,8 +22,7 @@ namespace {
 using nlohmann::json;
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
                return std::tolower(static_cast<unsigned char>(x)) ==
                       std::tolower(static_cast<unsigned char>(y));
            });
@@ -31,7 +30,7 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
 
 /// Collects problems with their JSON path.
 class Checker {
-public:
+  public:
     explicit Checker(std::string source) : source_(std::move(source)) {}
     void fail(const std::string& path, const std::string& what) {
         errors_.push_back(source_ + ": " + path + ": " + what);
@@ -62,9 +61,8 @@ public:
         }
         if (!obj[key].is_number_integer() || obj[key].get<long long>() < lo ||
             obj[key].get<long long>() > hi) {
-            fail(path + "." + key,
-                 "verwacht een geheel getal van " + std::to_string(lo) + " t/m " +
-                     std::to_string(hi));
+            fail(path + "." + key, "verwacht een geheel getal van " + std::to_string(lo) + " t/m " +
+                                       std::to_string(hi));
             return lo;
         }
         return obj[key].get<int>();
@@ -78,7 +76,7 @@ public:
         return obj[key];
     }
 
-private:
+  private:
     std::string source_;
     std::vector<std::string> errors_;
 };
@@ -132,8 +130,8 @@ Result<IndicatorSet> parseIndicatorSet(std::string_view json_text, const std::st
     IndicatorSet set;
     set.version = c.str(root, "versie", "versie");
 
-    static const std::set<std::string> kRootKeys = {"versie", "toelichting", "onderwijssoorten",
-                                                    "schalen", "vragen", "indicatoren"};
+    static const std::set<std::string> kRootKeys = {"versie",  "toelichting", "onderwijssoorten",
+                                                    "schalen", "vragen",      "indicatoren"};
     for (auto& [k, v] : root.items())
         if (!kRootKeys.count(k)) c.fail(k, "onbekend veld");
 
@@ -279,8 +277,9 @@ std::string_view builtinIndicatorSetJson() { return kVenstersIndicatorsJson; }
 const IndicatorSet& builtinIndicatorSet() {
     static const IndicatorSet set = [] {
         auto r = parseIndicatorSet(kVenstersIndicatorsJson, "config/vensters/indicatoren.json");
-        if (!r) throw std::logic_error("ingebouwde Vensters-indicatorenset ongeldig: " +
-                                       r.error().message);
+        if (!r)
+            throw std::logic_error("ingebouwde Vensters-indicatorenset ongeldig: " +
+                                   r.error().message);
         return std::move(r).value();
     }();
     return set;

@@ -23,7 +23,7 @@ struct Scale {
 struct Question {
     std::string id;  ///< Also the column name in the survey export.
     std::string text;
-    std::string scale;       ///< Id of a Scale.
+    std::string scale;      ///< Id of a Scale.
     bool reversed = false;  ///< Score as min+max-code (negatively phrased statements).
 };
 

@@ -15,12 +15,23 @@ std::string esc(std::string_view s) {
     out.reserve(s.size());
     for (char c : s) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -69,8 +80,7 @@ std::string renderHtml(const json& report) {
     if (report.contains("schooljaar"))
         h << "<tr><th>Schooljaar</th><td>" << esc(text(report, "schooljaar")) << "</td></tr>\n";
     h << "<tr><th>Niveau</th><td>" << esc(text(report, "niveau")) << "</td></tr>\n"
-      << "<tr><th>Indicatorenset</th><td>" << esc(text(report, "indicatorenset"))
-      << "</td></tr>\n"
+      << "<tr><th>Indicatorenset</th><td>" << esc(text(report, "indicatorenset")) << "</td></tr>\n"
       << "<tr><th>Minimale celgrootte</th><td>" << esc(text(sup, "minimale_celgrootte"))
       << "</td></tr>\n"
       << "<tr><th>SHA-256 van de levering (JSON)</th><td><code>" << reportSha256(report)
@@ -101,7 +111,8 @@ std::string renderHtml(const json& report) {
             if (isSuppressed(cell)) {
                 h << kSuppressedCell;
                 for (const auto& d : defs)
-                    h << kSuppressedCell << (text(d, "soort") == "gemiddelde" ? kSuppressedCell : "");
+                    h << kSuppressedCell
+                      << (text(d, "soort") == "gemiddelde" ? kSuppressedCell : "");
                 h << "</tr>\n";
                 continue;
             }
@@ -131,7 +142,8 @@ std::string renderHtml(const json& report) {
             h << "</tr>\n";
             for (const auto& cell : at(school, "cellen")) {
                 h << "<tr><td>"
-                  << esc(by_type ? text(cell, "onderwijssoort") : text(school, "school")) << "</td>";
+                  << esc(by_type ? text(cell, "onderwijssoort") : text(school, "school"))
+                  << "</td>";
                 const json* v = nullptr;
                 if (!isSuppressed(cell)) v = &at(at(cell, "indicatoren"), text(d, "id"));
                 for (const auto& q : at(d, "vragen")) {
@@ -179,8 +191,8 @@ std::string renderHtml(const json& report) {
           << " beantwoorde vragen.</p>\n<ul>\n";
         for (const auto& q : at(d, "vragen"))
             h << "<li><b>" << esc(text(q, "id")) << "</b> " << esc(text(q, "tekst")) << " ("
-              << esc(text(q, "schaal")) << (q.value("omgekeerd", false) ? ", omgekeerd gescoord" : "")
-              << ")</li>\n";
+              << esc(text(q, "schaal"))
+              << (q.value("omgekeerd", false) ? ", omgekeerd gescoord" : "") << ")</li>\n";
         h << "</ul>\n";
     }
     h << "</body>\n</html>\n";

@@ -36,9 +36,9 @@ long long lcmUpTo(size_t n) {
 }
 
 struct IndicatorAcc {
-    long long n = 0;        // respondents with enough answers
-    Int128 scaled_sum = 0;  // kMean: sum of score * L
-    long long positive = 0; // kMean: score >= threshold; kAnyYes: at least one "ja"
+    long long n = 0;                  // respondents with enough answers
+    Int128 scaled_sum = 0;            // kMean: sum of score * L
+    long long positive = 0;           // kMean: score >= threshold; kAnyYes: at least one "ja"
     std::vector<long long> answered;  // kAnyYes: per question
     std::vector<long long> yes;
 };
@@ -83,9 +83,8 @@ json indicatorJson(const Prepared& p, const IndicatorAcc& acc, const IndicatorSe
             else
                 parts[qid] = {{"onderdrukt", false},
                               {"n", acc.answered[k]},
-                              {"percentage_ja",
-                               ratioText(static_cast<Int128>(acc.yes[k]) * 100, acc.answered[k],
-                                         1)}};
+                              {"percentage_ja", ratioText(static_cast<Int128>(acc.yes[k]) * 100,
+                                                          acc.answered[k], 1)}};
         }
         j["onderdelen"] = parts;
     }
@@ -193,16 +192,13 @@ json summary(const json& schools, int min_cell) {
                      " onderdrukt: cellen met minder dan " + std::to_string(min_cell) +
                      " respondenten (en cellen waaruit zo'n kleine cel terug te rekenen is) "
                      "staan niet in dit rapport en niet in de levering.";
-    return {{"minimale_celgrootte", min_cell},
-            {"aantal_onderdrukte_cellen", n},
-            {"toelichting", text}};
+    return {
+        {"minimale_celgrootte", min_cell}, {"aantal_onderdrukte_cellen", n}, {"toelichting", text}};
 }
 
 }  // namespace
 
-const char* levelName(Level level) {
-    return level == Level::kSchool ? "school" : "onderwijssoort";
-}
+const char* levelName(Level level) { return level == Level::kSchool ? "school" : "onderwijssoort"; }
 
 std::optional<Level> parseLevel(std::string_view name) {
     if (name == "school") return Level::kSchool;
@@ -234,8 +230,8 @@ Result<json> computeReport(const IndicatorSet& set, const Enrolment& enrolment,
         for (const auto& qid : ind.questions) {
             int qi = set.questionIndex(qid);
             if (qi < 0)
-                return Error{ErrorCode::kInvalidConfig, "indicator " + ind.id +
-                                                            " verwijst naar onbekende vraag"};
+                return Error{ErrorCode::kInvalidConfig,
+                             "indicator " + ind.id + " verwijst naar onbekende vraag"};
             p.question_index.push_back(static_cast<size_t>(qi));
             p.scales.push_back(set.scale(set.questions[static_cast<size_t>(qi)].scale));
         }
@@ -297,8 +293,8 @@ Result<json> computeReport(const IndicatorSet& set, const Enrolment& enrolment,
             acc.n += 1;
             if (p.indicator->kind == IndicatorKind::kMean) {
                 acc.scaled_sum += static_cast<Int128>(sum) * (p.lcm / answered);
-                if (sum * 100 >= static_cast<long long>(p.indicator->positive_threshold_x100) *
-                                     answered)
+                if (sum * 100 >=
+                    static_cast<long long>(p.indicator->positive_threshold_x100) * answered)
                     acc.positive += 1;
             } else if (any_yes) {
                 acc.positive += 1;
@@ -312,9 +308,8 @@ Result<json> computeReport(const IndicatorSet& set, const Enrolment& enrolment,
         const auto& [school, type, grade] = k;
         if (er.second > er.first) {
             problems.push_back("school " + enrolment.schools[school].key() + ", " +
-                               set.school_types[type].code + " leerjaar " +
-                               std::to_string(grade) + ": meer respondenten dan ingeschreven " +
-                               "leerlingen" +
+                               set.school_types[type].code + " leerjaar " + std::to_string(grade) +
+                               ": meer respondenten dan ingeschreven " + "leerlingen" +
                                (er.first == 0 ? " (geen inschrijving opgegeven)" : ""));
         }
     }
@@ -334,7 +329,8 @@ Result<json> computeReport(const IndicatorSet& set, const Enrolment& enrolment,
         for (const auto& [key, acc] : cells) {
             if (key.first != s) continue;
             json c = json::object();
-            if (by_type) c["onderwijssoort"] = set.school_types[static_cast<size_t>(key.second)].code;
+            if (by_type)
+                c["onderwijssoort"] = set.school_types[static_cast<size_t>(key.second)].code;
             if (acc.respondents < min_cell) {
                 c.update(suppressed(min_cell));
             } else {
@@ -375,17 +371,19 @@ Result<json> computeReport(const IndicatorSet& set, const Enrolment& enrolment,
         schools.push_back(sj);
     }
     if (schools.empty())
-        return Error{ErrorCode::kValidationFailed, "geen school met inschrijvingen of respondenten"};
+        return Error{ErrorCode::kValidationFailed,
+                     "geen school met inschrijvingen of respondenten"};
 
-    json report = {{"formaat", kReportFormat},
-                   {"formaatversie", kReportFormatVersion},
-                   {"indicatorenset", set.version},
-                   {"niveau", levelName(options.level)},
-                   {"indicatoren", definitions(set)},
-                   {"bronnen",
-                    {{"enquete_sha256", survey.sha256}, {"inschrijvingen_sha256", enrolment.sha256}}},
-                   {"scholen", schools},
-                   {"onderdrukking", summary(schools, min_cell)}};
+    json report = {
+        {"formaat", kReportFormat},
+        {"formaatversie", kReportFormatVersion},
+        {"indicatorenset", set.version},
+        {"niveau", levelName(options.level)},
+        {"indicatoren", definitions(set)},
+        {"bronnen",
+         {{"enquete_sha256", survey.sha256}, {"inschrijvingen_sha256", enrolment.sha256}}},
+        {"scholen", schools},
+        {"onderdrukking", summary(schools, min_cell)}};
     if (!options.schooljaar.empty()) report["schooljaar"] = options.schooljaar;
     return report;
 }

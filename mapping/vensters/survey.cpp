@@ -22,7 +22,7 @@ std::string lower(std::string_view s) {
 
 /// Collects errors (bounded) and decides the overall code.
 class Errors {
-public:
+  public:
     explicit Errors(std::string source) : source_(std::move(source)) {}
 
     void at(size_t line, size_t column, const std::string& header, const std::string& what,
@@ -47,7 +47,7 @@ public:
         return Error{code_, msg};
     }
 
-private:
+  private:
     void add(std::string m, ErrorCode code) {
         if (total_ == 0) code_ = code;
         if (code == ErrorCode::kInvalidInput) code_ = code;  // structural problems dominate
@@ -71,8 +71,7 @@ struct Table {
     std::vector<Row> rows;
 };
 
-Result<Table> readTable(std::string_view bytes, const std::string& source_name,
-                        size_t max_rows) {
+Result<Table> readTable(std::string_view bytes, const std::string& source_name, size_t max_rows) {
     csv::CsvOptions opt;
     opt.source_name = source_name;
     opt.max_fields = 500;
@@ -111,8 +110,7 @@ Result<Table> readTable(std::string_view bytes, const std::string& source_name,
 
 /// Maps required column names to their position; reports unknown, duplicate and missing ones.
 std::map<std::string, size_t> mapColumns(const std::vector<std::string>& header,
-                                         const std::vector<std::string>& required,
-                                         Errors& errors) {
+                                         const std::vector<std::string>& required, Errors& errors) {
     std::map<std::string, size_t> pos;  // lower-case name -> 0-based column
     for (size_t i = 0; i < header.size(); ++i) {
         std::string name = lower(header[i]);
@@ -130,7 +128,8 @@ std::map<std::string, size_t> mapColumns(const std::vector<std::string>& header,
         }
     }
     for (const auto& r : required)
-        if (!pos.count(r)) errors.at(1, 0, "", "kolom '" + r + "' ontbreekt", ErrorCode::kInvalidInput);
+        if (!pos.count(r))
+            errors.at(1, 0, "", "kolom '" + r + "' ontbreekt", ErrorCode::kInvalidInput);
     return pos;
 }
 
@@ -153,8 +152,9 @@ std::string typeList(const IndicatorSet& set) {
 
 const SchoolRef* findSchool(const std::vector<SchoolRef>& schools, const std::string& key,
                             size_t* index) {
-    auto it = std::lower_bound(schools.begin(), schools.end(), key,
-                               [](const SchoolRef& s, const std::string& k) { return s.key() < k; });
+    auto it =
+        std::lower_bound(schools.begin(), schools.end(), key,
+                         [](const SchoolRef& s, const std::string& k) { return s.key() < k; });
     if (it == schools.end() || it->key() != key) return nullptr;
     if (index) *index = static_cast<size_t>(it - schools.begin());
     return &*it;
@@ -221,7 +221,8 @@ Result<std::vector<SchoolRef>> parseSchoolList(std::string_view bytes,
         seen[key] = row.line;
         out.push_back({key.substr(0, 4), key.substr(4), row.fields[cols["naam"]]});
     }
-    if (out.empty() && !errors.any()) errors.file("bevat geen scholen", ErrorCode::kValidationFailed);
+    if (out.empty() && !errors.any())
+        errors.file("bevat geen scholen", ErrorCode::kValidationFailed);
     if (errors.any()) return errors.error();
     std::sort(out.begin(), out.end(),
               [](const SchoolRef& a, const SchoolRef& b) { return a.key() < b.key(); });
@@ -234,9 +235,8 @@ Result<Enrolment> parseEnrolment(std::string_view bytes, const std::string& sour
     auto table = readTable(bytes, source_name, 1000000);
     if (!table) return table.error();
     Errors errors(source_name);
-    auto cols =
-        mapColumns(table->header, {"brin", "vestiging", "onderwijssoort", "leerjaar", "aantal"},
-                   errors);
+    auto cols = mapColumns(table->header,
+                           {"brin", "vestiging", "onderwijssoort", "leerjaar", "aantal"}, errors);
     if (errors.any()) return errors.error();
 
     Enrolment out;
@@ -291,9 +291,8 @@ Result<Enrolment> parseEnrolment(std::string_view bytes, const std::string& sour
         std::string cell = key + "/" + type->code + "/" + std::to_string(grade);
         if (auto it = seen.find(cell); it != seen.end()) {
             errors.at(row.line, 0, "",
-                      "school " + key + ", " + type->code + ", leerjaar " +
-                          std::to_string(grade) + " staat al op regel " +
-                          std::to_string(it->second));
+                      "school " + key + ", " + type->code + ", leerjaar " + std::to_string(grade) +
+                          " staat al op regel " + std::to_string(it->second));
             continue;
         }
         seen[cell] = row.line;

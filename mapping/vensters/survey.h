@@ -27,10 +27,10 @@ struct SchoolRef {
 
 /// One respondent (an anonymous survey response, not a pupil record).
 struct Respondent {
-    size_t line = 0;         ///< Line in the export (for messages).
-    size_t school = 0;       ///< Index into the school list.
-    size_t school_type = 0;  ///< Index into IndicatorSet::school_types.
-    int grade = 0;           ///< Leerjaar.
+    size_t line = 0;              ///< Line in the export (for messages).
+    size_t school = 0;            ///< Index into the school list.
+    size_t school_type = 0;       ///< Index into IndicatorSet::school_types.
+    int grade = 0;                ///< Leerjaar.
     std::vector<int8_t> answers;  ///< Per IndicatorSet::questions index; -1 = not answered.
 };
 

@@ -53,9 +53,7 @@ bool parseFlags(const std::vector<std::string>& args, size_t from,
     return true;
 }
 
-Result<std::string> readInput(const std::string& path) {
-    return util::readFile(path, 256u << 20);
-}
+Result<std::string> readInput(const std::string& path) { return util::readFile(path, 256u << 20); }
 
 /// Fills a ReportInput from the flags (reads the files).
 Result<ReportInput> inputFrom(std::map<std::string, std::string>& f,
@@ -135,7 +133,8 @@ int cmdReport(const std::vector<std::string>& args) {
               << levelName(*level) << ", " << countSuppressed(doc["scholen"])
               << " cellen onderdrukt (minimum " << min_cell << ")\n"
               << "sha256 levering (json): " << reportSha256(doc) << "\n";
-    if (format == "html") std::cerr << "sha256 deze uitvoer (html): " << util::sha256Hex(out) << "\n";
+    if (format == "html")
+        std::cerr << "sha256 deze uitvoer (html): " << util::sha256Hex(out) << "\n";
     return 0;
 }
 

@@ -16,8 +16,8 @@ Result<json> buildReport(const ReportInput& in) {
         if (!s) return s.error();
         schools = std::move(*s);
     }
-    auto enrolment = parseEnrolment(in.enrolment, in.enrolment_name, set,
-                                    schools ? &*schools : nullptr);
+    auto enrolment =
+        parseEnrolment(in.enrolment, in.enrolment_name, set, schools ? &*schools : nullptr);
     if (!enrolment) return enrolment.error();
     auto survey = parseSurvey(in.survey, in.survey_name, set, enrolment->schools);
     if (!survey) return survey.error();
@@ -27,22 +27,24 @@ Result<json> buildReport(const ReportInput& in) {
 namespace {
 
 class SurveyDecoder final : public mapper::Decoder {
-public:
+  public:
     std::string name() const override { return "vensters-enquete"; }
 
     Result<mapper::DecodedBatch> decode(std::string_view bytes,
                                         const mapper::DecodeContext& ctx) const override {
         const json& o = ctx.options;
         std::string p = "vensters-enquete: optie ";
-        static const std::set<std::string> kKeys = {"niveau",     "inschrijvingen",
-                                                    "inschrijvingen_csv", "min_cel",
-                                                    "scholen",    "schooljaar", "indicatoren"};
-        if (!o.is_object()) return Error{ErrorCode::kInvalidConfig, "vensters-enquete: opties ontbreken"};
+        static const std::set<std::string> kKeys = {
+            "niveau",  "inschrijvingen", "inschrijvingen_csv", "min_cel",
+            "scholen", "schooljaar",     "indicatoren"};
+        if (!o.is_object())
+            return Error{ErrorCode::kInvalidConfig, "vensters-enquete: opties ontbreken"};
         for (auto& [k, v] : o.items())
             if (!kKeys.count(k))
                 return Error{ErrorCode::kInvalidConfig,
-                             p + k + ": onbekend; geldig: niveau, inschrijvingen, "
-                                     "inschrijvingen_csv, min_cel, scholen, schooljaar, indicatoren"};
+                             p + k +
+                                 ": onbekend; geldig: niveau, inschrijvingen, "
+                                 "inschrijvingen_csv, min_cel, scholen, schooljaar, indicatoren"};
         ReportInput in;
         in.survey = std::string(bytes);
         in.survey_name = ctx.source_name.empty() ? "enquete" : ctx.source_name;
@@ -54,7 +56,8 @@ public:
         if (o.contains("min_cel")) {
             if (!o["min_cel"].is_number_integer() || o["min_cel"].get<long long>() < 1 ||
                 o["min_cel"].get<long long>() > 1000000)
-                return Error{ErrorCode::kInvalidConfig, p + "min_cel: verwacht een geheel getal >= 1"};
+                return Error{ErrorCode::kInvalidConfig,
+                             p + "min_cel: verwacht een geheel getal >= 1"};
             in.options.min_cell = o["min_cel"].get<int>();
         }
         if (o.contains("schooljaar")) {
@@ -117,16 +120,17 @@ public:
 };
 
 class ReportEncoder final : public mapper::Encoder {
-public:
+  public:
     explicit ReportEncoder(bool html) : html_(html) {}
     std::string name() const override { return html_ ? "vensters-html" : "vensters-json"; }
-    Result<mapper::Encoded> encode(const json& record, const mapper::EncodeContext&) const override {
+    Result<mapper::Encoded> encode(const json& record,
+                                   const mapper::EncodeContext&) const override {
         SLUIS_RETURN_IF_ERROR(checkReport(record));
         if (html_) return mapper::Encoded{"text/html; charset=utf-8", "html", renderHtml(record)};
         return mapper::Encoded{"application/json", "json", renderJson(record)};
     }
 
-private:
+  private:
     bool html_;
 };
 

@@ -19,7 +19,7 @@ using test::InspectiePeer;
 namespace fs = std::filesystem;
 
 class Pki {
-public:
+  public:
     static const fs::path& dir() {
         static test::TempDir tmp;
         static bool made = [] {
@@ -122,7 +122,8 @@ TEST(InspectieFactory, DeclaresOptionsAndMarksSecrets) {
     EXPECT_EQ(f->name(), "inspectie-https");
     std::map<std::string, connector::OptionSpec> specs;
     for (auto& s : f->options()) specs[s.key] = s;
-    for (auto k : {"url", "ca_file", "cert_file", "key_file"}) EXPECT_TRUE(specs.at(k).required) << k;
+    for (auto k : {"url", "ca_file", "cert_file", "key_file"})
+        EXPECT_TRUE(specs.at(k).required) << k;
     EXPECT_TRUE(specs.at("key_password").secret);
     EXPECT_FALSE(specs.at("key_file").secret);
     EXPECT_EQ(specs.at("tls_verify").default_value, true);
@@ -170,7 +171,7 @@ TEST(InspectieFactory, RefusesMissingOrMismatchedCertificates) {
 // ---- end to end over mutual TLS ----
 
 class InspectieTls : public ::testing::Test {
-protected:
+  protected:
     std::unique_ptr<InspectiePeer> peer(const std::string& server = "server") {
         return std::make_unique<InspectiePeer>(Pki::file(server + ".crt"),
                                                Pki::file(server + ".key"), Pki::file("ca.crt"));

@@ -17,7 +17,6 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-
 namespace sluis::test {
 
 struct InspectiePeer::State {
@@ -43,7 +42,7 @@ void sendJson(Poco::Net::HTTPServerResponse& res, int status, const nlohmann::js
 }
 
 class Handler final : public Poco::Net::HTTPRequestHandler {
-public:
+  public:
     explicit Handler(std::shared_ptr<InspectiePeer::State> st) : st_(std::move(st)) {}
 
     void handleRequest(Poco::Net::HTTPServerRequest& req,
@@ -87,12 +86,9 @@ public:
         } else {
             char buf[32];
             std::snprintf(buf, sizeof buf, "INSP-%06zu", st_->received.size() + 1);
-            InspectiePeer::Received r{id,
-                                      payload,
-                                      req.getContentType(),
-                                      req.get("X-Sluis-Payload-Sha256", ""),
-                                      buf,
-                                      subject};
+            InspectiePeer::Received r{
+                id,  payload, req.getContentType(), req.get("X-Sluis-Payload-Sha256", ""),
+                buf, subject};
             st_->receipts[id] = r.receipt;
             st_->received.push_back(r);
             body = {{"referentie", r.receipt}, {"ontvangen", true}};
@@ -109,19 +105,19 @@ public:
         }
     }
 
-private:
+  private:
     std::shared_ptr<InspectiePeer::State> st_;
 };
 
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
-public:
+  public:
     explicit Factory(std::shared_ptr<InspectiePeer::State> st) : st_(std::move(st)) {}
     Poco::Net::HTTPRequestHandler* createRequestHandler(
         const Poco::Net::HTTPServerRequest&) override {
         return new Handler(st_);
     }
 
-private:
+  private:
     std::shared_ptr<InspectiePeer::State> st_;
 };
 

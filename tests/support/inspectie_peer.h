@@ -25,7 +25,7 @@
 namespace sluis::test {
 
 class InspectiePeer {
-public:
+  public:
     enum class Mode {
         kAccept,  ///< 201 with a new receipt, 409 with the original one for a known id.
         kFail,    ///< 500, nothing recorded.
@@ -67,7 +67,7 @@ public:
 
     struct State;  // shared with the request handlers
 
-private:
+  private:
     std::shared_ptr<State> state_;
     struct Server;
     std::unique_ptr<Server> server_;

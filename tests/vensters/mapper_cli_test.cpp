@@ -15,9 +15,9 @@ namespace sluis::vensters {
 namespace {
 
 using nlohmann::json;
+using testing::enrolmentCsv;
 using testing::EnrolRow;
 using testing::Row;
-using testing::enrolmentCsv;
 using testing::surveyCsv;
 using testing::uniformRow;
 
@@ -27,7 +27,9 @@ std::vector<Row> rows(size_t n, const std::string& type, int grade, const std::s
                       unsigned seed) {
     std::mt19937 rng(seed);
     std::vector<Row> out;
-    for (size_t i = 0; i < n; ++i) out.push_back(uniformRow(set(), 1 + static_cast<int>(rng() % 4), rng() % 2, type, grade, brin));
+    for (size_t i = 0; i < n; ++i)
+        out.push_back(
+            uniformRow(set(), 1 + static_cast<int>(rng() % 4), rng() % 2, type, grade, brin));
     return out;
 }
 
@@ -67,11 +69,12 @@ TEST(VenstersMapper, DecoderYieldsOneSuppressedReportPerSchoolAndEncodersRenderI
     ASSERT_TRUE(registerVenstersMappers(mappers).isOk());
     mapper::DecodeContext ctx;
     ctx.source_name = "enquete.csv";
-    ctx.options = {{"niveau", "onderwijssoort"},
-                   {"inschrijvingen", f.enrolment},
-                   {"scholen", json::array({{{"brin", "12AB"}, {"vestiging", "00"}, {"naam", "Het Lyceum"}},
-                                            {{"brin", "34CD"}, {"vestiging", "0"}}})},
-                   {"schooljaar", "2025-2026"}};
+    ctx.options = {
+        {"niveau", "onderwijssoort"},
+        {"inschrijvingen", f.enrolment},
+        {"scholen", json::array({{{"brin", "12AB"}, {"vestiging", "00"}, {"naam", "Het Lyceum"}},
+                                 {{"brin", "34CD"}, {"vestiging", "0"}}})},
+        {"schooljaar", "2025-2026"}};
     auto batch = mappers.decoder("vensters-enquete")->decode(test::readFile(f.survey), ctx);
     ASSERT_TRUE(batch) << batch.error().message;
     ASSERT_EQ(batch->records.size(), 2u);
@@ -123,9 +126,9 @@ TEST(VenstersMapper, DecoderOptionsAndBadInput) {
 
 TEST(VenstersCli, ReportJsonAndHtml) {
     Files f;
-    auto js = test::run(SLUIS_EXE, {"vensters", "report", "--survey", f.survey, "--enrolment",
-                                    f.enrolment, "--level", "school", "--format", "json",
-                                    "--schools", f.schools});
+    auto js = test::run(SLUIS_EXE,
+                        {"vensters", "report", "--survey", f.survey, "--enrolment", f.enrolment,
+                         "--level", "school", "--format", "json", "--schools", f.schools});
     ASSERT_EQ(js.exit_code, 0) << js.err;
     auto doc = json::parse(js.out);
     EXPECT_EQ(doc["formaat"], "sluis-vensters-monitor");
@@ -142,9 +145,10 @@ TEST(VenstersCli, ReportJsonAndHtml) {
 
     // One school, onderwijssoort level, other minimum, into a file; byte-identical on a rerun.
     std::string out = (f.dir / "rapport.json").string();
-    std::vector<std::string> args = {"vensters", "report", "--survey", f.survey, "--enrolment",
-                                     f.enrolment, "--level", "onderwijssoort", "--min-cell", "5",
-                                     "--format", "json", "--school", "12AB00", "--output", out};
+    std::vector<std::string> args = {"vensters",    "report",    "--survey", f.survey,
+                                     "--enrolment", f.enrolment, "--level",  "onderwijssoort",
+                                     "--min-cell",  "5",         "--format", "json",
+                                     "--school",    "12AB00",    "--output", out};
     auto one = test::run(SLUIS_EXE, args);
     ASSERT_EQ(one.exit_code, 0) << one.err;
     std::string first = test::readFile(out);
@@ -179,7 +183,8 @@ TEST(VenstersCli, BadFilesGiveClearErrorsAndProduceNothing) {
 
     // Wrong columns.
     test::writeFile(bad_path, "respondent;brin;vestiging;soort;leerjaar\n1;12AB;00;havo;1\n");
-    r = test::run(SLUIS_EXE, {"vensters", "check", "--survey", bad_path, "--enrolment", f.enrolment});
+    r = test::run(SLUIS_EXE,
+                  {"vensters", "check", "--survey", bad_path, "--enrolment", f.enrolment});
     EXPECT_EQ(r.exit_code, 2);  // unreadable input (kInvalidInput)
     EXPECT_NE(r.err.find("fout.csv regel 1, kolom 4: onbekende kolom 'soort'"), std::string::npos)
         << r.err;
@@ -206,8 +211,8 @@ TEST(VenstersCli, BadFilesGiveClearErrorsAndProduceNothing) {
 
 TEST(VenstersCli, CheckAndIndicators) {
     Files f;
-    auto r = test::run(SLUIS_EXE, {"vensters", "check", "--survey", f.survey, "--enrolment",
-                                   f.enrolment});
+    auto r = test::run(SLUIS_EXE,
+                       {"vensters", "check", "--survey", f.survey, "--enrolment", f.enrolment});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("45 respondenten"), std::string::npos) << r.out;
     auto ind = test::run(SLUIS_EXE, {"vensters", "indicators"});

@@ -10,9 +10,9 @@
 namespace sluis::vensters {
 namespace {
 
+using testing::enrolmentCsv;
 using testing::EnrolRow;
 using testing::Row;
-using testing::enrolmentCsv;
 using testing::surveyCsv;
 using testing::uniformRow;
 
@@ -22,7 +22,9 @@ std::vector<SchoolRef> schools() {
     return {{"12AB", "00", "Het Lyceum"}, {"34CD", "01", "De Mavo"}};
 }
 
-size_t lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+size_t lines(const std::string& s) {
+    return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
+}
 
 // ---- indicator set ----
 
@@ -41,12 +43,12 @@ TEST(VenstersIndicatorSet, BuiltinSetHasTheThreeIndicators) {
 
 TEST(VenstersIndicatorSet, ReportsEveryProblemWithItsPath) {
     auto j = nlohmann::json::parse(builtinIndicatorSetJson());
-    j["indicatoren"][0]["vragen"].push_back("XX9");                // unknown question
-    j["indicatoren"][1]["vragen"].push_back("VB1");                // other scale
-    j["indicatoren"][2]["soort"] = "mediaan";                      // unknown kind
-    j["indicatoren"][1]["drempel_positief"] = "7.00";              // outside the scale
-    j["vragen"][0]["schaal"] = "likert7";                          // unknown scale
-    j["extra"] = 1;                                                // unknown key
+    j["indicatoren"][0]["vragen"].push_back("XX9");    // unknown question
+    j["indicatoren"][1]["vragen"].push_back("VB1");    // other scale
+    j["indicatoren"][2]["soort"] = "mediaan";          // unknown kind
+    j["indicatoren"][1]["drempel_positief"] = "7.00";  // outside the scale
+    j["vragen"][0]["schaal"] = "likert7";              // unknown scale
+    j["extra"] = 1;                                    // unknown key
     auto r = parseIndicatorSet(j.dump(), "indicatoren.json");
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, ErrorCode::kInvalidConfig);
@@ -54,7 +56,8 @@ TEST(VenstersIndicatorSet, ReportsEveryProblemWithItsPath) {
     EXPECT_NE(m.find("indicatoren[0].vragen[4]: onbekende vraag XX9"), std::string::npos) << m;
     EXPECT_NE(m.find("indicatoren[1].vragen[5]"), std::string::npos) << m;
     EXPECT_NE(m.find("indicatoren[2].soort"), std::string::npos) << m;
-    EXPECT_NE(m.find("indicatoren[1].drempel_positief: ligt buiten de schaal"), std::string::npos) << m;
+    EXPECT_NE(m.find("indicatoren[1].drempel_positief: ligt buiten de schaal"), std::string::npos)
+        << m;
     EXPECT_NE(m.find("vragen[0].schaal: onbekende schaal"), std::string::npos) << m;
     EXPECT_NE(m.find("extra: onbekend veld"), std::string::npos) << m;
 }
@@ -82,8 +85,9 @@ TEST(VenstersSchools, ParsesAndNormalises) {
 TEST(VenstersSchools, RefusesDuplicatesAndBadCodes) {
     auto r = parseSchoolList("brin;vestiging;naam\n12AB;00;a\n12AB;0;b\nXYZ;00;c\n", "s.csv");
     ASSERT_FALSE(r);
-    EXPECT_NE(r.error().message.find("s.csv regel 3, kolom 1 (brin): school 12AB00 staat al op regel 2"),
-              std::string::npos)
+    EXPECT_NE(
+        r.error().message.find("s.csv regel 3, kolom 1 (brin): school 12AB00 staat al op regel 2"),
+        std::string::npos)
         << r.error().message;
     EXPECT_NE(r.error().message.find("s.csv regel 4, kolom 1 (brin): geen geldige BRIN-code"),
               std::string::npos)
@@ -91,8 +95,9 @@ TEST(VenstersSchools, RefusesDuplicatesAndBadCodes) {
 }
 
 TEST(VenstersEnrolment, ParsesCells) {
-    auto r = parseEnrolment(enrolmentCsv({{"12AB", "00", "havo", 1, 120}, {"34CD", "01", "vmbo-gt", 3, 80}}),
-                            "i.csv", set(), nullptr);
+    auto r = parseEnrolment(
+        enrolmentCsv({{"12AB", "00", "havo", 1, 120}, {"34CD", "01", "vmbo-gt", 3, 80}}), "i.csv",
+        set(), nullptr);
     ASSERT_TRUE(r) << r.error().message;
     ASSERT_EQ(r->schools.size(), 2u);
     ASSERT_EQ(r->cells.size(), 2u);
@@ -104,28 +109,38 @@ TEST(VenstersEnrolment, ParsesCells) {
 
 TEST(VenstersEnrolment, BadRowsAreNamedByLineAndColumn) {
     std::string csv = enrolmentCsv({{"12AB", "00", "havo", 1, 120},
-                                    {"12AB", "00", "havo", 1, 20},     // duplicate cell
-                                    {"12AB", "00", "havo", 6, 20},     // havo runs to 5
-                                    {"99ZZ", "00", "vwo", 1, 20},      // unknown school
-                                    {"12AB", "00", "mbo", 1, 20}});    // unknown type
-    csv += "12AB;00;vwo;2;veel\n";                                    // not a number
+                                    {"12AB", "00", "havo", 1, 20},   // duplicate cell
+                                    {"12AB", "00", "havo", 6, 20},   // havo runs to 5
+                                    {"99ZZ", "00", "vwo", 1, 20},    // unknown school
+                                    {"12AB", "00", "mbo", 1, 20}});  // unknown type
+    csv += "12AB;00;vwo;2;veel\n";                                   // not a number
     auto sl = schools();
     auto r = parseEnrolment(csv, "i.csv", set(), &sl);
     ASSERT_FALSE(r);
     const std::string& m = r.error().message;
-    EXPECT_NE(m.find("i.csv regel 3: school 12AB00, havo, leerjaar 1 staat al op regel 2"), std::string::npos) << m;
-    EXPECT_NE(m.find("i.csv regel 4, kolom 4 (leerjaar): leerjaar buiten bereik (1 t/m 5 voor havo)"), std::string::npos) << m;
-    EXPECT_NE(m.find("i.csv regel 5, kolom 1 (brin): onbekende school 99ZZ00"), std::string::npos) << m;
-    EXPECT_NE(m.find("i.csv regel 6, kolom 3 (onderwijssoort): onbekende onderwijssoort"), std::string::npos) << m;
+    EXPECT_NE(m.find("i.csv regel 3: school 12AB00, havo, leerjaar 1 staat al op regel 2"),
+              std::string::npos)
+        << m;
+    EXPECT_NE(
+        m.find("i.csv regel 4, kolom 4 (leerjaar): leerjaar buiten bereik (1 t/m 5 voor havo)"),
+        std::string::npos)
+        << m;
+    EXPECT_NE(m.find("i.csv regel 5, kolom 1 (brin): onbekende school 99ZZ00"), std::string::npos)
+        << m;
+    EXPECT_NE(m.find("i.csv regel 6, kolom 3 (onderwijssoort): onbekende onderwijssoort"),
+              std::string::npos)
+        << m;
     EXPECT_NE(m.find("i.csv regel 7, kolom 5 (aantal)"), std::string::npos) << m;
     EXPECT_NE(m.find("niets overgenomen"), std::string::npos) << m;
 }
 
 TEST(VenstersEnrolment, WrongColumns) {
-    auto r = parseEnrolment("brin;vestiging;soort;leerjaar;aantal\n12AB;00;havo;1;3\n", "i.csv", set());
+    auto r =
+        parseEnrolment("brin;vestiging;soort;leerjaar;aantal\n12AB;00;havo;1;3\n", "i.csv", set());
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, ErrorCode::kInvalidInput);
-    EXPECT_NE(r.error().message.find("regel 1, kolom 3: onbekende kolom 'soort'"), std::string::npos)
+    EXPECT_NE(r.error().message.find("regel 1, kolom 3: onbekende kolom 'soort'"),
+              std::string::npos)
         << r.error().message;
     EXPECT_NE(r.error().message.find("kolom 'onderwijssoort' ontbreekt"), std::string::npos);
 }
@@ -160,10 +175,12 @@ TEST(VenstersSurvey, AcceptsCommaSeparatorBomAndShuffledColumns) {
     // Same content with the question columns in another order and upper-case names.
     std::string shuffled = "RESPONDENT;Brin;vestiging;onderwijssoort;leerjaar";
     std::vector<std::string> ids;
-    for (auto it = set().questions.rbegin(); it != set().questions.rend(); ++it) ids.push_back(it->id);
+    for (auto it = set().questions.rbegin(); it != set().questions.rend(); ++it)
+        ids.push_back(it->id);
     for (auto& id : ids) shuffled += ";" + id;
     shuffled += "\n7;12AB;00;havo;1";
-    for (auto& id : ids) shuffled += std::string(";") + (set().question(id)->scale == "janee" ? "1" : "2");
+    for (auto& id : ids)
+        shuffled += std::string(";") + (set().question(id)->scale == "janee" ? "1" : "2");
     shuffled += "\n";
     auto s = parseSurvey(shuffled, "e.csv", set(), schools());
     ASSERT_TRUE(s) << s.error().message;
@@ -231,16 +248,21 @@ TEST(VenstersSurvey, UnknownSchoolsTypesAndGrades) {
     auto r = parseSurvey(surveyCsv({a, b, c, d}, set()), "e.csv", set(), schools());
     ASSERT_FALSE(r);
     const std::string& m = r.error().message;
-    EXPECT_NE(m.find("e.csv regel 2, kolom 2 (brin): onbekende school 99ZZ00 (staat niet in de scholenlijst)"),
+    EXPECT_NE(m.find("e.csv regel 2, kolom 2 (brin): onbekende school 99ZZ00 (staat niet in de "
+                     "scholenlijst)"),
               std::string::npos)
         << m;
-    EXPECT_NE(m.find("e.csv regel 3, kolom 4 (onderwijssoort): onbekende onderwijssoort (toegestaan: pro, "),
-              std::string::npos)
+    EXPECT_NE(
+        m.find(
+            "e.csv regel 3, kolom 4 (onderwijssoort): onbekende onderwijssoort (toegestaan: pro, "),
+        std::string::npos)
         << m;
-    EXPECT_NE(m.find("e.csv regel 4, kolom 5 (leerjaar): leerjaar buiten bereik (1 t/m 4 voor vmbo-b)"),
-              std::string::npos)
+    EXPECT_NE(
+        m.find("e.csv regel 4, kolom 5 (leerjaar): leerjaar buiten bereik (1 t/m 4 voor vmbo-b)"),
+        std::string::npos)
         << m;
-    EXPECT_NE(m.find("e.csv regel 5, kolom 2 (brin): geen geldige BRIN-code"), std::string::npos) << m;
+    EXPECT_NE(m.find("e.csv regel 5, kolom 2 (brin): geen geldige BRIN-code"), std::string::npos)
+        << m;
     EXPECT_EQ(m.find("Jansen"), std::string::npos) << m;
 }
 
@@ -258,7 +280,8 @@ TEST(VenstersSurvey, StructuralProblems) {
     dup.replace(dup.find("\n1001;"), 6, "\n1000;");
     r = parseSurvey(dup, "e.csv", set(), schools());
     ASSERT_FALSE(r);
-    EXPECT_NE(r.error().message.find("e.csv regel 3, kolom 1 (respondent): respondentnummer komt al voor op regel 2"),
+    EXPECT_NE(r.error().message.find(
+                  "e.csv regel 3, kolom 1 (respondent): respondentnummer komt al voor op regel 2"),
               std::string::npos)
         << r.error().message;
     // Empty and header-only files.

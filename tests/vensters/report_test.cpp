@@ -1,5 +1,7 @@
 // Indicator computation, representativity, small-cell suppression, determinism and rendering.
 // Expected values come from an independent floating-point oracle over the same generated rows.
+#include "mapping/vensters/report.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,17 +10,16 @@
 #include <set>
 
 #include "core/util/fs.h"
-#include "mapping/vensters/report.h"
 #include "tests/vensters/vensters_fixture.h"
 
 namespace sluis::vensters {
 namespace {
 
 using nlohmann::json;
-using testing::EnrolRow;
-using testing::Row;
 using testing::enrolmentCsv;
+using testing::EnrolRow;
 using testing::fixed;
+using testing::Row;
 using testing::surveyCsv;
 using testing::uniformRow;
 
@@ -46,7 +47,8 @@ std::vector<Row> randomRows(size_t n, unsigned seed, const std::string& type, in
         for (const auto& q : set().questions) {
             const Scale* sc = set().scale(q.scale);
             if (rng() % 10 == 0) continue;
-            r.answers[q.id] = std::to_string(sc->min + static_cast<int>(rng() % (sc->max - sc->min + 1)));
+            r.answers[q.id] =
+                std::to_string(sc->min + static_cast<int>(rng() % (sc->max - sc->min + 1)));
         }
         rows.push_back(r);
     }
@@ -192,7 +194,8 @@ TEST(VenstersReport, Representativity) {
     auto b = randomRows(12, 4, "havo", 2);
     auto rows = a;
     rows.insert(rows.end(), b.begin(), b.end());
-    auto r = compute(rows, {{"12AB", "00", "havo", 1, 40}, {"12AB", "00", "havo", 2, 20},
+    auto r = compute(rows, {{"12AB", "00", "havo", 1, 40},
+                            {"12AB", "00", "havo", 2, 20},
                             {"12AB", "00", "havo", 3, 25}});
     ASSERT_TRUE(r) << r.error().message;
     const json& g = (*r)["scholen"][0]["representativiteit"][0];
@@ -225,8 +228,10 @@ TEST(VenstersReport, SmallCellsNeverAppearInAnyOutput) {
     vwo[0].answers["VB1"] = "2";  // makes the small cell's mean distinctive
     std::vector<Row> rows;
     for (auto* part : {&h1, &h2, &h3, &vwo}) rows.insert(rows.end(), part->begin(), part->end());
-    std::vector<EnrolRow> enrol = {{"12AB", "00", "havo", 1, 51}, {"12AB", "00", "havo", 2, 52},
-                                   {"12AB", "00", "havo", 3, 53}, {"12AB", "00", "vwo", 1, 54}};
+    std::vector<EnrolRow> enrol = {{"12AB", "00", "havo", 1, 51},
+                                   {"12AB", "00", "havo", 2, 52},
+                                   {"12AB", "00", "havo", 3, 53},
+                                   {"12AB", "00", "vwo", 1, 54}};
 
     auto full = compute(rows, enrol, Level::kSchoolType, 1);  // nothing suppressed
     auto safe = compute(rows, enrol, Level::kSchoolType, 10);
@@ -305,8 +310,10 @@ TEST(VenstersReport, SecondarySuppressionUntilHiddenRowsReachTheMinimum) {
         auto part = randomRows(static_cast<size_t>(n), 20 + static_cast<unsigned>(g), "havo", g);
         rows.insert(rows.end(), part.begin(), part.end());
     }
-    auto r = compute(rows, {{"12AB", "00", "havo", 1, 40}, {"12AB", "00", "havo", 2, 40},
-                            {"12AB", "00", "havo", 3, 40}, {"12AB", "00", "havo", 4, 40}});
+    auto r = compute(rows, {{"12AB", "00", "havo", 1, 40},
+                            {"12AB", "00", "havo", 2, 40},
+                            {"12AB", "00", "havo", 3, 40},
+                            {"12AB", "00", "havo", 4, 40}});
     ASSERT_TRUE(r) << r.error().message;
     const json& lj = (*r)["scholen"][0]["representativiteit"][0]["leerjaren"];
     EXPECT_EQ(lj[0]["reden"], "minder dan 10 respondenten");
@@ -394,8 +401,7 @@ TEST(VenstersReport, SplitPerSchoolAndSelect) {
 
 TEST(VenstersReport, HtmlShowsPayloadHashAndEscapes) {
     auto rows = randomRows(15, 14, "havo", 1);
-    auto e = parseEnrolment(enrolmentCsv({{"12AB", "00", "havo", 1, 50}}), "i.csv", set(),
-                            nullptr);
+    auto e = parseEnrolment(enrolmentCsv({{"12AB", "00", "havo", 1, 50}}), "i.csv", set(), nullptr);
     ASSERT_TRUE(e);
     e->schools[0].name = "<script>x</script> & Co";
     auto s = parseSurvey(surveyCsv(rows, set()), "e.csv", set(), e->schools);

@@ -56,8 +56,9 @@ inline std::string enrolmentCsv(const std::vector<EnrolRow>& rows) {
 }
 
 /// Every question answered with the same code (yes/no questions with `yes`).
-inline Row uniformRow(const IndicatorSet& set, int likert, bool yes, const std::string& type = "havo",
-                      int grade = 1, const std::string& brin = "12AB") {
+inline Row uniformRow(const IndicatorSet& set, int likert, bool yes,
+                      const std::string& type = "havo", int grade = 1,
+                      const std::string& brin = "12AB") {
     Row r;
     r.type = type;
     r.grade = grade;
