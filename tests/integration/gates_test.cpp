@@ -71,8 +71,10 @@ protected:
         auto w = [&](const std::string& f, const json& j) { test::writeFile(config_ / f, j.dump(2)); };
         w("daemon.json", {{"admin", {{"port", 0}}}, {"worker", {{"poll_interval", "50ms"}}}});
         w("connectors.json",
-          {{"sources", {{{"name", "inbox"}, {"type", "directory"}, {"options", {{"path", "inbox"}, {"settle_time", "0ms"}}}}}},
-           {"sinks", {{{"name", "vo-school"}, {"type", "directory"}, {"options", {{"path", "outbox"}}}}}}});
+          {{"sources", {{{"name", "inbox"}, {"type", "directory"}, {"options", {{"path", "inbox"}, {"settle_time", "0ms"}}}},
+                        {{"name", "swv-inbox"}, {"type", "directory"}, {"options", {{"path", "swv-inbox"}, {"settle_time", "0ms"}}}}}},
+           {"sinks", {{{"name", "vo-school"}, {"type", "directory"}, {"options", {{"path", "outbox"}}}},
+                      {{"name", "swv"}, {"type", "directory"}, {"options", {{"path", "swv-outbox"}}}}}}});
         w("policies.json",
           {{"purposes",
             {{"povo",
@@ -81,10 +83,13 @@ protected:
                {"approvals", {{"required", 2}, {"roles", {"directeur"}}, {"four_eyes", true}}},
                {"categories", {"school", "leerling", "ouderinzage", "verzuim", "onderwijsondersteuning"}},
                {"special_categories", false},
-               {"care_profile", false}}}}}});
+               {"care_profile", false}}},
+             {"swv", {{"legal_basis", "toestemming"}, {"basis", "consent"}, {"identifiers", false}}}}}});
         w("routes.json", {{"routes",
                            {{{"name", "povo"}, {"source", "inbox"}, {"decoder", "canonical-jsonl"},
-                             {"purpose", "povo"}, {"encoder", "canonical-json"}, {"sink", "vo-school"}}}}});
+                             {"purpose", "povo"}, {"encoder", "canonical-json"}, {"sink", "vo-school"}},
+                            {{"name", "swv"}, {"source", "swv-inbox"}, {"decoder", "canonical-jsonl"},
+                             {"purpose", "swv"}, {"encoder", "canonical-json"}, {"sink", "swv"}}}}});
         for (const char* role : {"mentor", "beheerder", "fg"}) tokens_[role] = token(role, role);
         for (const char* name : {"dir-a", "dir-b", "dir-c"}) tokens_[name] = token(name, "directeur");
         fs::remove(data_ / "admin.port");
@@ -102,12 +107,12 @@ protected:
         return r.out.substr(0, r.out.find('\n'));
     }
 
-    void drop(const std::string& name, const std::vector<json>& pupils) {
+    void drop(const std::string& name, const std::vector<json>& pupils, const std::string& inbox = "inbox") {
         std::string content;
         for (const auto& p : pupils) content += p.dump() + "\n";
-        fs::create_directories(data_ / "inbox");
+        fs::create_directories(data_ / inbox);
         test::writeFile(data_ / ("." + name), content);
-        fs::rename(data_ / ("." + name), data_ / "inbox" / name);
+        fs::rename(data_ / ("." + name), data_ / inbox / name);
     }
 
     Http api(const std::string& who, const std::string& method, const std::string& path, const json& body = json()) {
@@ -115,10 +120,10 @@ protected:
     }
 
     /// Waits until the transfer of `pupil` is in `state`; returns it.
-    json waitFor(const std::string& pupil_id, const std::string& state) {
+    json waitFor(const std::string& pupil_id, const std::string& state, const std::string& route = "povo") {
         json last;
         for (int i = 0; i < 400; ++i) {
-            auto r = api("beheerder", "GET", "/api/v1/transfers?subject=" + pupil_id);
+            auto r = api("beheerder", "GET", "/api/v1/transfers?subject=" + pupil_id + "&route=" + route);
             if (r.status == 200 && !r.body["transfers"].empty()) {
                 last = r.body["transfers"][0];
                 if (last["state"] == state) return last;
@@ -268,6 +273,43 @@ TEST_F(GatesTest, NothingLeavesBeforeInzageAndTwoFreshApprovalsAndOnlyWhatThePur
     cli = test::run(kExe, {"audit", "verify", "--config", config_.string(), "--data-dir", data_.string()});
     EXPECT_EQ(cli.exit_code, 1);
     EXPECT_NE(cli.out.find("record 3 ontbreekt"), std::string::npos) << cli.out;
+}
+
+TEST_F(GatesTest, ConsentGatesAndItsWithdrawalStopsWhatWasNotDeliveredYet) {
+    drop("swv.jsonl", {pupil("601", "111222333", "v1"), pupil("602", "123456782", "v1")}, "swv-inbox");
+    json t601 = waitFor("601", "awaiting_consent", "swv");
+    json t602 = waitFor("602", "awaiting_consent", "swv");
+    // 601 gets a delivery date far ahead; 602 goes out as soon as consent is there.
+    ASSERT_EQ(api("dir-c", "POST", "/api/v1/transfers/" + t601["id"].get<std::string>() + "/schedule",
+                  {{"deliver_on", "2099-06-01"}}).status, 200);
+    auto bad = api("mentor", "POST", "/api/v1/consents", {{"pupil", "601"}, {"purpose", "swv"}, {"given_by", "oma"}});
+    EXPECT_EQ(bad.status, 400);
+    auto c601 = api("mentor", "POST", "/api/v1/consents",
+                    {{"pupil", "601"}, {"purpose", "swv"}, {"given_by", "ouder"}, {"relation", "vader"},
+                     {"decision", "gegeven"}, {"decided_on", "2026-11-01"}, {"method", "formulier"}});
+    ASSERT_EQ(c601.status, 201) << c601.raw;
+    auto c602 = api("mentor", "POST", "/api/v1/consents",
+                    {{"pupil", "602"}, {"purpose", "swv"}, {"given_by", "ouder"}, {"relation", "moeder"},
+                     {"decision", "gegeven"}, {"decided_on", "2026-11-01"}, {"method", "ouderportaal"}});
+    ASSERT_EQ(c602.status, 201);
+    waitFor("601", "scheduled", "swv");
+    waitFor("602", "delivered", "swv");
+    // Withdrawing 601's consent stops its scheduled transfer at once; nothing of 601 is sent.
+    auto w = api("mentor", "POST", "/api/v1/consents/" + c601.body["id"].get<std::string>() + "/withdraw");
+    ASSERT_EQ(w.status, 200) << w.raw;
+    EXPECT_EQ(w.body["withdrawn_transfers"].size(), 1u);
+    waitFor("601", "withdrawn", "swv");
+    std::string sent;
+    for (auto& e : fs::directory_iterator(data_ / "swv-outbox")) sent += test::readFile(e.path());
+    EXPECT_NE(sent.find("Achternaam-602"), std::string::npos);
+    EXPECT_EQ(sent.find("Achternaam-601"), std::string::npos);
+    EXPECT_EQ(sent.find("123456782"), std::string::npos) << "identifiers are not for the SWV purpose";
+    auto reg = api("fg", "GET", "/api/v1/pupils/601/consents");
+    ASSERT_EQ(reg.status, 200);
+    EXPECT_FALSE(reg.body["consents"][0]["withdrawn_at"].is_null());
+    // Withdrawing a transfer that was already delivered is refused.
+    auto late = api("beheerder", "POST", "/api/v1/transfers/" + t602["id"].get<std::string>() + "/withdraw");
+    EXPECT_EQ(late.status, 409);
 }
 
 }  // namespace

@@ -45,7 +45,9 @@ TEST_F(ConfigTest, DemoConfigIsValid) {
     auto cfg = loadConfig((test::sourceDir() / "config/demo").string(), {"/tmp/sluis-demo-data"},
                           connectors_, mappers_);
     ASSERT_TRUE(cfg) << cfg.error().message;
-    EXPECT_EQ((*cfg)->routes.size(), 1u);
+    ASSERT_EQ((*cfg)->routes.size(), 2u);
+    EXPECT_EQ((*cfg)->routes[1].purpose, "povo");
+    EXPECT_EQ((*cfg)->routes[1].encoder, "oso-2019.1");
     ASSERT_TRUE((*cfg)->policy("povo"));
     EXPECT_EQ((*cfg)->policy("povo")->basis, PurposePolicy::Basis::kInzage);
     EXPECT_EQ((*cfg)->policy("povo")->retention, std::chrono::hours(24 * 730));

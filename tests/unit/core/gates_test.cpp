@@ -4,6 +4,7 @@
 
 #include "app/cli.h"
 #include "core/policy/minimise.h"
+#include "core/policy/retention.h"
 #include "core/util/amsterdam_time.h"
 #include "tests/support/test_util.h"
 
@@ -156,6 +157,30 @@ TEST_F(GatesUnitTest, ApprovalsCountOnlyForTheCurrentPayloadAndEligibleApprovers
     EXPECT_EQ(gates_->evaluate(t)->next, State::kAwaitingApproval);  // creator: four eyes
     ASSERT_TRUE(store_->addApproval({0, id, "bestuur", "bevoegd-gezag", t.payload_hash, "approved", "", clock_.now()}, "vensters", clock_.now()));
     EXPECT_EQ(gates_->evaluate(t)->next, State::kScheduled);
+}
+
+TEST_F(GatesUnitTest, RetentionPurgesPayloadsButKeepsMetadataAndAudit) {
+    std::string id = addTransfer("30", "2015-01-01");
+    ASSERT_TRUE(store_->transition(id, State::kMapped, State::kScheduled, {}, {"t", "s", "", "swv", {}}, "", clock_.now()));
+    ASSERT_TRUE(store_->transition(id, State::kScheduled, State::kDelivering, {}, {"t", "d", "", "swv", {}}, "", clock_.now()));
+    ASSERT_TRUE(store_->transition(id, State::kDelivering, State::kDelivered, {}, {"t", "ok", "", "swv", {}}, "", clock_.now()));
+    clock_.advance(std::chrono::hours(24 * 729));
+    EXPECT_TRUE(purgeCandidates(*config_, *store_, clock_.now())->empty());  // default 730 days
+    clock_.advance(std::chrono::hours(24 * 2));
+    auto due = purgeCandidates(*config_, *store_, clock_.now());
+    ASSERT_EQ(due->size(), 1u);
+    EXPECT_EQ(due->at(0).transfer.id, id);
+    ASSERT_EQ(*purgeDue(*config_, *store_, clock_.now(), "test"), 1u);
+    auto t = store_->get(id);
+    ASSERT_TRUE(t);
+    EXPECT_TRUE(t->payload_purged);
+    EXPECT_EQ(t->state, State::kDelivered);
+    EXPECT_FALSE(store_->payload(id));
+    EXPECT_FALSE(store_->canonical(id));
+    EXPECT_TRUE(purgeCandidates(*config_, *store_, clock_.now())->empty());
+    auto log = store_->auditLog(0, 1000);
+    EXPECT_EQ(log->back().event.event, "purged");
+    EXPECT_TRUE(store::verifyAudit(*store_)->ok);
 }
 
 TEST(Minimise, WithholdsByCategorySensitivityAndGeneralisesMedicalAbsence) {
