@@ -108,6 +108,7 @@ Result<uint64_t> parseField(int index, const std::string& text, bool* last_day) 
                 std::string b = range.substr(dash + 1);
                 hi = parseValue(f, b);
                 if (hi < 0) return fieldError(index, "'" + b + "' is geen geldige waarde");
+                if (index == 4 && hi == 0 && lo > 0) hi = 7;  // "sat-sun": Sunday as 7
             } else if (slash == std::string::npos) {
                 hi = lo;
             }  // "a/n": from a to the maximum
