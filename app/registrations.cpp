@@ -3,9 +3,11 @@
 #include "app/cli.h"
 #include "connectors/directory/directory.h"
 #include "connectors/inspectie/inspectie.h"
+#include "connectors/somtoday/somtoday.h"
 #include "mapping/canonical/canonical_mapper.h"
 #include "mapping/magister/magister_decoder.h"
 #include "mapping/oso/oso_mapper.h"
+#include "mapping/somtoday/somtoday_mapper.h"
 #include "mapping/vensters/vensters_mapper.h"
 
 namespace sluis::app {
@@ -13,9 +15,11 @@ namespace sluis::app {
 Status registerAll(connector::ConnectorRegistry& connectors, mapper::MapperRegistry& mappers) {
     SLUIS_RETURN_IF_ERROR(sluis::connectors::registerDirectory(connectors));
     SLUIS_RETURN_IF_ERROR(sluis::connectors::registerInspectie(connectors));
+    SLUIS_RETURN_IF_ERROR(sluis::connectors::registerSomtoday(connectors));
     SLUIS_RETURN_IF_ERROR(mapping::registerCanonicalMappers(mappers));
     SLUIS_RETURN_IF_ERROR(mapping::registerMagisterMappers(mappers));
     SLUIS_RETURN_IF_ERROR(mapping::registerOsoMappers(mappers));
+    SLUIS_RETURN_IF_ERROR(mapping::registerSomtodayMappers(mappers));
     SLUIS_RETURN_IF_ERROR(vensters::registerVenstersMappers(mappers));
     return {};
 }

@@ -1,0 +1,45 @@
+#pragma once
+/// The `somtoday-rest` source and sink: a SomToday-style REST API (OAuth2 client credentials,
+/// JSON resources, Range paging, changed-since sync). The contract Sluis expects from the API is
+/// documented in docs/connectors/somtoday.md; options in connectors/somtoday/README.md.
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/connector/registry.h"
+
+namespace sluis::connectors {
+
+/// Header carrying the transfer's idempotency key on a sink POST.
+inline constexpr const char* kSomtodayIdempotencyHeader = "Idempotency-Key";
+
+/// Registers source type `somtoday-rest` and sink type `somtoday-rest`.
+Status registerSomtoday(connector::ConnectorRegistry& registry);
+
+std::unique_ptr<connector::SourceFactory> makeSomtodaySourceFactory();
+std::unique_ptr<connector::SinkFactory> makeSomtodaySinkFactory();
+
+/// A parsed `Content-Range: items FIRST-LAST/TOTAL` (TOTAL may be `*`: unknown, -1).
+struct ContentRange {
+    long long first = 0;
+    long long last = -1;
+    long long total = -1;
+};
+/// Parses a Content-Range value for unit `items`; nullopt when malformed or another unit.
+/// `items */TOTAL` (an empty or unsatisfiable range) yields first=0, last=-1.
+std::optional<ContentRange> parseContentRange(std::string_view value);
+
+/// Parses a Retry-After value: delta-seconds, or an HTTP date (relative to `now`, system clock).
+/// nullopt when malformed. Negative results are clamped to zero.
+std::optional<std::chrono::seconds> parseRetryAfter(std::string_view value,
+                                                    std::chrono::system_clock::time_point now);
+
+/// Parses an ISO 8601 timestamp (`YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)`) to milliseconds
+/// since the epoch; nullopt when malformed.
+std::optional<long long> parseIsoMillis(std::string_view value);
+/// Formats milliseconds since the epoch as `YYYY-MM-DDTHH:MM:SS.fffZ`.
+std::string formatIsoMillis(long long ms);
+
+}  // namespace sluis::connectors
