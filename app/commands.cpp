@@ -14,6 +14,11 @@ int cmdToken(const Args& args);
 int cmdAudit(const Args& args);
 int cmdDisclosures(const Args& args);
 int cmdPurge(const Args& args);
+int cmdConsent(const Args& args);
+int cmdInzage(const Args& args);
+int cmdApprovals(const Args& args);
+int cmdTransfer(const Args& args);
+int cmdBatch(const Args& args);
 
 namespace {
 
@@ -47,6 +52,13 @@ const std::vector<Command>& commands() {
         {"audit", "controleert de hash-keten van het auditlog: sluis audit verify", cmdAudit},
         {"disclosures", "verstrekkingenoverzicht voor ouders/leerling: sluis disclosures --pupil ID [--format text|html|json]", cmdDisclosures},
         {"purge", "verwijdert payloads na de bewaartermijn: sluis purge [--dry-run]", cmdPurge},
+        {"consent", "toestemmingsregister via de beheer-API: 'add', 'list', 'withdraw' of 'evidence'", cmdConsent},
+        {"inzage", "legt inzage door ouders vast via de beheer-API: 'add'", cmdInzage},
+        {"approvals", "toont de goedkeuringswachtrij (beheer-API)", cmdApprovals},
+        {"transfer", "overdrachten via de beheer-API: 'list', 'show', 'preview', 'approve', 'reject', 'withdraw', 'schedule'",
+         cmdTransfer},
+        {"batch", "batches voor goedkeuring (voorjaarsronde PO-VO): 'prepare', 'list', 'show', 'approve', 'reject'",
+         cmdBatch},
         {"version", "toont de versie", cmdVersion},
         {"model", "toont het canonieke model: 'schema' (JSON Schema) of 'fields' (classificatie)",
          cmdModel},

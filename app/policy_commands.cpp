@@ -4,6 +4,7 @@
 // admin API instead (docs/api.md).
 #include <iostream>
 
+#include "app/args.h"
 #include "app/cli.h"
 #include "core/config/config.h"
 #include "core/policy/disclosures.h"
@@ -20,30 +21,20 @@ struct Env {
     std::unique_ptr<store::TransferStore> store;
 };
 
-/// Parses --config/--data-dir plus `flags` (boolean) and `keys` (with value).
+/// Parses --config/--data-dir plus `flags` (boolean) and `keys` (with value), opens the store.
 Result<Env> openEnv(const Args& args, std::map<std::string, std::string>& values,
                     const std::vector<std::string>& keys, const std::vector<std::string>& flags) {
-    std::string config_dir = "config/demo", data_dir;
-    for (size_t i = 0; i < args.size(); ++i) {
-        std::string a = args[i];
-        if (!a.starts_with("--")) return Error{ErrorCode::kInvalidArgument, "onverwacht argument " + a};
-        std::string k = a.substr(2);
-        if (std::find(flags.begin(), flags.end(), k) != flags.end()) {
-            values[k] = "1";
-            continue;
-        }
-        if (k != "config" && k != "data-dir" && std::find(keys.begin(), keys.end(), k) == keys.end())
-            return Error{ErrorCode::kInvalidArgument, "onbekende optie " + a};
-        if (i + 1 >= args.size()) return Error{ErrorCode::kInvalidArgument, a + " verwacht een waarde"};
-        std::string v = args[++i];
-        if (k == "config") config_dir = v;
-        else if (k == "data-dir") data_dir = v;
-        else values[k] = v;
-    }
+    std::vector<std::string> all = keys;
+    all.push_back("config");
+    all.push_back("data-dir");
+    auto a = parseArgs(args, all, flags, false);
+    if (!a) return a.error();
+    values = a->values;
+    for (const auto& f : a->flags) values[f] = "1";
     connector::ConnectorRegistry connectors;
     mapper::MapperRegistry mappers;
     SLUIS_RETURN_IF_ERROR(registerAll(connectors, mappers));
-    auto cfg = config::loadConfig(config_dir, {data_dir}, connectors, mappers);
+    auto cfg = config::loadConfig(a->get("config", "config/demo"), {a->get("data-dir")}, connectors, mappers);
     if (!cfg) return cfg.error();
     auto st = store::openSqliteStore({(*cfg)->store.sqlite_path, (*cfg)->key_file});
     if (!st) return st.error();

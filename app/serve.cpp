@@ -8,11 +8,13 @@
 #include <iostream>
 #include <thread>
 
+#include "app/args.h"
 #include "app/cli.h"
 #include "core/api/admin_server.h"
 #include "core/config/config.h"
 #include "core/engine/engine.h"
 #include "core/store/transfer_store.h"
+#include "core/util/file_clock.h"
 #include "core/util/fs.h"
 #include "core/util/log.h"
 #include "core/util/text.h"
@@ -29,43 +31,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct CommonArgs {
-    std::string config_dir = "config/demo";
-    std::string data_dir;
-    std::map<std::string, std::string> extra;
-    std::vector<std::string> positional;
-};
+const std::vector<std::string> kDirKeys = {"config", "data-dir"};
 
-/// Parses `--config DIR`, `--data-dir DIR` and `--key value` pairs listed in `keys`.
-Result<CommonArgs> parseArgs(const Args& args, const std::vector<std::string>& keys) {
-    CommonArgs out;
-    for (size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&]() -> Result<std::string> {
-            if (i + 1 >= args.size()) return Error{ErrorCode::kInvalidArgument, a + " verwacht een waarde"};
-            return args[++i];
-        };
-        if (a == "--config" || a == "--data-dir") {
-            auto v = value();
-            if (!v) return v.error();
-            (a == "--config" ? out.config_dir : out.data_dir) = *v;
-        } else if (a.starts_with("--") && std::find(keys.begin(), keys.end(), a.substr(2)) != keys.end()) {
-            auto v = value();
-            if (!v) return v.error();
-            out.extra[a.substr(2)] = *v;
-        } else if (a.starts_with("--")) {
-            return Error{ErrorCode::kInvalidArgument, "onbekende optie " + a};
-        } else {
-            out.positional.push_back(a);
-        }
-    }
-    return out;
+std::vector<std::string> withDirs(std::vector<std::string> keys) {
+    keys.insert(keys.end(), kDirKeys.begin(), kDirKeys.end());
+    return keys;
 }
 
-Result<std::shared_ptr<const config::Config>> loadAll(const CommonArgs& a, connector::ConnectorRegistry& c,
+Result<std::shared_ptr<const config::Config>> loadAll(const ParsedArgs& a, connector::ConnectorRegistry& c,
                                                       mapper::MapperRegistry& m) {
     SLUIS_RETURN_IF_ERROR(registerAll(c, m));
-    return config::loadConfig(a.config_dir, config::Overrides{a.data_dir}, c, m);
+    return config::loadConfig(a.get("config", "config/demo"), config::Overrides{a.get("data-dir")}, c, m);
 }
 
 int fail(const Error& e) {
@@ -95,20 +71,31 @@ Result<int> lockDataDir(const std::string& data_dir) {
 }  // namespace
 
 int cmdServe(const Args& args) {
-    auto a = parseArgs(args, {"admin-port"});
+    auto a = parseArgs(args, withDirs({"admin-port", "test-clock"}), {}, false);
     if (!a) return fail(a.error());
+    // The clock: the system clock, or (end-to-end tests only) a clock read from a file.
+    std::unique_ptr<Clock> clock = std::make_unique<SystemClock>();
+    if (a->has("test-clock")) {
+        const char* enabled = std::getenv("SLUIS_ENABLE_TEST_CLOCK");
+        if (!enabled || std::string(enabled) != "1")
+            return fail(Error{ErrorCode::kInvalidArgument,
+                              "--test-clock is alleen voor tests; zet SLUIS_ENABLE_TEST_CLOCK=1 als u dat zeker weet"});
+        auto fc = FileClock::open(a->get("test-clock"));
+        if (!fc) return fail(fc.error());
+        clock = std::move(*fc);
+    }
     connector::ConnectorRegistry connectors;
     mapper::MapperRegistry mappers;
     SLUIS_RETURN_IF_ERROR_EXIT(registerAll(connectors, mappers));
-    config::Overrides ov{a->data_dir};
-    if (a->extra.count("admin-port")) {
+    config::Overrides ov{a->get("data-dir")};
+    if (a->has("admin-port")) {
         try {
-            ov.admin_port = std::stoi(a->extra["admin-port"]);
+            ov.admin_port = std::stoi(a->get("admin-port"));
         } catch (const std::exception&) {
             return fail(Error{ErrorCode::kInvalidArgument, "--admin-port verwacht een poortnummer"});
         }
     }
-    auto cfg = config::loadConfig(a->config_dir, ov, connectors, mappers);
+    auto cfg = config::loadConfig(a->get("config", "config/demo"), ov, connectors, mappers);
     if (!cfg) return fail(cfg.error());
     log::Level level = log::Level::kInfo;
     log::parseLevel((*cfg)->log_level, level);
@@ -126,14 +113,13 @@ int cmdServe(const Args& args) {
 
     auto store = openStore(**cfg);
     if (!store) return fail(store.error());
-    SystemClock clock;
     engine::Metrics metrics;
-    engine::Engine engine(*cfg, connectors, mappers, **store, clock, metrics);
+    engine::Engine engine(*cfg, connectors, mappers, **store, *clock, metrics);
     if (auto st = engine.start(); !st) return fail(st.error());
 
     std::unique_ptr<api::AdminServer> server;
     if ((*cfg)->admin.enabled) {
-        server = std::make_unique<api::AdminServer>(*cfg, **store, metrics, clock);
+        server = std::make_unique<api::AdminServer>(*cfg, **store, metrics, *clock);
         if (auto st = server->start(); !st) return fail(st.error());
         auto written = util::writeFileAtomic(fs::path((*cfg)->data_dir) / "admin.port",
                                              std::to_string(server->port()) + "\n", 0644);
@@ -142,6 +128,7 @@ int cmdServe(const Args& args) {
     log::info("daemon.started", {{"config", (*cfg)->config_dir}, {"data_dir", (*cfg)->data_dir},
                                  {"routes", (*cfg)->routes.size()},
                                  {"admin_port", server ? server->port() : 0}});
+    if (a->has("test-clock")) log::warn("daemon.test_clock", {{"file", a->get("test-clock")}});
     std::thread worker([&] { engine.run(); });
     int sig = 0;
     sigwait(&signals, &sig);
@@ -154,9 +141,10 @@ int cmdServe(const Args& args) {
 }
 
 int cmdCheckConfig(const Args& args) {
-    auto a = parseArgs(args, {});
+    auto a = parseArgs(args, withDirs({}));
     if (!a) return fail(a.error());
-    if (a->positional.size() == 1) a->config_dir = a->positional[0];
+    if (a->positional.size() > 1) return fail({ErrorCode::kInvalidArgument, "gebruik: sluis check-config [DIR]"});
+    if (a->positional.size() == 1) a->values["config"] = a->positional[0];
     connector::ConnectorRegistry connectors;
     mapper::MapperRegistry mappers;
     auto cfg = loadAll(*a, connectors, mappers);
@@ -175,10 +163,10 @@ int cmdToken(const Args& args) {
                      "rollen: beheerder, mentor, zorgcoordinator, directeur, bevoegd-gezag, fg\n";
         return 2;
     }
-    auto a = parseArgs(Args(args.begin() + 1, args.end()), {"name", "role"});
+    auto a = parseArgs(Args(args.begin() + 1, args.end()), withDirs({"name", "role"}), {}, false);
     if (!a) return fail(a.error());
     const auto& roles = api::knownRoles();
-    std::string role = a->extra["role"], name = a->extra["name"];
+    std::string role = a->get("role"), name = a->get("name");
     if (name.empty() || std::find(roles.begin(), roles.end(), role) == roles.end())
         return fail(Error{ErrorCode::kInvalidArgument, "geef --name en een geldige --role op"});
     connector::ConnectorRegistry connectors;

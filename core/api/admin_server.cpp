@@ -63,6 +63,8 @@ json transferJson(const store::Transfer& t) {
               {"payload_purged", t.payload_purged}};
     j["deliver_at"] = t.deliver_at ? json(formatIso(*t.deliver_at)) : json(nullptr);
     j["withdraw_deadline"] = t.withdraw_deadline ? json(formatIso(*t.withdraw_deadline)) : json(nullptr);
+    if (t.withdraw_deadline) j["withdraw_deadline_local"] = amsterdam::formatLocal(*t.withdraw_deadline);
+    if (t.deliver_at) j["deliver_at_local"] = amsterdam::formatLocal(*t.deliver_at);
     j["consent_id"] = t.consent_id;
     j["next_attempt_at"] = t.next_attempt_at ? json(formatIso(*t.next_attempt_at)) : json(nullptr);
     return j;
@@ -125,6 +127,7 @@ private:
             if (n == 4 && method == "GET")
                 return getTransfer(resp, parts[3], param("include") == "payload", *caller);
             if (n == 5 && method == "GET" && parts[4] == "preview") return preview(resp, parts[3], *caller);
+            if (n == 5 && method == "GET" && parts[4] == "report") return report(resp, parts[3], *caller);
             if (n == 5 && method == "POST") {
                 auto body = readBody(req);
                 if (!body) return sendError(resp, body.error());
@@ -144,9 +147,35 @@ private:
                 return bulkApprove(resp, *body, *caller);
             }
         }
-        if (area == "consents") {
+        if (area == "procedures") {
+            if (n == 3 && method == "GET") return listProcedures(resp, param("purpose"), *caller);
+            if (n == 4 && method == "GET") return showProcedure(resp, parts[3], *caller);
+            if (n == 5 && method == "POST") {
+                auto body = readBody(req);
+                if (!body) return sendError(resp, body.error());
+                if (parts[4] == "choices") return chooseProcedure(resp, parts[3], *body, *caller);
+                if (parts[4] == "answers") return answerProcedure(resp, parts[3], *body, *caller);
+                if (parts[4] == "save") return saveProcedure(resp, parts[3], *caller);
+            }
+        }
+        if (area == "batches") {
+            if (n == 3 && method == "GET") return listBatches(resp, *caller);
             if (n == 3 && method == "POST") {
                 auto body = readBody(req);
+                if (!body) return sendError(resp, body.error());
+                return prepareBatch(resp, *body, *caller);
+            }
+            if (n == 4 && method == "GET") return showBatch(resp, parts[3], *caller);
+            if (n == 5 && method == "POST" && (parts[4] == "approve" || parts[4] == "reject")) {
+                auto body = readBody(req);
+                if (!body) return sendError(resp, body.error());
+                return decideBatch(resp, parts[3], *body, parts[4] == "approve", *caller);
+            }
+        }
+        if (area == "consents") {
+            if (n == 5 && parts[4] == "evidence" && method == "GET") return consentEvidence(resp, parts[3], *caller);
+            if (n == 3 && method == "POST") {
+                auto body = readBody(req, kMaxConsentBody);
                 if (!body) return sendError(resp, body.error());
                 return addConsent(resp, *body, *caller);
             }
@@ -265,6 +294,8 @@ private:
         store::TransitionUpdate u;
         u.attempts = 0;
         u.next_attempt_at = std::optional<Timestamp>();
+        // A delivery date that passed (missed while down) no longer holds it back.
+        if (t->deliver_at && *t->deliver_at <= clock_.now()) u.deliver_at = std::optional<Timestamp>();
         auto st = store_.transition(id, t->state, transfer::State::kScheduled, u,
                                     {c.name + " (" + c.role + ")", "requeued", id, t->purpose, json::object()},
                                     "opnieuw aangeboden door beheerder", clock_.now());
@@ -282,16 +313,21 @@ private:
 
     static std::string actor(const Caller& c) { return c.name + " (" + c.role + ")"; }
 
-    static Result<json> readBody(HTTPServerRequest& req) {
-        const std::streamsize kMax = 1 << 20;
-        if (req.getContentLength() > kMax) return Error{ErrorCode::kTooLarge, "verzoek groter dan 1 MiB"};
+    static constexpr std::streamsize kMaxBody = 1 << 20;
+    /// A consent may carry an evidence file of up to kMaxEvidenceBytes, base64-encoded.
+    static constexpr size_t kMaxEvidenceBytes = 5 << 20;
+    static constexpr std::streamsize kMaxConsentBody = 8 << 20;
+
+    static Result<json> readBody(HTTPServerRequest& req, std::streamsize kMax = kMaxBody) {
+        const std::string limit = std::to_string(kMax >> 20) + " MiB";
+        if (req.getContentLength() > kMax) return Error{ErrorCode::kTooLarge, "verzoek groter dan " + limit};
         std::string body;
         std::istream& in = req.stream();
         char buf[4096];
         while (in.read(buf, sizeof buf) || in.gcount() > 0) {
             body.append(buf, static_cast<size_t>(in.gcount()));
             if (static_cast<std::streamsize>(body.size()) > kMax)
-                return Error{ErrorCode::kTooLarge, "verzoek groter dan 1 MiB"};
+                return Error{ErrorCode::kTooLarge, "verzoek groter dan " + limit};
         }
         if (util::isBlank(body)) return json::object();
         json j = json::parse(body, nullptr, false);
@@ -395,6 +431,455 @@ private:
         sendJson(resp, 200, {{"approved", ok}, {"total", results.size()}, {"results", results}});
     }
 
+    // --- Guided deliveries (e.g. Vensters): choices, questions, save; docs/vensters.md ---
+
+    Result<std::pair<store::Transfer, const config::PurposePolicy*>> procedureTransfer(const std::string& id) {
+        auto t = store_.get(id);
+        if (!t) return t.error();
+        const auto* p = policyFor(*t);
+        if (!p || !p->procedure.enabled)
+            return Error{ErrorCode::kNotFound, "overdracht " + id + " is geen begeleide levering"};
+        return std::make_pair(*t, p);
+    }
+
+    json procedureJson(const store::Transfer& t, const config::PurposePolicy& p, bool detail) {
+        policy::Gates gates(config_, store_, clock_);
+        auto proc = store_.procedure(t.id);
+        store::ProcedureRecord rec = proc ? *proc : store::ProcedureRecord{};
+        auto count = gates.countApprovals(t, p);
+        std::vector<std::string> approvers;
+        if (auto list = store_.approvals(t.id))
+            for (const auto& a : *list)
+                if (a.payload_hash == t.payload_hash && a.decision == "approved") approvers.push_back(a.approver + " (" + a.role + ")");
+        bool akkoord = count && count->valid >= p.approvals.required && !t.payload_hash.empty();
+        bool saved = rec.saved_at && rec.saved_hash == t.payload_hash &&
+                     (!p.procedure.requires_date || rec.saved_deliver_at == t.deliver_at);
+        json choices = json::object();
+        for (const auto& c : p.procedure.choices)
+            choices[c.id] = t.choices.contains(c.id) ? t.choices[c.id]
+                            : c.default_value.empty() ? json(nullptr)
+                                                      : json(c.default_value);
+        bool answered = true;
+        for (const auto& q : p.procedure.questions) answered &= rec.answers.contains(q.id);
+        const bool open = t.state == transfer::State::kMapped || t.state == transfer::State::kAwaitingApproval ||
+                          t.state == transfer::State::kAwaitingConsent || t.state == transfer::State::kReceived;
+        json j = {{"transfer_id", t.id},
+                  {"subject", t.subject},
+                  {"purpose", t.purpose},
+                  {"state", transfer::stateName(t.state)},
+                  {"akkoord", akkoord},
+                  {"akkoord_by", approvers},
+                  {"choices", choices},
+                  {"deliver_on", t.deliver_at ? json(amsterdam::formatDate(amsterdam::localDate(*t.deliver_at))) : json(nullptr)},
+                  {"withdraw_deadline", t.withdraw_deadline ? json(amsterdam::formatLocal(*t.withdraw_deadline)) : json(nullptr)},
+                  {"answered", answered},
+                  {"saved", saved},
+                  {"saved_by", saved ? json(rec.saved_by) : json(nullptr)},
+                  {"payload_hash", t.payload_hash},
+                  {"delivered", t.state == transfer::State::kDelivered},
+                  {"receipt", t.receipt},
+                  {"withdrawn", t.state == transfer::State::kWithdrawn},
+                  {"next_step", open ? (policy::Gates::procedureMissing(p, t, rec).empty() && !akkoord
+                                            ? "akkoord bevoegd gezag"
+                                            : policy::Gates::procedureMissing(p, t, rec))
+                                     : ""}};
+        if (open && akkoord && j["next_step"] == "") j["next_step"] = "opslaan";
+        if (detail) {
+            json questions = json::array();
+            for (const auto& q : p.procedure.questions)
+                questions.push_back({{"id", q.id}, {"text", q.text}, {"type", q.type}, {"options", q.options},
+                                     {"answer", rec.answers.contains(q.id) ? rec.answers[q.id] : json(nullptr)}});
+            json choice_spec = json::array();
+            for (const auto& c : p.procedure.choices)
+                choice_spec.push_back({{"id", c.id}, {"label", c.label}, {"options", c.options}, {"value", choices[c.id]}});
+            json notes = json::array();
+            if (auto list = store_.notifications(t.id))
+                for (const auto& n : *list)
+                    notes.push_back({{"kind", n.kind}, {"recipients", n.to.size()},
+                                     {"sent_at", n.sent_at ? json(formatIso(*n.sent_at)) : json(nullptr)},
+                                     {"attempts", n.attempts}, {"last_error", n.last_error}});
+            j["steps"] = json::array({
+                {{"step", 1}, {"name", "akkoord bevoegd gezag"}, {"done", akkoord}},
+                {{"step", 2}, {"name", "rapport controleren"}, {"done", !t.payload_hash.empty()},
+                 {"href", "/api/v1/transfers/" + t.id + "/report"}},
+                {{"step", 3}, {"name", "niveau"}, {"done", [&] {
+                     for (auto& [k, v] : choices.items())
+                         if (v.is_null()) return false;
+                     return true;
+                 }()}},
+                {{"step", 4}, {"name", "leverdatum"}, {"done", !p.procedure.requires_date || t.deliver_at.has_value()}},
+                {{"step", 5}, {"name", "vragen over afnamegroep en afnamecondities"}, {"done", answered}},
+                {{"step", 6}, {"name", "opslaan (e-mail aan gebruikersbeheerder)"}, {"done", saved}}});
+            j["questions"] = questions;
+            j["choice_options"] = choice_spec;
+            j["notifications"] = notes;
+        }
+        return j;
+    }
+
+    void listProcedures(HTTPServerResponse& resp, const std::string& purpose, const Caller& c) {
+        auto allowed = requireRole(c, {"bevoegd-gezag", "directeur", "beheerder", "fg"}, "leveringen inzien");
+        if (!allowed) return sendError(resp, allowed.error());
+        json items = json::array();
+        for (const auto& [name, p] : config_->policies) {
+            if (!p.procedure.enabled || (!purpose.empty() && name != purpose)) continue;
+            store::ListFilter f;
+            f.purpose = name;
+            f.limit = 1000;
+            auto list = store_.list(f);
+            if (!list) return sendError(resp, list.error());
+            for (const auto& t : *list) items.push_back(procedureJson(t, p, false));
+        }
+        sendJson(resp, 200, {{"procedures", items}});
+    }
+
+    void showProcedure(HTTPServerResponse& resp, const std::string& id, const Caller& c) {
+        auto allowed = requireRole(c, {"bevoegd-gezag", "directeur", "beheerder", "fg"}, "leveringen inzien");
+        if (!allowed) return sendError(resp, allowed.error());
+        auto tp = procedureTransfer(id);
+        if (!tp) return sendError(resp, tp.error());
+        sendJson(resp, 200, procedureJson(tp->first, *tp->second, true));
+    }
+
+    /// Steps 3-5 may change until the withdrawal deadline, in the states before delivery.
+    Status procedureChangeable(const store::Transfer& t) {
+        using S = transfer::State;
+        if (t.state != S::kReceived && t.state != S::kMapped && t.state != S::kAwaitingConsent &&
+            t.state != S::kAwaitingApproval && t.state != S::kScheduled)
+            return {ErrorCode::kConflict, std::string("levering kan niet meer worden gewijzigd (status ") +
+                                              transfer::stateName(t.state) + ")"};
+        policy::Gates gates(config_, store_, clock_);
+        return gates.checkWithdrawable(t);
+    }
+
+    void chooseProcedure(HTTPServerResponse& resp, const std::string& id, const json& body, const Caller& c) {
+        auto allowed = requireRole(c, {"bevoegd-gezag", "directeur", "beheerder"}, "keuzes van een levering maken");
+        if (!allowed) return sendError(resp, allowed.error());
+        auto tp = procedureTransfer(id);
+        if (!tp) return sendError(resp, tp.error());
+        auto& [t, p] = *tp;
+        if (auto ok = procedureChangeable(t); !ok) return sendError(resp, ok.error());
+        json choices = t.choices;
+        std::vector<std::string> errors;
+        for (auto& [k, v] : body.items()) {
+            auto spec = std::find_if(p->procedure.choices.begin(), p->procedure.choices.end(),
+                                     [&](const config::ProcedureChoice& ch) { return ch.id == k; });
+            if (spec == p->procedure.choices.end()) {
+                errors.push_back(k + ": onbekende keuze");
+                continue;
+            }
+            if (!v.is_string() || std::find(spec->options.begin(), spec->options.end(), v.get<std::string>()) == spec->options.end()) {
+                std::string opts;
+                for (const auto& o : spec->options) opts += (opts.empty() ? "" : ", ") + o;
+                errors.push_back(k + ": verwacht een van: " + opts);
+                continue;
+            }
+            choices[k] = v;
+        }
+        if (body.empty()) errors.push_back("geen keuze opgegeven");
+        if (!errors.empty()) return sendError(resp, Error{ErrorCode::kInvalidArgument, joinErrors(errors)});
+        if (choices == t.choices) return sendJson(resp, 200, procedureJson(t, *p, true));
+        // The payload changes: render again; the akkoord and a save bound to the old report lapse.
+        store::TransitionUpdate u;
+        u.choices = choices;
+        u.changed_by = c.name;
+        json keys = json::array();
+        for (auto& [k, v] : body.items()) keys.push_back(k);
+        auto st = store_.transition(id, t.state, transfer::State::kReceived, u,
+                                    {actor(c), "procedure_choice", id, t.purpose, {{"choices", choices}}},
+                                    "keuze gewijzigd; rapport wordt opnieuw opgemaakt", clock_.now());
+        if (!st) return sendError(resp, st.error());
+        sendJson(resp, 200, procedureJson(*store_.get(id), *p, true));
+    }
+
+    void answerProcedure(HTTPServerResponse& resp, const std::string& id, const json& body, const Caller& c) {
+        auto allowed = requireRole(c, {"bevoegd-gezag", "directeur", "beheerder"}, "de vragen van een levering beantwoorden");
+        if (!allowed) return sendError(resp, allowed.error());
+        auto tp = procedureTransfer(id);
+        if (!tp) return sendError(resp, tp.error());
+        auto& [t, p] = *tp;
+        if (auto ok = procedureChangeable(t); !ok) return sendError(resp, ok.error());
+        const json answers = body.value("answers", json());
+        if (!answers.is_object()) return sendError(resp, Error{ErrorCode::kInvalidArgument, "answers: verwacht een object"});
+        std::vector<std::string> errors;
+        json clean = json::object();
+        for (auto& [k, v] : answers.items())
+            if (std::none_of(p->procedure.questions.begin(), p->procedure.questions.end(),
+                             [&](const config::ProcedureQuestion& q) { return q.id == k; }))
+                errors.push_back("answers." + k + ": onbekende vraag");
+        for (const auto& q : p->procedure.questions) {
+            std::string where = "answers." + q.id;
+            if (!answers.contains(q.id)) {
+                errors.push_back(where + ": verplicht (" + q.text + ")");
+                continue;
+            }
+            const json& v = answers[q.id];
+            std::string text = v.is_string() ? util::trim(v.get<std::string>()) : "";
+            if (text.empty()) {
+                errors.push_back(where + ": verwacht een niet-lege tekst");
+            } else if (q.type == "keuze" && std::find(q.options.begin(), q.options.end(), text) == q.options.end()) {
+                std::string opts;
+                for (const auto& o : q.options) opts += (opts.empty() ? "" : ", ") + o;
+                errors.push_back(where + ": verwacht een van: " + opts);
+            } else if (text.size() > q.max_length || !util::checkUtf8(text).isOk()) {
+                errors.push_back(where + ": hoogstens " + std::to_string(q.max_length) + " tekens UTF-8");
+            } else {
+                clean[q.id] = text;
+            }
+        }
+        if (!errors.empty()) return sendError(resp, Error{ErrorCode::kInvalidArgument, joinErrors(errors)});
+        auto st = store_.saveProcedureAnswers(id, clean, actor(c), t.purpose, clock_.now());
+        if (!st) return sendError(resp, st.error());
+        sendJson(resp, 200, procedureJson(*store_.get(id), *p, true));
+    }
+
+    void saveProcedure(HTTPServerResponse& resp, const std::string& id, const Caller& c) {
+        auto allowed = requireRole(c, {"bevoegd-gezag", "directeur"}, "een levering opslaan");
+        if (!allowed) return sendError(resp, allowed.error());
+        auto tp = procedureTransfer(id);
+        if (!tp) return sendError(resp, tp.error());
+        auto& [t, p] = *tp;
+        if (auto ok = procedureChangeable(t); !ok) return sendError(resp, ok.error());
+        if (t.state != transfer::State::kAwaitingApproval && t.state != transfer::State::kScheduled)
+            return sendError(resp, Error{ErrorCode::kConflict, "het rapport is nog niet klaar (status " +
+                                                                   std::string(transfer::stateName(t.state)) + ")"});
+        policy::Gates gates(config_, store_, clock_);
+        auto count = gates.countApprovals(t, *p);
+        if (!count) return sendError(resp, count.error());
+        if (count->valid < p->approvals.required)
+            return sendError(resp, Error{ErrorCode::kConflict, "eerst akkoord van het bevoegd gezag (stap 1) op dit rapport"});
+        auto proc = store_.procedure(id);
+        if (!proc) return sendError(resp, proc.error());
+        std::string missing = policy::Gates::procedureMissing(*p, t, *proc);
+        if (!missing.empty() && missing.find("opslaan") == std::string::npos)
+            return sendError(resp, Error{ErrorCode::kConflict, "nog niet compleet: " + missing});
+        std::vector<std::string> approvers;
+        if (auto list = store_.approvals(id))
+            for (const auto& a : *list)
+                if (a.payload_hash == t.payload_hash && a.decision == "approved") approvers.push_back(a.approver);
+        std::string level;
+        for (auto& [k, v] : t.choices.items()) level += (level.empty() ? "" : ", ") + k + ": " + v.get<std::string>();
+        for (const auto& ch : p->procedure.choices)
+            if (!t.choices.contains(ch.id)) level += (level.empty() ? "" : ", ") + ch.id + ": " + ch.default_value;
+        store::Notification note;
+        note.kind = "procedure_saved";
+        note.transfer_id = id;
+        note.to = p->procedure.notify_to;
+        note.subject = "Sluis: levering " + t.subject + " (" + t.purpose + ") opgeslagen";
+        std::string who;
+        for (const auto& a : approvers) who += (who.empty() ? "" : ", ") + a;
+        note.body = "De levering voor " + t.subject + " (doel " + t.purpose + ", " + (p->description.empty() ? p->name : p->description) +
+                    ") is opgeslagen door " + c.name + " (" + c.role + ").\n\n" +
+                    "Akkoord bevoegd gezag: " + who + "\n" +
+                    "Niveau: " + (level.empty() ? "-" : level) + "\n" +
+                    "Leverdatum: " + (t.deliver_at ? amsterdam::formatDate(amsterdam::localDate(*t.deliver_at)) : std::string("zo snel mogelijk")) + "\n" +
+                    "Intrekken of wijzigen kan tot: " + (t.withdraw_deadline ? amsterdam::formatLocal(*t.withdraw_deadline) : std::string("-")) + "\n" +
+                    "Rapport (SHA-256): " + t.payload_hash + "\n";
+        auto st = store_.saveProcedure(id, actor(c), t.payload_hash, t.deliver_at, t.purpose,
+                                       note.to.empty() ? std::nullopt : std::optional<store::Notification>(note),
+                                       clock_.now());
+        if (!st) return sendError(resp, st.error());
+        auto moved = gates.advance(id, actor(c));
+        if (!moved) return sendError(resp, moved.error());
+        sendJson(resp, 200, procedureJson(*store_.get(id), *p, true));
+    }
+
+    void report(HTTPServerResponse& resp, const std::string& id, const Caller& c) {
+        auto t = store_.get(id);
+        if (!t) return sendError(resp, t.error());
+        const auto* p = policyFor(*t);
+        bool allowed = hasRole(c, config_->admin.payload_roles) || (p && hasRole(c, p->approvals.roles)) ||
+                       c.role == "beheerder" || c.role == "fg";
+        if (!allowed) return sendError(resp, Error{ErrorCode::kPermissionDenied, "rol '" + c.role + "' mag dit rapport niet zien"});
+        if (t->report_content_type.empty())
+            return sendError(resp, Error{ErrorCode::kNotFound, "voor deze overdracht wordt geen rapport gemaakt"});
+        auto body = store_.report(id);
+        if (!body) return sendError(resp, body.error());
+        auto st = store_.audit({actor(c), "report_viewed", id, t->purpose, {{"payload_hash", t->payload_hash}}}, clock_.now());
+        if (!st) return sendError(resp, st.error());
+        st = store_.recordPreview(id, c.name, t->payload_hash, t->purpose, clock_.now());
+        if (!st) return sendError(resp, st.error());
+        resp.setStatus(HTTPServerResponse::HTTP_OK);
+        resp.setContentType(t->report_content_type);
+        resp.set("X-Sluis-Payload-Sha256", t->payload_hash);
+        resp.setContentLength(static_cast<std::streamsize>(body->size()));
+        resp.send() << *body;
+    }
+
+    // --- Batches: a mentor prepares a class, an approver approves it after each preview ---
+
+    json batchJson(const store::Batch& b, const Caller* viewer) {
+        json items = json::array();
+        bool waiting = false;
+        for (const auto& i : b.items) {
+            json j = {{"transfer_id", i.transfer_id}, {"payload_hash", i.payload_hash}};
+            if (auto t = store_.get(i.transfer_id)) {
+                waiting |= t->state == transfer::State::kAwaitingApproval;
+                j["subject"] = t->subject;
+                j["state"] = transfer::stateName(t->state);
+                j["data_changed"] = t->payload_hash != i.payload_hash;
+            }
+            if (viewer) {
+                auto seen = store_.hasPreviewed(i.transfer_id, viewer->name, i.payload_hash);
+                j["previewed_by_you"] = seen && *seen;
+            }
+            items.push_back(j);
+        }
+        return {{"id", b.id},
+                {"name", b.name},
+                {"purpose", b.purpose},
+                {"prepared_by", b.prepared_by},
+                {"prepared_at", formatIso(b.prepared_at)},
+                // An open batch none of whose transfers waits any more (approved one by one,
+                // withdrawn, rejected) is reported as completed.
+                {"status", b.status == "prepared" && !waiting ? "completed" : b.status},
+                {"decided_by", b.decided_by},
+                {"decided_at", b.decided_at ? json(formatIso(*b.decided_at)) : json(nullptr)},
+                {"items", items}};
+    }
+
+    void prepareBatch(HTTPServerResponse& resp, const json& body, const Caller& c) {
+        auto allowed = requireRole(c, {"mentor", "zorgcoordinator", "beheerder", "directeur"}, "een batch klaarzetten");
+        if (!allowed) return sendError(resp, allowed.error());
+        store::Batch b;
+        b.id = "bt_" + util::toHex(crypto::randomBytes(10));
+        b.name = util::trim(field(body, "name"));
+        b.prepared_by = c.name;
+        if (b.name.empty() || b.name.size() > 100)
+            return sendError(resp, Error{ErrorCode::kInvalidArgument, "name: verplicht (bijv. 'groep 8b'), max. 100 tekens"});
+        if (!body.contains("transfer_ids") || !body["transfer_ids"].is_array() || body["transfer_ids"].empty() ||
+            body["transfer_ids"].size() > 500)
+            return sendError(resp, Error{ErrorCode::kInvalidArgument, "transfer_ids: verwacht een lijst van 1 tot 500 ids"});
+        std::vector<std::string> errors;
+        for (size_t i = 0; i < body["transfer_ids"].size(); ++i) {
+            const json& v = body["transfer_ids"][i];
+            std::string where = "transfer_ids[" + std::to_string(i) + "]";
+            if (!v.is_string()) {
+                errors.push_back(where + ": verwacht een id");
+                continue;
+            }
+            auto t = store_.get(v.get<std::string>());
+            if (!t) {
+                errors.push_back(where + ": " + t.error().message);
+                continue;
+            }
+            if (t->state != transfer::State::kAwaitingApproval)
+                errors.push_back(where + ": wacht niet op goedkeuring (status " + transfer::stateName(t->state) + ")");
+            if (b.purpose.empty()) b.purpose = t->purpose;
+            if (t->purpose != b.purpose) errors.push_back(where + ": ander doel dan de rest van de batch");
+            for (const auto& item : b.items)
+                if (item.transfer_id == t->id) errors.push_back(where + ": staat al in de batch");
+            b.items.push_back({t->id, t->payload_hash});
+        }
+        if (!errors.empty()) return sendError(resp, Error{ErrorCode::kInvalidArgument, joinErrors(errors)});
+        auto st = store_.addBatch(b, clock_.now());
+        if (!st) return sendError(resp, st.error());
+        auto saved = store_.getBatch(b.id);
+        if (!saved) return sendError(resp, saved.error());
+        sendJson(resp, 201, batchJson(*saved, nullptr));
+    }
+
+    void listBatches(HTTPServerResponse& resp, const Caller& c) {
+        auto allowed = requireRole(c, {"mentor", "zorgcoordinator", "beheerder", "directeur", "bevoegd-gezag", "fg"},
+                                   "batches inzien");
+        if (!allowed) return sendError(resp, allowed.error());
+        auto list = store_.batches(200);
+        if (!list) return sendError(resp, list.error());
+        json items = json::array();
+        for (const auto& b : *list)
+            items.push_back({{"id", b.id}, {"name", b.name}, {"purpose", b.purpose}, {"status", b.status},
+                             {"prepared_by", b.prepared_by}, {"transfers", b.items.size()}});
+        sendJson(resp, 200, {{"batches", items}});
+    }
+
+    void showBatch(HTTPServerResponse& resp, const std::string& id, const Caller& c) {
+        auto allowed = requireRole(c, {"mentor", "zorgcoordinator", "beheerder", "directeur", "bevoegd-gezag", "fg"},
+                                   "batches inzien");
+        if (!allowed) return sendError(resp, allowed.error());
+        auto b = store_.getBatch(id);
+        if (!b) return sendError(resp, b.error());
+        sendJson(resp, 200, batchJson(*b, &c));
+    }
+
+    /// Approves every transfer of a prepared batch for the caller. Refused as a whole (nothing
+    /// approved) when the caller prepared it or has not seen the preview of every transfer as it
+    /// was prepared; a transfer whose data changed since is left out (its approval would bind to
+    /// other data) and is reported, so it can be approved on its own after a new preview.
+    void decideBatch(HTTPServerResponse& resp, const std::string& id, const json& body, bool approve, const Caller& c) {
+        auto b = store_.getBatch(id);
+        if (!b) return sendError(resp, b.error());
+        if (b->status != "prepared")
+            return sendError(resp, Error{ErrorCode::kConflict, "batch is al afgehandeld (" + b->status + ")"});
+        const auto* p = config_->policy(b->purpose);
+        if (!p || p->approvals.required == 0)
+            return sendError(resp, Error{ErrorCode::kConflict, "voor doel '" + b->purpose + "' is geen goedkeuring nodig"});
+        auto allowed = requireRole(c, p->approvals.roles, "batches goedkeuren voor doel '" + b->purpose + "'");
+        if (!allowed) return sendError(resp, allowed.error());
+        if (c.name == b->prepared_by)
+            return sendError(resp, Error{ErrorCode::kPermissionDenied,
+                                         "vier-ogenprincipe: wie de batch klaarzette, keurt haar niet goed"});
+        if (!approve) {
+            std::string reason = util::trim(field(body, "reason"));
+            if (reason.empty()) return sendError(resp, Error{ErrorCode::kInvalidArgument, "geef een reden voor de afwijzing"});
+            auto st = store_.closeBatch(id, "rejected", actor(c), {{"reason_given", true}}, clock_.now());
+            if (!st) return sendError(resp, st.error());
+            return sendJson(resp, 200, batchJson(*store_.getBatch(id), &c));
+        }
+        std::vector<std::string> unseen;
+        for (const auto& i : b->items) {
+            auto seen = store_.hasPreviewed(i.transfer_id, c.name, i.payload_hash);
+            if (!seen) return sendError(resp, seen.error());
+            auto t = store_.get(i.transfer_id);
+            bool changed = t && t->payload_hash != i.payload_hash;
+            if (!*seen && !changed) unseen.push_back(i.transfer_id);
+        }
+        if (!unseen.empty()) {
+            std::string list;
+            for (const auto& u : unseen) list += (list.empty() ? "" : ", ") + u;
+            return sendError(resp, Error{ErrorCode::kConflict, "bekijk eerst de preview van elke overdracht in de batch; nog niet bekeken: " + list});
+        }
+        json results = json::array();
+        int ok = 0;
+        for (const auto& i : b->items) {
+            json r = {{"transfer_id", i.transfer_id}};
+            auto mine = store_.approvals(i.transfer_id);
+            bool already = false;
+            if (mine)
+                for (const auto& a : *mine)
+                    already |= a.approver == c.name && a.payload_hash == i.payload_hash && a.decision == "approved";
+            Status st = already ? Status() : approveOne(i.transfer_id, i.payload_hash, true, "", c);
+            r["ok"] = st.isOk();
+            if (already) r["note"] = "al eerder door u goedgekeurd";
+            if (!st) r["error"] = {{"code", errorCodeName(st.code())}, {"message", st.message()}};
+            ok += st.isOk();
+            results.push_back(r);
+        }
+        // The batch is done when no transfer in it waits for approval any more; with a policy that
+        // needs several approvers it stays open for the next one.
+        size_t waiting = 0;
+        for (const auto& i : b->items) {
+            auto t = store_.get(i.transfer_id);
+            waiting += t && t->state == transfer::State::kAwaitingApproval;
+        }
+        json outcome = {{"approved", ok}, {"total", b->items.size()}, {"still_waiting", waiting}};
+        auto st = waiting == 0 ? store_.closeBatch(id, "approved", actor(c), outcome, clock_.now())
+                               : store_.audit({actor(c), "batch_approved", "", b->purpose,
+                                               {{"batch_id", id}, {"outcome", outcome}}},
+                                              clock_.now());
+        if (!st) return sendError(resp, st.error());
+        json out = batchJson(*store_.getBatch(id), &c);
+        out["results"] = results;
+        out["approved"] = ok;
+        out["still_waiting"] = waiting;
+        sendJson(resp, 200, out);
+    }
+
+    static std::string joinErrors(const std::vector<std::string>& errors) {
+        std::string msg;
+        for (const auto& e : errors) msg += (msg.empty() ? "" : "; ") + e;
+        return msg;
+    }
+
     void approvalQueue(HTTPServerResponse& resp, const Caller&) {
         store::ListFilter f;
         f.state = transfer::State::kAwaitingApproval;
@@ -432,6 +917,19 @@ private:
                                     {actor(c), "withdrawn", id, t->purpose, json::object()},
                                     reason.empty() ? "ingetrokken" : "ingetrokken: " + reason, clock_.now());
         if (!st) return sendError(resp, st.error());
+        const auto* p = policyFor(*t);
+        if (p && p->procedure.enabled && !p->procedure.notify_to.empty()) {
+            store::Notification note;
+            note.kind = "withdrawn";
+            note.transfer_id = id;
+            note.to = p->procedure.notify_to;
+            note.subject = "Sluis: levering " + t->subject + " (" + t->purpose + ") ingetrokken";
+            note.body = "De levering " + id + " voor " + t->subject + " (doel " + t->purpose + ") is ingetrokken door " +
+                        c.name + " (" + c.role + ") op " + amsterdam::formatLocal(clock_.now()) +
+                        ".\nEr wordt niets verzonden.\n";
+            auto queued = store_.addNotification(note, clock_.now());
+            if (!queued) log::error("api.notification_failed", {{"transfer_id", id}, {"message", queued.message()}});
+        }
         sendJson(resp, 200, transferJson(*store_.get(id)));
     }
 
@@ -465,10 +963,12 @@ private:
         u.deliver_at = std::optional<Timestamp>(deliver_at);
         u.withdraw_deadline = std::optional<Timestamp>(deadline);
         u.changed_by = c.name;
-        auto st = store_.transition(id, t->state, t->state, u,
+        // A guided delivery that was ready goes back through the gates: its save was for the old date.
+        bool regate = p && p->procedure.enabled && t->state == S::kScheduled;
+        auto st = store_.transition(id, t->state, regate ? S::kMapped : t->state, u,
                                     {actor(c), "scheduled", id, t->purpose,
                                      {{"deliver_on", amsterdam::formatDate(*date)}}},
-                                    "", clock_.now());
+                                    regate ? "leverdatum gewijzigd; opnieuw opslaan nodig" : "", clock_.now());
         if (!st) return sendError(resp, st.error());
         sendJson(resp, 200, transferJson(*store_.get(id)));
     }
@@ -499,6 +999,14 @@ private:
         if (!model::isValidIsoDate(k.valid_from)) errors.push_back("valid_from: verwacht JJJJ-MM-DD");
         if (!k.valid_until.empty() && !model::isValidIsoDate(k.valid_until)) errors.push_back("valid_until: verwacht JJJJ-MM-DD");
         if (k.method.empty()) errors.push_back("method: verplicht (bijv. formulier, ouderportaal)");
+        if (b.contains("evidence_file")) {
+            auto file = parseEvidenceFile(b["evidence_file"]);
+            if (file) {
+                k.evidence_file = std::move(*file);
+            } else {
+                errors.push_back(file.error().message);
+            }
+        }
         if (!errors.empty()) {
             std::string msg;
             for (const auto& e : errors) msg += (msg.empty() ? "" : "; ") + e;
@@ -519,7 +1027,72 @@ private:
                 moved += m && *m;
             }
         }
-        sendJson(resp, 201, {{"id", k.id}, {"transfers_released", moved}});
+        json out = {{"id", k.id}, {"transfers_released", moved}};
+        if (k.evidence_file) out["evidence_file"] = evidenceJson(*k.evidence_file, k.id);
+        sendJson(resp, 201, out);
+    }
+
+    static json evidenceJson(const store::EvidenceFile& f, const std::string& consent_id) {
+        return {{"filename", f.filename},
+                {"content_type", f.content_type},
+                {"size", f.bytes.empty() ? f.size : static_cast<long long>(f.bytes.size())},
+                {"sha256", f.sha256.empty() ? util::sha256Hex(f.bytes) : f.sha256},
+                {"href", "/api/v1/consents/" + consent_id + "/evidence"}};
+    }
+
+    /// `{"filename", "content_type", "data_base64"}`: a scanned form (PDF, JPEG, PNG), an e-mail
+    /// (message/rfc822) or a text note. The bytes must match the declared type.
+    static Result<store::EvidenceFile> parseEvidenceFile(const json& j) {
+        if (!j.is_object()) return Error{ErrorCode::kInvalidArgument, "evidence_file: verwacht een object"};
+        store::EvidenceFile f;
+        f.filename = field(j, "filename");
+        f.content_type = field(j, "content_type");
+        std::string data = field(j, "data_base64");
+        if (f.filename.empty() || f.filename.size() > 200 || f.filename.find_first_of("/\\") != std::string::npos)
+            return Error{ErrorCode::kInvalidArgument, "evidence_file.filename: verplicht, zonder mappen, max. 200 tekens"};
+        static const std::vector<std::string> kTypes = {"application/pdf", "image/jpeg", "image/png",
+                                                        "message/rfc822", "text/plain"};
+        if (std::find(kTypes.begin(), kTypes.end(), f.content_type) == kTypes.end())
+            return Error{ErrorCode::kInvalidArgument,
+                         "evidence_file.content_type: verwacht application/pdf, image/jpeg, image/png, "
+                         "message/rfc822 of text/plain"};
+        auto bytes = util::decodeBase64(data);
+        if (!bytes) return Error{ErrorCode::kInvalidArgument, "evidence_file.data_base64: geen geldige base64"};
+        if (bytes->empty()) return Error{ErrorCode::kInvalidArgument, "evidence_file.data_base64: bestand is leeg"};
+        if (bytes->size() > kMaxEvidenceBytes)
+            return Error{ErrorCode::kTooLarge, "evidence_file: bestand groter dan 5 MiB"};
+        auto starts = [&](std::string_view magic) { return std::string_view(*bytes).starts_with(magic); };
+        bool matches = f.content_type == "application/pdf" ? starts("%PDF-")
+                       : f.content_type == "image/jpeg"    ? starts("\xFF\xD8\xFF")
+                       : f.content_type == "image/png"     ? starts("\x89PNG\r\n\x1A\n")
+                                                           : util::checkUtf8(*bytes).isOk();
+        if (!matches)
+            return Error{ErrorCode::kInvalidArgument,
+                         "evidence_file: de inhoud is geen " + f.content_type + " (bestand controleren)"};
+        f.bytes = std::move(*bytes);
+        f.size = static_cast<long long>(f.bytes.size());
+        f.sha256 = util::sha256Hex(f.bytes);
+        return f;
+    }
+
+    void consentEvidence(HTTPServerResponse& resp, const std::string& id, const Caller& c) {
+        auto allowed = requireRole(c, {"beheerder", "directeur", "zorgcoordinator", "fg"}, "bewijsstukken inzien");
+        if (!allowed) return sendError(resp, allowed.error());
+        auto consent = store_.getConsent(id);
+        if (!consent) return sendError(resp, consent.error());
+        auto file = store_.consentEvidence(id);
+        if (!file) return sendError(resp, file.error());
+        auto st = store_.audit({actor(c), "consent_evidence_viewed", "", consent->purpose,
+                                {{"consent_id", id}, {"subject", consent->pupil}, {"sha256", file->sha256}}},
+                               clock_.now());
+        if (!st) return sendError(resp, st.error());  // no audit record, no file
+        resp.setStatus(HTTPServerResponse::HTTP_OK);
+        resp.setContentType(file->content_type);
+        resp.set("X-Content-Type-Options", "nosniff");
+        resp.set("Content-Disposition", "attachment; filename=\"bewijsstuk-" + id + "\"");
+        resp.set("X-Sluis-Sha256", file->sha256);
+        resp.setContentLength(static_cast<std::streamsize>(file->bytes.size()));
+        resp.send() << file->bytes;
     }
 
     void listConsents(HTTPServerResponse& resp, const std::string& pupil, const Caller& c) {
@@ -534,7 +1107,8 @@ private:
                              {"valid_from", k.valid_from}, {"valid_until", k.valid_until},
                              {"recorded_by", k.recorded_by},
                              {"withdrawn_at", k.withdrawn_at ? json(formatIso(*k.withdrawn_at)) : json(nullptr)},
-                             {"withdrawn_by", k.withdrawn_by}});
+                             {"withdrawn_by", k.withdrawn_by},
+                             {"evidence_file", k.evidence_file ? evidenceJson(*k.evidence_file, k.id) : json(nullptr)}});
         sendJson(resp, 200, {{"pupil", pupil}, {"consents", items}});
     }
 

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <set>
 
+#include "core/schedule/recurrence.h"
 #include "core/util/fs.h"
 #include "core/util/text.h"
 
@@ -225,6 +226,53 @@ const ConnectorInstance* Config::sink(const std::string& name) const {
     return nullptr;
 }
 
+namespace {
+
+void loadProcedure(const json& value, const std::string& path, PurposePolicy& pp, std::vector<std::string>& errors) {
+    ObjReader pr(value, path, errors);
+    ProcedureSpec& spec = pp.procedure;
+    spec.enabled = true;
+    spec.requires_date = pr.boolean("requires_date", true);
+    spec.notify_to = pr.strings("notify_to", {});
+    for (const auto& to : spec.notify_to)
+        if (!notify::isValidMailAddress(to)) errors.push_back(pr.at("notify_to") + ": geen geldig e-mailadres");
+    std::set<std::string> ids;
+    json choices = pr.array("choices");
+    for (size_t i = 0; i < choices.size(); ++i) {
+        ObjReader c(choices[i], pr.at("choices") + "[" + std::to_string(i) + "]", errors);
+        ProcedureChoice ch;
+        ch.id = c.str("id", "", true);
+        ch.label = c.str("label", ch.id);
+        ch.options = c.strings("options", {});
+        ch.default_value = c.str("default", "");
+        if (ch.options.empty()) errors.push_back(c.at("options") + ": minstens één keuze nodig");
+        if (!ch.default_value.empty() &&
+            std::find(ch.options.begin(), ch.options.end(), ch.default_value) == ch.options.end())
+            errors.push_back(c.at("default") + ": staat niet in options");
+        if (!ch.id.empty() && !ids.insert(ch.id).second) errors.push_back(c.at("id") + ": komt twee keer voor");
+        spec.choices.push_back(std::move(ch));
+    }
+    json questions = pr.array("questions");
+    for (size_t i = 0; i < questions.size(); ++i) {
+        ObjReader q(questions[i], pr.at("questions") + "[" + std::to_string(i) + "]", errors);
+        ProcedureQuestion pq;
+        pq.id = q.str("id", "", true);
+        pq.text = q.str("text", "", true);
+        pq.type = q.str("type", "tekst");
+        pq.options = q.strings("options", {});
+        pq.max_length = static_cast<size_t>(q.integer("max_length", 1000, 1, 10000));
+        if (pq.type != "tekst" && pq.type != "keuze") errors.push_back(q.at("type") + ": verwacht \"keuze\" of \"tekst\"");
+        if (pq.type == "keuze" && pq.options.size() < 2)
+            errors.push_back(q.at("options") + ": een keuzevraag heeft minstens twee opties");
+        if (!pq.id.empty() && !ids.insert(pq.id).second) errors.push_back(q.at("id") + ": komt twee keer voor");
+        spec.questions.push_back(std::move(pq));
+    }
+    if (pp.approvals.required == 0)
+        errors.push_back(path + ": een begeleide levering vraagt een akkoord (approvals.required >= 1)");
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, json>& docs,
                                                   const std::string& dir, const Overrides& ov,
                                                   const connector::ConnectorRegistry& connectors,
@@ -257,6 +305,13 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
             for (const auto& role : cfg->admin.payload_roles)
                 if (std::find(kRoles.begin(), kRoles.end(), role) == kRoles.end())
                     errors.push_back("daemon.json: admin.payload_roles: onbekende rol '" + role + "'");
+        }
+        if (const json* n = d.get("notify", false)) {
+            ObjReader nr(*n, "daemon.json: notify", errors);
+            if (const json* smtp = nr.get("smtp", true)) {
+                auto parsed = notify::parseSmtpSettings(*smtp, "daemon.json: notify.smtp", errors);
+                if (parsed) cfg->notify.smtp = *parsed;
+            }
         }
         {
             ObjReader w(d.object("worker"), "daemon.json: worker", errors);
@@ -330,6 +385,24 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
             pp.care_profile = p.boolean("care_profile", false);
             pp.retention = p.duration("retention", pp.retention);
             pp.withdraw_days_before = static_cast<int>(p.integer("withdraw_days_before", 1, 0, 365));
+            std::string record = p.str("record", "leerling");
+            if (record == "leerling") {
+                pp.record = PurposePolicy::RecordKind::kPupil;
+            } else if (record == "aggregaat") {
+                pp.record = PurposePolicy::RecordKind::kAggregate;
+            } else {
+                errors.push_back(p.at("record") + ": verwacht \"leerling\" of \"aggregaat\"");
+            }
+            std::string catch_up = p.str("catch_up", "deliver_late");
+            if (catch_up == "deliver_late") {
+                pp.catch_up = PurposePolicy::CatchUp::kDeliverLate;
+            } else if (catch_up == "skip") {
+                pp.catch_up = PurposePolicy::CatchUp::kSkip;
+            } else {
+                errors.push_back(p.at("catch_up") + ": verwacht \"deliver_late\" of \"skip\"");
+            }
+            pp.catch_up_grace = p.duration("catch_up_grace", pp.catch_up_grace);
+            if (const json* proc = p.get("procedure", false)) loadProcedure(*proc, p.at("procedure"), pp, errors);
             cfg->policies[name] = std::move(pp);
         }
     }
@@ -351,6 +424,14 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
             rc.encoder = r.str("encoder", "", true);
             rc.encoder_options = r.object("encoder_options");
             rc.sink = r.str("sink", "", true);
+            rc.report_encoder = r.str("report_encoder", "");
+            rc.schedule = r.str("schedule", "");
+            if (!rc.schedule.empty()) {
+                auto rec = schedule::Recurrence::parse(rc.schedule);
+                if (!rec) errors.push_back(r.at("schedule") + ": " + rec.error().message);
+            }
+            if (!rc.report_encoder.empty() && !mappers.encoder(rc.report_encoder))
+                errors.push_back(r.at("report_encoder") + ": onbekende encoder '" + rc.report_encoder + "'");
             if (!rc.name.empty() && !route_names.insert(rc.name).second)
                 errors.push_back(r.at("name") + ": route '" + rc.name + "' komt twee keer voor");
             if (!rc.source.empty() && !cfg->source(rc.source))

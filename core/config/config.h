@@ -6,11 +6,13 @@
 /// Unknown keys are errors that list the valid keys. Secret values are never echoed.
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "core/connector/registry.h"
+#include "core/notify/smtp.h"
 #include "core/error.h"
 #include "core/mapper/mapper.h"
 
@@ -49,6 +51,35 @@ struct ApprovalPolicy {
     bool four_eyes = true;           ///< The creator/last changer may not approve.
 };
 
+/// A choice in a guided delivery that shapes the payload (e.g. Vensters "niveau": school or
+/// onderwijssoort). The chosen values reach the encoder as EncodeContext options.
+struct ProcedureChoice {
+    std::string id;
+    std::string label;  ///< Dutch, for the API/UI.
+    std::vector<std::string> options;
+    std::string default_value;  ///< Empty: the choice must be made.
+};
+
+/// A question of the guided delivery's questionnaire (e.g. afnamegroep, afnamecondities).
+struct ProcedureQuestion {
+    std::string id;
+    std::string text;  ///< Dutch.
+    std::string type = "tekst";  ///< "keuze" (one of options) or "tekst" (free text).
+    std::vector<std::string> options;
+    size_t max_length = 1000;
+};
+
+/// A guided delivery: one transfer per school that a board walks through: akkoord (approval),
+/// checking the report, choices, a delivery date, a questionnaire, and "save", which notifies
+/// the board's user administrator. Nothing is delivered before it is saved.
+struct ProcedureSpec {
+    bool enabled = false;
+    std::vector<ProcedureChoice> choices;
+    std::vector<ProcedureQuestion> questions;
+    bool requires_date = true;
+    std::vector<std::string> notify_to;  ///< Mail addresses told about every save and withdrawal.
+};
+
 /// What a purpose (doel) requires before data may leave, and what may leave. policies.json.
 struct PurposePolicy {
     enum class Basis { kNone, kConsent, kInzage };
@@ -64,6 +95,17 @@ struct PurposePolicy {
     bool care_profile = false;        ///< Medical absence reasons kept (else generalised).
     std::chrono::milliseconds retention{std::chrono::hours(24 * 730)};
     int withdraw_days_before = 1;  ///< Consent/approval changeable until this many days before delivery.
+    /// kPupil: records are leerlingdossiers, minimised field by field against the model.
+    /// kAggregate: records are aggregated reports about a school (e.g. Vensters) whose decoder
+    /// has already suppressed small cells; they leave whole and may not contain pupil records.
+    enum class RecordKind { kPupil, kAggregate };
+    RecordKind record = RecordKind::kPupil;
+    ProcedureSpec procedure;
+    /// When the daemon was down at a delivery date: deliver late, or (kSkip) give up on a
+    /// delivery that is more than catch_up_grace late and raise an alert.
+    enum class CatchUp { kDeliverLate, kSkip };
+    CatchUp catch_up = CatchUp::kDeliverLate;
+    std::chrono::milliseconds catch_up_grace{std::chrono::hours(1)};
     bool allowsCategory(const std::string& c) const;
 };
 
@@ -80,6 +122,18 @@ struct RouteConfig {
     std::string encoder;
     nlohmann::json encoder_options = nlohmann::json::object();
     std::string sink;
+    /// Encoder for a human-readable rendering stored next to the payload for checking (e.g.
+    /// vensters-html); empty: none.
+    std::string report_encoder;
+    /// Cron-like recurrence (docs/scheduling.md): the source is read only when it fires, once
+    /// per due time, with the purpose's catch-up policy. Empty: read continuously.
+    std::string schedule;
+};
+
+/// Notification mail (daemon.json "notify": {"smtp": {...}}). Without it, notifications are
+/// kept in the store's outbox and reported as not sent.
+struct NotifyConfig {
+    std::optional<notify::SmtpSettings> smtp;
 };
 
 struct Config {
@@ -90,6 +144,7 @@ struct Config {
     AdminConfig admin;
     WorkerConfig worker;
     StoreConfig store;
+    NotifyConfig notify;
     std::vector<ConnectorInstance> sources;
     std::vector<ConnectorInstance> sinks;
     std::vector<RouteConfig> routes;

@@ -2,6 +2,8 @@
 
 #include "core/policy/minimise.h"
 #include "core/policy/retention.h"
+#include "core/schedule/recurrence.h"
+#include "core/util/amsterdam_time.h"
 #include "core/util/log.h"
 
 namespace sluis::engine {
@@ -45,6 +47,7 @@ Status Engine::start() {
             sinks_[snk->name] = std::move(s.value());
         }
     }
+    if (config_->notify.smtp) smtp_ = std::make_unique<notify::SmtpClient>(*config_->notify.smtp, clock_);
     return {};
 }
 
@@ -64,12 +67,14 @@ size_t Engine::runOnce() {
     size_t work = 0;
     for (const auto& r : config_->routes) {
         try {
+            if (!r.schedule.empty() && !scheduleFires(r)) continue;
             work += pollSource(r);
         } catch (const std::exception& e) {
             log::error("engine.source_exception", {{"route", r.name}, {"what", e.what()}});
         }
     }
     purge();
+    work += sendNotifications();
     auto due = store_.due(clock_.now(), config_->worker.batch_size);
     if (!due) {
         log::error("engine.store_error", {{"code", errorCodeName(due.error().code)},
@@ -124,7 +129,13 @@ size_t Engine::pollSource(const config::RouteConfig& route) {
             nt.meta.profile = route.profile;
             nt.meta.source = route.source;
             nt.meta.destination = route.sink;
-            nt.meta.subject = rec.contains("leerling") ? rec["leerling"].value("leerlingid", "") : "";
+            if (batch->subjects.size() == batch->records.size()) {
+                nt.meta.subject = batch->subjects[i];
+            } else {
+                nt.meta.subject = rec.contains("leerling") && rec["leerling"].is_object()
+                                      ? rec["leerling"].value("leerlingid", "")
+                                      : "";
+            }
             nt.canonical = rec.dump();
             ib.transfers.push_back(std::move(nt));
         }
@@ -212,9 +223,21 @@ bool Engine::render(const Transfer& t, const config::RouteConfig& r) {
     }
     auto reduced = policy::minimise(record, *p, *model::ModelDefinition::builtin());
     const auto* encoder = mappers_.encoder(r.encoder);
-    mapper::EncodeContext ctx{r.purpose, r.profile, r.opt_out, r.encoder_options};
+    // Choices made in a guided delivery (e.g. niveau) shape the payload: they reach the encoder
+    // as options, over the route's own encoder options; unset choices take their default.
+    json options = r.encoder_options.is_object() ? r.encoder_options : json::object();
+    for (const auto& c : p->procedure.choices)
+        if (!c.default_value.empty()) options[c.id] = c.default_value;
+    for (auto& [k, v] : t.choices.items()) options[k] = v;
+    mapper::EncodeContext ctx{r.purpose, r.profile, r.opt_out, options};
     auto encoded = encoder->encode(reduced.record, ctx);
     if (!encoded) return fail("render_failed", encoded.error().message);
+    std::optional<mapper::Encoded> report;
+    if (!r.report_encoder.empty()) {
+        auto rendered = mappers_.encoder(r.report_encoder)->encode(reduced.record, ctx);
+        if (!rendered) return fail("render_failed", "rapport: " + rendered.error().message);
+        report = std::move(*rendered);
+    }
 
     json withheld = json::array();
     for (const auto& w : reduced.withheld) withheld.push_back({{"path", w.path}, {"reason", w.reason}});
@@ -224,6 +247,10 @@ bool Engine::render(const Transfer& t, const config::RouteConfig& r) {
     u.file_extension = encoded->file_extension;
     u.disclosure = json{{"included", reduced.included}, {"withheld", withheld},
                         {"categories", reduced.categories}, {"encoder", r.encoder}, {"profile", r.profile}};
+    if (report) {
+        u.report = report->bytes;
+        u.report_content_type = report->content_type;
+    }
     auto st = store_.transition(
         t.id, State::kReceived, State::kMapped, u,
         event("mapped", t,
@@ -260,7 +287,119 @@ void Engine::purge() {
     }
 }
 
+size_t Engine::sendNotifications() {
+    if (!smtp_) return 0;
+    auto due = store_.dueNotifications(clock_.now(), 20);
+    if (!due) {
+        log::error("notify.store_error", {{"message", due.error().message}});
+        return 0;
+    }
+    for (const auto& n : *due) {
+        auto sent = smtp_->send({n.to, n.subject, n.body});
+        Timestamp now = clock_.now();
+        if (sent) {
+            auto st = store_.notificationAttempt(n.id, true, "", std::nullopt, now);
+            log::info("notify.sent", {{"notification_id", n.id}, {"kind", n.kind}, {"transfer_id", n.transfer_id}});
+            if (!st) log::error("notify.store_error", {{"message", st.message()}});
+            continue;
+        }
+        // Temporary problems are retried with back-off for about a day; a permanent refusal is
+        // kept with its reason for the beheerder (GET /api/v1/procedures/{id} shows it).
+        bool retry = sent.error().code == ErrorCode::kUnavailable && n.attempts + 1 < 20;
+        std::optional<Timestamp> next;
+        if (retry) next = now + std::min<std::chrono::milliseconds>(std::chrono::minutes(1) * (1 << std::min(n.attempts, 10)),
+                                                                  std::chrono::hours(2));
+        auto st = store_.notificationAttempt(n.id, false, sent.error().message, next, now);
+        log::warn("notify.failed", {{"notification_id", n.id}, {"kind", n.kind}, {"retry", retry},
+                                    {"message", sent.error().message}});
+        if (!st) log::error("notify.store_error", {{"message", st.message()}});
+    }
+    return due->size();
+}
+
+bool Engine::scheduleFires(const config::RouteConfig& r) {
+    auto rec = schedule::Recurrence::parse(r.schedule);  // checked when the config was loaded
+    if (!rec) return false;
+    Timestamp now = clock_.now();
+    auto last = store_.lastScheduleRun(r.name);
+    if (!last) {
+        log::error("schedule.store_error", {{"route", r.name}, {"message", last.error().message}});
+        return false;
+    }
+    if (!*last) {
+        // First start with this schedule: due times before now never existed for it.
+        auto st = store_.claimScheduleRun(r.name, now, "started", now);
+        if (!st) log::error("schedule.store_error", {{"route", r.name}, {"message", st.message()}});
+        return false;
+    }
+    const auto* p = config_->policy(r.purpose);
+    bool skip = p && p->catch_up == config::PurposePolicy::CatchUp::kSkip;
+    // One read of the source takes everything it holds, so at most one firing per pass: under
+    // deliver_late the most recent missed due time fires (the older ones are recorded as
+    // skipped, since firing them would read nothing more); under skip only one within grace.
+    auto due = schedule::dueFirings(*rec, **last, now, skip ? schedule::CatchUp::kSkip : schedule::CatchUp::kDeliverLate,
+                                    1, p ? p->catch_up_grace : schedule::kDefaultGrace);
+    for (Timestamp t : due.skipped) {
+        auto st = store_.claimScheduleRun(r.name, t, "skipped", now);
+        if (!st && st.code() != ErrorCode::kAlreadyExists)
+            log::error("schedule.store_error", {{"route", r.name}, {"message", st.message()}});
+    }
+    if (due.skipped_count > 0 && skip)
+        log::warn("schedule.missed", {{"route", r.name}, {"skipped", due.skipped_count}, {"alert", true}});
+    if (due.fire.empty()) {
+        if (due.advance_to && due.skipped.empty()) {
+            auto st = store_.claimScheduleRun(r.name, *due.advance_to, "skipped", now);
+            if (!st && st.code() != ErrorCode::kAlreadyExists)
+                log::error("schedule.store_error", {{"route", r.name}, {"message", st.message()}});
+        }
+        return false;
+    }
+    auto st = store_.claimScheduleRun(r.name, due.fire.back(), "fired", now);
+    if (!st) {
+        if (st.code() != ErrorCode::kAlreadyExists)
+            log::error("schedule.store_error", {{"route", r.name}, {"message", st.message()}});
+        return false;
+    }
+    log::info("schedule.fired", {{"route", r.name}, {"due_at", formatIso(due.fire.back())}});
+    return true;
+}
+
+bool Engine::missedDelivery(const Transfer& t) {
+    const auto* p = config_->policy(t.purpose);
+    if (!p || p->catch_up != config::PurposePolicy::CatchUp::kSkip || t.state != State::kScheduled ||
+        !t.deliver_at)
+        return false;
+    Timestamp now = clock_.now();
+    if (now - *t.deliver_at <= p->catch_up_grace) return false;
+    std::string due = amsterdam::formatLocal(*t.deliver_at);
+    TransitionUpdate u;
+    u.last_error = "leverdatum " + due + " gemist (Sluis draaide niet); volgens het beleid niet te laat geleverd";
+    auto st = store_.transition(t.id, State::kScheduled, State::kDeadLettered, u,
+                                event("delivery_missed", t, {{"deliver_at", formatIso(*t.deliver_at)}}),
+                                "leverdatum gemist; overgeslagen (catch_up: skip)", now);
+    if (!st) {
+        log::error("engine.transition_failed", {{"transfer_id", t.id}, {"message", st.message()}});
+        return false;
+    }
+    log::warn("engine.delivery_missed", {{"transfer_id", t.id}, {"deliver_at", formatIso(*t.deliver_at)}, {"alert", true}});
+    if (!p->procedure.notify_to.empty()) {
+        store::Notification n;
+        n.kind = "delivery_missed";
+        n.transfer_id = t.id;
+        n.to = p->procedure.notify_to;
+        n.subject = "Sluis: levering " + t.subject + " niet verzonden (leverdatum gemist)";
+        n.body = "De levering " + t.id + " (" + t.purpose + ", " + t.subject + ") had op " + due +
+                 " verzonden moeten worden, maar Sluis draaide toen niet.\n"
+                 "Volgens het beleid van dit doel wordt een gemiste levering niet alsnog verzonden.\n"
+                 "Een beheerder kan haar opnieuw aanbieden: sluis transfer requeue " + t.id + "\n";
+        auto added = store_.addNotification(n, now);
+        if (!added) log::error("notify.store_error", {{"message", added.message()}});
+    }
+    return true;
+}
+
 bool Engine::deliver(Transfer t, const config::RouteConfig& r) {
+    if (missedDelivery(t)) return true;
     Timestamp now = clock_.now();
     if (t.state != State::kDelivering) {
         TransitionUpdate u;

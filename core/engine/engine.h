@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "core/config/config.h"
+#include "core/notify/smtp.h"
 #include "core/engine/metrics.h"
 #include "core/policy/gates.h"
 #include "core/store/transfer_store.h"
@@ -43,6 +44,14 @@ private:
     bool render(const store::Transfer& t, const config::RouteConfig& route);
     bool gate(const store::Transfer& t);
     void purge();
+    /// Sends due notification mails from the outbox (with back-off); without SMTP settings they wait.
+    size_t sendNotifications();
+    /// For routes with a schedule: whether the source should be read in this pass (claims the
+    /// due time exactly once; applies the purpose's catch-up policy to missed due times).
+    bool scheduleFires(const config::RouteConfig& route);
+    /// The purpose's catch-up policy for a scheduled transfer whose delivery date passed while
+    /// the daemon was down. Returns true when it handled (skipped) the transfer.
+    bool missedDelivery(const store::Transfer& t);
     bool deliver(store::Transfer t, const config::RouteConfig& route);
     const config::RouteConfig* route(const std::string& name) const;
     std::chrono::milliseconds backoff(int attempts) const;
@@ -58,6 +67,7 @@ private:
 
     policy::Gates gates_;
     Timestamp last_purge_{};
+    std::unique_ptr<notify::SmtpClient> smtp_;
 
     std::mutex mu_;
     std::condition_variable cv_;

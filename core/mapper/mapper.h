@@ -21,6 +21,9 @@ struct DecodeContext {
 struct DecodedBatch {
     std::vector<nlohmann::json> records;  ///< Canonical records (leerlingdossiers).
     std::vector<std::string> warnings;    ///< Non-fatal remarks (no personal values).
+    /// What each record is about, when it is not a pupil (e.g. a school "12AB00" for an
+    /// aggregated report). Empty, or one per record; default: leerling.leerlingid.
+    std::vector<std::string> subjects;
 };
 
 /// Decodes a whole input. All-or-nothing: on any error nothing is returned, and the error names

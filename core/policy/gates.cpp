@@ -99,9 +99,35 @@ Result<GateDecision> Gates::evaluate(const store::Transfer& t) {
             return d;
         }
     }
+    if (p->procedure.enabled) {
+        // A guided delivery leaves only after it was saved (step 6) for exactly this payload and
+        // delivery date; a change to either voids the save like it voids the akkoord.
+        auto proc = store_.procedure(t.id);
+        if (!proc) return proc.error();
+        std::string missing = procedureMissing(*p, t, *proc);
+        if (!missing.empty()) {
+            d.next = State::kAwaitingApproval;
+            d.reason = "begeleide levering: " + missing;
+            return d;
+        }
+    }
     d.next = State::kScheduled;
     d.reason = "alle poorten open";
     return d;
+}
+
+std::string Gates::procedureMissing(const config::PurposePolicy& p, const store::Transfer& t,
+                                   const store::ProcedureRecord& proc) {
+    for (const auto& c : p.procedure.choices)
+        if (c.default_value.empty() && !t.choices.contains(c.id)) return "kies " + c.label;
+    if (p.procedure.requires_date && !t.deliver_at) return "kies een leverdatum";
+    for (const auto& q : p.procedure.questions)
+        if (!proc.answers.contains(q.id)) return "beantwoord de vragen";
+    if (!proc.saved_at) return "nog niet opgeslagen";
+    if (proc.saved_hash != t.payload_hash) return "gegevens gewijzigd na opslaan; opnieuw opslaan";
+    if (p.procedure.requires_date && proc.saved_deliver_at != t.deliver_at)
+        return "leverdatum gewijzigd na opslaan; opnieuw opslaan";
+    return "";
 }
 
 Result<bool> Gates::advance(const std::string& transfer_id, const std::string& actor) {

@@ -49,6 +49,11 @@ public:
     /// Returns the ids of the stopped transfers.
     Result<std::vector<std::string>> withdrawConsent(const std::string& consent_id, const std::string& actor);
 
+    /// For a guided delivery: the first step still missing before it may leave (Dutch), or "".
+    /// Does not check the akkoord (the approvals gate does).
+    static std::string procedureMissing(const config::PurposePolicy& p, const store::Transfer& t,
+                                        const store::ProcedureRecord& proc);
+
     /// Refuses (kConflict, Dutch message with the deadline) when `t` may no longer be withdrawn.
     Status checkWithdrawable(const store::Transfer& t) const;
 

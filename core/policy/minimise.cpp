@@ -83,6 +83,19 @@ struct Walker {
 Minimised minimise(const json& record, const config::PurposePolicy& policy,
                    const model::ModelDefinition& model) {
     Minimised out;
+    if (policy.record == config::PurposePolicy::RecordKind::kAggregate) {
+        // An aggregated report (small cells already suppressed by its decoder) leaves whole, but
+        // never with a pupil record inside it.
+        if (!record.is_object() || record.contains("leerling")) {
+            out.withheld.push_back({"", "leerlinggegevens horen niet in een geaggregeerd rapport"});
+            out.record = json::object();
+            return out;
+        }
+        for (auto& [k, v] : record.items()) out.included.push_back(k);
+        out.categories.push_back("geaggregeerd");
+        out.record = record;
+        return out;
+    }
     Walker w{policy, model, out, {}};
     json r = w.walk(record, "");
     out.record = r.is_null() ? json::object() : r;

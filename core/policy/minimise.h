@@ -8,6 +8,8 @@
 /// - special categories (health) are withheld unless the purpose explicitly allows them;
 /// - medical absence reasons are generalised to "geoorloofd" for any purpose that is not a care
 ///   profile.
+/// For purposes whose records are aggregated reports (policy `record: aggregaat`) the record
+/// leaves whole (its top-level keys are listed as included) unless it contains a pupil record.
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>

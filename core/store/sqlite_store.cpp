@@ -93,6 +93,37 @@ const std::vector<std::vector<std::string>>& migrations() {
             " transfer_id TEXT NOT NULL, viewer TEXT NOT NULL, payload_hash TEXT NOT NULL,"
             " at INTEGER NOT NULL, PRIMARY KEY (transfer_id, viewer, payload_hash))",
         },
+        {
+            // Evidence files of consents: file name and bytes sealed with the master key.
+            "CREATE TABLE consent_evidence ("
+            " consent_id TEXT PRIMARY KEY REFERENCES consents (id), filename TEXT NOT NULL,"
+            " content_type TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL,"
+            " data TEXT NOT NULL)",
+            "CREATE TABLE batches ("
+            " id TEXT PRIMARY KEY, name TEXT NOT NULL, purpose TEXT NOT NULL,"
+            " prepared_by TEXT NOT NULL, prepared_at INTEGER NOT NULL, items TEXT NOT NULL,"
+            " status TEXT NOT NULL, decided_by TEXT NOT NULL DEFAULT '', decided_at INTEGER,"
+            " outcome TEXT NOT NULL DEFAULT '{}')",
+        },
+        {
+            "ALTER TABLE transfers ADD COLUMN choices TEXT NOT NULL DEFAULT '{}'",
+            "ALTER TABLE transfers ADD COLUMN report TEXT",
+            "ALTER TABLE transfers ADD COLUMN report_content_type TEXT NOT NULL DEFAULT ''",
+            "CREATE TABLE procedures ("
+            " transfer_id TEXT PRIMARY KEY, answers TEXT NOT NULL DEFAULT '{}',"
+            " answered_by TEXT NOT NULL DEFAULT '', answered_at INTEGER,"
+            " saved_by TEXT NOT NULL DEFAULT '', saved_at INTEGER, saved_hash TEXT NOT NULL DEFAULT '',"
+            " saved_deliver_at INTEGER)",
+            "CREATE TABLE notifications ("
+            " id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, transfer_id TEXT NOT NULL,"
+            " recipients TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL,"
+            " created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER,"
+            " sent_at INTEGER, last_error TEXT NOT NULL DEFAULT '')",
+            "CREATE INDEX notifications_due ON notifications (sent_at, next_attempt_at)",
+            "CREATE TABLE schedule_runs ("
+            " route TEXT NOT NULL, due_at INTEGER NOT NULL, outcome TEXT NOT NULL, at INTEGER NOT NULL,"
+            " PRIMARY KEY (route, due_at))",
+        },
     };
     return m;
 }
@@ -121,7 +152,7 @@ const char* kTransferColumns =
     "id, idempotency_key, direction, route, purpose, profile, source, destination, subject, state,"
     " attempts, next_attempt_at, deliver_at, created_at, updated_at, content_type, file_extension,"
     " payload_hash, receipt, last_error, (data_key IS NULL) AS purged, created_by, changed_by,"
-    " withdraw_deadline, disclosure, consent_id";
+    " withdraw_deadline, disclosure, consent_id, choices, report_content_type";
 
 Transfer rowToTransfer(RecordSet& rs, size_t row) {
     auto str = [&](size_t col) {
@@ -161,6 +192,9 @@ Transfer rowToTransfer(RecordSet& rs, size_t row) {
     t.disclosure = nlohmann::json::parse(str(24), nullptr, false);
     if (t.disclosure.is_discarded()) t.disclosure = nlohmann::json::object();
     t.consent_id = str(25);
+    t.choices = nlohmann::json::parse(str(26), nullptr, false);
+    if (!t.choices.is_object()) t.choices = nlohmann::json::object();
+    t.report_content_type = str(27);
     return t;
 }
 
@@ -302,22 +336,31 @@ public:
             Statement stmt(session_);
             // Values must outlive execute(): keep them in locals captured by reference.
             std::string payload_b64, hash, ctype, ext, receipt, last_error, changed_by, disclosure,
-                consent_id;
+                consent_id, choices, report_b64, report_ctype;
             int attempts = 0;
             NullInt next, deliver, deadline;
-            if (u.payload) {
-                std::string dk;
+            if (u.payload || u.report) {
                 NullStr dk_null;
                 session_ << "SELECT data_key FROM transfers WHERE id = ?", use(const_cast<std::string&>(id)),
                     into(dk_null), now;
                 if (dk_null.isNull())
                     return Status(ErrorCode::kConflict, "payload van " + id + " is al verwijderd");
-                auto enc = cipher_->encrypt(unb64(dk_null.value()), id, *u.payload);
-                if (!enc) return enc.error();
-                payload_b64 = b64(*enc);
-                hash = util::sha256Hex(*u.payload);
-                sql += ", payload = ?, payload_hash = ?";
+                if (u.payload) {
+                    auto enc = cipher_->encrypt(unb64(dk_null.value()), id, *u.payload);
+                    if (!enc) return enc.error();
+                    payload_b64 = b64(*enc);
+                    hash = util::sha256Hex(*u.payload);
+                    sql += ", payload = ?, payload_hash = ?";
+                }
+                if (u.report) {
+                    auto enc = cipher_->encrypt(unb64(dk_null.value()), id + ":report", *u.report);
+                    if (!enc) return enc.error();
+                    report_b64 = b64(*enc);
+                    sql += ", report = ?";
+                }
             }
+            if (u.report_content_type) { report_ctype = *u.report_content_type; sql += ", report_content_type = ?"; }
+            if (u.choices) { choices = u.choices->dump(); sql += ", choices = ?"; }
             if (u.content_type) { ctype = *u.content_type; sql += ", content_type = ?"; }
             if (u.file_extension) { ext = *u.file_extension; sql += ", file_extension = ?"; }
             if (u.attempts) { attempts = *u.attempts; sql += ", attempts = ?"; }
@@ -334,6 +377,9 @@ public:
             std::string id_copy = id;
             stmt << sql, use(to_i), use(at);
             if (u.payload) stmt, use(payload_b64), use(hash);
+            if (u.report) stmt, use(report_b64);
+            if (u.report_content_type) stmt, use(report_ctype);
+            if (u.choices) stmt, use(choices);
             if (u.content_type) stmt, use(ctype);
             if (u.file_extension) stmt, use(ext);
             if (u.attempts) stmt, use(attempts);
@@ -536,9 +582,23 @@ public:
                         " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 use(id), use(pupil), use(purpose), use(by), use(rel), use(dec), use(on), use(method),
                 use(evidence), use(from), use(until), use(rec), use(at), now;
+            nlohmann::json details = {{"consent_id", c.id}, {"subject", c.pupil}, {"given_by", c.given_by}};
+            if (c.evidence_file) {
+                const EvidenceFile& f = *c.evidence_file;
+                auto name = cipher_->sealField("consent-file-name:" + c.id, f.filename);
+                if (!name) return name.error();
+                auto data = cipher_->sealField("consent-file:" + c.id, f.bytes);
+                if (!data) return data.error();
+                std::string fname = b64(*name), ctype = f.content_type, sha = util::sha256Hex(f.bytes),
+                            blob = b64(*data);
+                Poco::Int64 size = static_cast<Poco::Int64>(f.bytes.size());
+                session_ << "INSERT INTO consent_evidence (consent_id, filename, content_type, size, sha256, data)"
+                            " VALUES (?, ?, ?, ?, ?, ?)",
+                    use(id), use(fname), use(ctype), use(size), use(sha), use(blob), now;
+                details["evidence_file"] = {{"sha256", sha}, {"size", size}, {"content_type", ctype}};
+            }
             return insertAudit({c.recorded_by, c.decision == "gegeven" ? "consent_given" : "consent_refused",
-                                "", c.purpose,
-                                {{"consent_id", c.id}, {"subject", c.pupil}, {"given_by", c.given_by}}},
+                                "", c.purpose, details},
                                now_ts);
         });
     }
@@ -704,17 +764,222 @@ public:
         return out;
     }
 
+    Result<EvidenceFile> consentEvidence(const std::string& consent_id) override {
+        auto list = queryConsents("id = ?", consent_id, "");
+        if (!list) return list.error();
+        if (list->empty()) return Error{ErrorCode::kNotFound, "toestemming " + consent_id + " bestaat niet"};
+        if (!list->front().evidence_file)
+            return Error{ErrorCode::kNotFound, "bij toestemming " + consent_id + " is geen bewijsstuk opgeslagen"};
+        EvidenceFile f = *list->front().evidence_file;
+        std::lock_guard<std::mutex> lock(mu_);
+        NullStr data;
+        Status st = guard("lezen", [&]() -> Status {
+            std::string id = consent_id;
+            session_ << "SELECT data FROM consent_evidence WHERE consent_id = ?", use(id), into(data), now;
+            return {};
+        });
+        if (!st) return st.error();
+        if (data.isNull()) return Error{ErrorCode::kNotFound, "bewijsstuk van " + consent_id + " ontbreekt"};
+        auto bytes = cipher_->openField("consent-file:" + consent_id, unb64(data.value()));
+        if (!bytes) return bytes.error();
+        if (util::sha256Hex(*bytes) != f.sha256)
+            return Error{ErrorCode::kCrypto, "bewijsstuk van " + consent_id + " komt niet overeen met zijn hash"};
+        f.bytes = std::move(*bytes);
+        return f;
+    }
+
+    Status addBatch(const Batch& b, Timestamp now_ts) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("batch opslaan", [&]() -> Status {
+            nlohmann::json items = nlohmann::json::array();
+            for (const auto& i : b.items) items.push_back({{"transfer_id", i.transfer_id}, {"payload_hash", i.payload_hash}});
+            std::string id = b.id, name = b.name, purpose = b.purpose, by = b.prepared_by, it = items.dump(),
+                        status = "prepared";
+            Poco::Int64 at = toMillis(now_ts);
+            session_ << "INSERT INTO batches (id, name, purpose, prepared_by, prepared_at, items, status)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                use(id), use(name), use(purpose), use(by), use(at), use(it), use(status), now;
+            nlohmann::json ids = nlohmann::json::array();
+            for (const auto& i : b.items) ids.push_back(i.transfer_id);
+            return insertAudit({b.prepared_by, "batch_prepared", "", b.purpose, {{"batch_id", b.id}, {"transfers", ids}}},
+                               now_ts);
+        });
+    }
+
+    Result<Batch> getBatch(const std::string& id) override {
+        auto list = queryBatches("WHERE id = ?", id, 1);
+        if (!list) return list.error();
+        if (list->empty()) return Error{ErrorCode::kNotFound, "batch " + id + " bestaat niet"};
+        return list->front();
+    }
+
+    Result<std::vector<Batch>> batches(size_t limit) override { return queryBatches("", "", limit); }
+
+    Status closeBatch(const std::string& id, const std::string& status, const std::string& actor,
+                      const nlohmann::json& outcome, Timestamp now_ts) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("batch afsluiten", [&]() -> Status {
+            std::string bid = id, st = status, by = actor, out = outcome.dump();
+            Poco::Int64 at = toMillis(now_ts);
+            Statement up(session_);
+            up << "UPDATE batches SET status = ?, decided_by = ?, decided_at = ?, outcome = ?"
+                  " WHERE id = ? AND status = 'prepared'",
+                use(st), use(by), use(at), use(out), use(bid);
+            if (up.execute() != 1)
+                return Status(ErrorCode::kConflict, "batch " + id + " bestaat niet of is al afgehandeld");
+            return insertAudit({actor, "batch_decided", "", "", {{"batch_id", id}, {"status", status}, {"outcome", outcome}}},
+                               now_ts);
+        });
+    }
+
     Status purgePayload(const std::string& id, const std::string& actor, Timestamp now_ts) override {
         std::lock_guard<std::mutex> lock(mu_);
         return txn("verwijderen", [&]() -> Status {
             std::string tid = id;
             Poco::Int64 at = toMillis(now_ts);
             Statement up(session_);
-            up << "UPDATE transfers SET data_key = NULL, canonical = NULL, payload = NULL, updated_at = ?"
+            up << "UPDATE transfers SET data_key = NULL, canonical = NULL, payload = NULL, report = NULL, updated_at = ?"
                   " WHERE id = ? AND data_key IS NOT NULL",
                 use(at), use(tid);
             if (up.execute() != 1) return Status(ErrorCode::kNotFound, "niets te verwijderen voor " + id);
-            return insertAudit({actor, "purged", id, "", {{"removed", {"payload", "canonical", "data_key"}}}}, now_ts);
+            return insertAudit({actor, "purged", id, "", {{"removed", {"payload", "canonical", "report", "data_key"}}}}, now_ts);
+        });
+    }
+
+    Result<std::string> report(const std::string& id) override { return decryptColumn(id, "report", id + ":report"); }
+
+    Result<ProcedureRecord> procedure(const std::string& transfer_id) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        ProcedureRecord out;
+        out.transfer_id = transfer_id;
+        Status st = guard("lezen", [&]() -> Status {
+            std::string t = transfer_id;
+            Statement stmt(session_);
+            stmt << "SELECT answers, answered_by, answered_at, saved_by, saved_at, saved_hash, saved_deliver_at"
+                    " FROM procedures WHERE transfer_id = ?",
+                use(t);
+            stmt.execute();
+            RecordSet rs(stmt);
+            if (rs.rowCount() == 0) return {};
+            auto opt = [&](size_t c) -> std::optional<Timestamp> {
+                if (rs.value(c, 0).isEmpty()) return std::nullopt;
+                return fromMillis(rs.value(c, 0).convert<Poco::Int64>());
+            };
+            out.answers = nlohmann::json::parse(rs.value(0, 0).convert<std::string>(), nullptr, false);
+            if (!out.answers.is_object()) out.answers = nlohmann::json::object();
+            out.answered_by = rs.value(1, 0).convert<std::string>();
+            out.answered_at = opt(2);
+            out.saved_by = rs.value(3, 0).convert<std::string>();
+            out.saved_at = opt(4);
+            out.saved_hash = rs.value(5, 0).convert<std::string>();
+            out.saved_deliver_at = opt(6);
+            return {};
+        });
+        if (!st) return st.error();
+        return out;
+    }
+
+    Status saveProcedureAnswers(const std::string& transfer_id, const nlohmann::json& answers, const std::string& actor,
+                                const std::string& purpose, Timestamp now_ts) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("antwoorden opslaan", [&]() -> Status {
+            std::string t = transfer_id, a = answers.dump(), by = actor;
+            Poco::Int64 at = toMillis(now_ts);
+            session_ << "INSERT INTO procedures (transfer_id, answers, answered_by, answered_at) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT (transfer_id) DO UPDATE SET answers = excluded.answers,"
+                        " answered_by = excluded.answered_by, answered_at = excluded.answered_at,"
+                        " saved_at = CASE WHEN procedures.answers = excluded.answers THEN procedures.saved_at END",
+                use(t), use(a), use(by), use(at), now;
+            nlohmann::json keys = nlohmann::json::array();
+            for (auto& [k, v] : answers.items()) keys.push_back(k);
+            return insertAudit({actor, "procedure_answered", transfer_id, purpose, {{"questions", keys}}}, now_ts);
+        });
+    }
+
+    Status saveProcedure(const std::string& transfer_id, const std::string& actor, const std::string& payload_hash,
+                         std::optional<Timestamp> deliver_at, const std::string& purpose,
+                         const std::optional<Notification>& notice, Timestamp now_ts) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("levering opslaan", [&]() -> Status {
+            std::string t = transfer_id, by = actor, h = payload_hash;
+            Poco::Int64 at = toMillis(now_ts);
+            NullInt d = nullable(deliver_at);
+            session_ << "INSERT INTO procedures (transfer_id, saved_by, saved_at, saved_hash, saved_deliver_at)"
+                        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (transfer_id) DO UPDATE SET"
+                        " saved_by = excluded.saved_by, saved_at = excluded.saved_at,"
+                        " saved_hash = excluded.saved_hash, saved_deliver_at = excluded.saved_deliver_at",
+                use(t), use(by), use(at), use(h), use(d), now;
+            if (notice) SLUIS_RETURN_IF_ERROR(insertNotification(*notice, now_ts));
+            return insertAudit({actor, "procedure_saved", transfer_id, purpose,
+                                {{"payload_hash", payload_hash},
+                                 {"deliver_at", deliver_at ? nlohmann::json(formatIso(*deliver_at)) : nlohmann::json()}}},
+                               now_ts);
+        });
+    }
+
+    Status addNotification(const Notification& n, Timestamp now_ts) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("melding opslaan", [&]() -> Status { return insertNotification(n, now_ts); });
+    }
+
+    Result<std::vector<Notification>> dueNotifications(Timestamp now_ts, size_t max) override {
+        Poco::Int64 at = toMillis(now_ts);
+        return queryNotifications("WHERE sent_at IS NULL AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?"
+                                  " ORDER BY id LIMIT ?",
+                                  at, static_cast<Poco::Int64>(max), "");
+    }
+
+    Result<std::vector<Notification>> notifications(const std::string& transfer_id) override {
+        return queryNotifications("WHERE transfer_id = ? ORDER BY id", 0, 0, transfer_id);
+    }
+
+    Status notificationAttempt(long long id, bool sent, const std::string& error, std::optional<Timestamp> next_attempt,
+                               Timestamp now_ts) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("melding bijwerken", [&]() -> Status {
+            Poco::Int64 nid = id, at = toMillis(now_ts);
+            NullInt sent_at = sent ? NullInt(at) : NullInt();
+            NullInt next = sent ? NullInt() : nullable(next_attempt);
+            std::string err = error;
+            session_ << "UPDATE notifications SET attempts = attempts + 1, sent_at = ?, next_attempt_at = ?,"
+                        " last_error = ? WHERE id = ?",
+                use(sent_at), use(next), use(err), use(nid), now;
+            std::string event = sent ? "notification_sent" : (next_attempt ? "notification_failed" : "notification_given_up");
+            return insertAudit({"sluis", event, "", "", {{"notification_id", id}}}, now_ts);
+        });
+    }
+
+    Result<std::optional<Timestamp>> lastScheduleRun(const std::string& route) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        std::optional<Timestamp> out;
+        Status st = guard("lezen", [&]() -> Status {
+            std::string r = route;
+            NullInt last;
+            session_ << "SELECT MAX(due_at) FROM schedule_runs WHERE route = ?", use(r), into(last), now;
+            if (!last.isNull()) out = fromMillis(last.value());
+            return {};
+        });
+        if (!st) return st.error();
+        return out;
+    }
+
+    Status claimScheduleRun(const std::string& route, Timestamp due, const std::string& outcome,
+                            Timestamp now_ts) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("planning vastleggen", [&]() -> Status {
+            std::string r = route, o = outcome;
+            Poco::Int64 d = toMillis(due), at = toMillis(now_ts);
+            int seen = 0;
+            session_ << "SELECT COUNT(*) FROM schedule_runs WHERE route = ? AND due_at = ?", use(r), use(d), into(seen),
+                now;
+            if (seen > 0)
+                return Status(ErrorCode::kAlreadyExists, "planning van route " + route + " voor " + formatIso(due) +
+                                                             " is al uitgevoerd");
+            session_ << "INSERT INTO schedule_runs (route, due_at, outcome, at) VALUES (?, ?, ?, ?)", use(r), use(d),
+                use(o), use(at), now;
+            return insertAudit({"planner", "schedule_" + outcome, "", "",
+                                {{"route", route}, {"due_at", formatIso(due)}}},
+                               now_ts);
         });
     }
 
@@ -835,8 +1100,10 @@ private:
             std::string x = a, y = b;
             Statement stmt(session_);
             stmt << "SELECT id, pupil, purpose, given_by, relation, decision, decided_on, method, evidence,"
-                    " valid_from, valid_until, recorded_by, recorded_at, withdrawn_at, withdrawn_by"
-                    " FROM consents WHERE " + where + " ORDER BY recorded_at DESC, rowid DESC",
+                    " valid_from, valid_until, recorded_by, recorded_at, withdrawn_at, withdrawn_by,"
+                    " e.filename, e.content_type, e.size, e.sha256"
+                    " FROM consents LEFT JOIN consent_evidence e ON e.consent_id = consents.id"
+                    " WHERE " + where + " ORDER BY recorded_at DESC, consents.rowid DESC",
                 use(x);
             if (!b.empty() || where.find("purpose") != std::string::npos) stmt, use(y), use(y);
             stmt.execute();
@@ -861,6 +1128,16 @@ private:
                 c.recorded_at = fromMillis(rs.value(12, r).convert<Poco::Int64>());
                 if (!rs.value(13, r).isEmpty()) c.withdrawn_at = fromMillis(rs.value(13, r).convert<Poco::Int64>());
                 c.withdrawn_by = str(14);
+                if (!rs.value(15, r).isEmpty()) {
+                    EvidenceFile f;
+                    auto name = cipher_->openField("consent-file-name:" + c.id, unb64(str(15)));
+                    if (!name) return name.error();
+                    f.filename = *name;
+                    f.content_type = str(16);
+                    f.size = rs.value(17, r).convert<Poco::Int64>();
+                    f.sha256 = str(18);
+                    c.evidence_file = std::move(f);
+                }
                 out.push_back(std::move(c));
             }
             return {};
@@ -869,7 +1146,101 @@ private:
         return out;
     }
 
-    Result<std::string> decryptColumn(const std::string& id, const std::string& column) {
+    Status insertNotification(const Notification& n, Timestamp now_ts) {
+        std::string kind = n.kind, tid = n.transfer_id, subject = n.subject, body = n.body,
+                    to = nlohmann::json(n.to).dump();
+        Poco::Int64 at = toMillis(now_ts);
+        session_ << "INSERT INTO notifications (kind, transfer_id, recipients, subject, body, created_at, next_attempt_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            use(kind), use(tid), use(to), use(subject), use(body), use(at), use(at), now;
+        return insertAudit({"sluis", "notification_queued", n.transfer_id, "",
+                            {{"kind", n.kind}, {"recipients", n.to.size()}}},
+                           now_ts);
+    }
+
+    Result<std::vector<Notification>> queryNotifications(const std::string& tail, Poco::Int64 a, Poco::Int64 b,
+                                                         const std::string& transfer_id) {
+        std::lock_guard<std::mutex> lock(mu_);
+        std::vector<Notification> out;
+        Status st = guard("lezen", [&]() -> Status {
+            Poco::Int64 x = a, y = b;
+            std::string t = transfer_id;
+            Statement stmt(session_);
+            stmt << "SELECT id, kind, transfer_id, recipients, subject, body, created_at, attempts, next_attempt_at,"
+                    " sent_at, last_error FROM notifications " + tail;
+            if (transfer_id.empty()) {
+                stmt, use(x), use(y);
+            } else {
+                stmt, use(t);
+            }
+            stmt.execute();
+            RecordSet rs(stmt);
+            for (size_t r = 0; r < rs.rowCount(); ++r) {
+                auto str = [&](size_t c) { return rs.value(c, r).convert<std::string>(); };
+                auto opt = [&](size_t c) -> std::optional<Timestamp> {
+                    if (rs.value(c, r).isEmpty()) return std::nullopt;
+                    return fromMillis(rs.value(c, r).convert<Poco::Int64>());
+                };
+                Notification n;
+                n.id = rs.value(0, r).convert<Poco::Int64>();
+                n.kind = str(1);
+                n.transfer_id = str(2);
+                auto to = nlohmann::json::parse(str(3), nullptr, false);
+                if (to.is_array())
+                    for (const auto& v : to)
+                        if (v.is_string()) n.to.push_back(v.get<std::string>());
+                n.subject = str(4);
+                n.body = str(5);
+                n.created_at = fromMillis(rs.value(6, r).convert<Poco::Int64>());
+                n.attempts = rs.value(7, r).convert<int>();
+                n.next_attempt_at = opt(8);
+                n.sent_at = opt(9);
+                n.last_error = str(10);
+                out.push_back(std::move(n));
+            }
+            return {};
+        });
+        if (!st) return st.error();
+        return out;
+    }
+
+    Result<std::vector<Batch>> queryBatches(const std::string& where, const std::string& arg, size_t limit) {
+        std::lock_guard<std::mutex> lock(mu_);
+        std::vector<Batch> out;
+        Status st = guard("lezen", [&]() -> Status {
+            std::string a = arg;
+            Poco::Int64 lim = static_cast<Poco::Int64>(limit);
+            Statement stmt(session_);
+            stmt << "SELECT id, name, purpose, prepared_by, prepared_at, items, status, decided_by, decided_at"
+                    " FROM batches " + where + " ORDER BY prepared_at DESC, rowid DESC LIMIT ?";
+            if (!where.empty()) stmt, use(a);
+            stmt, use(lim);
+            stmt.execute();
+            RecordSet rs(stmt);
+            for (size_t r = 0; r < rs.rowCount(); ++r) {
+                auto str = [&](size_t c) { return rs.value(c, r).convert<std::string>(); };
+                Batch b;
+                b.id = str(0);
+                b.name = str(1);
+                b.purpose = str(2);
+                b.prepared_by = str(3);
+                b.prepared_at = fromMillis(rs.value(4, r).convert<Poco::Int64>());
+                auto items = nlohmann::json::parse(str(5), nullptr, false);
+                if (items.is_array())
+                    for (const auto& i : items)
+                        b.items.push_back({i.value("transfer_id", ""), i.value("payload_hash", "")});
+                b.status = str(6);
+                b.decided_by = str(7);
+                if (!rs.value(8, r).isEmpty()) b.decided_at = fromMillis(rs.value(8, r).convert<Poco::Int64>());
+                out.push_back(std::move(b));
+            }
+            return {};
+        });
+        if (!st) return st.error();
+        return out;
+    }
+
+    Result<std::string> decryptColumn(const std::string& id, const std::string& column, const std::string& aad = "") {
         std::lock_guard<std::mutex> lock(mu_);
         NullStr dk, data;
         Status st = guard("lezen", [&]() -> Status {
@@ -885,7 +1256,7 @@ private:
         if (dk.isNull() || data.isNull())
             return Error{ErrorCode::kNotFound, "gegevens van overdracht " + id +
                                                    " zijn er niet (nog niet aangemaakt of verwijderd)"};
-        return cipher_->decrypt(unb64(dk.value()), id, unb64(data.value()));
+        return cipher_->decrypt(unb64(dk.value()), aad.empty() ? id : aad, unb64(data.value()));
     }
 
     Status initKey(const std::string& key_file) {

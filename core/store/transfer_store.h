@@ -52,6 +52,47 @@ struct Transfer {
     std::optional<Timestamp> withdraw_deadline;  ///< Withdrawal refused from this instant on.
     nlohmann::json disclosure = nlohmann::json::object();  ///< Included/withheld field paths, categories (no values).
     std::string consent_id;  ///< Consent or inzage record the transfer relies on.
+    nlohmann::json choices = nlohmann::json::object();  ///< Guided-delivery choices (e.g. niveau); shape the payload.
+    std::string report_content_type;  ///< Of the stored human-readable report; empty: none.
+};
+
+/// The questionnaire answers and the "save" of a guided delivery (config::ProcedureSpec). A save
+/// binds to the payload hash and delivery date it was made for: when either changes, the save
+/// lapses like an approval does.
+struct ProcedureRecord {
+    std::string transfer_id;
+    nlohmann::json answers = nlohmann::json::object();
+    std::string answered_by;
+    std::optional<Timestamp> answered_at;
+    std::string saved_by;
+    std::optional<Timestamp> saved_at;
+    std::string saved_hash;
+    std::optional<Timestamp> saved_deliver_at;
+};
+
+/// A notification mail waiting in (or sent from) the outbox. Holds no pupil data.
+struct Notification {
+    long long id = 0;
+    std::string kind;  ///< e.g. "procedure_saved", "withdrawn", "delivery_missed"
+    std::string transfer_id;
+    std::vector<std::string> to;
+    std::string subject;
+    std::string body;
+    Timestamp created_at{};
+    int attempts = 0;
+    std::optional<Timestamp> next_attempt_at;
+    std::optional<Timestamp> sent_at;
+    std::string last_error;
+};
+
+/// A scanned form, letter or e-mail kept as evidence of a consent. The bytes are encrypted at
+/// rest; lists carry only the metadata (bytes empty).
+struct EvidenceFile {
+    std::string filename;      ///< As uploaded, for the download; never logged.
+    std::string content_type;  ///< e.g. application/pdf, image/jpeg
+    long long size = 0;
+    std::string sha256;  ///< Of the bytes, so a school can show the file was not changed.
+    std::string bytes;   ///< Empty in lists; filled by consentEvidence().
 };
 
 /// A consent (toestemming) in the register.
@@ -71,6 +112,7 @@ struct Consent {
     Timestamp recorded_at{};
     std::optional<Timestamp> withdrawn_at;
     std::string withdrawn_by;
+    std::optional<EvidenceFile> evidence_file;  ///< Attachment (metadata in lists).
 };
 
 /// An inzage record: parents have seen the dossier.
@@ -94,6 +136,26 @@ struct Approval {
     std::string decision;  ///< "approved" | "rejected"
     std::string reason;
     Timestamp at{};
+};
+
+/// A batch of transfers prepared for approval together (the spring PO->VO run: a mentor prepares
+/// a class, the directeur approves it after seeing the preview of each). Each item is bound to the
+/// payload hash it had when the batch was prepared.
+struct BatchItem {
+    std::string transfer_id;
+    std::string payload_hash;
+};
+
+struct Batch {
+    std::string id;
+    std::string name;
+    std::string purpose;
+    std::string prepared_by;
+    Timestamp prepared_at{};
+    std::vector<BatchItem> items;
+    std::string status = "prepared";  ///< prepared (open for approvers) | approved | rejected
+    std::string decided_by;
+    std::optional<Timestamp> decided_at;
 };
 
 struct HistoryEntry {
@@ -159,6 +221,9 @@ struct TransitionUpdate {
     std::optional<std::optional<Timestamp>> withdraw_deadline;
     std::optional<nlohmann::json> disclosure;
     std::optional<std::string> consent_id;
+    std::optional<nlohmann::json> choices;
+    std::optional<std::string> report;  ///< Human-readable report (plaintext; encrypted like the payload).
+    std::optional<std::string> report_content_type;
 };
 
 struct ListFilter {
@@ -231,8 +296,50 @@ public:
     /// Records an approval or rejection (with its audit record).
     virtual Status addApproval(const Approval& a, const std::string& purpose, Timestamp now) = 0;
     virtual Result<std::vector<Approval>> approvals(const std::string& transfer_id) = 0;
+    /// The consent's evidence file with its bytes. kNotFound when the consent has none.
+    virtual Result<EvidenceFile> consentEvidence(const std::string& consent_id) = 0;
+
+    /// Batches of transfers prepared for approval (audited as batch_prepared / batch_decided).
+    virtual Status addBatch(const Batch& b, Timestamp now) = 0;
+    virtual Result<Batch> getBatch(const std::string& id) = 0;
+    /// Newest first.
+    virtual Result<std::vector<Batch>> batches(size_t limit) = 0;
+    /// Records the outcome of a batch decision; refused (kConflict) unless still "prepared".
+    virtual Status closeBatch(const std::string& id, const std::string& status, const std::string& actor,
+                              const nlohmann::json& outcome, Timestamp now) = 0;
+
     /// Removes payload, canonical record and data key (crypto-shredding); keeps metadata. Audited.
     virtual Status purgePayload(const std::string& id, const std::string& actor, Timestamp now) = 0;
+
+    /// The stored human-readable report of a transfer (decrypted). kNotFound when none or purged.
+    virtual Result<std::string> report(const std::string& id) = 0;
+
+    // --- Guided deliveries, the notification outbox, recurring schedules ---
+    /// The procedure record of a transfer (an empty one when nothing was recorded yet).
+    virtual Result<ProcedureRecord> procedure(const std::string& transfer_id) = 0;
+    /// Stores the questionnaire answers (audited "procedure_answered"; no answer values in the audit).
+    virtual Status saveProcedureAnswers(const std::string& transfer_id, const nlohmann::json& answers,
+                                        const std::string& actor, const std::string& purpose, Timestamp now) = 0;
+    /// Marks the procedure saved for `payload_hash` and `deliver_at`, and queues `notice` (if any), in one
+    /// transaction (audited "procedure_saved").
+    virtual Status saveProcedure(const std::string& transfer_id, const std::string& actor,
+                                 const std::string& payload_hash, std::optional<Timestamp> deliver_at,
+                                 const std::string& purpose, const std::optional<Notification>& notice,
+                                 Timestamp now) = 0;
+    virtual Status addNotification(const Notification& n, Timestamp now) = 0;
+    /// Unsent notifications whose next attempt is due, oldest first.
+    virtual Result<std::vector<Notification>> dueNotifications(Timestamp now, size_t max) = 0;
+    virtual Result<std::vector<Notification>> notifications(const std::string& transfer_id) = 0;
+    /// Records a send attempt: sent, or failed with the next attempt time (none: given up).
+    virtual Status notificationAttempt(long long id, bool sent, const std::string& error,
+                                       std::optional<Timestamp> next_attempt, Timestamp now) = 0;
+    /// The latest due time a route's schedule fired for (none: never).
+    virtual Result<std::optional<Timestamp>> lastScheduleRun(const std::string& route) = 0;
+    /// Claims one due time of a route's schedule, exactly once: kAlreadyExists when it was
+    /// claimed before. `outcome`: "started" (the schedule's first start: counting begins),
+    /// "fired" or "skipped" (audited as schedule_<outcome>).
+    virtual Status claimScheduleRun(const std::string& route, Timestamp due, const std::string& outcome,
+                                    Timestamp now) = 0;
 
     virtual Status addToken(const ApiToken& token) = 0;
     virtual Result<std::optional<ApiToken>> findToken(const std::string& token_hash) = 0;

@@ -28,6 +28,7 @@ const std::set<std::pair<State, State>>& table() {
         {S::kScheduled, S::kDelivering},
         {S::kScheduled, S::kWithdrawn},
         {S::kScheduled, S::kMapped},  // data changed after approval
+        {S::kScheduled, S::kDeadLettered},  // delivery date missed while down (catch-up: skip)
         {S::kDelivering, S::kDelivered},
         {S::kDelivering, S::kFailed},
         {S::kDelivering, S::kDeadLettered},

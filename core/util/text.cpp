@@ -73,4 +73,66 @@ std::string toHex(std::string_view data) {
     return out;
 }
 
+namespace {
+constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+}  // namespace
+
+std::string encodeBase64(std::string_view data) {
+    std::string out;
+    out.reserve((data.size() + 2) / 3 * 4);
+    size_t i = 0;
+    for (; i + 3 <= data.size(); i += 3) {
+        unsigned v = (static_cast<unsigned char>(data[i]) << 16) | (static_cast<unsigned char>(data[i + 1]) << 8) |
+                     static_cast<unsigned char>(data[i + 2]);
+        out += kB64[(v >> 18) & 63];
+        out += kB64[(v >> 12) & 63];
+        out += kB64[(v >> 6) & 63];
+        out += kB64[v & 63];
+    }
+    size_t rest = data.size() - i;
+    if (rest > 0) {
+        unsigned v = static_cast<unsigned char>(data[i]) << 16;
+        if (rest == 2) v |= static_cast<unsigned char>(data[i + 1]) << 8;
+        out += kB64[(v >> 18) & 63];
+        out += kB64[(v >> 12) & 63];
+        out += rest == 2 ? kB64[(v >> 6) & 63] : '=';
+        out += '=';
+    }
+    return out;
+}
+
+Result<std::string> decodeBase64(std::string_view text) {
+    std::string clean;
+    clean.reserve(text.size());
+    for (char c : text)
+        if (c != ' ' && c != '\n' && c != '\r' && c != '\t') clean += c;
+    const Error bad{ErrorCode::kInvalidInput, "geen geldige base64"};
+    if (clean.size() % 4 != 0) return bad;
+    std::string out;
+    out.reserve(clean.size() / 4 * 3);
+    for (size_t i = 0; i < clean.size(); i += 4) {
+        unsigned v = 0;
+        int pad = 0;
+        for (size_t k = 0; k < 4; ++k) {
+            char c = clean[i + k];
+            int d;
+            if (c == '=') {
+                if (i + 4 != clean.size() || k < 2) return bad;
+                ++pad;
+                d = 0;
+            } else {
+                if (pad > 0) return bad;
+                const char* p = std::char_traits<char>::find(kB64, 64, c);
+                if (!p) return bad;
+                d = static_cast<int>(p - kB64);
+            }
+            v = (v << 6) | static_cast<unsigned>(d);
+        }
+        out += static_cast<char>((v >> 16) & 0xFF);
+        if (pad < 2) out += static_cast<char>((v >> 8) & 0xFF);
+        if (pad < 1) out += static_cast<char>(v & 0xFF);
+    }
+    return out;
+}
+
 }  // namespace sluis::util

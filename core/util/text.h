@@ -15,5 +15,10 @@ bool isBlank(std::string_view s);
 std::string trim(std::string_view s);
 /// Lower-case hex of `data`.
 std::string toHex(std::string_view data);
+/// Standard base64 (RFC 4648, with padding, no line breaks).
+std::string encodeBase64(std::string_view data);
+/// Strict decoding of standard base64; whitespace is ignored, anything else that is not base64
+/// (or wrong padding) is an error.
+Result<std::string> decodeBase64(std::string_view text);
 
 }  // namespace sluis::util

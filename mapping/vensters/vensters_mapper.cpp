@@ -48,10 +48,13 @@ class SurveyDecoder final : public mapper::Decoder {
         ReportInput in;
         in.survey = std::string(bytes);
         in.survey_name = ctx.source_name.empty() ? "enquete" : ctx.source_name;
-        auto level = parseLevel(o.value("niveau", ""));
+        // "keuze": the level is chosen per school in the guided delivery; each record then holds
+        // the report at both levels and the encoder renders the chosen one.
+        const bool choice = o.value("niveau", "") == "keuze";
+        auto level = parseLevel(choice ? "school" : o.value("niveau", ""));
         if (!o.contains("niveau") || !o["niveau"].is_string() || !level)
             return Error{ErrorCode::kInvalidConfig,
-                         p + "niveau: verwacht \"school\" of \"onderwijssoort\""};
+                         p + "niveau: verwacht \"school\", \"onderwijssoort\" of \"keuze\""};
         in.options.level = *level;
         if (o.contains("min_cel")) {
             if (!o["min_cel"].is_number_integer() || o["min_cel"].get<long long>() < 1 ||
@@ -111,6 +114,20 @@ class SurveyDecoder final : public mapper::Decoder {
         if (!report) return report.error();
         mapper::DecodedBatch batch;
         batch.records = splitPerSchool(*report);
+        if (choice) {
+            in.options.level = Level::kSchoolType;
+            auto other = buildReport(in);
+            if (!other) return other.error();
+            auto per_school = splitPerSchool(*other);
+            if (per_school.size() != batch.records.size())
+                return Error{ErrorCode::kInternal, "vensters-enquete: niveaus geven verschillende scholen"};
+            for (size_t i = 0; i < batch.records.size(); ++i)
+                batch.records[i] = json{{"niveaus", {{"school", batch.records[i]}, {"onderwijssoort", per_school[i]}}}};
+        }
+        for (const auto& r : batch.records) {
+            const json& doc = r.contains("niveaus") ? r["niveaus"]["school"] : r;
+            batch.subjects.push_back(doc["scholen"].empty() ? "" : doc["scholen"][0].value("school", ""));
+        }
         size_t n = countSuppressed((*report)["scholen"]);
         if (n > 0)
             batch.warnings.push_back(std::to_string(n) + " cellen onderdrukt (minder dan " +
@@ -123,11 +140,20 @@ class ReportEncoder final : public mapper::Encoder {
   public:
     explicit ReportEncoder(bool html) : html_(html) {}
     std::string name() const override { return html_ ? "vensters-html" : "vensters-json"; }
-    Result<mapper::Encoded> encode(const json& record,
-                                   const mapper::EncodeContext&) const override {
-        SLUIS_RETURN_IF_ERROR(checkReport(record));
-        if (html_) return mapper::Encoded{"text/html; charset=utf-8", "html", renderHtml(record)};
-        return mapper::Encoded{"application/json", "json", renderJson(record)};
+    Result<mapper::Encoded> encode(const json& input,
+                                   const mapper::EncodeContext& ctx) const override {
+        const json* record = &input;
+        if (input.is_object() && input.contains("niveaus")) {
+            // A report at both levels (decoder option niveau "keuze"): render the chosen one.
+            std::string level = ctx.options.is_object() ? ctx.options.value("niveau", "") : "";
+            if (!input["niveaus"].is_object() || !input["niveaus"].contains(level))
+                return Error{ErrorCode::kInvalidArgument,
+                             "kies eerst het niveau van de levering: school of onderwijssoort"};
+            record = &input["niveaus"][level];
+        }
+        SLUIS_RETURN_IF_ERROR(checkReport(*record));
+        if (html_) return mapper::Encoded{"text/html; charset=utf-8", "html", renderHtml(*record)};
+        return mapper::Encoded{"application/json", "json", renderJson(*record)};
     }
 
   private:

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/model/bsn.h"
+#include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/test_util.h"
 
@@ -29,16 +30,8 @@ struct HttpResult {
 
 HttpResult http(int port, const std::string& method, const std::string& path,
                 const std::string& token = "") {
-    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
-    session.setTimeout(Poco::Timespan(10, 0));
-    Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    if (!token.empty()) req.set("Authorization", "Bearer " + token);
-    req.setContentLength(0);
-    session.sendRequest(req);
-    Poco::Net::HTTPResponse resp;
-    std::istream& in = session.receiveResponse(resp);
-    std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return {static_cast<int>(resp.getStatus()), body};
+    auto r = test::httpCall(port, method, path, token);
+    return {r.status, r.raw};
 }
 
 std::string bsnFor(int n) {

@@ -1,0 +1,402 @@
+// `sluis consent|inzage|approvals|transfer|batch`: the decisions of the policy layer from the
+// command line. Decisions need an accountable person, so these commands do not open the store:
+// they call the running daemon's admin API with the caller's own token (SLUIS_TOKEN or
+// --token-file), and the daemon checks the role, applies the gates and writes the audit record
+// exactly as for any other API client (docs/api.md).
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/URI.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "app/args.h"
+#include "app/cli.h"
+#include "core/config/config.h"
+#include "core/util/fs.h"
+#include "core/util/text.h"
+
+namespace sluis::app {
+
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+const std::vector<std::string> kConnKeys = {"url", "token-file", "config", "data-dir"};
+
+int fail(const Error& e) {
+    std::cerr << "sluis: " << e.message << "\n";
+    return exitCode(e.code);
+}
+
+ErrorCode codeFromName(const std::string& name) {
+    for (int c = 0; c <= static_cast<int>(ErrorCode::kInternal); ++c)
+        if (name == errorCodeName(static_cast<ErrorCode>(c))) return static_cast<ErrorCode>(c);
+    return ErrorCode::kInternal;
+}
+
+Result<std::string> readSmallFile(const std::string& path, size_t max) {
+    std::error_code ec;
+    auto size = fs::file_size(path, ec);
+    if (ec) return Error{ErrorCode::kIo, "kan " + path + " niet lezen: " + ec.message()};
+    if (size > max) return Error{ErrorCode::kTooLarge, path + " is groter dan " + std::to_string(max >> 20) + " MiB"};
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (!in) return Error{ErrorCode::kIo, "kan " + path + " niet lezen"};
+    return ss.str();
+}
+
+/// Where the daemon's admin API is and who is calling.
+struct Connection {
+    std::string host;
+    int port = 0;
+    std::string token;
+};
+
+Result<Connection> connect(const ParsedArgs& a) {
+    Connection c;
+    if (a.has("url")) {
+        Poco::URI uri(a.get("url"));
+        if (uri.getScheme() != "http" || uri.getHost().empty())
+            return Error{ErrorCode::kInvalidArgument, "--url verwacht http://HOST:POORT (de beheer-API luistert lokaal)"};
+        c.host = uri.getHost();
+        c.port = uri.getPort();
+    } else {
+        connector::ConnectorRegistry connectors;
+        mapper::MapperRegistry mappers;
+        SLUIS_RETURN_IF_ERROR(registerAll(connectors, mappers));
+        auto cfg = config::loadConfig(a.get("config", "config/demo"), {a.get("data-dir")}, connectors, mappers);
+        if (!cfg) return cfg.error();
+        c.host = (*cfg)->admin.listen == "0.0.0.0" ? "127.0.0.1" : (*cfg)->admin.listen;
+        c.port = (*cfg)->admin.port;
+        fs::path port_file = fs::path((*cfg)->data_dir) / "admin.port";
+        if (auto text = readSmallFile(port_file.string(), 64)) {
+            try {
+                c.port = std::stoi(util::trim(*text));
+            } catch (const std::exception&) {
+                return Error{ErrorCode::kIo, port_file.string() + " bevat geen poortnummer"};
+            }
+        }
+    }
+    if (a.has("token-file")) {
+        auto t = readSmallFile(a.get("token-file"), 4096);
+        if (!t) return t.error();
+        c.token = util::trim(*t);
+    } else if (const char* env = std::getenv("SLUIS_TOKEN")) {
+        c.token = util::trim(env);
+    }
+    if (c.token.empty())
+        return Error{ErrorCode::kUnauthenticated,
+                     "geen token: zet SLUIS_TOKEN of gebruik --token-file (een beheerder maakt er een met "
+                     "'sluis token create --name NAAM --role ROL')"};
+    return c;
+}
+
+struct Reply {
+    int status = 0;
+    std::string content_type;
+    std::string body;
+    json data;  ///< Parsed JSON body (null when the body is not JSON).
+};
+
+Result<Reply> call(const Connection& c, const std::string& method, const std::string& path,
+                   const std::optional<json>& body = std::nullopt) {
+    try {
+        Poco::Net::HTTPClientSession session(c.host, static_cast<Poco::UInt16>(c.port));
+        session.setTimeout(Poco::Timespan(60, 0));
+        Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+        req.set("Authorization", "Bearer " + c.token);
+        std::string text = body ? body->dump() : "";
+        if (body) {
+            req.setContentType("application/json");
+            req.setContentLength(static_cast<std::streamsize>(text.size()));
+        }
+        session.sendRequest(req) << text;
+        Poco::Net::HTTPResponse resp;
+        std::istream& in = session.receiveResponse(resp);
+        Reply r;
+        r.status = resp.getStatus();
+        r.content_type = resp.getContentType();
+        std::stringstream ss;
+        ss << in.rdbuf();
+        r.body = ss.str();
+        if (r.content_type.starts_with("application/json")) r.data = json::parse(r.body, nullptr, false);
+        if (r.data.is_discarded()) r.data = nullptr;
+        if (r.status >= 400) {
+            if (r.data.is_object() && r.data.contains("error"))
+                return Error{codeFromName(r.data["error"].value("code", "internal")),
+                             r.data["error"].value("message", "fout") + " (HTTP " + std::to_string(r.status) + ")"};
+            return Error{ErrorCode::kInternal, "onverwacht antwoord HTTP " + std::to_string(r.status)};
+        }
+        return r;
+    } catch (const Poco::Net::ConnectionRefusedException&) {
+        return Error{ErrorCode::kUnavailable, "geen Sluis-daemon bereikbaar op " + c.host + ":" + std::to_string(c.port) +
+                                                  " (draait 'sluis serve'?)"};
+    } catch (const Poco::Exception& e) {
+        return Error{ErrorCode::kUnavailable, "beheer-API " + c.host + ":" + std::to_string(c.port) + ": " + e.displayText()};
+    }
+}
+
+std::string encode(const std::string& s) {
+    std::string out;
+    Poco::URI::encode(s, "/?#&=+", out);
+    return out;
+}
+
+/// Runs one API call and prints the JSON answer (or `summary` when given and not --json).
+int run(const ParsedArgs& a, const std::string& method, const std::string& path, const std::optional<json>& body,
+        const std::function<std::string(const json&)>& summary = nullptr) {
+    auto c = connect(a);
+    if (!c) return fail(c.error());
+    auto r = call(*c, method, path, body);
+    if (!r) return fail(r.error());
+    if (summary && !a.flag("json")) {
+        std::cout << summary(r->data) << "\n";
+    } else {
+        std::cout << (r->data.is_null() ? r->body : r->data.dump(2) + "\n");
+    }
+    return 0;
+}
+
+int usage(const char* text) {
+    std::cerr << "gebruik: " << text << "\n(verbinding: [--url http://127.0.0.1:8480 | --config DIR --data-dir DIR] "
+                                        "[--token-file BESTAND]; token anders uit SLUIS_TOKEN)\n";
+    return 2;
+}
+
+std::vector<std::string> with(std::vector<std::string> keys) {
+    keys.insert(keys.end(), kConnKeys.begin(), kConnKeys.end());
+    return keys;
+}
+
+Result<std::string> required(const ParsedArgs& a, const std::string& key) {
+    if (!a.has(key) || util::trim(a.get(key)).empty())
+        return Error{ErrorCode::kInvalidArgument, "--" + key + " is verplicht"};
+    return a.get(key);
+}
+
+}  // namespace
+
+int cmdConsent(const Args& args) {
+    const char* kUsage =
+        "sluis consent add --pupil ID --purpose DOEL --given-by ouder|leerling [--relation RELATIE] "
+        "--decision gegeven|geweigerd --decided-on JJJJ-MM-DD --method MANIER [--evidence NOTITIE] "
+        "[--evidence-file BESTAND --evidence-type TYPE] [--valid-from DATUM] [--valid-until DATUM]\n"
+        "       sluis consent list --pupil ID | sluis consent withdraw ID | sluis consent evidence ID --out BESTAND";
+    if (args.empty()) return usage(kUsage);
+    const std::string sub = args[0];
+    Args rest(args.begin() + 1, args.end());
+    if (sub == "add") {
+        auto a = parseArgs(rest,
+                           with({"pupil", "purpose", "given-by", "relation", "decision", "decided-on", "method",
+                                 "evidence", "evidence-file", "evidence-type", "valid-from", "valid-until"}),
+                           {"json"}, false);
+        if (!a) return fail(a.error());
+        json body = {{"pupil", a->get("pupil")},       {"purpose", a->get("purpose")},
+                     {"given_by", a->get("given-by")}, {"relation", a->get("relation")},
+                     {"decision", a->get("decision")}, {"decided_on", a->get("decided-on")},
+                     {"method", a->get("method")},     {"evidence", a->get("evidence")},
+                     {"valid_from", a->get("valid-from")}, {"valid_until", a->get("valid-until")}};
+        if (a->has("evidence-file")) {
+            std::string path = a->get("evidence-file");
+            auto bytes = readSmallFile(path, 5 << 20);
+            if (!bytes) return fail(bytes.error());
+            std::string type = a->get("evidence-type");
+            if (type.empty()) {
+                std::string ext = fs::path(path).extension().string();
+                type = ext == ".pdf"   ? "application/pdf"
+                       : ext == ".jpg" || ext == ".jpeg" ? "image/jpeg"
+                       : ext == ".png" ? "image/png"
+                       : ext == ".eml" ? "message/rfc822"
+                       : ext == ".txt" ? "text/plain"
+                                       : "";
+                if (type.empty()) return fail({ErrorCode::kInvalidArgument, "--evidence-type is nodig voor " + path});
+            }
+            body["evidence_file"] = {{"filename", fs::path(path).filename().string()},
+                                     {"content_type", type},
+                                     {"data_base64", util::encodeBase64(*bytes)}};
+        }
+        return run(*a, "POST", "/api/v1/consents", body, [](const json& r) {
+            return "toestemming vastgelegd: " + r.value("id", "") + " (" + std::to_string(r.value("transfers_released", 0)) +
+                   " wachtende overdracht(en) vrijgegeven)";
+        });
+    }
+    if (sub == "list") {
+        auto a = parseArgs(rest, with({"pupil"}), {"json"}, false);
+        if (!a) return fail(a.error());
+        auto pupil = required(*a, "pupil");
+        if (!pupil) return fail(pupil.error());
+        return run(*a, "GET", "/api/v1/pupils/" + encode(*pupil) + "/consents", std::nullopt);
+    }
+    if (sub == "withdraw") {
+        auto a = parseArgs(rest, with({}), {"json"});
+        if (!a) return fail(a.error());
+        if (a->positional.size() != 1) return usage(kUsage);
+        return run(*a, "POST", "/api/v1/consents/" + encode(a->positional[0]) + "/withdraw", json::object(),
+                   [](const json& r) {
+                       return "toestemming ingetrokken: " + r.value("id", "") + "; " +
+                              std::to_string(r.value("withdrawn_transfers", json::array()).size()) +
+                              " niet-afgeleverde overdracht(en) gestopt";
+                   });
+    }
+    if (sub == "evidence") {
+        auto a = parseArgs(rest, with({"out"}), {}, true);
+        if (!a) return fail(a.error());
+        auto out = required(*a, "out");
+        if (!out) return fail(out.error());
+        if (a->positional.size() != 1) return usage(kUsage);
+        auto c = connect(*a);
+        if (!c) return fail(c.error());
+        auto r = call(*c, "GET", "/api/v1/consents/" + encode(a->positional[0]) + "/evidence");
+        if (!r) return fail(r.error());
+        auto st = util::writeFileAtomic(*out, r->body, 0600);
+        if (!st) return fail(st.error());
+        std::cout << "bewijsstuk opgeslagen in " << *out << " (" << r->body.size() << " bytes, sha256 "
+                  << util::sha256Hex(r->body) << ")\n";
+        return 0;
+    }
+    return usage(kUsage);
+}
+
+int cmdInzage(const Args& args) {
+    const char* kUsage =
+        "sluis inzage add --pupil ID --purpose DOEL --date JJJJ-MM-DD --akkoord Ja|Nee|Onbekend [--view TEKST]";
+    if (args.empty() || args[0] != "add") return usage(kUsage);
+    auto a = parseArgs(Args(args.begin() + 1, args.end()), with({"pupil", "purpose", "date", "akkoord", "view"}),
+                       {"json"}, false);
+    if (!a) return fail(a.error());
+    json body = {{"pupil", a->get("pupil")},
+                 {"purpose", a->get("purpose")},
+                 {"inzagedatum", a->get("date")},
+                 {"akkoord", a->get("akkoord")},
+                 {"redennietakkoord", a->get("view")}};
+    return run(*a, "POST", "/api/v1/inzage", body, [](const json& r) {
+        return "inzage vastgelegd: " + r.value("id", "") + " (" + std::to_string(r.value("transfers_requeued", 0)) +
+               " dossier(s) worden opnieuw opgebouwd)";
+    });
+}
+
+int cmdApprovals(const Args& args) {
+    auto a = parseArgs(args, with({}), {"json"}, false);
+    if (!a) return fail(a.error());
+    return run(*a, "GET", "/api/v1/approvals", std::nullopt, [](const json& r) {
+        std::ostringstream out;
+        const auto& list = r.value("transfers", json::array());
+        out << list.size() << " overdracht(en) wachten op goedkeuring";
+        for (const auto& t : list)
+            out << "\n  " << t.value("id", "") << "  doel " << t.value("purpose", "") << "  leerling "
+                << t.value("subject", "") << "  goedkeuringen " << t.value("approvals", 0) << "/"
+                << t.value("approvals_required", 0);
+        return out.str();
+    });
+}
+
+int cmdTransfer(const Args& args) {
+    const char* kUsage =
+        "sluis transfer list [--state STATUS] [--route ROUTE] [--pupil ID] | show ID | preview ID |\n"
+        "       approve ID --hash PAYLOAD_HASH | reject ID --hash PAYLOAD_HASH --reason REDEN |\n"
+        "       withdraw ID [--reason REDEN] | schedule ID --deliver-on JJJJ-MM-DD | requeue ID";
+    if (args.empty()) return usage(kUsage);
+    const std::string sub = args[0];
+    auto a = parseArgs(Args(args.begin() + 1, args.end()),
+                       with({"state", "route", "pupil", "hash", "reason", "deliver-on"}), {"json"});
+    if (!a) return fail(a.error());
+    if (sub == "list") {
+        std::string q = "?limit=1000";
+        if (a->has("state")) q += "&state=" + encode(a->get("state"));
+        if (a->has("route")) q += "&route=" + encode(a->get("route"));
+        if (a->has("pupil")) q += "&subject=" + encode(a->get("pupil"));
+        return run(*a, "GET", "/api/v1/transfers" + q, std::nullopt);
+    }
+    if (a->positional.size() != 1) return usage(kUsage);
+    const std::string path = "/api/v1/transfers/" + encode(a->positional[0]);
+    if (sub == "show") return run(*a, "GET", path, std::nullopt);
+    if (sub == "preview")
+        return run(*a, "GET", path + "/preview", std::nullopt, [](const json& r) {
+            std::ostringstream out;
+            out << "overdracht " << r.value("transfer_id", "") << " naar " << r.value("destination", "") << " (doel "
+                << r.value("purpose", "") << ")\n";
+            out << "grondslag: " << r.value("legal_basis", "") << "\n";
+            out << "wordt verstrekt:";
+            for (const auto& f : r.value("included", json::array())) out << "\n  + " << f.get<std::string>();
+            out << "\nwordt achtergehouden:";
+            for (const auto& w : r.value("withheld", json::array()))
+                out << "\n  - " << (w.is_object() ? w.value("path", "") + " (" + w.value("reason", "") + ")" : w.dump());
+            if (r.contains("payload") && r["payload"].is_string())
+                out << "\n--- exact wat wordt verzonden ---\n" << r["payload"].get<std::string>() << "\n---";
+            out << "\npayload-hash: " << r.value("payload_hash", "") << "\ngoedkeuren: sluis transfer approve "
+                << r.value("transfer_id", "") << " --hash " << r.value("payload_hash", "");
+            return out.str();
+        });
+    auto state = [](const std::string& verb) {
+        return [verb](const json& r) { return verb + ": " + r.value("id", "") + " (status " + r.value("state", "") + ")"; };
+    };
+    if (sub == "approve" || sub == "reject") {
+        auto hash = required(*a, "hash");
+        if (!hash) return fail({ErrorCode::kInvalidArgument, "--hash is verplicht: keur goed wat u in de preview zag "
+                                                             "('sluis transfer preview ID' toont de hash)"});
+        json body = {{"payload_hash", *hash}};
+        if (sub == "reject") {
+            auto reason = required(*a, "reason");
+            if (!reason) return fail(reason.error());
+            body["reason"] = *reason;
+        }
+        return run(*a, "POST", path + "/" + sub, body, state(sub == "approve" ? "goedgekeurd" : "afgewezen"));
+    }
+    if (sub == "withdraw") return run(*a, "POST", path + "/withdraw", json{{"reason", a->get("reason")}}, state("ingetrokken"));
+    if (sub == "requeue") return run(*a, "POST", path + "/requeue", json::object(), state("opnieuw aangeboden"));
+    if (sub == "schedule") {
+        auto date = required(*a, "deliver-on");
+        if (!date) return fail(date.error());
+        return run(*a, "POST", path + "/schedule", json{{"deliver_on", *date}}, [](const json& r) {
+            return "leverdatum vastgelegd voor " + r.value("id", "") + "; intrekken kan tot " +
+                   r.value("withdraw_deadline_local", r.value("withdraw_deadline", std::string("?")));
+        });
+    }
+    return usage(kUsage);
+}
+
+int cmdBatch(const Args& args) {
+    const char* kUsage =
+        "sluis batch prepare --name NAAM ID [ID ...] | list | show ID | approve ID | reject ID --reason REDEN";
+    if (args.empty()) return usage(kUsage);
+    const std::string sub = args[0];
+    auto a = parseArgs(Args(args.begin() + 1, args.end()), with({"name", "reason"}), {"json"});
+    if (!a) return fail(a.error());
+    if (sub == "prepare") {
+        if (a->positional.empty()) return usage(kUsage);
+        return run(*a, "POST", "/api/v1/batches", json{{"name", a->get("name")}, {"transfer_ids", a->positional}},
+                   [](const json& r) {
+                       return "batch klaargezet: " + r.value("id", "") + " met " +
+                              std::to_string(r.value("items", json::array()).size()) +
+                              " overdracht(en); de goedkeurder bekijkt elke preview en keurt dan de batch goed";
+                   });
+    }
+    if (sub == "list") return run(*a, "GET", "/api/v1/batches", std::nullopt);
+    if (a->positional.size() != 1) return usage(kUsage);
+    const std::string path = "/api/v1/batches/" + encode(a->positional[0]);
+    if (sub == "show") return run(*a, "GET", path, std::nullopt);
+    if (sub == "approve")
+        return run(*a, "POST", path + "/approve", json::object(), [](const json& r) {
+            return "batch " + r.value("id", "") + ": " + std::to_string(r.value("approved", 0)) + " van " +
+                   std::to_string(r.value("items", json::array()).size()) + " goedgekeurd (status " +
+                   r.value("status", "") + ")";
+        });
+    if (sub == "reject") {
+        auto reason = required(*a, "reason");
+        if (!reason) return fail(reason.error());
+        return run(*a, "POST", path + "/reject", json{{"reason", *reason}},
+                   [](const json& r) { return "batch afgewezen: " + r.value("id", ""); });
+    }
+    return usage(kUsage);
+}
+
+}  // namespace sluis::app
