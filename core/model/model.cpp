@@ -1,5 +1,6 @@
 #include "core/model/model.h"
 
+#include <algorithm>
 #include <regex>
 #include <set>
 
@@ -87,11 +88,28 @@ std::string normalisePath(const std::string& path) {
     return out;
 }
 
-const FieldDef* TypeDef::find(const std::string& field) const {
-    for (const auto& f : fields) {
-        if (f.name == field) return &f;
+const FieldDef* TypeDef::find(std::string_view field) const {
+    if (indexed_ != fields.size() || by_length_.empty()) {
+        for (const auto& f : fields) {
+            if (f.name == field) return &f;
+        }
+        return nullptr;
+    }
+    if (field.size() >= by_length_.size()) return nullptr;
+    for (size_t i : by_length_[field.size()]) {
+        if (fields[i].name == field) return &fields[i];
     }
     return nullptr;
+}
+
+void TypeDef::buildIndex() {
+    size_t longest = 0;
+    for (const auto& f : fields) longest = std::max(longest, f.name.size());
+    by_length_.assign(longest + 1, {});
+    // Declaration order within a length: with duplicate names the first one is found, as by a
+    // linear search.
+    for (size_t i = 0; i < fields.size(); ++i) by_length_[fields[i].name.size()].push_back(i);
+    indexed_ = fields.size();
 }
 
 Result<std::shared_ptr<const ModelDefinition>> ModelDefinition::parse(const std::string& text) {
@@ -168,6 +186,22 @@ Result<std::shared_ptr<const ModelDefinition>> ModelDefinition::parse(const std:
         }
     }
     if (!def->types_.count(def->root_)) return fail("/root", "onbekend type " + def->root_);
+    // Derived lookups for validation: resolved types and code lists, compiled patterns, indices.
+    for (auto& [tname, t] : def->types_) {
+        for (auto& f : t.fields) {
+            if (!f.type.empty()) f.type_def = &def->types_.at(f.type);
+            auto cl = def->codelists_.find(f.codelist);
+            if (cl != def->codelists_.end()) f.codes = &cl->second;
+            if (!f.pattern.empty()) {
+                try {
+                    f.matcher = std::make_shared<const Pattern>(f.pattern);
+                } catch (const std::regex_error&) {
+                    // Left null: validate() compiles it and reports the error as before.
+                }
+            }
+        }
+        t.buildIndex();
+    }
     def->buildClasses(def->types_.at(def->root_), "", "intern", Sensitivity::kOrdinary, 0);
     return std::shared_ptr<const ModelDefinition>(std::move(def));
 }
@@ -220,54 +254,92 @@ std::optional<FieldClass> ModelDefinition::classify(const std::string& path) con
     return it->second;
 }
 
+// The path of the value being validated, as a chain of parent links on the stack: rendered to
+// `a.b[2].c` only when an issue is reported, so valid records build no path strings.
+struct ModelDefinition::PathRef {
+    const PathRef* parent = nullptr;
+    std::string_view key;  // field name (when !is_index)
+    size_t index = 0;
+    bool is_index = false;
+
+    void render(std::string& out) const {
+        if (parent) parent->render(out);
+        if (is_index) {
+            out += '[';
+            out += std::to_string(index);
+            out += ']';
+        } else {
+            if (!out.empty()) out += '.';
+            out += key;
+        }
+    }
+    std::string str() const {
+        std::string out;
+        render(out);
+        return out;
+    }
+};
+
 std::vector<Issue> ModelDefinition::validate(const json& record) const {
     std::vector<Issue> out;
     if (!record.is_object()) {
         out.push_back({"", "een leerlingdossier moet een JSON-object zijn"});
         return out;
     }
-    validateObject(types_.at(root_), record, "", out);
+    validateObject(types_.at(root_), record, nullptr, out);
     return out;
 }
 
-void ModelDefinition::validateObject(const TypeDef& t, const json& obj, const std::string& path,
+void ModelDefinition::validateObject(const TypeDef& t, const json& obj, const PathRef* path,
                                      std::vector<Issue>& out) const {
-    auto join = [&](const std::string& k) { return path.empty() ? k : path + "." + k; };
-    for (auto& [key, value] : obj.items()) {
+    // Keys are unique and sorted in a JSON object (std::map), so counting the required fields
+    // seen tells whether one is missing without looking each one up.
+    size_t required_present = 0;
+    for (auto it = obj.begin(); it != obj.end(); ++it) {
+        const std::string& key = it.key();
+        const json& value = it.value();
+        PathRef here{path, key, 0, false};
         const FieldDef* f = t.find(key);
         if (!f) {
             std::string valid;
             for (auto& fd : t.fields) valid += (valid.empty() ? "" : ", ") + fd.name;
-            out.push_back({join(key), "onbekend veld; geldige velden: " + valid});
+            out.push_back({here.str(), "onbekend veld; geldige velden: " + valid});
             continue;
         }
         if (value.is_null()) continue;
-        validateValue(*f, f->kind, value, join(key), out);
+        if (f->required) ++required_present;
+        validateValue(*f, f->kind, value, here, out);
     }
+    size_t required_total = 0;
+    for (const auto& f : t.fields) required_total += f.required ? 1 : 0;
+    if (required_present == required_total) return;
     for (const auto& f : t.fields) {
-        if (f.required && (!obj.contains(f.name) || obj[f.name].is_null()))
-            out.push_back({join(f.name), "verplicht veld ontbreekt"});
+        if (!f.required) continue;
+        auto it = obj.find(f.name);
+        if (it == obj.end() || it->is_null())
+            out.push_back({PathRef{path, f.name, 0, false}.str(), "verplicht veld ontbreekt"});
     }
 }
 
 void ModelDefinition::validateValue(const FieldDef& f, Kind kind, const json& v,
-                                    const std::string& path, std::vector<Issue>& out) const {
-    auto bad = [&](const std::string& msg) { out.push_back({path, msg}); };
+                                    const PathRef& path, std::vector<Issue>& out) const {
+    auto bad = [&](const std::string& msg) { out.push_back({path.str(), msg}); };
     auto expect = [&](Kind k) { bad(std::string("verwacht ") + kindLabel(k)); };
     switch (kind) {
         case Kind::kObject:
             if (!v.is_object()) return expect(Kind::kObject);
-            return validateObject(types_.at(f.type), v, path, out);
+            return validateObject(f.type_def ? *f.type_def : types_.at(f.type), v, &path, out);
         case Kind::kArray: {
             if (!v.is_array()) return expect(Kind::kArray);
+            const TypeDef* et = f.type.empty() ? nullptr : f.type_def ? f.type_def : &types_.at(f.type);
             for (size_t i = 0; i < v.size(); ++i) {
-                std::string ip = path + "[" + std::to_string(i) + "]";
-                if (!f.type.empty()) {
+                PathRef ip{&path, std::string_view(), i, true};
+                if (et) {
                     if (!v[i].is_object()) {
-                        out.push_back({ip, "verwacht object"});
+                        out.push_back({ip.str(), "verwacht object"});
                         continue;
                     }
-                    validateObject(types_.at(f.type), v[i], ip, out);
+                    validateObject(*et, v[i], &ip, out);
                 } else {
                     validateValue(f, f.item, v[i], ip, out);
                 }
@@ -297,9 +369,8 @@ void ModelDefinition::validateValue(const FieldDef& f, Kind kind, const json& v,
             if (!isValidBsn(s)) bad("ongeldig nummer: voldoet niet aan de elfproef");
             break;
         case Kind::kCode: {
-            const auto* list = codelist(f.codelist);
-            bool found = false;
-            for (const auto& c : *list) found = found || c == s;
+            const auto* list = f.codes ? f.codes : codelist(f.codelist);
+            bool found = std::find(list->begin(), list->end(), s) != list->end();
             if (!found) bad("onbekende code (codelijst " + f.codelist + ")");
             break;
         }
@@ -311,10 +382,16 @@ void ModelDefinition::validateValue(const FieldDef& f, Kind kind, const json& v,
             break;
     }
     if (!f.pattern.empty() && (kind == Kind::kString) && !s.empty()) {
-        static thread_local std::map<std::string, std::regex> cache;
-        auto it = cache.find(f.pattern);
-        if (it == cache.end()) it = cache.emplace(f.pattern, std::regex(f.pattern)).first;
-        if (!std::regex_match(s, it->second)) bad("voldoet niet aan het formaat " + f.pattern);
+        bool match;
+        if (f.matcher) {
+            match = f.matcher->matches(s);
+        } else {
+            static thread_local std::map<std::string, std::regex> cache;
+            auto it = cache.find(f.pattern);
+            if (it == cache.end()) it = cache.emplace(f.pattern, std::regex(f.pattern)).first;
+            match = std::regex_match(s, it->second);
+        }
+        if (!match) bad("voldoet niet aan het formaat " + f.pattern);
     }
 }
 

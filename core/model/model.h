@@ -12,9 +12,11 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
+#include "core/model/pattern.h"
 
 namespace sluis::model {
 
@@ -23,6 +25,8 @@ enum class Kind { kString, kText, kDate, kBool, kInt, kDecimal, kCode, kBsn, kBa
 enum class Sensitivity : int { kOrdinary = 0, kContact = 1, kIdentifier = 2, kSpecial = 3 };
 
 const char* sensitivityName(Sensitivity s);
+
+struct TypeDef;
 
 /// One field of a record type, as declared in the table.
 struct FieldDef {
@@ -38,13 +42,28 @@ struct FieldDef {
     std::optional<double> min;
     std::optional<double> max;
     std::string description;
+
+    // Derived by ModelDefinition::parse (not part of the table); they point into the definition
+    // that owns this field, which is why a ModelDefinition cannot be copied.
+    const TypeDef* type_def = nullptr;                ///< Resolved `type`.
+    const std::vector<std::string>* codes = nullptr;  ///< Resolved `codelist`.
+    std::shared_ptr<const Pattern> matcher;           ///< Compiled `pattern` (null: none/invalid).
 };
 
 struct TypeDef {
     std::string name;
     std::string description;
     std::vector<FieldDef> fields;
-    const FieldDef* find(const std::string& field) const;
+    /// The field called `field`, or null: through the index built by buildIndex(), else by a
+    /// linear search.
+    const FieldDef* find(std::string_view field) const;
+    /// Builds the name index used by find(); call again after changing `fields`.
+    void buildIndex();
+
+private:
+    // Field indices by name length, in declaration order: a lookup compares one or two names.
+    std::vector<std::vector<size_t>> by_length_;
+    size_t indexed_ = 0;  // fields.size() when the index was built
 };
 
 /// Classification of one leaf field path (array indices written as `[]`).
@@ -63,6 +82,10 @@ struct Issue {
 
 class ModelDefinition {
 public:
+    ModelDefinition() = default;
+    ModelDefinition(const ModelDefinition&) = delete;
+    ModelDefinition& operator=(const ModelDefinition&) = delete;
+
     /// Parses a definition table. Errors name the JSON pointer of the bad entry.
     static Result<std::shared_ptr<const ModelDefinition>> parse(const std::string& json_text);
     /// The definition compiled into Sluis (canonical_model.json).
@@ -89,10 +112,11 @@ public:
 private:
     void buildClasses(const TypeDef& t, const std::string& prefix, const std::string& category,
                       Sensitivity sens, int depth);
-    void validateObject(const TypeDef& t, const nlohmann::json& obj, const std::string& path,
+    struct PathRef;  // the path of the value being validated, rendered only for an issue
+    void validateObject(const TypeDef& t, const nlohmann::json& obj, const PathRef* path,
                         std::vector<Issue>& out) const;
-    void validateValue(const FieldDef& f, Kind kind, const nlohmann::json& v,
-                       const std::string& path, std::vector<Issue>& out) const;
+    void validateValue(const FieldDef& f, Kind kind, const nlohmann::json& v, const PathRef& path,
+                       std::vector<Issue>& out) const;
 
     int version_ = 0;
     std::string root_;

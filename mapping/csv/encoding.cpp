@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <cstring>
 
 namespace sluis::csv {
 
@@ -181,7 +183,14 @@ Status Utf8Transcoder::feedUtf8(std::string_view chunk, std::string& out) {
                                                     "windows-1252, utf-16) in de mapping"};
     };
     while (i < n) {
-        // Fast path over ASCII.
+        // Fast path over ASCII, eight bytes at a time: no high bit and no zero byte.
+        while (i + 8 <= n) {
+            uint64_t w;
+            std::memcpy(&w, p + i, 8);
+            constexpr uint64_t kLow = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+            if ((w & kHigh) != 0 || ((w - kLow) & ~w & kHigh) != 0) break;
+            i += 8;
+        }
         while (i < n && p[i] >= 0x01 && p[i] < 0x80) ++i;
         if (i >= n) break;
         if (p[i] == 0) return fail("NUL-teken (binair bestand?)");

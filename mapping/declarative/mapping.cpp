@@ -1,5 +1,6 @@
 #include "mapping/declarative/mapping.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -80,7 +81,10 @@ std::string lineCol(std::string_view text, size_t byte) {
     return "regel " + std::to_string(line) + ", kolom " + std::to_string(col);
 }
 
-json* navigate(json& root, const std::vector<TargetPath::Segment>& segs, size_t count, bool create) {
+// Follows `segs[0..count)` from `root`, creating what is missing when `create`. `grew` is set when
+// a list got longer (which can move its elements, so pointers into it are no longer valid).
+json* navigate(json& root, const std::vector<TargetPath::Segment>& segs, size_t count, bool create,
+               bool* grew = nullptr) {
     json* j = &root;
     for (size_t i = 0; i < count; ++i) {
         const auto& s = segs[i];
@@ -103,6 +107,7 @@ json* navigate(json& root, const std::vector<TargetPath::Segment>& segs, size_t 
             if (j->size() <= idx) {
                 if (!create) return nullptr;
                 while (j->size() <= idx) j->push_back(json());
+                if (grew) *grew = true;
             }
             j = &(*j)[idx];
             if (j->is_null()) {
@@ -113,23 +118,58 @@ json* navigate(json& root, const std::vector<TargetPath::Segment>& segs, size_t 
     return j;
 }
 
-void setAt(json& root, const TargetPath& t, json&& value) {
+// Sets the leaf of `t` in `root`, creating the path. `parent`, when given, is the object the
+// path leads to (found earlier for the same prefix), so it is not looked up again. Returns it.
+// `grew` as for navigate().
+json* setAt(json& root, const TargetPath& t, json&& value, json* parent, bool& grew) {
     const auto& segs = t.segments;
-    json* parent = navigate(root, segs, segs.size() - 1, true);
+    if (!parent) parent = navigate(root, segs, segs.size() - 1, true, &grew);
     if (parent->is_null()) *parent = json::object();
     const auto& last = segs.back();
     if (last.index == TargetPath::kNoIndex) {
-        (*parent)[last.name] = std::move(value);
-        return;
+        if (parent->is_object()) {
+            auto& obj = parent->get_ref<json::object_t&>();
+            auto [it, inserted] = obj.try_emplace(last.name, std::move(value));
+            if (!inserted) it->second = std::move(value);
+        } else {
+            (*parent)[last.name] = std::move(value);  // throws as before: not an object
+        }
+        return parent;
     }
+    grew = true;
     json& arr = (*parent)[last.name];
     if (!arr.is_array()) arr = json::array();
     if (last.index == TargetPath::kAppend) {
         arr.push_back(std::move(value));
-        return;
+        return parent;
     }
     while (arr.size() <= static_cast<size_t>(last.index)) arr.push_back(json());
     arr[static_cast<size_t>(last.index)] = std::move(value);
+    return parent;
+}
+
+// Removes nulls from the array at `segs[0..count)` of `root` (fixed indices only), if present.
+void compactAt(json& root, const std::vector<TargetPath::Segment>& segs, size_t count) {
+    json* j = &root;
+    for (size_t i = 0; i < count; ++i) {
+        if (!j->is_object()) return;
+        auto it = j->find(segs[i].name);
+        if (it == j->end()) return;
+        j = &*it;
+        if (i + 1 == count) break;
+        if (segs[i].index == TargetPath::kNoIndex) continue;
+        size_t idx = segs[i].index == TargetPath::kAppend ? 0 : static_cast<size_t>(segs[i].index);
+        if (!j->is_array() || j->size() <= idx) return;
+        j = &(*j)[idx];
+    }
+    if (!j->is_array()) return;
+    bool has_null = false;
+    for (const auto& e : *j) has_null = has_null || e.is_null();
+    if (!has_null) return;
+    json out = json::array();
+    for (auto& e : *j)
+        if (!e.is_null()) out.push_back(std::move(e));
+    *j = std::move(out);
 }
 
 }  // namespace
@@ -306,7 +346,7 @@ bool FieldMapping::convert(std::string text, json& out, std::string& error) cons
             }
             break;
     }
-    if (pattern && target.kind == Kind::kString && !std::regex_match(text, *pattern)) {
+    if (pattern && target.kind == Kind::kString && !pattern->matches(text)) {
         error = "voldoet niet aan het formaat " + target.field->pattern;
         return false;
     }
@@ -454,7 +494,9 @@ Result<std::shared_ptr<const Mapping>> loadMapping(std::string_view text,
                             fm.target = *t;
                             has_target = true;
                             if (!t->field->pattern.empty() && t->kind == Kind::kString)
-                                fm.pattern.emplace(t->field->pattern);
+                                fm.pattern = t->field->matcher
+                                                 ? t->field->matcher
+                                                 : std::make_shared<const model::Pattern>(t->field->pattern);
                             if (t->kind == Kind::kCode) fm.codes = def->codelist(t->field->codelist);
                         }
                     }
@@ -583,6 +625,44 @@ Result<BoundPart> BoundPart::bind(const Part& part, const std::vector<std::strin
         for (const auto& seg : f.target.segments)
             if (seg.index > 0) b.compact_ = true;
     }
+    // Fields whose targets share everything but the leaf get the same parent id, so mapRow can
+    // reuse the parent it found for the previous field.
+    {
+        std::vector<std::string> parents;
+        for (const auto& f : part.fields) {
+            std::string key;
+            const auto& segs = f.target.segments;
+            for (size_t i = 0; i + 1 < segs.size(); ++i)
+                key += segs[i].name + "[" + std::to_string(segs[i].index) + "].";
+            auto it = std::find(parents.begin(), parents.end(), key);
+            b.parent_id_.push_back(static_cast<int>(it - parents.begin()));
+            if (it == parents.end()) parents.push_back(key);
+        }
+        b.parent_count_ = parents.size();
+    }
+    // Gaps can only be left in lists written at fixed indices: those are the ones to compact,
+    // deepest first so that outer indices still hold while inner lists are visited.
+    if (b.compact_) {
+        for (const auto& f : part.fields) {
+            const auto& segs = f.target.segments;
+            for (size_t i = 0; i < segs.size(); ++i) {
+                if (segs[i].index < 0) continue;
+                std::pair<const std::vector<TargetPath::Segment>*, size_t> at{&segs, i + 1};
+                bool dup = false;
+                for (const auto& c : b.compact_at_) {
+                    if (c.second != at.second) continue;
+                    bool same = true;
+                    for (size_t k = 0; k < at.second && same; ++k)
+                        same = (*c.first)[k].name == segs[k].name &&
+                               (k + 1 == at.second || (*c.first)[k].index == segs[k].index);
+                    dup = dup || same;
+                }
+                if (!dup) b.compact_at_.push_back(at);
+            }
+        }
+        std::stable_sort(b.compact_at_.begin(), b.compact_at_.end(),
+                         [](const auto& x, const auto& y) { return x.second > y.second; });
+    }
     if (!missing.empty()) {
         std::string msg = file + ":1: verplichte kolom(men) ontbreken voor deel '" + part.name + "': ";
         for (size_t i = 0; i < missing.size(); ++i) msg += (i ? ", " : "") + missing[i];
@@ -613,6 +693,24 @@ bool BoundPart::mapRow(const std::vector<std::string_view>& slots, size_t line, 
         std::string path = part_->into.empty() ? f.target.text : part_->into + "[]." + f.target.text;
         problems.push_back(file_ + ":" + std::to_string(line) + ": " + col + " (" + path + "): " + msg);
     };
+    // Parent objects found so far in this row, per parent id, so that a path is looked up once.
+    // Writing to a list can move its elements: then every remembered parent is forgotten.
+    json* small[32];
+    std::vector<json*> large;
+    json** parents = small;
+    if (parent_count_ > 32) {
+        large.assign(parent_count_, nullptr);
+        parents = large.data();
+    } else {
+        std::fill(small, small + parent_count_, nullptr);
+    }
+    auto put = [&](size_t i, const FieldMapping& f, json&& v) {
+        json*& known = parents[parent_id_[i]];
+        bool grew = false;
+        json* p = setAt(out, f.target, std::move(v), known, grew);
+        if (grew) std::fill(parents, parents + parent_count_, nullptr);
+        parents[parent_id_[i]] = p;
+    };
     for (int pass = 0; pass < 2; ++pass) {
         // Pass 0: columns; pass 1: fixed values, which only complete objects that columns made.
         for (size_t i = 0; i < fields.size(); ++i) {
@@ -620,11 +718,14 @@ bool BoundPart::mapRow(const std::vector<std::string_view>& slots, size_t line, 
             int slot = field_slot_[i];
             if ((pass == 0) != !f.value.has_value()) continue;
             if (pass == 1) {
-                if (f.target.through_array &&
-                    !navigate(out, f.target.segments, f.target.segments.size() - 1, false))
-                    continue;
+                if (f.target.through_array) {
+                    json*& known = parents[parent_id_[i]];
+                    if (!known)
+                        known = navigate(out, f.target.segments, f.target.segments.size() - 1, false);
+                    if (!known) continue;
+                }
                 json v;
-                if (f.convert(*f.value, v, error)) setAt(out, f.target, std::move(v));
+                if (f.convert(*f.value, v, error)) put(i, f, std::move(v));
                 continue;
             }
             // When several fields fill one target, the first non-empty one wins.
@@ -665,10 +766,10 @@ bool BoundPart::mapRow(const std::vector<std::string_view>& slots, size_t line, 
                 continue;
             }
             text = std::string();
-            setAt(out, f.target, std::move(v));
+            put(i, f, std::move(v));
         }
     }
-    if (compact_) compactArrays(out);
+    for (const auto& [segs, count] : compact_at_) compactAt(out, *segs, count);
     return ok;
 }
 

@@ -9,7 +9,6 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,7 +51,7 @@ struct FieldMapping {
     bool shares_target = false;  ///< An earlier field fills the same target (first non-empty wins).
     std::vector<Transform> transforms;
     std::optional<std::string> default_value;  ///< Canonical value when the cell is empty.
-    std::optional<std::regex> pattern;  ///< The model's pattern for the leaf, if any.
+    std::shared_ptr<const model::Pattern> pattern;  ///< The model's pattern for the leaf, if any.
     const std::vector<std::string>* codes = nullptr;  ///< Code list of a code leaf.
 
     /// Converts transformed text to the JSON value of the target kind; false + error otherwise.
@@ -117,7 +116,11 @@ private:
     std::vector<size_t> slot_columns_;
     std::vector<std::string> slot_headers_;
     std::vector<int> field_slot_;  // per field: slot index, or -1 (fixed value / column absent)
+    std::vector<int> parent_id_;   // per field: equal for targets with the same parent path
+    size_t parent_count_ = 0;      // distinct parent paths
     bool compact_ = false;         // some target has a fixed index > 0, so gaps are possible
+    // Lists written at fixed indices (target segments [0, n)), deepest first: compacted per row.
+    std::vector<std::pair<const std::vector<TargetPath::Segment>*, size_t>> compact_at_;
 };
 
 /// Merges a row object into an element: objects merge, arrays concatenate, present scalars win.

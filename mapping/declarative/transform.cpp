@@ -38,6 +38,19 @@ void civilFromDays(long z, long& y, unsigned& m, unsigned& d) {
 }
 
 std::string isoOf(long y, unsigned m, unsigned d) {
+    if (y >= 0 && y <= 9999 && m <= 99 && d <= 99) {
+        // The common case without snprintf: it runs for every date cell of an import.
+        std::string out(10, '-');
+        out[0] = static_cast<char>('0' + y / 1000);
+        out[1] = static_cast<char>('0' + y / 100 % 10);
+        out[2] = static_cast<char>('0' + y / 10 % 10);
+        out[3] = static_cast<char>('0' + y % 10);
+        out[5] = static_cast<char>('0' + m / 10);
+        out[6] = static_cast<char>('0' + m % 10);
+        out[8] = static_cast<char>('0' + d / 10);
+        out[9] = static_cast<char>('0' + d % 10);
+        return out;
+    }
     char buf[32];
     std::snprintf(buf, sizeof buf, "%04ld-%02u-%02u", y, m, d);
     return buf;
