@@ -101,6 +101,13 @@ class SomtodaySinkFactory final : public connector::SinkFactory {
         return o;
     }
 
+    Status check(const std::string& instance, const connector::Options& o) const override {
+        // Refuses insecure_skip_verify and non-https URLs already in check-config.
+        auto cs = somtoday::clientSettingsFrom("doel " + instance + ": ", o);
+        if (!cs) return cs.error();
+        return {};
+    }
+
     Result<std::unique_ptr<connector::Sink>> create(const std::string& instance,
                                                     const connector::Options& o) const override {
         std::string prefix = "doel " + instance + ": ";

@@ -385,6 +385,13 @@ class SomtodaySourceFactory final : public connector::SourceFactory {
         return o;
     }
 
+    Status check(const std::string& instance, const connector::Options& o) const override {
+        // Refuses insecure_skip_verify and non-https URLs already in check-config.
+        auto cs = somtoday::clientSettingsFrom("bron " + instance + ": ", o);
+        if (!cs) return cs.error();
+        return {};
+    }
+
     Result<std::unique_ptr<connector::Source>> create(const std::string& instance,
                                                       const connector::Options& o) const override {
         std::string prefix = "bron " + instance + ": ";

@@ -159,8 +159,10 @@ void loadConnectors(const json& doc, const char* kind, bool is_source,
             errors.push_back(r.at("name") + ": naam '" + ci.name + "' komt twee keer voor");
         if (ci.type.empty()) continue;
         std::vector<connector::OptionSpec> specs;
+        const connector::SourceFactory* source_factory = nullptr;
+        const connector::SinkFactory* sink_factory = nullptr;
         if (is_source) {
-            const auto* f = reg.source(ci.type);
+            const auto* f = source_factory = reg.source(ci.type);
             if (!f) {
                 std::string valid;
                 for (auto& n : reg.sourceNames()) valid += (valid.empty() ? "" : ", ") + n;
@@ -170,7 +172,7 @@ void loadConnectors(const json& doc, const char* kind, bool is_source,
             }
             specs = f->options();
         } else {
-            const auto* f = reg.sink(ci.type);
+            const auto* f = sink_factory = reg.sink(ci.type);
             if (!f) {
                 std::string valid;
                 for (auto& n : reg.sinkNames()) valid += (valid.empty() ? "" : ", ") + n;
@@ -189,6 +191,9 @@ void loadConnectors(const json& doc, const char* kind, bool is_source,
                 values[s.key] = absolute(values[s.key].get<std::string>(), data_dir);
         }
         ci.options = connector::Options(values);
+        Status checked = source_factory ? source_factory->check(ci.name, ci.options)
+                                        : sink_factory->check(ci.name, ci.options);
+        if (!checked) errors.push_back(r.at("options") + ": " + checked.message());
         out.push_back(std::move(ci));
     }
 }

@@ -108,6 +108,14 @@ public:
     virtual std::vector<OptionSpec> options() const = 0;
     virtual Result<std::unique_ptr<Source>> create(const std::string& instance,
                                                    const Options& options) const = 0;
+    /// Checks options beyond their declared types, without side effects (no files, no
+    /// connections); config loading (serve and check-config) reports a failure. create() must
+    /// refuse the same options.
+    virtual Status check(const std::string& instance, const Options& options) const {
+        (void)instance;
+        (void)options;
+        return {};
+    }
 };
 
 class SinkFactory {
@@ -118,6 +126,14 @@ public:
     virtual std::vector<OptionSpec> options() const = 0;
     virtual Result<std::unique_ptr<Sink>> create(const std::string& instance,
                                                  const Options& options) const = 0;
+    /// Checks options beyond their declared types, without side effects (no files, no
+    /// connections); config loading (serve and check-config) reports a failure. create() must
+    /// refuse the same options.
+    virtual Status check(const std::string& instance, const Options& options) const {
+        (void)instance;
+        (void)options;
+        return {};
+    }
 };
 
 }  // namespace sluis::connector
