@@ -295,9 +295,8 @@ void ModelDefinition::validateObject(const TypeDef& t, const json& obj, const Pa
     // Keys are unique and sorted in a JSON object (std::map), so counting the required fields
     // seen tells whether one is missing without looking each one up.
     size_t required_present = 0;
-    for (auto it = obj.begin(); it != obj.end(); ++it) {
-        const std::string& key = it.key();
-        const json& value = it.value();
+    // The underlying map directly: nlohmann's generic iterator costs more than the checks here.
+    for (const auto& [key, value] : obj.get_ref<const json::object_t&>()) {
         PathRef here{path, key, 0, false};
         const FieldDef* f = t.find(key);
         if (!f) {
@@ -332,16 +331,17 @@ void ModelDefinition::validateValue(const FieldDef& f, Kind kind, const json& v,
         case Kind::kArray: {
             if (!v.is_array()) return expect(Kind::kArray);
             const TypeDef* et = f.type.empty() ? nullptr : f.type_def ? f.type_def : &types_.at(f.type);
-            for (size_t i = 0; i < v.size(); ++i) {
+            const auto& items = v.get_ref<const json::array_t&>();
+            for (size_t i = 0; i < items.size(); ++i) {
                 PathRef ip{&path, std::string_view(), i, true};
                 if (et) {
-                    if (!v[i].is_object()) {
+                    if (!items[i].is_object()) {
                         out.push_back({ip.str(), "verwacht object"});
                         continue;
                     }
-                    validateObject(*et, v[i], &ip, out);
+                    validateObject(*et, items[i], &ip, out);
                 } else {
-                    validateValue(f, f.item, v[i], ip, out);
+                    validateValue(f, f.item, items[i], ip, out);
                 }
             }
             return;

@@ -81,8 +81,24 @@ std::string lineCol(std::string_view text, size_t byte) {
     return "regel " + std::to_string(line) + ", kolom " + std::to_string(col);
 }
 
+// A new list gets room for a few elements at once: the mapped lists (adressen, communicatie, ...)
+// then rarely move their elements while a row is built (see `grew`).
+json newList() {
+    json a = json::array();
+    a.get_ref<json::array_t&>().reserve(4);
+    return a;
+}
+
+// Appends to `arr` (an array); sets `grew` when that moved its elements.
+void pushBack(json& arr, json&& v, bool* grew) {
+    auto& a = arr.get_ref<json::array_t&>();
+    const json* before = a.data();
+    a.push_back(std::move(v));
+    if (grew && a.data() != before) *grew = true;
+}
+
 // Follows `segs[0..count)` from `root`, creating what is missing when `create`. `grew` is set when
-// a list got longer (which can move its elements, so pointers into it are no longer valid).
+// a list moved its elements to make room (pointers into it are then no longer valid).
 json* navigate(json& root, const std::vector<TargetPath::Segment>& segs, size_t count, bool create,
                bool* grew = nullptr) {
     json* j = &root;
@@ -95,19 +111,18 @@ json* navigate(json& root, const std::vector<TargetPath::Segment>& segs, size_t 
         auto it = j->find(s.name);
         if (it == j->end()) {
             if (!create) return nullptr;
-            it = j->emplace(s.name, s.index == TargetPath::kNoIndex ? json() : json::array()).first;
+            it = j->emplace(s.name, s.index == TargetPath::kNoIndex ? json() : newList()).first;
         }
         j = &*it;
         if (s.index != TargetPath::kNoIndex) {
             size_t idx = s.index == TargetPath::kAppend ? 0 : static_cast<size_t>(s.index);
             if (!j->is_array()) {
                 if (!create || !j->is_null()) return nullptr;
-                *j = json::array();
+                *j = newList();
             }
             if (j->size() <= idx) {
                 if (!create) return nullptr;
-                while (j->size() <= idx) j->push_back(json());
-                if (grew) *grew = true;
+                while (j->size() <= idx) pushBack(*j, json(), grew);
             }
             j = &(*j)[idx];
             if (j->is_null()) {
@@ -136,14 +151,16 @@ json* setAt(json& root, const TargetPath& t, json&& value, json* parent, bool& g
         }
         return parent;
     }
-    grew = true;
     json& arr = (*parent)[last.name];
-    if (!arr.is_array()) arr = json::array();
+    if (!arr.is_array()) {
+        if (!arr.is_null()) grew = true;  // replaced: whatever was inside is gone
+        arr = newList();
+    }
     if (last.index == TargetPath::kAppend) {
-        arr.push_back(std::move(value));
+        pushBack(arr, std::move(value), &grew);
         return parent;
     }
-    while (arr.size() <= static_cast<size_t>(last.index)) arr.push_back(json());
+    while (arr.size() <= static_cast<size_t>(last.index)) pushBack(arr, json(), &grew);
     arr[static_cast<size_t>(last.index)] = std::move(value);
     return parent;
 }
@@ -819,6 +836,28 @@ void addRow(const Part& part, json& record, json&& row) {
         }
     }
     arr.push_back(std::move(row));
+}
+
+namespace {
+void releaseChildren(json& v, int depth) {
+    if (depth > 64) return;  // deeper trees: leave them to nlohmann's own destructor
+    if (v.is_object()) {
+        auto& obj = v.get_ref<json::object_t&>();
+        for (auto& [k, e] : obj)
+            if (e.is_structured()) releaseChildren(e, depth + 1);
+        obj.clear();
+    } else if (v.is_array()) {
+        auto& arr = v.get_ref<json::array_t&>();
+        for (auto& e : arr)
+            if (e.is_structured()) releaseChildren(e, depth + 1);
+        arr.clear();
+    }
+}
+}  // namespace
+
+void releaseJson(json& v) {
+    releaseChildren(v, 0);
+    v = json();
 }
 
 void compactArrays(json& v) {

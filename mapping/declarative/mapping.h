@@ -130,6 +130,10 @@ void mergeInto(nlohmann::json& target, nlohmann::json&& row);
 void addRow(const Part& part, nlohmann::json& record, nlohmann::json&& row);
 /// Removes nulls that fixed array indices left in arrays (e.g. communicatie[1] without [0]).
 void compactArrays(nlohmann::json& v);
+/// Empties `v` (leaves it null), releasing the tree bottom-up. Same effect as destroying it, but
+/// much cheaper for nested records: nlohmann::json's destructor first moves every child of a
+/// non-empty container onto a heap-allocated stack, at every level.
+void releaseJson(nlohmann::json& v);
 
 /// Reverse: the rows of `part` for one canonical record, as header + rows of text. Fails
 /// (kInvalidConfig) naming the field when a transform is not reversible, and (kValidationFailed)

@@ -380,15 +380,17 @@ Status importMagisterStream(const std::vector<ExportFile>& files, const Mapping&
             auto found = st.by_key.find(key);
             if (found == st.by_key.end()) continue;
             const BoundPart& bp = *st.file->bound;
+            json r;
             for (uint64_t off : found->second) {
                 uint32_t l = unpack(st.arena, off, bp.slotColumns().size(), slots);
-                json r;
                 if (bp.mapRow(slots, l, r, row_problems)) addRow(bp.part(), record, std::move(r));
+                releaseJson(r);  // what the merge left behind
             }
             st.by_key.erase(found);
         }
         if (!row_problems.empty()) {
             for (auto& p : row_problems) problems.add(std::move(p));
+            releaseJson(record);
             continue;
         }
         auto issues = def->validate(record);
@@ -396,6 +398,7 @@ Status importMagisterStream(const std::vector<ExportFile>& files, const Mapping&
             for (const auto& is : issues)
                 problems.add(where() + ": leerling voldoet niet aan het model: " + is.path + ": " +
                              is.message);
+            releaseJson(record);
             continue;
         }
         ++rep.pupils;
@@ -403,6 +406,7 @@ Status importMagisterStream(const std::vector<ExportFile>& files, const Mapping&
             callback_status = on_record(std::move(record));
             if (!callback_status.isOk()) return callback_status;
         }
+        releaseJson(record);  // whatever the callback did not take
     }
     if (main_info.rows == 0 && problems.count == 0)
         problems.add(main->src->name + ": bevat geen leerlingen (alleen een kopregel)");
