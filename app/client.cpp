@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <cstdio>
 #include <sstream>
 
 #include "app/args.h"
@@ -103,6 +104,7 @@ Result<Connection> connect(const ParsedArgs& a) {
 struct Reply {
     int status = 0;
     std::string content_type;
+    std::string payload_hash;  ///< X-Sluis-Payload-Sha256, when the daemon sends it.
     std::string body;
     json data;  ///< Parsed JSON body (null when the body is not JSON).
 };
@@ -125,6 +127,7 @@ Result<Reply> call(const Connection& c, const std::string& method, const std::st
         Reply r;
         r.status = resp.getStatus();
         r.content_type = resp.getContentType();
+        r.payload_hash = resp.get("X-Sluis-Payload-Sha256", "");
         std::stringstream ss;
         ss << in.rdbuf();
         r.body = ss.str();
@@ -397,6 +400,106 @@ int cmdBatch(const Args& args) {
                    [](const json& r) { return "batch afgewezen: " + r.value("id", ""); });
     }
     return usage(kUsage);
+}
+
+int cmdProcedure(const Args& args) {
+    const char* kUsage =
+        "sluis procedure list [--purpose DOEL] | show ID | report ID --out BESTAND |\n"
+        "       choose ID --set KEUZE=WAARDE ... | answer ID --answer VRAAG=ANTWOORD ... | save ID";
+    if (args.empty()) return usage(kUsage);
+    const std::string sub = args[0];
+    // --set and --answer may repeat: collect them before the common parser sees them.
+    Args rest;
+    json pairs = json::object();
+    for (size_t i = 1; i < args.size(); ++i) {
+        if ((args[i] == "--set" || args[i] == "--answer") && i + 1 < args.size()) {
+            const std::string& kv = args[++i];
+            auto eq = kv.find('=');
+            if (eq == std::string::npos || eq == 0)
+                return fail({ErrorCode::kInvalidArgument, args[i - 1] + " verwacht NAAM=WAARDE"});
+            pairs[kv.substr(0, eq)] = kv.substr(eq + 1);
+            continue;
+        }
+        rest.push_back(args[i]);
+    }
+    auto a = parseArgs(rest, with({"purpose", "out"}), {"json"});
+    if (!a) return fail(a.error());
+    if (sub == "list") {
+        std::string q = a->has("purpose") ? "?purpose=" + encode(a->get("purpose")) : "";
+        return run(*a, "GET", "/api/v1/procedures" + q, std::nullopt);
+    }
+    if (a->positional.size() != 1) return usage(kUsage);
+    const std::string id = encode(a->positional[0]);
+    auto steps = [](const json& r) {
+        std::ostringstream out;
+        out << "levering " << r.value("transfer_id", "") << " voor " << r.value("subject", "") << " (status "
+            << r.value("state", "") << ")";
+        for (const auto& s : r.value("steps", json::array()))
+            out << "\n  [" << (s.value("done", false) ? "x" : " ") << "] " << s.value("step", 0) << ". "
+                << s.value("name", "");
+        std::string next = r.value("next_step", "");
+        if (!next.empty()) out << "\nvolgende stap: " << next;
+        if (!r["withdraw_deadline"].is_null())
+            out << "\nwijzigen of intrekken kan tot " << r["withdraw_deadline"].get<std::string>();
+        return out.str();
+    };
+    if (sub == "show") return run(*a, "GET", "/api/v1/procedures/" + id, std::nullopt, steps);
+    if (sub == "choose") {
+        if (pairs.empty()) return usage(kUsage);
+        return run(*a, "POST", "/api/v1/procedures/" + id + "/choices", pairs, steps);
+    }
+    if (sub == "answer") {
+        if (pairs.empty()) return usage(kUsage);
+        return run(*a, "POST", "/api/v1/procedures/" + id + "/answers", json{{"answers", pairs}}, steps);
+    }
+    if (sub == "save") return run(*a, "POST", "/api/v1/procedures/" + id + "/save", json::object(), steps);
+    if (sub == "report") {
+        auto out = required(*a, "out");
+        if (!out) return fail(out.error());
+        auto c = connect(*a);
+        if (!c) return fail(c.error());
+        auto r = call(*c, "GET", "/api/v1/transfers/" + id + "/report");
+        if (!r) return fail(r.error());
+        auto st = util::writeFileAtomic(*out, r->body, 0600);
+        if (!st) return fail(st.error());
+        std::cout << "rapport opgeslagen in " << *out << "; het verzonden bestand heeft SHA-256 "
+                  << r->payload_hash << "\n";
+        return 0;
+    }
+    return usage(kUsage);
+}
+
+int cmdDeliveryStatus(const Args& args, const std::string& default_purpose) {
+    auto a = parseArgs(args, with({"purpose"}), {"json"}, false);
+    if (!a) return fail(a.error());
+    std::string purpose = a->get("purpose", default_purpose);
+    return run(*a, "GET", "/api/v1/procedures?purpose=" + encode(purpose), std::nullopt, [&](const json& r) {
+        std::ostringstream out;
+        const auto& list = r.value("procedures", json::array());
+        out << "leveringen voor doel " << purpose << ": " << list.size() << "\n";
+        char line[512];
+        std::snprintf(line, sizeof line, "%-10s %-18s %-8s %-24s %-11s %-26s %-10s %s\n", "school", "status", "akkoord",
+                      "keuzes", "leverdatum", "intrekken tot", "opgeslagen", "afgeleverd");
+        out << line;
+        for (const auto& p : list) {
+            std::string choices;
+            const json chosen = p.value("choices", json::object());
+            for (auto& [k, v] : chosen.items())
+                choices += (choices.empty() ? "" : ",") + (v.is_string() ? v.get<std::string>() : std::string("-"));
+            std::string state = p.value("withdrawn", false) ? "ingetrokken" : p.value("state", "");
+            std::string delivered = p.value("delivered", false) ? "ja (" + p.value("receipt", "") + ")" : "nee";
+            std::snprintf(line, sizeof line, "%-10s %-18s %-8s %-24s %-11s %-26s %-10s %s\n",
+                          p.value("subject", "").c_str(), state.c_str(), p.value("akkoord", false) ? "ja" : "nee",
+                          choices.c_str(),
+                          p["deliver_on"].is_string() ? p["deliver_on"].get<std::string>().c_str() : "-",
+                          p["withdraw_deadline"].is_string() ? p["withdraw_deadline"].get<std::string>().c_str() : "-",
+                          p.value("saved", false) ? "ja" : "nee", delivered.c_str());
+            out << line;
+        }
+        std::string text = out.str();
+        if (!text.empty() && text.back() == '\n') text.pop_back();
+        return text;
+    });
 }
 
 }  // namespace sluis::app

@@ -19,6 +19,8 @@ int cmdInzage(const Args& args);
 int cmdApprovals(const Args& args);
 int cmdTransfer(const Args& args);
 int cmdBatch(const Args& args);
+int cmdProcedure(const Args& args);
+int cmdDeliveryStatus(const Args& args, const std::string& default_purpose);
 
 namespace {
 
@@ -66,8 +68,13 @@ const std::vector<Command>& commands() {
         {"mapping", "declaratieve mappings: 'check', 'try', 'import', 'reverse' of 'bundle'",
          mapping::runMappingCommand},
         {"demo", "demogegevens: 'generate-magister MAP --pupils N --seed N'", mapping::runDemoCommand},
-        {"vensters", "Monitor Sociale Veiligheid: 'report', 'check' of 'indicators'",
-         vensters::runVenstersCli},
+        {"procedure", "begeleide leveringen (Vensters) via de beheer-API: 'list', 'show', 'report', 'choose', 'answer', 'save'",
+         cmdProcedure},
+        {"vensters", "Monitor Sociale Veiligheid: 'report', 'check', 'indicators' of 'status' (stand per school)",
+         [](const Args& args) {
+             if (!args.empty() && args[0] == "status") return cmdDeliveryStatus(Args(args.begin() + 1, args.end()), "vensters");
+             return vensters::runVenstersCli(args);
+         }},
     };
     return cmds;
 }

@@ -650,9 +650,8 @@ private:
             return sendError(resp, Error{ErrorCode::kConflict, "eerst akkoord van het bevoegd gezag (stap 1) op dit rapport"});
         auto proc = store_.procedure(id);
         if (!proc) return sendError(resp, proc.error());
-        std::string missing = policy::Gates::procedureMissing(*p, t, *proc);
-        if (!missing.empty() && missing.find("opslaan") == std::string::npos)
-            return sendError(resp, Error{ErrorCode::kConflict, "nog niet compleet: " + missing});
+        std::string missing = policy::Gates::procedureMissing(*p, t, *proc, /*include_save=*/false);
+        if (!missing.empty()) return sendError(resp, Error{ErrorCode::kConflict, "nog niet compleet: " + missing});
         std::vector<std::string> approvers;
         if (auto list = store_.approvals(id))
             for (const auto& a : *list)

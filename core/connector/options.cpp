@@ -64,7 +64,11 @@ Result<Options> validateOptions(const std::vector<OptionSpec>& specs, const json
             if (s.required) {
                 errors.push_back(p + ": verplichte optie ontbreekt");
             } else if (!s.default_value.is_null()) {
-                out[s.key] = s.default_value;
+                // Defaults are declared like config values ("10s"); store durations as ms.
+                long long ms = 0;
+                out[s.key] = s.type == OptionType::kDurationMs && parseDuration(s.default_value, ms)
+                                 ? json(ms)
+                                 : s.default_value;
             }
             continue;
         }

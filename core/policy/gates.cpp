@@ -117,12 +117,13 @@ Result<GateDecision> Gates::evaluate(const store::Transfer& t) {
 }
 
 std::string Gates::procedureMissing(const config::PurposePolicy& p, const store::Transfer& t,
-                                   const store::ProcedureRecord& proc) {
+                                   const store::ProcedureRecord& proc, bool include_save) {
     for (const auto& c : p.procedure.choices)
         if (c.default_value.empty() && !t.choices.contains(c.id)) return "kies " + c.label;
     if (p.procedure.requires_date && !t.deliver_at) return "kies een leverdatum";
     for (const auto& q : p.procedure.questions)
         if (!proc.answers.contains(q.id)) return "beantwoord de vragen";
+    if (!include_save) return "";
     if (!proc.saved_at) return "nog niet opgeslagen";
     if (proc.saved_hash != t.payload_hash) return "gegevens gewijzigd na opslaan; opnieuw opslaan";
     if (p.procedure.requires_date && proc.saved_deliver_at != t.deliver_at)

@@ -50,9 +50,10 @@ public:
     Result<std::vector<std::string>> withdrawConsent(const std::string& consent_id, const std::string& actor);
 
     /// For a guided delivery: the first step still missing before it may leave (Dutch), or "".
-    /// Does not check the akkoord (the approvals gate does).
+    /// Does not check the akkoord (the approvals gate does). With `include_save` false, only the
+    /// steps before saving (choices, date, answers) are checked.
     static std::string procedureMissing(const config::PurposePolicy& p, const store::Transfer& t,
-                                        const store::ProcedureRecord& proc);
+                                        const store::ProcedureRecord& proc, bool include_save = true);
 
     /// Refuses (kConflict, Dutch message with the deadline) when `t` may no longer be withdrawn.
     Status checkWithdrawable(const store::Transfer& t) const;

@@ -353,7 +353,7 @@ public:
                     sql += ", payload = ?, payload_hash = ?";
                 }
                 if (u.report) {
-                    auto enc = cipher_->encrypt(unb64(dk_null.value()), id + ":report", *u.report);
+                    auto enc = cipher_->encrypt(unb64(dk_null.value()), id, *u.report);
                     if (!enc) return enc.error();
                     report_b64 = b64(*enc);
                     sql += ", report = ?";
@@ -846,7 +846,7 @@ public:
         });
     }
 
-    Result<std::string> report(const std::string& id) override { return decryptColumn(id, "report", id + ":report"); }
+    Result<std::string> report(const std::string& id) override { return decryptColumn(id, "report"); }
 
     Result<ProcedureRecord> procedure(const std::string& transfer_id) override {
         std::lock_guard<std::mutex> lock(mu_);
@@ -1240,7 +1240,7 @@ private:
         return out;
     }
 
-    Result<std::string> decryptColumn(const std::string& id, const std::string& column, const std::string& aad = "") {
+    Result<std::string> decryptColumn(const std::string& id, const std::string& column) {
         std::lock_guard<std::mutex> lock(mu_);
         NullStr dk, data;
         Status st = guard("lezen", [&]() -> Status {
@@ -1256,7 +1256,7 @@ private:
         if (dk.isNull() || data.isNull())
             return Error{ErrorCode::kNotFound, "gegevens van overdracht " + id +
                                                    " zijn er niet (nog niet aangemaakt of verwijderd)"};
-        return cipher_->decrypt(unb64(dk.value()), aad.empty() ? id : aad, unb64(data.value()));
+        return cipher_->decrypt(unb64(dk.value()), id, unb64(data.value()));
     }
 
     Status initKey(const std::string& key_file) {

@@ -140,5 +140,45 @@ TEST_F(ConfigTest, OptionValuesAreNeverEchoed) {
     }
 }
 
+TEST(ConnectorOptions, DefaultDurationsAreConvertedLikeConfiguredOnes) {
+    std::vector<std::string> errors;
+    std::vector<connector::OptionSpec> specs = {
+        {"timeout", connector::OptionType::kDurationMs, "10s", false, false, ""},
+        {"interval", connector::OptionType::kDurationMs, "250ms", false, false, ""}};
+    auto r = connector::validateOptions(specs, {{"interval", "2m"}}, "x", errors);
+    ASSERT_TRUE(r) << (errors.empty() ? "" : errors[0]);
+    EXPECT_EQ(r->duration("timeout"), std::chrono::seconds(10));
+    EXPECT_EQ(r->duration("interval"), std::chrono::minutes(2));
+}
+
+TEST_F(ConfigTest, GuidedDeliveryAndScheduleAreCheckedWithPaths) {
+    writeValid();
+    write("policies.json",
+          {{"purposes",
+            {{"demo",
+              {{"legal_basis", "x"},
+               {"record", "groep"},
+               {"catch_up", "later"},
+               {"procedure",
+                {{"choices", {{{"id", "niveau"}, {"options", {"a"}}, {"default", "b"}}}},
+                 {"questions", {{{"id", "q"}, {"text", "?"}, {"type", "keuze"}, {"options", {"x"}}}}},
+                 {"notify_to", {"geen adres"}}}}}}}}});
+    write("routes.json", {{"routes",
+                           {{{"name", "r"}, {"source", "in"}, {"decoder", "canonical-jsonl"}, {"purpose", "demo"},
+                             {"encoder", "canonical-json"}, {"sink", "out"}, {"schedule", "61 * * * *"},
+                             {"report_encoder", "pdf"}}}}});
+    auto r = load();
+    ASSERT_FALSE(r);
+    const std::string& m = r.error().message;
+    for (const char* want : {"purposes.demo.record: verwacht \"leerling\" of \"aggregaat\"",
+                             "purposes.demo.catch_up: verwacht \"deliver_late\" of \"skip\"",
+                             "purposes.demo.procedure.choices[0].default: staat niet in options",
+                             "purposes.demo.procedure.questions[0].options: een keuzevraag heeft minstens twee opties",
+                             "purposes.demo.procedure.notify_to: geen geldig e-mailadres",
+                             "purposes.demo.procedure: een begeleide levering vraagt een akkoord",
+                             "routes[0].schedule: ", "routes[0].report_encoder: onbekende encoder 'pdf'"})
+        EXPECT_NE(m.find(want), std::string::npos) << want << "\n" << m;
+}
+
 }  // namespace
 }  // namespace sluis::config
