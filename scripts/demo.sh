@@ -21,7 +21,7 @@ TOKENS=$DATA_DIR/demo-tokens.txt
 if [[ ! -s $TOKENS ]]; then
   umask 077
   {
-    for role in beheerder directeur mentor; do
+    for role in beheerder directeur mentor bevoegd-gezag fg; do
       echo "$role $("$SLUIS" token create --name "demo-$role" --role "$role" \
         --config "$CONFIG_DIR" --data-dir "$DATA_DIR" 2>/dev/null)"
     done
@@ -29,9 +29,14 @@ if [[ ! -s $TOKENS ]]; then
 fi
 
 # Drop the demo exports in the inboxes (Sluis recognises an export it stored before by its content).
-mkdir -p "$DATA_DIR/povo-inbox"
+mkdir -p "$DATA_DIR/povo-inbox" "$DATA_DIR/vensters-inbox"
+cp "$CONFIG_DIR"/vensters-seed/* "$DATA_DIR/vensters-inbox/"
 cp "$CONFIG_DIR"/inbox-seed/* "$DATA_DIR/inbox/"
-cp "$CONFIG_DIR"/povo-seed/* "$DATA_DIR/povo-inbox/"
+# Group 8 as a Magister-style export (leerlingen, ouders, overstapgegevens, schoolloopbaan, ...;
+# no cijfers: the OSO writer has no cijferlijst type for them), bundled into one input.
+"$SLUIS" demo generate-magister "$DATA_DIR/povo-export" --pupils 30 --seed 8 --grades 0 --brin 12AB \
+  --bundle >/dev/null
+cp "$DATA_DIR/povo-export/export.bundle" "$DATA_DIR/povo-inbox/groep8-magister.bundle"
 MENTOR=$(awk '$1=="mentor"{print $2}' "$TOKENS")
 
 ADMIN=$(awk '$1=="beheerder"{print $2}' "$TOKENS")
@@ -44,11 +49,16 @@ Sluis demo start nu (stoppen: Ctrl-C).
      30 dossiers wachten op inzage door de ouders, daarna op goedkeuring door de directeur:
      API=http://127.0.0.1:8480/api/v1
      curl -H "Authorization: Bearer $MENTOR" -X POST \$API/inzage \\
-       -d '{"pupil":"8001","purpose":"povo","inzagedatum":"2026-11-20","akkoord":"Ja"}'
-     curl -H "Authorization: Bearer $DIRECTEUR" "\$API/transfers?subject=8001"          (id)
+       -d '{"pupil":"10001","purpose":"povo","inzagedatum":"2026-11-20","akkoord":"Ja"}'
+     curl -H "Authorization: Bearer $DIRECTEUR" "\$API/transfers?subject=10001"         (id)
      curl -H "Authorization: Bearer $DIRECTEUR" \$API/transfers/<id>/preview            (payload_hash)
      curl -H "Authorization: Bearer $DIRECTEUR" -X POST \$API/transfers/<id>/approve -d '{"payload_hash":"<hash>"}'
      -> een geldig OSO-dossier in $DATA_DIR/oso-outbox (controleer: build/app/sluis oso validate <bestand>)
+  3) Vensters (Monitor Sociale Veiligheid): $DATA_DIR/vensters-inbox -> $DATA_DIR/inspectie-outbox
+     per school een begeleide levering (akkoord bevoegd gezag, rapport, niveau, datum, vragen, opslaan):
+     export SLUIS_TOKEN=\$(awk '\$1=="bevoegd-gezag"{print \$2}' $TOKENS)
+     build/app/sluis vensters status
+     build/app/sluis procedure show <id>        (en: report, choose, answer, save; docs/vensters.md)
   Beheer:   http://127.0.0.1:8480/health   en   /metrics
   Overzicht overdrachten:
     curl -H "Authorization: Bearer $ADMIN" http://127.0.0.1:8480/api/v1/transfers
