@@ -45,8 +45,13 @@ TEST_F(ConfigTest, DemoConfigIsValid) {
     auto cfg = loadConfig((test::sourceDir() / "config/demo").string(), {"/tmp/sluis-demo-data"},
                           connectors_, mappers_);
     ASSERT_TRUE(cfg) << cfg.error().message;
-    ASSERT_EQ((*cfg)->routes.size(), 2u);
+    ASSERT_EQ((*cfg)->routes.size(), 3u);
     EXPECT_EQ((*cfg)->routes[1].purpose, "povo");
+    EXPECT_EQ((*cfg)->routes[2].purpose, "vensters");
+    EXPECT_EQ((*cfg)->routes[2].report_encoder, "vensters-html");
+    ASSERT_TRUE((*cfg)->policy("vensters"));
+    EXPECT_TRUE((*cfg)->policy("vensters")->procedure.enabled);
+    EXPECT_EQ((*cfg)->policy("vensters")->record, PurposePolicy::RecordKind::kAggregate);
     EXPECT_EQ((*cfg)->routes[1].encoder, "oso-2019.1");
     ASSERT_TRUE((*cfg)->policy("povo"));
     EXPECT_EQ((*cfg)->policy("povo")->basis, PurposePolicy::Basis::kInzage);
