@@ -630,6 +630,17 @@ private:
         if (!errors.empty()) return sendError(resp, Error{ErrorCode::kInvalidArgument, joinErrors(errors)});
         auto st = store_.saveProcedureAnswers(id, clean, actor(c), t.purpose, clock_.now());
         if (!st) return sendError(resp, st.error());
+        // Other answers void the save: a delivery that was ready goes back through the gates.
+        auto now_t = store_.get(id);
+        if (now_t && now_t->state == transfer::State::kScheduled) {
+            auto proc = store_.procedure(id);
+            if (proc && !proc->saved_at) {
+                auto moved = store_.transition(id, transfer::State::kScheduled, transfer::State::kMapped, {},
+                                               {actor(c), "procedure_changed", id, t.purpose, json::object()},
+                                               "antwoorden gewijzigd; opnieuw opslaan nodig", clock_.now());
+                if (!moved) return sendError(resp, moved.error());
+            }
+        }
         sendJson(resp, 200, procedureJson(*store_.get(id), *p, true));
     }
 

@@ -352,6 +352,47 @@ TEST_F(VenstersTest, SixStepsWithAkkoordMailDeadlineAndDeliveryOfTheCheckedRepor
     EXPECT_EQ(verify.body["ok"], true) << verify.raw;
 }
 
+TEST_F(VenstersTest, ChangesUntilLocalMidnightOneDayBeforeAcrossBothDstChanges) {
+    configure("deliver_late");
+    drop("enquetes", "enquete.csv", survey());
+    // Spring: delivery 29 March 2027 (DST starts 28 March): deadline 2027-03-27T23:00Z (CET).
+    // Autumn: delivery 1 November 2027 (DST ends 31 October): deadline 2027-10-30T22:00Z (CEST).
+    completeProcedure("12AB00", "school", "2027-03-29");
+    completeProcedure("34CD00", "school", "2027-11-01");
+    std::string ida = waitState("12AB00", "scheduled")["transfer_id"];
+    std::string idb = waitState("34CD00", "scheduled")["transfer_id"];
+    json answers = {{"answers", {{"afnamegroep", "steekproef"}, {"afnamecondities", "thuis, online"}}}};
+
+    setClock("2027-03-27T22:59:59Z");  // 23:59:59 CET on 27 March: still allowed
+    ASSERT_EQ(api("bg-a", "POST", "/api/v1/procedures/" + ida + "/answers", answers).status, 200);
+    json a = waitState("12AB00", "awaiting_approval");
+    EXPECT_EQ(a["next_step"], "nog niet opgeslagen") << "other answers void the save";
+    ASSERT_EQ(api("bg-a", "POST", "/api/v1/procedures/" + ida + "/save").status, 200);
+    waitState("12AB00", "scheduled");
+    setClock("2027-03-27T23:00:00Z");  // 00:00 CET on 28 March: one day before
+    auto refused = api("bg-a", "POST", "/api/v1/procedures/" + ida + "/answers", answers);
+    EXPECT_EQ(refused.status, 409);
+    EXPECT_NE(refused.raw.find("2027-03-28 00:00 (CET)"), std::string::npos) << refused.raw;
+    EXPECT_EQ(api("bg-a", "POST", "/api/v1/transfers/" + ida + "/withdraw").status, 409);
+    setClock("2027-03-28T22:00:00Z");  // 00:00 CEST on 29 March
+    waitState("12AB00", "delivered");
+
+    setClock("2027-10-30T21:59:59Z");  // 23:59:59 CEST on 30 October: still allowed
+    // Confirming the same date is a change the deadline still allows; the save stays valid.
+    EXPECT_EQ(api("bg-a", "POST", "/api/v1/transfers/" + idb + "/schedule", {{"deliver_on", "2027-11-01"}}).status, 200);
+    waitState("34CD00", "scheduled");
+    setClock("2027-10-30T22:00:00Z");  // 00:00 CEST on 31 October: refused
+    auto autumn = api("bg-a", "POST", "/api/v1/transfers/" + idb + "/withdraw");
+    EXPECT_EQ(autumn.status, 409);
+    EXPECT_NE(autumn.raw.find("2027-10-31 00:00 (CEST)"), std::string::npos) << autumn.raw;
+    setClock("2027-10-31T22:59:59Z");  // 23:59:59 CET on 31 October: not yet
+    std::this_thread::sleep_for(300ms);
+    EXPECT_EQ(inspectie_->received().size(), 1u);
+    setClock("2027-10-31T23:00:00Z");
+    waitState("34CD00", "delivered");
+    EXPECT_EQ(inspectie_->received().size(), 2u);
+}
+
 TEST_F(VenstersTest, DeliverLateAfterDowntime) {
     configure("deliver_late");
     drop("enquetes", "enquete.csv", survey());
