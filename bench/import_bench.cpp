@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
     o.grades_per_pupil = grades;
     o.absences = false;
     o.plans = false;
+    o.overstap = false;
     auto t0 = std::chrono::steady_clock::now();
     DemoSummary sum;
     auto st = generateMagisterExport(dir, o, &sum);

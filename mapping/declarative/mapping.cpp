@@ -273,8 +273,13 @@ Result<TargetPath> resolveTarget(const model::ModelDefinition& def, const std::s
         }
         t.field = f;
         if (!leaf_required) {
+            // `into`: a list of records (each row adds an element) or one record (rows fill it).
+            if (f->kind == Kind::kObject && s.index == TargetPath::kNoIndex) {
+                t.kind = Kind::kObject;
+                return t;
+            }
             if (f->kind != Kind::kArray || f->type.empty() || s.index != TargetPath::kNoIndex)
-                return fail("'" + text + "' is geen lijst van records");
+                return fail("'" + text + "' is geen lijst van records (en geen record)");
             t.kind = Kind::kArray;
             return t;
         }
@@ -474,6 +479,8 @@ Result<std::shared_ptr<const Mapping>> loadMapping(std::string_view text,
             if (pj.contains("group_by")) {
                 auto g = stringList(pj["group_by"], pp + ".group_by", errors);
                 if (pi == 0) errors.push_back(pp + ".group_by: alleen voor een deel met 'into'");
+                else if (part.into_path.kind == Kind::kObject)
+                    errors.push_back(pp + ".group_by: alleen voor een 'into' die een lijst is");
                 for (const auto& name : g) {
                     if (!element_ok) break;
                     const auto* f = def->type(element_type)->find(name);
@@ -707,7 +714,10 @@ bool BoundPart::mapRow(const std::vector<std::string_view>& slots, size_t line, 
         ok = false;
         std::string col = slot >= 0 ? "kolom '" + slot_headers_[static_cast<size_t>(slot)] + "'"
                                     : (f.columns.empty() ? "vaste waarde" : "kolom '" + f.columns.front() + "'");
-        std::string path = part_->into.empty() ? f.target.text : part_->into + "[]." + f.target.text;
+        std::string path = part_->into.empty() ? f.target.text
+                           : part_->into_path.kind == Kind::kObject
+                               ? part_->into + "." + f.target.text
+                               : part_->into + "[]." + f.target.text;
         problems.push_back(file_ + ":" + std::to_string(line) + ": " + col + " (" + path + "): " + msg);
     };
     // Parent objects found so far in this row, per parent id, so that a path is looked up once.
@@ -815,6 +825,11 @@ void addRow(const Part& part, json& record, json&& row) {
     const auto& segs = part.into_path.segments;
     json* parent = navigate(record, segs, segs.size() - 1, true);
     if (parent->is_null()) *parent = json::object();
+    if (part.into_path.kind == Kind::kObject) {
+        // One record (e.g. overstapadvies): rows fill it; values already there win.
+        mergeInto((*parent)[segs.back().name], std::move(row));
+        return;
+    }
     json& arr = (*parent)[segs.back().name];
     if (!arr.is_array()) arr = json::array();
     if (!part.group_by.empty()) {
@@ -1041,6 +1056,10 @@ Result<ReverseTable> reversePart(const Part& part, const json& record, const std
         return t;
     }
     const json* arr = lookup(record, part.into_path.segments, 0, part.into_path.segments.size());
+    if (arr && arr->is_object() && part.into_path.kind == Kind::kObject) {
+        SLUIS_RETURN_IF_ERROR(rowFor(*arr, nullptr));
+        return t;
+    }
     if (!arr || !arr->is_array()) return t;
     std::string item_list;
     for (const auto& f : part.fields) {

@@ -159,13 +159,21 @@ Status generateMagisterExport(const std::filesystem::path& dir, const DemoOption
     sum = {};
     int year1 = std::stoi(o.schooljaar.substr(0, 4));
     std::vector<std::string> names = {"leerlingen.csv", "ouders.csv", "cijfers.csv"};
+    if (o.overstap) {
+        names.push_back("overstap.csv");
+        names.push_back("schoolloopbaan.csv");
+    }
     if (o.absences) names.push_back("absenties.csv");
     if (o.plans) names.push_back("handelingsplannen.csv");
     {
         CsvOut leerlingen(dir / "leerlingen.csv");
         CsvOut ouders(dir / "ouders.csv");
         CsvOut cijfers(dir / "cijfers.csv");
-        std::unique_ptr<CsvOut> absenties, plannen;
+        std::unique_ptr<CsvOut> absenties, plannen, overstap, loopbaan;
+        if (o.overstap) {
+            overstap = std::make_unique<CsvOut>(dir / "overstap.csv");
+            loopbaan = std::make_unique<CsvOut>(dir / "schoolloopbaan.csv");
+        }
         if (o.absences) absenties = std::make_unique<CsvOut>(dir / "absenties.csv");
         if (o.plans) plannen = std::make_unique<CsvOut>(dir / "handelingsplannen.csv");
         if (!leerlingen.ok() || !ouders.ok() || !cijfers.ok())
@@ -178,11 +186,19 @@ Status generateMagisterExport(const std::filesystem::path& dir, const DemoOption
                     "Straat", "Huisnr", "Toev.", "Postcode", "Woonplaats", "Telefoon", "Mobiel",
                     "E-mail"});
         cijfers.row({"Stamnr", "Schooljaar", "Periode", "Vak", "Toets", "Cijfer", "Weging", "Datum"});
+        if (overstap)
+            overstap->row(
+                {"Stamnr", "Advies", "Advies 2", "Datum advies", "Voorlopig", "Wens ouders"});
+        if (loopbaan)
+            loopbaan->row({"Stamnr", "Schooljaar", "BRIN", "Vestiging", "Groep", "Groepsnaam",
+                           "Jaargroep", "Begindatum", "Einddatum", "Schoolsoort"});
         if (absenties) absenties->row({"Stamnr", "Datum", "Uur", "Code", "Geoorloofd", "Opmerking"});
         if (plannen)
             plannen->row({"Stamnr", "Titel", "Begindatum", "Einddatum", "Beginsituatie", "Doel",
                           "Criterium", "Streefdatum", "Status", "Evaluatie"});
         uint64_t s = o.seed * 0x2545F4914F6CDD1Dull + 12345;
+        // A stream of its own, so the other files stay the same for a seed with or without it.
+        uint64_t os = o.seed * 0x9E3779B97F4A7C15ull + 777;
         for (size_t i = 0; i < o.pupils; ++i) {
             std::string stamnr = std::to_string(10001 + i);
             bool girl = chance(s, 50);
@@ -248,6 +264,30 @@ Status generateMagisterExport(const std::filesystem::path& dir, const DemoOption
                              chance(s, 25) ? "2" : "1", date(y, month, 1 + static_cast<int>(pick(s, 28)))});
                 ++sum.grades;
             }
+            if (overstap) {
+                // The definitive schooladvies (OSO code list 'advies VO'), given in March of
+                // group 8; now and then a double advice with a second code.
+                static const char* const kAdvies[] = {"10", "20", "21", "30", "31", "40", "41",
+                                                      "50", "60", "61", "70", "70", "60", "40"};
+                std::string advies = pickFrom(os, kAdvies);
+                std::string advies2 = chance(os, 10) ? pickFrom(os, kAdvies) : "";
+                if (advies2 == advies) advies2.clear();
+                static const char* const kWens[] = {"", "", "Zelfde school als broer/zus",
+                                                    "Dichtbij huis", "Tweetalig onderwijs"};
+                overstap->row({stamnr, advies, advies2,
+                               date(year1 + 1, 3, 1 + static_cast<int>(pick(os, 20))), "Nee",
+                               pickFrom(os, kWens)});
+                ++sum.adviezen;
+            }
+            if (loopbaan) {
+                // Group 7 last school year and group 8 now, both at this school.
+                std::string vorig = std::to_string(year1 - 1) + "-" + std::to_string(year1);
+                std::string groep7 = std::string("7") + klas.substr(1);
+                loopbaan->row({stamnr, vorig, o.brin, o.vestiging, groep7, "Groep 7", "7",
+                               date(year1 - 1, 8, 26), date(year1, 7, 11), "BAO"});
+                loopbaan->row({stamnr, o.schooljaar, o.brin, o.vestiging, klas, "Groep 8", "8",
+                               date(year1, 8, 25), "", "BAO"});
+            }
             if (absenties) {
                 size_t n = pick(s, 4);
                 for (size_t a = 0; a < n; ++a) {
@@ -275,6 +315,8 @@ Status generateMagisterExport(const std::filesystem::path& dir, const DemoOption
         leerlingen.flush();
         ouders.flush();
         cijfers.flush();
+        if (overstap) overstap->flush();
+        if (loopbaan) loopbaan->flush();
         if (absenties) absenties->flush();
         if (plannen) plannen->flush();
     }

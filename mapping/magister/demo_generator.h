@@ -18,17 +18,21 @@ struct DemoOptions {
     size_t grades_per_pupil = 12;  ///< Rows in cijfers.csv per pupil.
     bool absences = true;          ///< Write absenties.csv.
     bool plans = true;             ///< Write handelingsplannen.csv.
+    bool overstap = true;          ///< Write overstap.csv and schoolloopbaan.csv (PO->VO).
+    std::string brin = "12AB";     ///< BRIN of the school (schoolloopbaan).
+    std::string vestiging = "00";  ///< Vestigingscode of the school (schoolloopbaan).
     bool bundle = false;           ///< Also write export.bundle (all files in one input).
     std::string schooljaar = "2025-2026";
 };
 
 struct DemoSummary {
     std::vector<std::filesystem::path> files;
-    size_t pupils = 0, guardians = 0, grades = 0, absences = 0, plan_goals = 0;
+    size_t pupils = 0, guardians = 0, grades = 0, absences = 0, plan_goals = 0, adviezen = 0;
 };
 
-/// Writes leerlingen.csv, ouders.csv, cijfers.csv and (optionally) absenties.csv,
-/// handelingsplannen.csv and export.bundle into `dir` (created when missing). UTF-8 with BOM,
+/// Writes leerlingen.csv, ouders.csv, cijfers.csv and (optionally) overstap.csv,
+/// schoolloopbaan.csv, absenties.csv, handelingsplannen.csv and export.bundle into `dir` (created
+/// when missing). UTF-8 with BOM,
 /// `;`-separated, CRLF line ends, dates dd-mm-jjjj: the shape of a Magister "lijst" export.
 Status generateMagisterExport(const std::filesystem::path& dir, const DemoOptions& options,
                               DemoSummary* summary = nullptr);

@@ -301,9 +301,11 @@ int runMappingCommand(const std::vector<std::string>& args) {
 
 int runDemoCommand(const std::vector<std::string>& args) {
     const char* usage =
-        "gebruik: sluis demo generate-magister MAP [--pupils N] [--seed N] [--grades N] [--bundle]\n"
-        "  schrijft een verzonnen Magister-achtige export van groep 8 (leerlingen, ouders, cijfers,\n"
-        "  absenties, handelingsplannen); dezelfde seed geeft dezelfde bestanden\n";
+        "gebruik: sluis demo generate-magister MAP [--pupils N] [--seed N] [--grades N]\n"
+        "                                          [--brin CODE] [--bundle]\n"
+        "  schrijft een verzonnen Magister-achtige export van groep 8 (leerlingen, ouders,\n"
+        "  cijfers, overstapgegevens en schoolloopbaan, absenties, handelingsplannen); dezelfde\n"
+        "  seed geeft dezelfde bestanden\n";
     if (args.empty() || args[0] != "generate-magister") {
         std::cerr << usage;
         return 2;
@@ -318,15 +320,16 @@ int runDemoCommand(const std::vector<std::string>& args) {
     o.seed = f.seed;
     o.grades_per_pupil = f.grades;
     o.bundle = f.bundle;
+    if (!f.brin.empty()) o.brin = f.brin;
     DemoSummary sum;
     auto st = generateMagisterExport(f.positional[0], o, &sum);
     if (!st.isOk()) {
         std::cerr << st.message() << "\n";
         return exitCode(st.code());
     }
-    std::cout << sum.pupils << " leerlingen, " << sum.guardians << " ouders/verzorgers, " << sum.grades
-              << " cijfers, " << sum.absences << " absenties, " << sum.plan_goals
-              << " handelingsplandoelen geschreven:\n";
+    std::cout << sum.pupils << " leerlingen, " << sum.guardians << " ouders/verzorgers, "
+              << sum.grades << " cijfers, " << sum.adviezen << " overstapadviezen, " << sum.absences
+              << " absenties, " << sum.plan_goals << " handelingsplandoelen geschreven:\n";
     for (const auto& p : sum.files) std::cout << "  " << p.string() << "\n";
     return 0;
 }

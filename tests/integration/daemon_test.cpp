@@ -302,10 +302,14 @@ TEST(DemoConfig, PovoDossierLeavesOnlyAfterInzageAndApprovalAndIsValidOso) {
         return r.out.substr(0, r.out.find('\n'));
     };
     std::string mentor = tok("juf", "mentor"), directeur = tok("dir", "directeur");
+    // As scripts/demo.sh does: a generated Magister-style export of group 8, as one bundle.
+    auto gen = test::run(kExe, {"demo", "generate-magister", (dir / "export").string(), "--pupils",
+                                "30", "--seed", "8", "--grades", "0", "--brin", "12AB", "--bundle"});
+    ASSERT_EQ(gen.exit_code, 0) << gen.err;
     fs::create_directories(data / "povo-inbox");
-    fs::copy_file(test::sourceDir() / "config/demo/povo-seed/groep8-povo.jsonl", data / "povo-inbox/.x");
+    fs::copy_file(dir / "export" / "export.bundle", data / "povo-inbox/.x");
     fs::last_write_time(data / "povo-inbox/.x", fs::file_time_type::clock::now() - std::chrono::seconds(10));
-    fs::rename(data / "povo-inbox/.x", data / "povo-inbox/groep8-povo.jsonl");
+    fs::rename(data / "povo-inbox/.x", data / "povo-inbox/groep8-magister.bundle");
     test::Daemon d;
     d.start(kExe, {"serve", "--config", config, "--data-dir", data.string(), "--admin-port", "0"},
             (dir / "serve.log").string());
@@ -315,7 +319,7 @@ TEST(DemoConfig, PovoDossierLeavesOnlyAfterInzageAndApprovalAndIsValidOso) {
 
     auto find = [&](const std::string& state) {
         for (int i = 0; i < 400; ++i) {
-            auto r = http(port, "GET", "/api/v1/transfers?subject=8001", mentor);
+            auto r = http(port, "GET", "/api/v1/transfers?subject=10001", mentor);
             auto list = json::parse(r.body, nullptr, false);
             if (list.is_object() && !list["transfers"].empty() && list["transfers"][0]["state"] == state)
                 return list["transfers"][0];
@@ -330,7 +334,7 @@ TEST(DemoConfig, PovoDossierLeavesOnlyAfterInzageAndApprovalAndIsValidOso) {
     Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port));
     Poco::Net::HTTPRequest req("POST", "/api/v1/inzage", Poco::Net::HTTPMessage::HTTP_1_1);
     req.set("Authorization", "Bearer " + mentor);
-    std::string body = R"({"pupil":"8001","purpose":"povo","inzagedatum":"2026-11-20","akkoord":"Nee","redennietakkoord":"Advies te laag"})";
+    std::string body = R"({"pupil":"10001","purpose":"povo","inzagedatum":"2026-11-20","akkoord":"Nee","redennietakkoord":"Advies te laag"})";
     req.setContentLength(static_cast<std::streamsize>(body.size()));
     s.sendRequest(req) << body;
     Poco::Net::HTTPResponse resp;

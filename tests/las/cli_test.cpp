@@ -39,7 +39,7 @@ std::string src(const std::string& rel) { return (test::sourceDir() / rel).strin
 TEST(MappingCli, CheckShippedMappingAndBrokenOne) {
     auto ok = run("mapping check " + src("config/mappings/magister.json"));
     EXPECT_EQ(ok.rc, 0) << ok.out;
-    EXPECT_NE(ok.out.find("in orde (5 delen"), std::string::npos) << ok.out;
+    EXPECT_NE(ok.out.find("in orde (7 delen"), std::string::npos) << ok.out;
     test::TempDir dir;
     test::writeFile(dir / "bad.json",
                     R"({"sluis_mapping": 1, "parts": [{"name": "l", "key": "Nr", "fields": [)"
@@ -81,17 +81,20 @@ TEST(DemoCli, GeneratesDeterministicValidExportThatImports) {
     ASSERT_EQ(r1.rc, 0) << r1.out;
     auto r2 = run("demo generate-magister " + b.path().string() + " --pupils 30 --seed 42");
     ASSERT_EQ(r2.rc, 0) << r2.out;
-    for (const char* f : {"leerlingen.csv", "ouders.csv", "cijfers.csv", "absenties.csv", "handelingsplannen.csv"})
+    for (const char* f : {"leerlingen.csv", "ouders.csv", "cijfers.csv", "overstap.csv",
+                          "schoolloopbaan.csv", "absenties.csv", "handelingsplannen.csv"})
         EXPECT_EQ(test::readFile(a / f), test::readFile(b / f)) << f << " differs for the same seed";
     test::TempDir c;
     ASSERT_EQ(run("demo generate-magister " + c.path().string() + " --pupils 30 --seed 43").rc, 0);
     EXPECT_NE(test::readFile(a / "leerlingen.csv"), test::readFile(c / "leerlingen.csv"));
 
     std::string out = (a / "out.jsonl").string();
-    auto imp = run("mapping import magister " + a.path().string() + "/leerlingen.csv " +
-                   a.path().string() + "/ouders.csv " + a.path().string() + "/cijfers.csv " +
-                   a.path().string() + "/absenties.csv " + a.path().string() +
-                   "/handelingsplannen.csv --school 'OBS De Regenboog' --brin 99XX --out " + out);
+    auto imp =
+        run("mapping import magister " + a.path().string() + "/leerlingen.csv " +
+            a.path().string() + "/ouders.csv " + a.path().string() + "/cijfers.csv " +
+            a.path().string() + "/overstap.csv " + a.path().string() + "/schoolloopbaan.csv " +
+            a.path().string() + "/absenties.csv " + a.path().string() +
+            "/handelingsplannen.csv --school 'OBS De Regenboog' --brin 99XX --out " + out);
     ASSERT_EQ(imp.rc, 0) << imp.out;
     auto def = model::ModelDefinition::builtin();
     std::istringstream in(test::readFile(out));
@@ -102,6 +105,10 @@ TEST(DemoCli, GeneratesDeterministicValidExportThatImports) {
         EXPECT_TRUE(def->validate(rec).empty());
         ++n;
         if (rec.contains("verzorgers")) ++with_guardians;
+        // PO->VO: every pupil has a schooladvies and two years of schoolloopbaan at the school.
+        EXPECT_EQ(rec["overstapadvies"]["advies"].size() >= 1, true);
+        EXPECT_EQ(rec["schoolloopbaan"].size(), 2u);
+        EXPECT_EQ(rec["schoolloopbaan"][0]["brincode"], "12AB");
         if (rec["leerling"].contains("voorvoegsel")) ++with_tussenvoegsel;
         EXPECT_EQ(rec["leerling"]["leerjaar"], 8);
     }

@@ -122,10 +122,10 @@ TEST(Transform, ParseErrorsNameThePath) {
 TEST(MappingLoader, ShippedMappingLoads) {
     auto m = loadMappingFile((test::sourceDir() / "config/mappings/magister.json").string());
     ASSERT_TRUE(m.isOk()) << m.error().message;
-    EXPECT_EQ((*m)->parts.size(), 5u);
+    EXPECT_EQ((*m)->parts.size(), 7u);
     EXPECT_EQ((*m)->parts[0].name, "leerlingen");
     EXPECT_TRUE((*m)->parts[0].into.empty());
-    EXPECT_EQ(builtinMagisterMapping()->parts.size(), 5u);
+    EXPECT_EQ(builtinMagisterMapping()->parts.size(), 7u);
 }
 
 TEST(MappingLoader, ReportsEveryErrorWithItsPath) {
@@ -155,6 +155,35 @@ TEST(MappingLoader, ReportsEveryErrorWithItsPath) {
           "parts[2].group_by: 'cijfers' is geen enkelvoudig veld",
           "parts[2].fields[0].required: verwacht true of false"})
         EXPECT_NE(msg.find(want), std::string::npos) << "missing '" << want << "' in\n" << msg;
+}
+
+TEST(MappingLoader, IntoMayNameOneRecordButNotAScalarAndNotWithGroupBy) {
+    auto ok = loadMapping(R"({"sluis_mapping": 1, "parts": [
+        {"name": "l", "key": "Nr", "fields": [{"column": "Nr", "target": "leerling.leerlingid"}]},
+        {"name": "o", "key": "Nr", "into": "overstapadvies", "fields": [
+          {"column": "Advies", "target": "advies[0]"}, {"column": "Datum", "target": "datum"}]}]})",
+                          "m.json");
+    ASSERT_TRUE(ok.isOk()) << ok.error().message;
+    EXPECT_EQ((*ok)->parts[1].into_path.kind, model::Kind::kObject);
+    json record = json::object();
+    addRow((*ok)->parts[1], record, json{{"advies", {"60"}}});
+    addRow((*ok)->parts[1], record, json{{"advies", {"70"}}, {"datum", "2026-03-14"}});
+    // One record: a second row fills what is missing, lists are joined, present values win.
+    EXPECT_EQ(
+        record,
+        json::parse(R"({"overstapadvies": {"advies": ["60", "70"], "datum": "2026-03-14"}})"));
+
+    auto bad = loadMapping(R"({"sluis_mapping": 1, "parts": [
+        {"name": "l", "key": "Nr", "fields": [{"column": "Nr", "target": "leerling.leerlingid"}]},
+        {"name": "o", "key": "Nr", "into": "overstapadvies", "group_by": ["datum"],
+         "fields": [{"column": "Datum", "target": "datum"}]},
+        {"name": "s", "key": "Nr", "into": "leerling.bsn", "fields": [{"column": "X", "target": "x"}]}]})",
+                           "m.json");
+    ASSERT_FALSE(bad.isOk());
+    for (const char* want :
+         {"parts[1].group_by: alleen voor een 'into' die een lijst is",
+          "parts[2].into: 'leerling.bsn' is geen lijst van records (en geen record)"})
+        EXPECT_NE(bad.error().message.find(want), std::string::npos) << bad.error().message;
 }
 
 TEST(MappingLoader, InvalidJsonNamesLineAndColumn) {
