@@ -7,6 +7,8 @@ PACKAGES=(
   libpoco-dev libssl-dev libcurl4-openssl-dev libpugixml-dev nlohmann-json3-dev
   libxml2-dev libxml2-utils libsqlite3-dev sqlite3 libgtest-dev libgmock-dev
   openssl curl python3 procps
+  # pdftotext: the Vensters PDF tests read the rendered report back with it.
+  poppler-utils
 )
 # Tests start a real PostgreSQL server on loopback.
 if [[ "${SLUIS_WITH_POSTGRES:-1}" == "1" ]]; then

@@ -1,10 +1,13 @@
 #include "mapping/vensters/vensters_cli.h"
 
+#include <unistd.h>
+
 #include <iostream>
 #include <map>
 #include <set>
 
 #include "core/util/fs.h"
+#include "mapping/vensters/render_pdf.h"
 #include "mapping/vensters/vensters_mapper.h"
 
 namespace sluis::vensters {
@@ -14,7 +17,7 @@ namespace {
 constexpr const char* kUsage =
     "gebruik:\n"
     "  sluis vensters report --survey F --enrolment F --level school|onderwijssoort\n"
-    "                        [--min-cell N] [--format html|json] [--schools F]\n"
+    "                        [--min-cell N] [--format html|json|pdf] [--schools F]\n"
     "                        [--indicators F] [--school BRINVEST] [--schooljaar J] [--output F]\n"
     "  sluis vensters check --survey F --enrolment F [--schools F] [--indicators F]\n"
     "  sluis vensters indicators [--indicators F]\n";
@@ -96,7 +99,12 @@ int cmdReport(const std::vector<std::string>& args) {
     auto level = parseLevel(f["--level"]);
     if (!level) return usage("--level moet school of onderwijssoort zijn");
     std::string format = f.count("--format") ? f["--format"] : "html";
-    if (format != "html" && format != "json") return usage("--format moet html of json zijn");
+    if (format != "html" && format != "json" && format != "pdf")
+        return usage("--format moet html, json of pdf zijn");
+    if (format == "pdf" && !f.count("--output") && isatty(STDOUT_FILENO))
+        return usage(
+            "--format pdf geeft binaire uitvoer: gebruik --output F of stuur de uitvoer "
+            "naar een bestand");
     int min_cell = kDefaultMinCell;
     if (f.count("--min-cell")) {
         const std::string& v = f["--min-cell"];
@@ -122,7 +130,9 @@ int cmdReport(const std::vector<std::string>& args) {
         if (!one) return fail(one.error());
         doc = std::move(*one);
     }
-    std::string out = format == "json" ? renderJson(doc) : renderHtml(doc);
+    std::string out = format == "json"  ? renderJson(doc)
+                      : format == "pdf" ? renderPdf(doc)
+                                        : renderHtml(doc);
     if (f.count("--output")) {
         auto st = util::writeFileAtomic(f["--output"], out, 0640);
         if (!st) return fail(st.error());
@@ -133,8 +143,8 @@ int cmdReport(const std::vector<std::string>& args) {
               << levelName(*level) << ", " << countSuppressed(doc["scholen"])
               << " cellen onderdrukt (minimum " << min_cell << ")\n"
               << "sha256 levering (json): " << reportSha256(doc) << "\n";
-    if (format == "html")
-        std::cerr << "sha256 deze uitvoer (html): " << util::sha256Hex(out) << "\n";
+    if (format != "json")
+        std::cerr << "sha256 deze uitvoer (" << format << "): " << util::sha256Hex(out) << "\n";
     return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/util/fs.h"
+#include "mapping/vensters/render_pdf.h"
 
 namespace sluis::vensters {
 
@@ -120,13 +121,16 @@ class SurveyDecoder final : public mapper::Decoder {
             if (!other) return other.error();
             auto per_school = splitPerSchool(*other);
             if (per_school.size() != batch.records.size())
-                return Error{ErrorCode::kInternal, "vensters-enquete: niveaus geven verschillende scholen"};
+                return Error{ErrorCode::kInternal,
+                             "vensters-enquete: niveaus geven verschillende scholen"};
             for (size_t i = 0; i < batch.records.size(); ++i)
-                batch.records[i] = json{{"niveaus", {{"school", batch.records[i]}, {"onderwijssoort", per_school[i]}}}};
+                batch.records[i] = json{
+                    {"niveaus", {{"school", batch.records[i]}, {"onderwijssoort", per_school[i]}}}};
         }
         for (const auto& r : batch.records) {
             const json& doc = r.contains("niveaus") ? r["niveaus"]["school"] : r;
-            batch.subjects.push_back(doc["scholen"].empty() ? "" : doc["scholen"][0].value("school", ""));
+            batch.subjects.push_back(
+                doc["scholen"].empty() ? "" : doc["scholen"][0].value("school", ""));
         }
         size_t n = countSuppressed((*report)["scholen"]);
         if (n > 0)
@@ -136,10 +140,23 @@ class SurveyDecoder final : public mapper::Decoder {
     }
 };
 
+/// One class for the three renderings, so the `{"niveaus": {...}}` record form (decoder option
+/// niveau "keuze") is resolved the same way for each.
 class ReportEncoder final : public mapper::Encoder {
   public:
-    explicit ReportEncoder(bool html) : html_(html) {}
-    std::string name() const override { return html_ ? "vensters-html" : "vensters-json"; }
+    enum class Kind { kJson, kHtml, kPdf };
+    explicit ReportEncoder(Kind kind) : kind_(kind) {}
+    std::string name() const override {
+        switch (kind_) {
+            case Kind::kHtml:
+                return "vensters-html";
+            case Kind::kPdf:
+                return "vensters-pdf";
+            case Kind::kJson:
+                break;
+        }
+        return "vensters-json";
+    }
     Result<mapper::Encoded> encode(const json& input,
                                    const mapper::EncodeContext& ctx) const override {
         const json* record = &input;
@@ -152,20 +169,29 @@ class ReportEncoder final : public mapper::Encoder {
             record = &input["niveaus"][level];
         }
         SLUIS_RETURN_IF_ERROR(checkReport(*record));
-        if (html_) return mapper::Encoded{"text/html; charset=utf-8", "html", renderHtml(*record)};
+        switch (kind_) {
+            case Kind::kHtml:
+                return mapper::Encoded{"text/html; charset=utf-8", "html", renderHtml(*record)};
+            case Kind::kPdf:
+                return mapper::Encoded{"application/pdf", "pdf", renderPdf(*record)};
+            case Kind::kJson:
+                break;
+        }
         return mapper::Encoded{"application/json", "json", renderJson(*record)};
     }
 
   private:
-    bool html_;
+    Kind kind_;
 };
 
 }  // namespace
 
 Status registerVenstersMappers(mapper::MapperRegistry& registry) {
     SLUIS_RETURN_IF_ERROR(registry.addDecoder(std::make_unique<SurveyDecoder>()));
-    SLUIS_RETURN_IF_ERROR(registry.addEncoder(std::make_unique<ReportEncoder>(false)));
-    return registry.addEncoder(std::make_unique<ReportEncoder>(true));
+    using Kind = ReportEncoder::Kind;
+    SLUIS_RETURN_IF_ERROR(registry.addEncoder(std::make_unique<ReportEncoder>(Kind::kJson)));
+    SLUIS_RETURN_IF_ERROR(registry.addEncoder(std::make_unique<ReportEncoder>(Kind::kHtml)));
+    return registry.addEncoder(std::make_unique<ReportEncoder>(Kind::kPdf));
 }
 
 }  // namespace sluis::vensters

@@ -12,8 +12,10 @@
 /// It yields one record per school: the suppressed report document for that school (so one
 /// transfer, one akkoord and one delivery per school). All-or-nothing.
 ///
-/// Encoders `vensters-json` (application/json, the delivery payload) and `vensters-html`
-/// (text/html, the page for checking) render such a record; both are deterministic.
+/// Encoders `vensters-json` (application/json, the delivery payload), `vensters-html` (text/html,
+/// the page for checking) and `vensters-pdf` (application/pdf, the same content as a PDF) render
+/// such a record, or the level chosen in encoder option "niveau" of a record
+/// `{"niveaus": {"school": ..., "onderwijssoort": ...}}`; all are deterministic.
 #include <optional>
 #include <string>
 
@@ -22,7 +24,8 @@
 
 namespace sluis::vensters {
 
-/// Registers decoder `vensters-enquete` and encoders `vensters-json`, `vensters-html`.
+/// Registers decoder `vensters-enquete` and encoders `vensters-json`, `vensters-html`,
+/// `vensters-pdf`.
 Status registerVenstersMappers(mapper::MapperRegistry& registry);
 
 /// Inputs of one report run, as bytes (no I/O here).

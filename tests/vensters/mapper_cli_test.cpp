@@ -1,11 +1,12 @@
-// The vensters-enquete decoder and vensters-json/-html encoders as registered in the application,
-// and `sluis vensters` run as the real binary.
+// The vensters-enquete decoder and vensters-json/-html/-pdf encoders as registered in the
+// application, and `sluis vensters` run as the real binary.
 #include <gtest/gtest.h>
 
 #include <random>
 
 #include "app/cli.h"
 #include "core/util/fs.h"
+#include "mapping/vensters/render_pdf.h"
 #include "mapping/vensters/vensters_mapper.h"
 #include "tests/support/process.h"
 #include "tests/support/test_util.h"
@@ -60,6 +61,7 @@ TEST(VenstersMapper, RegisteredInTheApplication) {
     EXPECT_NE(mappers.decoder("vensters-enquete"), nullptr);
     EXPECT_NE(mappers.encoder("vensters-json"), nullptr);
     EXPECT_NE(mappers.encoder("vensters-html"), nullptr);
+    EXPECT_NE(mappers.encoder("vensters-pdf"), nullptr);
     EXPECT_NE(connectors.sink("inspectie-https"), nullptr);
 }
 
@@ -91,6 +93,14 @@ TEST(VenstersMapper, DecoderYieldsOneSuppressedReportPerSchoolAndEncodersRenderI
     ASSERT_TRUE(html);
     EXPECT_EQ(html->file_extension, "html");
     EXPECT_NE(html->bytes.find(util::sha256Hex(js->bytes)), std::string::npos);
+    auto pdf = mappers.encoder("vensters-pdf")->encode(batch->records[0], {});
+    ASSERT_TRUE(pdf) << pdf.error().message;
+    EXPECT_EQ(pdf->content_type, "application/pdf");
+    EXPECT_EQ(pdf->file_extension, "pdf");
+    EXPECT_EQ(pdf->bytes, renderPdf(batch->records[0]));
+    EXPECT_EQ(pdf->bytes.rfind("%PDF-1.4\n", 0), 0u);
+    EXPECT_EQ(mappers.encoder("vensters-pdf")->encode(json{{"leerling", 1}}, {}).error().code,
+              ErrorCode::kValidationFailed);
     // The same input decoded again gives the same payload bytes.
     auto again = mappers.decoder("vensters-enquete")->decode(test::readFile(f.survey), ctx);
     ASSERT_TRUE(again);
@@ -98,6 +108,37 @@ TEST(VenstersMapper, DecoderYieldsOneSuppressedReportPerSchoolAndEncodersRenderI
     // Encoders refuse anything that is not a report.
     EXPECT_EQ(mappers.encoder("vensters-json")->encode(json{{"leerling", 1}}, {}).error().code,
               ErrorCode::kValidationFailed);
+}
+
+TEST(VenstersMapper, LevelChoiceRecordsAreRenderedAtTheChosenLevelInEveryFormat) {
+    Files f;
+    mapper::MapperRegistry mappers;
+    ASSERT_TRUE(registerVenstersMappers(mappers).isOk());
+    mapper::DecodeContext ctx;
+    ctx.options = {{"niveau", "keuze"}, {"inschrijvingen", f.enrolment}};
+    auto batch = mappers.decoder("vensters-enquete")->decode(test::readFile(f.survey), ctx);
+    ASSERT_TRUE(batch) << batch.error().message;
+    const json& record = batch->records[0];
+    ASSERT_TRUE(record.contains("niveaus"));
+    for (const char* level : {"school", "onderwijssoort"}) {
+        mapper::EncodeContext ectx;
+        ectx.options = {{"niveau", level}};
+        const json& doc = record["niveaus"][level];
+        auto js = mappers.encoder("vensters-json")->encode(record, ectx);
+        auto pdf = mappers.encoder("vensters-pdf")->encode(record, ectx);
+        ASSERT_TRUE(js && pdf);
+        EXPECT_EQ(js->bytes, renderJson(doc));
+        EXPECT_EQ(pdf->bytes, renderPdf(doc));
+        EXPECT_NE(
+            pdf->bytes,
+            renderPdf(
+                record["niveaus"][std::string(level) == "school" ? "onderwijssoort" : "school"]));
+    }
+    for (const char* name : {"vensters-json", "vensters-html", "vensters-pdf"}) {
+        auto r = mappers.encoder(name)->encode(record, {});
+        ASSERT_FALSE(r) << name;
+        EXPECT_NE(r.error().message.find("kies eerst het niveau"), std::string::npos);
+    }
 }
 
 TEST(VenstersMapper, DecoderOptionsAndBadInput) {
@@ -158,6 +199,33 @@ TEST(VenstersCli, ReportJsonAndHtml) {
     EXPECT_FALSE(d1["scholen"][0]["cellen"][1]["onderdrukt"].get<bool>());  // vwo: 6 >= 5
     ASSERT_EQ(test::run(SLUIS_EXE, args).exit_code, 0);
     EXPECT_EQ(test::readFile(out), first);
+
+    // PDF into a file, byte-identical on a rerun and on stdout (a pipe here, not a terminal);
+    // the PDF shows the hash of the JSON payload.
+    std::string pdf_path = (f.dir / "rapport.pdf").string();
+    std::vector<std::string> pdf_args = {
+        "vensters", "report",    "--survey", f.survey,   "--enrolment", f.enrolment, "--level",
+        "school",   "--schools", f.schools,  "--format", "pdf",         "--output",  pdf_path};
+    auto pdf = test::run(SLUIS_EXE, pdf_args);
+    ASSERT_EQ(pdf.exit_code, 0) << pdf.err;
+    EXPECT_TRUE(pdf.out.empty());
+    std::string pdf_bytes = test::readFile(pdf_path);
+    EXPECT_EQ(pdf_bytes.rfind("%PDF-1.4\n", 0), 0u);
+    EXPECT_EQ(pdf_bytes.substr(pdf_bytes.size() - 6), "%%EOF\n");
+    EXPECT_NE(pdf_bytes.find("(" + util::sha256Hex(js.out) + ")"), std::string::npos);
+    EXPECT_NE(pdf.err.find("sha256 levering (json): " + util::sha256Hex(js.out)), std::string::npos)
+        << pdf.err;
+    EXPECT_NE(pdf.err.find("sha256 deze uitvoer (pdf): " + util::sha256Hex(pdf_bytes)),
+              std::string::npos)
+        << pdf.err;
+    pdf_args.resize(pdf_args.size() - 2);
+    auto piped = test::run(SLUIS_EXE, pdf_args);
+    ASSERT_EQ(piped.exit_code, 0) << piped.err;
+    EXPECT_EQ(piped.out, pdf_bytes);
+    EXPECT_EQ(test::run(SLUIS_EXE, {"vensters", "report", "--survey", f.survey, "--enrolment",
+                                    f.enrolment, "--level", "school", "--format", "xml"})
+                  .exit_code,
+              2);
 }
 
 TEST(VenstersCli, BadFilesGiveClearErrorsAndProduceNothing) {

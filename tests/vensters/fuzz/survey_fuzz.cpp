@@ -1,9 +1,10 @@
-// Fuzz target: the survey export reader (and, when it accepts, the report computation and both
-// renderings) must never crash, hang or leak on any input.
+// Fuzz target: the survey export reader (and, when it accepts, the report computation and the
+// JSON, HTML and PDF renderings) must never crash, hang or leak on any input.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "mapping/vensters/render_pdf.h"
 #include "mapping/vensters/report.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -28,6 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             if (report) {
                 (void)renderJson(*report);
                 (void)renderHtml(*report);
+                (void)renderPdf(*report);
             }
         }
     }
