@@ -404,7 +404,7 @@ int cmdBatch(const Args& args) {
 
 int cmdProcedure(const Args& args) {
     const char* kUsage =
-        "sluis procedure list [--purpose DOEL] | show ID | report ID --out BESTAND |\n"
+        "sluis procedure list [--purpose DOEL] | show ID | report ID [--format html|pdf] --out BESTAND |\n"
         "       choose ID --set KEUZE=WAARDE ... | answer ID --answer VRAAG=ANTWOORD ... | save ID";
     if (args.empty()) return usage(kUsage);
     const std::string sub = args[0];
@@ -422,7 +422,7 @@ int cmdProcedure(const Args& args) {
         }
         rest.push_back(args[i]);
     }
-    auto a = parseArgs(rest, with({"purpose", "out"}), {"json"});
+    auto a = parseArgs(rest, with({"purpose", "out", "format"}), {"json"});
     if (!a) return fail(a.error());
     if (sub == "list") {
         std::string q = a->has("purpose") ? "?purpose=" + encode(a->get("purpose")) : "";
@@ -458,7 +458,9 @@ int cmdProcedure(const Args& args) {
         if (!out) return fail(out.error());
         auto c = connect(*a);
         if (!c) return fail(c.error());
-        auto r = call(*c, "GET", "/api/v1/transfers/" + id + "/report");
+        std::string format = a->get("format", "html");
+        if (format != "html" && format != "pdf") return fail({ErrorCode::kInvalidArgument, "--format: html of pdf"});
+        auto r = call(*c, "GET", "/api/v1/transfers/" + id + "/report?format=" + format);
         if (!r) return fail(r.error());
         auto st = util::writeFileAtomic(*out, r->body, 0600);
         if (!st) return fail(st.error());

@@ -127,7 +127,7 @@ private:
             if (n == 4 && method == "GET")
                 return getTransfer(resp, parts[3], param("include") == "payload", *caller);
             if (n == 5 && method == "GET" && parts[4] == "preview") return preview(resp, parts[3], *caller);
-            if (n == 5 && method == "GET" && parts[4] == "report") return report(resp, parts[3], *caller);
+            if (n == 5 && method == "GET" && parts[4] == "report") return report(resp, parts[3], param("format"), *caller);
             if (n == 5 && method == "POST") {
                 auto body = readBody(req);
                 if (!body) return sendError(resp, body.error());
@@ -694,23 +694,33 @@ private:
         sendJson(resp, 200, procedureJson(*store_.get(id), *p, true));
     }
 
-    void report(HTTPServerResponse& resp, const std::string& id, const Caller& c) {
+    void report(HTTPServerResponse& resp, const std::string& id, const std::string& format, const Caller& c) {
         auto t = store_.get(id);
         if (!t) return sendError(resp, t.error());
         const auto* p = policyFor(*t);
         bool allowed = hasRole(c, config_->admin.payload_roles) || (p && hasRole(c, p->approvals.roles)) ||
                        c.role == "beheerder" || c.role == "fg";
         if (!allowed) return sendError(resp, Error{ErrorCode::kPermissionDenied, "rol '" + c.role + "' mag dit rapport niet zien"});
-        if (t->report_content_type.empty())
+        if (t->report_types.empty())
             return sendError(resp, Error{ErrorCode::kNotFound, "voor deze overdracht wordt geen rapport gemaakt"});
-        auto body = store_.report(id);
+        // ?format=html|pdf picks a rendering; without it the first configured one.
+        std::string type = t->report_types.front();
+        if (!format.empty()) {
+            auto it = std::find_if(t->report_types.begin(), t->report_types.end(), [&](const std::string& ct) {
+                return ct.find("/" + format) != std::string::npos;
+            });
+            if (it == t->report_types.end())
+                return sendError(resp, Error{ErrorCode::kNotFound, "geen rapport in formaat '" + format + "'"});
+            type = *it;
+        }
+        auto body = store_.report(id, type);
         if (!body) return sendError(resp, body.error());
         auto st = store_.audit({actor(c), "report_viewed", id, t->purpose, {{"payload_hash", t->payload_hash}}}, clock_.now());
         if (!st) return sendError(resp, st.error());
         st = store_.recordPreview(id, c.name, t->payload_hash, t->purpose, clock_.now());
         if (!st) return sendError(resp, st.error());
         resp.setStatus(HTTPServerResponse::HTTP_OK);
-        resp.setContentType(t->report_content_type);
+        resp.setContentType(type);
         resp.set("X-Sluis-Payload-Sha256", t->payload_hash);
         resp.setContentLength(static_cast<std::streamsize>(body->size()));
         resp.send() << *body;

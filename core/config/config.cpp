@@ -429,14 +429,15 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
             rc.encoder = r.str("encoder", "", true);
             rc.encoder_options = r.object("encoder_options");
             rc.sink = r.str("sink", "", true);
-            rc.report_encoder = r.str("report_encoder", "");
+            rc.report_encoders = r.strings("report_encoders", {});
+            if (std::string one = r.str("report_encoder", ""); !one.empty()) rc.report_encoders.insert(rc.report_encoders.begin(), one);
             rc.schedule = r.str("schedule", "");
             if (!rc.schedule.empty()) {
                 auto rec = schedule::Recurrence::parse(rc.schedule);
                 if (!rec) errors.push_back(r.at("schedule") + ": " + rec.error().message);
             }
-            if (!rc.report_encoder.empty() && !mappers.encoder(rc.report_encoder))
-                errors.push_back(r.at("report_encoder") + ": onbekende encoder '" + rc.report_encoder + "'");
+            for (const auto& name : rc.report_encoders)
+                if (!mappers.encoder(name)) errors.push_back(r.at("report_encoders") + ": onbekende encoder '" + name + "'");
             if (!rc.name.empty() && !route_names.insert(rc.name).second)
                 errors.push_back(r.at("name") + ": route '" + rc.name + "' komt twee keer voor");
             if (!rc.source.empty() && !cfg->source(rc.source))

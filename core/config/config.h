@@ -122,9 +122,9 @@ struct RouteConfig {
     std::string encoder;
     nlohmann::json encoder_options = nlohmann::json::object();
     std::string sink;
-    /// Encoder for a human-readable rendering stored next to the payload for checking (e.g.
-    /// vensters-html); empty: none.
-    std::string report_encoder;
+    /// Encoders for human-readable renderings stored next to the payload for checking (e.g.
+    /// vensters-html, vensters-pdf); empty: none.
+    std::vector<std::string> report_encoders;
     /// Cron-like recurrence (docs/scheduling.md): the source is read only when it fires, once
     /// per due time, with the purpose's catch-up policy. Empty: read continuously.
     std::string schedule;

@@ -232,11 +232,11 @@ bool Engine::render(const Transfer& t, const config::RouteConfig& r) {
     mapper::EncodeContext ctx{r.purpose, r.profile, r.opt_out, options};
     auto encoded = encoder->encode(reduced.record, ctx);
     if (!encoded) return fail("render_failed", encoded.error().message);
-    std::optional<mapper::Encoded> report;
-    if (!r.report_encoder.empty()) {
-        auto rendered = mappers_.encoder(r.report_encoder)->encode(reduced.record, ctx);
-        if (!rendered) return fail("render_failed", "rapport: " + rendered.error().message);
-        report = std::move(*rendered);
+    std::vector<std::pair<std::string, std::string>> reports;
+    for (const auto& name : r.report_encoders) {
+        auto rendered = mappers_.encoder(name)->encode(reduced.record, ctx);
+        if (!rendered) return fail("render_failed", "rapport (" + name + "): " + rendered.error().message);
+        reports.emplace_back(rendered->content_type, std::move(rendered->bytes));
     }
 
     json withheld = json::array();
@@ -247,10 +247,7 @@ bool Engine::render(const Transfer& t, const config::RouteConfig& r) {
     u.file_extension = encoded->file_extension;
     u.disclosure = json{{"included", reduced.included}, {"withheld", withheld},
                         {"categories", reduced.categories}, {"encoder", r.encoder}, {"profile", r.profile}};
-    if (report) {
-        u.report = report->bytes;
-        u.report_content_type = report->content_type;
-    }
+    if (!reports.empty()) u.reports = std::move(reports);
     auto st = store_.transition(
         t.id, State::kReceived, State::kMapped, u,
         event("mapped", t,

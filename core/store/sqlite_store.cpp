@@ -107,8 +107,11 @@ const std::vector<std::vector<std::string>>& migrations() {
         },
         {
             "ALTER TABLE transfers ADD COLUMN choices TEXT NOT NULL DEFAULT '{}'",
-            "ALTER TABLE transfers ADD COLUMN report TEXT",
-            "ALTER TABLE transfers ADD COLUMN report_content_type TEXT NOT NULL DEFAULT ''",
+            // Human-readable renderings of the payload for checking (HTML, PDF), encrypted with
+            // the transfer's data key.
+            "CREATE TABLE transfer_reports ("
+            " transfer_id TEXT NOT NULL, content_type TEXT NOT NULL, data TEXT NOT NULL,"
+            " PRIMARY KEY (transfer_id, content_type))",
             "CREATE TABLE procedures ("
             " transfer_id TEXT PRIMARY KEY, answers TEXT NOT NULL DEFAULT '{}',"
             " answered_by TEXT NOT NULL DEFAULT '', answered_at INTEGER,"
@@ -152,7 +155,9 @@ const char* kTransferColumns =
     "id, idempotency_key, direction, route, purpose, profile, source, destination, subject, state,"
     " attempts, next_attempt_at, deliver_at, created_at, updated_at, content_type, file_extension,"
     " payload_hash, receipt, last_error, (data_key IS NULL) AS purged, created_by, changed_by,"
-    " withdraw_deadline, disclosure, consent_id, choices, report_content_type";
+    " withdraw_deadline, disclosure, consent_id, choices,"
+    " (SELECT COALESCE(group_concat(content_type, ','), '') FROM transfer_reports r"
+    "  WHERE r.transfer_id = transfers.id) AS report_types";
 
 Transfer rowToTransfer(RecordSet& rs, size_t row) {
     auto str = [&](size_t col) {
@@ -194,7 +199,12 @@ Transfer rowToTransfer(RecordSet& rs, size_t row) {
     t.consent_id = str(25);
     t.choices = nlohmann::json::parse(str(26), nullptr, false);
     if (!t.choices.is_object()) t.choices = nlohmann::json::object();
-    t.report_content_type = str(27);
+    std::string types = str(27);
+    for (size_t i = 0, j; i < types.size(); i = j + 1) {
+        j = types.find(',', i);
+        if (j == std::string::npos) j = types.size();
+        if (j > i) t.report_types.push_back(types.substr(i, j - i));
+    }
     return t;
 }
 
@@ -336,10 +346,11 @@ public:
             Statement stmt(session_);
             // Values must outlive execute(): keep them in locals captured by reference.
             std::string payload_b64, hash, ctype, ext, receipt, last_error, changed_by, disclosure,
-                consent_id, choices, report_b64, report_ctype;
+                consent_id, choices;
+            std::vector<std::pair<std::string, std::string>> sealed_reports;
             int attempts = 0;
             NullInt next, deliver, deadline;
-            if (u.payload || u.report) {
+            if (u.payload || u.reports) {
                 NullStr dk_null;
                 session_ << "SELECT data_key FROM transfers WHERE id = ?", use(const_cast<std::string&>(id)),
                     into(dk_null), now;
@@ -352,14 +363,14 @@ public:
                     hash = util::sha256Hex(*u.payload);
                     sql += ", payload = ?, payload_hash = ?";
                 }
-                if (u.report) {
-                    auto enc = cipher_->encrypt(unb64(dk_null.value()), id, *u.report);
-                    if (!enc) return enc.error();
-                    report_b64 = b64(*enc);
-                    sql += ", report = ?";
+                if (u.reports) {
+                    for (const auto& [type, bytes] : *u.reports) {
+                        auto enc = cipher_->encrypt(unb64(dk_null.value()), id, bytes);
+                        if (!enc) return enc.error();
+                        sealed_reports.emplace_back(type, b64(*enc));
+                    }
                 }
             }
-            if (u.report_content_type) { report_ctype = *u.report_content_type; sql += ", report_content_type = ?"; }
             if (u.choices) { choices = u.choices->dump(); sql += ", choices = ?"; }
             if (u.content_type) { ctype = *u.content_type; sql += ", content_type = ?"; }
             if (u.file_extension) { ext = *u.file_extension; sql += ", file_extension = ?"; }
@@ -377,8 +388,6 @@ public:
             std::string id_copy = id;
             stmt << sql, use(to_i), use(at);
             if (u.payload) stmt, use(payload_b64), use(hash);
-            if (u.report) stmt, use(report_b64);
-            if (u.report_content_type) stmt, use(report_ctype);
             if (u.choices) stmt, use(choices);
             if (u.content_type) stmt, use(ctype);
             if (u.file_extension) stmt, use(ext);
@@ -396,6 +405,12 @@ public:
             if (changed != 1)
                 return Status(ErrorCode::kConflict, "overdracht " + id + " is niet (meer) in status " +
                                                         transfer::stateName(from));
+            if (u.reports) {
+                session_ << "DELETE FROM transfer_reports WHERE transfer_id = ?", use(id_copy), now;
+                for (auto& [type, data] : sealed_reports)
+                    session_ << "INSERT INTO transfer_reports (transfer_id, content_type, data) VALUES (?, ?, ?)",
+                        use(id_copy), use(type), use(data), now;
+            }
             if (from != to) SLUIS_RETURN_IF_ERROR(insertHistory(id, from, to, now_ts, event.actor, reason));
             AuditEvent ev = event;
             if (ev.event.empty()) ev.event = "state_changed";
@@ -838,7 +853,8 @@ public:
             std::string tid = id;
             Poco::Int64 at = toMillis(now_ts);
             Statement up(session_);
-            up << "UPDATE transfers SET data_key = NULL, canonical = NULL, payload = NULL, report = NULL, updated_at = ?"
+            session_ << "DELETE FROM transfer_reports WHERE transfer_id = ?", use(tid), now;
+            up << "UPDATE transfers SET data_key = NULL, canonical = NULL, payload = NULL, updated_at = ?"
                   " WHERE id = ? AND data_key IS NOT NULL",
                 use(at), use(tid);
             if (up.execute() != 1) return Status(ErrorCode::kNotFound, "niets te verwijderen voor " + id);
@@ -846,7 +862,21 @@ public:
         });
     }
 
-    Result<std::string> report(const std::string& id) override { return decryptColumn(id, "report"); }
+    Result<std::string> report(const std::string& id, const std::string& content_type) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        NullStr dk, data;
+        Status st = guard("lezen", [&]() -> Status {
+            std::string key = id, type = content_type;
+            session_ << "SELECT data_key FROM transfers WHERE id = ?", use(key), into(dk), now;
+            session_ << "SELECT data FROM transfer_reports WHERE transfer_id = ? AND content_type = ?", use(key),
+                use(type), into(data), now;
+            return {};
+        });
+        if (!st) return st.error();
+        if (dk.isNull() || data.isNull())
+            return Error{ErrorCode::kNotFound, "geen rapport (" + content_type + ") voor overdracht " + id};
+        return cipher_->decrypt(unb64(dk.value()), id, unb64(data.value()));
+    }
 
     Result<ProcedureRecord> procedure(const std::string& transfer_id) override {
         std::lock_guard<std::mutex> lock(mu_);

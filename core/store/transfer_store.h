@@ -53,7 +53,7 @@ struct Transfer {
     nlohmann::json disclosure = nlohmann::json::object();  ///< Included/withheld field paths, categories (no values).
     std::string consent_id;  ///< Consent or inzage record the transfer relies on.
     nlohmann::json choices = nlohmann::json::object();  ///< Guided-delivery choices (e.g. niveau); shape the payload.
-    std::string report_content_type;  ///< Of the stored human-readable report; empty: none.
+    std::vector<std::string> report_types;  ///< Content types of the stored human-readable reports.
 };
 
 /// The questionnaire answers and the "save" of a guided delivery (config::ProcedureSpec). A save
@@ -222,8 +222,9 @@ struct TransitionUpdate {
     std::optional<nlohmann::json> disclosure;
     std::optional<std::string> consent_id;
     std::optional<nlohmann::json> choices;
-    std::optional<std::string> report;  ///< Human-readable report (plaintext; encrypted like the payload).
-    std::optional<std::string> report_content_type;
+    /// Human-readable renderings (content type, bytes; plaintext here, encrypted like the
+    /// payload). Replaces all earlier ones.
+    std::optional<std::vector<std::pair<std::string, std::string>>> reports;
 };
 
 struct ListFilter {
@@ -311,8 +312,8 @@ public:
     /// Removes payload, canonical record and data key (crypto-shredding); keeps metadata. Audited.
     virtual Status purgePayload(const std::string& id, const std::string& actor, Timestamp now) = 0;
 
-    /// The stored human-readable report of a transfer (decrypted). kNotFound when none or purged.
-    virtual Result<std::string> report(const std::string& id) = 0;
+    /// A stored human-readable report of a transfer (decrypted). kNotFound when none or purged.
+    virtual Result<std::string> report(const std::string& id, const std::string& content_type) = 0;
 
     // --- Guided deliveries, the notification outbox, recurring schedules ---
     /// The procedure record of a transfer (an empty one when nothing was recorded yet).

@@ -112,7 +112,7 @@ protected:
           {{"routes",
             {{{"name", "vensters"}, {"source", "enquetes"}, {"decoder", "vensters-enquete"},
               {"decoder_options", {{"niveau", "keuze"}, {"inschrijvingen", (dir_ / "inschrijvingen.csv").string()}, {"schooljaar", "2026-2027"}}},
-              {"purpose", "vensters"}, {"encoder", "vensters-json"}, {"report_encoder", "vensters-html"}, {"sink", "inspectie"}},
+              {"purpose", "vensters"}, {"encoder", "vensters-json"}, {"report_encoders", {"vensters-html", "vensters-pdf"}}, {"sink", "inspectie"}},
              {{"name", "nachtelijk"}, {"source", "nachtelijk"}, {"decoder", "canonical-jsonl"}, {"purpose", "monitor"},
               {"encoder", "canonical-json"}, {"sink", "archief"}, {"schedule", "0 2 * * *"}}}}});
         clock_file_ = dir_ / "clock";
@@ -265,6 +265,12 @@ TEST_F(VenstersTest, SixStepsWithAkkoordMailDeadlineAndDeliveryOfTheCheckedRepor
     ASSERT_EQ(got.exit_code, 0) << got.err;
     std::string html = test::readFile(dir_ / "rapport.html");
     EXPECT_NE(html.find(a["payload_hash"].get<std::string>()), std::string::npos) << "the report shows the payload hash";
+    auto pdf = cli("bg-a", {"procedure", "report", ida, "--format", "pdf", "--out", (dir_ / "rapport.pdf").string()});
+    ASSERT_EQ(pdf.exit_code, 0) << pdf.err;
+    EXPECT_EQ(test::readFile(dir_ / "rapport.pdf").rfind("%PDF-1.4", 0), 0u);
+    auto text = test::run("/usr/bin/pdftotext", {(dir_ / "rapport.pdf").string(), "-"});
+    ASSERT_EQ(text.exit_code, 0) << "pdftotext (poppler-utils, installed by scripts/install-deps.sh): " << text.err;
+    EXPECT_NE(text.out.find(a["payload_hash"].get<std::string>().substr(0, 16)), std::string::npos) << text.out;
     ASSERT_EQ(api("bg-a", "POST", "/api/v1/transfers/" + ida + "/approve", {{"payload_hash", a["payload_hash"]}}).status, 200);
     EXPECT_EQ(waitState("12AB00", "awaiting_approval")["akkoord"], true);
 

@@ -48,7 +48,9 @@ TEST_F(ConfigTest, DemoConfigIsValid) {
     ASSERT_EQ((*cfg)->routes.size(), 3u);
     EXPECT_EQ((*cfg)->routes[1].purpose, "povo");
     EXPECT_EQ((*cfg)->routes[2].purpose, "vensters");
-    EXPECT_EQ((*cfg)->routes[2].report_encoder, "vensters-html");
+    ASSERT_FALSE((*cfg)->routes[2].report_encoders.empty());
+    EXPECT_EQ((*cfg)->routes[2].report_encoders,
+              (std::vector<std::string>{"vensters-html", "vensters-pdf"}));
     ASSERT_TRUE((*cfg)->policy("vensters"));
     EXPECT_TRUE((*cfg)->policy("vensters")->procedure.enabled);
     EXPECT_EQ((*cfg)->policy("vensters")->record, PurposePolicy::RecordKind::kAggregate);
@@ -181,7 +183,7 @@ TEST_F(ConfigTest, GuidedDeliveryAndScheduleAreCheckedWithPaths) {
                              "purposes.demo.procedure.questions[0].options: een keuzevraag heeft minstens twee opties",
                              "purposes.demo.procedure.notify_to: geen geldig e-mailadres",
                              "purposes.demo.procedure: een begeleide levering vraagt een akkoord",
-                             "routes[0].schedule: ", "routes[0].report_encoder: onbekende encoder 'pdf'"})
+                             "routes[0].schedule: ", "routes[0].report_encoders: onbekende encoder 'pdf'"})
         EXPECT_NE(m.find(want), std::string::npos) << want << "\n" << m;
 }
 
