@@ -13,7 +13,8 @@ Result<ParsedArgs> parseArgs(const Args& args, const std::vector<std::string>& k
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         if (!a.starts_with("--") || a == "--") {
-            if (!allow_positional) return Error{ErrorCode::kInvalidArgument, "onverwacht argument " + a};
+            if (!allow_positional)
+                return Error{ErrorCode::kInvalidArgument, "onverwacht argument " + a};
             out.positional.push_back(a);
             continue;
         }
@@ -21,7 +22,8 @@ Result<ParsedArgs> parseArgs(const Args& args, const std::vector<std::string>& k
         if (listed(flags, k)) {
             out.flags.insert(k);
         } else if (listed(keys, k)) {
-            if (i + 1 >= args.size()) return Error{ErrorCode::kInvalidArgument, a + " verwacht een waarde"};
+            if (i + 1 >= args.size())
+                return Error{ErrorCode::kInvalidArgument, a + " verwacht een waarde"};
             out.values[k] = args[++i];
         } else {
             return Error{ErrorCode::kInvalidArgument, "onbekende optie " + a};

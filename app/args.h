@@ -27,6 +27,7 @@ struct ParsedArgs {
 /// `keys` take a value, `flags` do not; anything else starting with `--` is an error.
 /// With `allow_positional` false, a positional argument is an error too.
 Result<ParsedArgs> parseArgs(const Args& args, const std::vector<std::string>& keys,
-                             const std::vector<std::string>& flags = {}, bool allow_positional = true);
+                             const std::vector<std::string>& flags = {},
+                             bool allow_positional = true);
 
 }  // namespace sluis::app

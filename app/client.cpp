@@ -9,12 +9,12 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/URI.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <cstdio>
 #include <sstream>
 
 #include "app/args.h"
@@ -47,7 +47,9 @@ Result<std::string> readSmallFile(const std::string& path, size_t max) {
     std::error_code ec;
     auto size = fs::file_size(path, ec);
     if (ec) return Error{ErrorCode::kIo, "kan " + path + " niet lezen: " + ec.message()};
-    if (size > max) return Error{ErrorCode::kTooLarge, path + " is groter dan " + std::to_string(max >> 20) + " MiB"};
+    if (size > max)
+        return Error{ErrorCode::kTooLarge,
+                     path + " is groter dan " + std::to_string(max >> 20) + " MiB"};
     std::ifstream in(path, std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();
@@ -67,14 +69,16 @@ Result<Connection> connect(const ParsedArgs& a) {
     if (a.has("url")) {
         Poco::URI uri(a.get("url"));
         if (uri.getScheme() != "http" || uri.getHost().empty())
-            return Error{ErrorCode::kInvalidArgument, "--url verwacht http://HOST:POORT (de beheer-API luistert lokaal)"};
+            return Error{ErrorCode::kInvalidArgument,
+                         "--url verwacht http://HOST:POORT (de beheer-API luistert lokaal)"};
         c.host = uri.getHost();
         c.port = uri.getPort();
     } else {
         connector::ConnectorRegistry connectors;
         mapper::MapperRegistry mappers;
         SLUIS_RETURN_IF_ERROR(registerAll(connectors, mappers));
-        auto cfg = config::loadConfig(a.get("config", "config/demo"), {a.get("data-dir")}, connectors, mappers);
+        auto cfg = config::loadConfig(a.get("config", "config/demo"), {a.get("data-dir")},
+                                      connectors, mappers);
         if (!cfg) return cfg.error();
         c.host = (*cfg)->admin.listen == "0.0.0.0" ? "127.0.0.1" : (*cfg)->admin.listen;
         c.port = (*cfg)->admin.port;
@@ -95,9 +99,10 @@ Result<Connection> connect(const ParsedArgs& a) {
         c.token = util::trim(env);
     }
     if (c.token.empty())
-        return Error{ErrorCode::kUnauthenticated,
-                     "geen token: zet SLUIS_TOKEN of gebruik --token-file (een beheerder maakt er een met "
-                     "'sluis token create --name NAAM --role ROL')"};
+        return Error{
+            ErrorCode::kUnauthenticated,
+            "geen token: zet SLUIS_TOKEN of gebruik --token-file (een beheerder maakt er een met "
+            "'sluis token create --name NAAM --role ROL')"};
     return c;
 }
 
@@ -131,20 +136,25 @@ Result<Reply> call(const Connection& c, const std::string& method, const std::st
         std::stringstream ss;
         ss << in.rdbuf();
         r.body = ss.str();
-        if (r.content_type.starts_with("application/json")) r.data = json::parse(r.body, nullptr, false);
+        if (r.content_type.starts_with("application/json"))
+            r.data = json::parse(r.body, nullptr, false);
         if (r.data.is_discarded()) r.data = nullptr;
         if (r.status >= 400) {
             if (r.data.is_object() && r.data.contains("error"))
                 return Error{codeFromName(r.data["error"].value("code", "internal")),
-                             r.data["error"].value("message", "fout") + " (HTTP " + std::to_string(r.status) + ")"};
-            return Error{ErrorCode::kInternal, "onverwacht antwoord HTTP " + std::to_string(r.status)};
+                             r.data["error"].value("message", "fout") + " (HTTP " +
+                                 std::to_string(r.status) + ")"};
+            return Error{ErrorCode::kInternal,
+                         "onverwacht antwoord HTTP " + std::to_string(r.status)};
         }
         return r;
     } catch (const Poco::Net::ConnectionRefusedException&) {
-        return Error{ErrorCode::kUnavailable, "geen Sluis-daemon bereikbaar op " + c.host + ":" + std::to_string(c.port) +
+        return Error{ErrorCode::kUnavailable, "geen Sluis-daemon bereikbaar op " + c.host + ":" +
+                                                  std::to_string(c.port) +
                                                   " (draait 'sluis serve'?)"};
     } catch (const Poco::Exception& e) {
-        return Error{ErrorCode::kUnavailable, "beheer-API " + c.host + ":" + std::to_string(c.port) + ": " + e.displayText()};
+        return Error{ErrorCode::kUnavailable, "beheer-API " + c.host + ":" +
+                                                  std::to_string(c.port) + ": " + e.displayText()};
     }
 }
 
@@ -155,7 +165,8 @@ std::string encode(const std::string& s) {
 }
 
 /// Runs one API call and prints the JSON answer (or `summary` when given and not --json).
-int run(const ParsedArgs& a, const std::string& method, const std::string& path, const std::optional<json>& body,
+int run(const ParsedArgs& a, const std::string& method, const std::string& path,
+        const std::optional<json>& body,
         const std::function<std::string(const json&)>& summary = nullptr) {
     auto c = connect(a);
     if (!c) return fail(c.error());
@@ -170,8 +181,9 @@ int run(const ParsedArgs& a, const std::string& method, const std::string& path,
 }
 
 int usage(const char* text) {
-    std::cerr << "gebruik: " << text << "\n(verbinding: [--url http://127.0.0.1:8480 | --config DIR --data-dir DIR] "
-                                        "[--token-file BESTAND]; token anders uit SLUIS_TOKEN)\n";
+    std::cerr << "gebruik: " << text
+              << "\n(verbinding: [--url http://127.0.0.1:8480 | --config DIR --data-dir DIR] "
+                 "[--token-file BESTAND]; token anders uit SLUIS_TOKEN)\n";
     return 2;
 }
 
@@ -190,23 +202,27 @@ Result<std::string> required(const ParsedArgs& a, const std::string& key) {
 
 int cmdConsent(const Args& args) {
     const char* kUsage =
-        "sluis consent add --pupil ID --purpose DOEL --given-by ouder|leerling [--relation RELATIE] "
+        "sluis consent add --pupil ID --purpose DOEL --given-by ouder|leerling [--relation "
+        "RELATIE] "
         "--decision gegeven|geweigerd --decided-on JJJJ-MM-DD --method MANIER [--evidence NOTITIE] "
-        "[--evidence-file BESTAND --evidence-type TYPE] [--valid-from DATUM] [--valid-until DATUM]\n"
-        "       sluis consent list --pupil ID | sluis consent withdraw ID | sluis consent evidence ID --out BESTAND";
+        "[--evidence-file BESTAND --evidence-type TYPE] [--valid-from DATUM] [--valid-until "
+        "DATUM]\n"
+        "       sluis consent list --pupil ID | sluis consent withdraw ID | sluis consent evidence "
+        "ID --out BESTAND";
     if (args.empty()) return usage(kUsage);
     const std::string sub = args[0];
     Args rest(args.begin() + 1, args.end());
     if (sub == "add") {
-        auto a = parseArgs(rest,
-                           with({"pupil", "purpose", "given-by", "relation", "decision", "decided-on", "method",
-                                 "evidence", "evidence-file", "evidence-type", "valid-from", "valid-until"}),
-                           {"json"}, false);
+        auto a = parseArgs(
+            rest,
+            with({"pupil", "purpose", "given-by", "relation", "decision", "decided-on", "method",
+                  "evidence", "evidence-file", "evidence-type", "valid-from", "valid-until"}),
+            {"json"}, false);
         if (!a) return fail(a.error());
-        json body = {{"pupil", a->get("pupil")},       {"purpose", a->get("purpose")},
-                     {"given_by", a->get("given-by")}, {"relation", a->get("relation")},
-                     {"decision", a->get("decision")}, {"decided_on", a->get("decided-on")},
-                     {"method", a->get("method")},     {"evidence", a->get("evidence")},
+        json body = {{"pupil", a->get("pupil")},           {"purpose", a->get("purpose")},
+                     {"given_by", a->get("given-by")},     {"relation", a->get("relation")},
+                     {"decision", a->get("decision")},     {"decided_on", a->get("decided-on")},
+                     {"method", a->get("method")},         {"evidence", a->get("evidence")},
                      {"valid_from", a->get("valid-from")}, {"valid_until", a->get("valid-until")}};
         if (a->has("evidence-file")) {
             std::string path = a->get("evidence-file");
@@ -215,20 +231,23 @@ int cmdConsent(const Args& args) {
             std::string type = a->get("evidence-type");
             if (type.empty()) {
                 std::string ext = fs::path(path).extension().string();
-                type = ext == ".pdf"   ? "application/pdf"
+                type = ext == ".pdf"                     ? "application/pdf"
                        : ext == ".jpg" || ext == ".jpeg" ? "image/jpeg"
-                       : ext == ".png" ? "image/png"
-                       : ext == ".eml" ? "message/rfc822"
-                       : ext == ".txt" ? "text/plain"
-                                       : "";
-                if (type.empty()) return fail({ErrorCode::kInvalidArgument, "--evidence-type is nodig voor " + path});
+                       : ext == ".png"                   ? "image/png"
+                       : ext == ".eml"                   ? "message/rfc822"
+                       : ext == ".txt"                   ? "text/plain"
+                                                         : "";
+                if (type.empty())
+                    return fail(
+                        {ErrorCode::kInvalidArgument, "--evidence-type is nodig voor " + path});
             }
             body["evidence_file"] = {{"filename", fs::path(path).filename().string()},
                                      {"content_type", type},
                                      {"data_base64", util::encodeBase64(*bytes)}};
         }
         return run(*a, "POST", "/api/v1/consents", body, [](const json& r) {
-            return "toestemming vastgelegd: " + r.value("id", "") + " (" + std::to_string(r.value("transfers_released", 0)) +
+            return "toestemming vastgelegd: " + r.value("id", "") + " (" +
+                   std::to_string(r.value("transfers_released", 0)) +
                    " wachtende overdracht(en) vrijgegeven)";
         });
     }
@@ -243,8 +262,8 @@ int cmdConsent(const Args& args) {
         auto a = parseArgs(rest, with({}), {"json"});
         if (!a) return fail(a.error());
         if (a->positional.size() != 1) return usage(kUsage);
-        return run(*a, "POST", "/api/v1/consents/" + encode(a->positional[0]) + "/withdraw", json::object(),
-                   [](const json& r) {
+        return run(*a, "POST", "/api/v1/consents/" + encode(a->positional[0]) + "/withdraw",
+                   json::object(), [](const json& r) {
                        return "toestemming ingetrokken: " + r.value("id", "") + "; " +
                               std::to_string(r.value("withdrawn_transfers", json::array()).size()) +
                               " niet-afgeleverde overdracht(en) gestopt";
@@ -262,8 +281,8 @@ int cmdConsent(const Args& args) {
         if (!r) return fail(r.error());
         auto st = util::writeFileAtomic(*out, r->body, 0600);
         if (!st) return fail(st.error());
-        std::cout << "bewijsstuk opgeslagen in " << *out << " (" << r->body.size() << " bytes, sha256 "
-                  << util::sha256Hex(r->body) << ")\n";
+        std::cout << "bewijsstuk opgeslagen in " << *out << " (" << r->body.size()
+                  << " bytes, sha256 " << util::sha256Hex(r->body) << ")\n";
         return 0;
     }
     return usage(kUsage);
@@ -271,10 +290,11 @@ int cmdConsent(const Args& args) {
 
 int cmdInzage(const Args& args) {
     const char* kUsage =
-        "sluis inzage add --pupil ID --purpose DOEL --date JJJJ-MM-DD --akkoord Ja|Nee|Onbekend [--view TEKST]";
+        "sluis inzage add --pupil ID --purpose DOEL --date JJJJ-MM-DD --akkoord Ja|Nee|Onbekend "
+        "[--view TEKST]";
     if (args.empty() || args[0] != "add") return usage(kUsage);
-    auto a = parseArgs(Args(args.begin() + 1, args.end()), with({"pupil", "purpose", "date", "akkoord", "view"}),
-                       {"json"}, false);
+    auto a = parseArgs(Args(args.begin() + 1, args.end()),
+                       with({"pupil", "purpose", "date", "akkoord", "view"}), {"json"}, false);
     if (!a) return fail(a.error());
     json body = {{"pupil", a->get("pupil")},
                  {"purpose", a->get("purpose")},
@@ -282,7 +302,8 @@ int cmdInzage(const Args& args) {
                  {"akkoord", a->get("akkoord")},
                  {"redennietakkoord", a->get("view")}};
     return run(*a, "POST", "/api/v1/inzage", body, [](const json& r) {
-        return "inzage vastgelegd: " + r.value("id", "") + " (" + std::to_string(r.value("transfers_requeued", 0)) +
+        return "inzage vastgelegd: " + r.value("id", "") + " (" +
+               std::to_string(r.value("transfers_requeued", 0)) +
                " dossier(s) worden opnieuw opgebouwd)";
     });
 }
@@ -295,16 +316,17 @@ int cmdApprovals(const Args& args) {
         const auto& list = r.value("transfers", json::array());
         out << list.size() << " overdracht(en) wachten op goedkeuring";
         for (const auto& t : list)
-            out << "\n  " << t.value("id", "") << "  doel " << t.value("purpose", "") << "  leerling "
-                << t.value("subject", "") << "  goedkeuringen " << t.value("approvals", 0) << "/"
-                << t.value("approvals_required", 0);
+            out << "\n  " << t.value("id", "") << "  doel " << t.value("purpose", "")
+                << "  leerling " << t.value("subject", "") << "  goedkeuringen "
+                << t.value("approvals", 0) << "/" << t.value("approvals_required", 0);
         return out.str();
     });
 }
 
 int cmdTransfer(const Args& args) {
     const char* kUsage =
-        "sluis transfer list [--state STATUS] [--route ROUTE] [--pupil ID] | show ID | preview ID |\n"
+        "sluis transfer list [--state STATUS] [--route ROUTE] [--pupil ID] | show ID | preview ID "
+        "|\n"
         "       approve ID --hash PAYLOAD_HASH | reject ID --hash PAYLOAD_HASH --reason REDEN |\n"
         "       withdraw ID [--reason REDEN] | schedule ID --deliver-on JJJJ-MM-DD | requeue ID";
     if (args.empty()) return usage(kUsage);
@@ -325,43 +347,57 @@ int cmdTransfer(const Args& args) {
     if (sub == "preview")
         return run(*a, "GET", path + "/preview", std::nullopt, [](const json& r) {
             std::ostringstream out;
-            out << "overdracht " << r.value("transfer_id", "") << " naar " << r.value("destination", "") << " (doel "
-                << r.value("purpose", "") << ")\n";
+            out << "overdracht " << r.value("transfer_id", "") << " naar "
+                << r.value("destination", "") << " (doel " << r.value("purpose", "") << ")\n";
             out << "grondslag: " << r.value("legal_basis", "") << "\n";
             out << "wordt verstrekt:";
-            for (const auto& f : r.value("included", json::array())) out << "\n  + " << f.get<std::string>();
+            for (const auto& f : r.value("included", json::array()))
+                out << "\n  + " << f.get<std::string>();
             out << "\nwordt achtergehouden:";
             for (const auto& w : r.value("withheld", json::array()))
-                out << "\n  - " << (w.is_object() ? w.value("path", "") + " (" + w.value("reason", "") + ")" : w.dump());
+                out << "\n  - "
+                    << (w.is_object() ? w.value("path", "") + " (" + w.value("reason", "") + ")"
+                                      : w.dump());
             if (r.contains("payload") && r["payload"].is_string())
-                out << "\n--- exact wat wordt verzonden ---\n" << r["payload"].get<std::string>() << "\n---";
-            out << "\npayload-hash: " << r.value("payload_hash", "") << "\ngoedkeuren: sluis transfer approve "
-                << r.value("transfer_id", "") << " --hash " << r.value("payload_hash", "");
+                out << "\n--- exact wat wordt verzonden ---\n"
+                    << r["payload"].get<std::string>() << "\n---";
+            out << "\npayload-hash: " << r.value("payload_hash", "")
+                << "\ngoedkeuren: sluis transfer approve " << r.value("transfer_id", "")
+                << " --hash " << r.value("payload_hash", "");
             return out.str();
         });
     auto state = [](const std::string& verb) {
-        return [verb](const json& r) { return verb + ": " + r.value("id", "") + " (status " + r.value("state", "") + ")"; };
+        return [verb](const json& r) {
+            return verb + ": " + r.value("id", "") + " (status " + r.value("state", "") + ")";
+        };
     };
     if (sub == "approve" || sub == "reject") {
         auto hash = required(*a, "hash");
-        if (!hash) return fail({ErrorCode::kInvalidArgument, "--hash is verplicht: keur goed wat u in de preview zag "
-                                                             "('sluis transfer preview ID' toont de hash)"});
+        if (!hash)
+            return fail({ErrorCode::kInvalidArgument,
+                         "--hash is verplicht: keur goed wat u in de preview zag "
+                         "('sluis transfer preview ID' toont de hash)"});
         json body = {{"payload_hash", *hash}};
         if (sub == "reject") {
             auto reason = required(*a, "reason");
             if (!reason) return fail(reason.error());
             body["reason"] = *reason;
         }
-        return run(*a, "POST", path + "/" + sub, body, state(sub == "approve" ? "goedgekeurd" : "afgewezen"));
+        return run(*a, "POST", path + "/" + sub, body,
+                   state(sub == "approve" ? "goedgekeurd" : "afgewezen"));
     }
-    if (sub == "withdraw") return run(*a, "POST", path + "/withdraw", json{{"reason", a->get("reason")}}, state("ingetrokken"));
-    if (sub == "requeue") return run(*a, "POST", path + "/requeue", json::object(), state("opnieuw aangeboden"));
+    if (sub == "withdraw")
+        return run(*a, "POST", path + "/withdraw", json{{"reason", a->get("reason")}},
+                   state("ingetrokken"));
+    if (sub == "requeue")
+        return run(*a, "POST", path + "/requeue", json::object(), state("opnieuw aangeboden"));
     if (sub == "schedule") {
         auto date = required(*a, "deliver-on");
         if (!date) return fail(date.error());
         return run(*a, "POST", path + "/schedule", json{{"deliver_on", *date}}, [](const json& r) {
             return "leverdatum vastgelegd voor " + r.value("id", "") + "; intrekken kan tot " +
-                   r.value("withdraw_deadline_local", r.value("withdraw_deadline", std::string("?")));
+                   r.value("withdraw_deadline_local",
+                           r.value("withdraw_deadline", std::string("?")));
         });
     }
     return usage(kUsage);
@@ -369,18 +405,21 @@ int cmdTransfer(const Args& args) {
 
 int cmdBatch(const Args& args) {
     const char* kUsage =
-        "sluis batch prepare --name NAAM ID [ID ...] | list | show ID | approve ID | reject ID --reason REDEN";
+        "sluis batch prepare --name NAAM ID [ID ...] | list | show ID | approve ID | reject ID "
+        "--reason REDEN";
     if (args.empty()) return usage(kUsage);
     const std::string sub = args[0];
     auto a = parseArgs(Args(args.begin() + 1, args.end()), with({"name", "reason"}), {"json"});
     if (!a) return fail(a.error());
     if (sub == "prepare") {
         if (a->positional.empty()) return usage(kUsage);
-        return run(*a, "POST", "/api/v1/batches", json{{"name", a->get("name")}, {"transfer_ids", a->positional}},
+        return run(*a, "POST", "/api/v1/batches",
+                   json{{"name", a->get("name")}, {"transfer_ids", a->positional}},
                    [](const json& r) {
                        return "batch klaargezet: " + r.value("id", "") + " met " +
                               std::to_string(r.value("items", json::array()).size()) +
-                              " overdracht(en); de goedkeurder bekijkt elke preview en keurt dan de batch goed";
+                              " overdracht(en); de goedkeurder bekijkt elke preview en keurt dan "
+                              "de batch goed";
                    });
     }
     if (sub == "list") return run(*a, "GET", "/api/v1/batches", std::nullopt);
@@ -389,9 +428,9 @@ int cmdBatch(const Args& args) {
     if (sub == "show") return run(*a, "GET", path, std::nullopt);
     if (sub == "approve")
         return run(*a, "POST", path + "/approve", json::object(), [](const json& r) {
-            return "batch " + r.value("id", "") + ": " + std::to_string(r.value("approved", 0)) + " van " +
-                   std::to_string(r.value("items", json::array()).size()) + " goedgekeurd (status " +
-                   r.value("status", "") + ")";
+            return "batch " + r.value("id", "") + ": " + std::to_string(r.value("approved", 0)) +
+                   " van " + std::to_string(r.value("items", json::array()).size()) +
+                   " goedgekeurd (status " + r.value("status", "") + ")";
         });
     if (sub == "reject") {
         auto reason = required(*a, "reason");
@@ -404,7 +443,8 @@ int cmdBatch(const Args& args) {
 
 int cmdProcedure(const Args& args) {
     const char* kUsage =
-        "sluis procedure list [--purpose DOEL] | show ID | report ID [--format html|pdf] --out BESTAND |\n"
+        "sluis procedure list [--purpose DOEL] | show ID | report ID [--format html|pdf] --out "
+        "BESTAND |\n"
         "       choose ID --set KEUZE=WAARDE ... | answer ID --answer VRAAG=ANTWOORD ... | save ID";
     if (args.empty()) return usage(kUsage);
     const std::string sub = args[0];
@@ -432,11 +472,11 @@ int cmdProcedure(const Args& args) {
     const std::string id = encode(a->positional[0]);
     auto steps = [](const json& r) {
         std::ostringstream out;
-        out << "levering " << r.value("transfer_id", "") << " voor " << r.value("subject", "") << " (status "
-            << r.value("state", "") << ")";
+        out << "levering " << r.value("transfer_id", "") << " voor " << r.value("subject", "")
+            << " (status " << r.value("state", "") << ")";
         for (const auto& s : r.value("steps", json::array()))
-            out << "\n  [" << (s.value("done", false) ? "x" : " ") << "] " << s.value("step", 0) << ". "
-                << s.value("name", "");
+            out << "\n  [" << (s.value("done", false) ? "x" : " ") << "] " << s.value("step", 0)
+                << ". " << s.value("name", "");
         std::string next = r.value("next_step", "");
         if (!next.empty()) out << "\nvolgende stap: " << next;
         if (!r["withdraw_deadline"].is_null())
@@ -450,16 +490,19 @@ int cmdProcedure(const Args& args) {
     }
     if (sub == "answer") {
         if (pairs.empty()) return usage(kUsage);
-        return run(*a, "POST", "/api/v1/procedures/" + id + "/answers", json{{"answers", pairs}}, steps);
+        return run(*a, "POST", "/api/v1/procedures/" + id + "/answers", json{{"answers", pairs}},
+                   steps);
     }
-    if (sub == "save") return run(*a, "POST", "/api/v1/procedures/" + id + "/save", json::object(), steps);
+    if (sub == "save")
+        return run(*a, "POST", "/api/v1/procedures/" + id + "/save", json::object(), steps);
     if (sub == "report") {
         auto out = required(*a, "out");
         if (!out) return fail(out.error());
         auto c = connect(*a);
         if (!c) return fail(c.error());
         std::string format = a->get("format", "html");
-        if (format != "html" && format != "pdf") return fail({ErrorCode::kInvalidArgument, "--format: html of pdf"});
+        if (format != "html" && format != "pdf")
+            return fail({ErrorCode::kInvalidArgument, "--format: html of pdf"});
         auto r = call(*c, "GET", "/api/v1/transfers/" + id + "/report?format=" + format);
         if (!r) return fail(r.error());
         auto st = util::writeFileAtomic(*out, r->body, 0600);
@@ -475,33 +518,42 @@ int cmdDeliveryStatus(const Args& args, const std::string& default_purpose) {
     auto a = parseArgs(args, with({"purpose"}), {"json"}, false);
     if (!a) return fail(a.error());
     std::string purpose = a->get("purpose", default_purpose);
-    return run(*a, "GET", "/api/v1/procedures?purpose=" + encode(purpose), std::nullopt, [&](const json& r) {
-        std::ostringstream out;
-        const auto& list = r.value("procedures", json::array());
-        out << "leveringen voor doel " << purpose << ": " << list.size() << "\n";
-        char line[512];
-        std::snprintf(line, sizeof line, "%-10s %-18s %-8s %-24s %-11s %-26s %-10s %s\n", "school", "status", "akkoord",
-                      "keuzes", "leverdatum", "intrekken tot", "opgeslagen", "afgeleverd");
-        out << line;
-        for (const auto& p : list) {
-            std::string choices;
-            const json chosen = p.value("choices", json::object());
-            for (auto& [k, v] : chosen.items())
-                choices += (choices.empty() ? "" : ",") + (v.is_string() ? v.get<std::string>() : std::string("-"));
-            std::string state = p.value("withdrawn", false) ? "ingetrokken" : p.value("state", "");
-            std::string delivered = p.value("delivered", false) ? "ja (" + p.value("receipt", "") + ")" : "nee";
+    return run(
+        *a, "GET", "/api/v1/procedures?purpose=" + encode(purpose), std::nullopt,
+        [&](const json& r) {
+            std::ostringstream out;
+            const auto& list = r.value("procedures", json::array());
+            out << "leveringen voor doel " << purpose << ": " << list.size() << "\n";
+            char line[512];
             std::snprintf(line, sizeof line, "%-10s %-18s %-8s %-24s %-11s %-26s %-10s %s\n",
-                          p.value("subject", "").c_str(), state.c_str(), p.value("akkoord", false) ? "ja" : "nee",
-                          choices.c_str(),
-                          p["deliver_on"].is_string() ? p["deliver_on"].get<std::string>().c_str() : "-",
-                          p["withdraw_deadline"].is_string() ? p["withdraw_deadline"].get<std::string>().c_str() : "-",
-                          p.value("saved", false) ? "ja" : "nee", delivered.c_str());
+                          "school", "status", "akkoord", "keuzes", "leverdatum", "intrekken tot",
+                          "opgeslagen", "afgeleverd");
             out << line;
-        }
-        std::string text = out.str();
-        if (!text.empty() && text.back() == '\n') text.pop_back();
-        return text;
-    });
+            for (const auto& p : list) {
+                std::string choices;
+                const json chosen = p.value("choices", json::object());
+                for (auto& [k, v] : chosen.items())
+                    choices += (choices.empty() ? "" : ",") +
+                               (v.is_string() ? v.get<std::string>() : std::string("-"));
+                std::string state =
+                    p.value("withdrawn", false) ? "ingetrokken" : p.value("state", "");
+                std::string delivered =
+                    p.value("delivered", false) ? "ja (" + p.value("receipt", "") + ")" : "nee";
+                std::snprintf(
+                    line, sizeof line, "%-10s %-18s %-8s %-24s %-11s %-26s %-10s %s\n",
+                    p.value("subject", "").c_str(), state.c_str(),
+                    p.value("akkoord", false) ? "ja" : "nee", choices.c_str(),
+                    p["deliver_on"].is_string() ? p["deliver_on"].get<std::string>().c_str() : "-",
+                    p["withdraw_deadline"].is_string()
+                        ? p["withdraw_deadline"].get<std::string>().c_str()
+                        : "-",
+                    p.value("saved", false) ? "ja" : "nee", delivered.c_str());
+                out << line;
+            }
+            std::string text = out.str();
+            if (!text.empty() && text.back() == '\n') text.pop_back();
+            return text;
+        });
 }
 
 }  // namespace sluis::app

@@ -23,7 +23,8 @@ Result<Timestamp> parseIsoUtc(const std::string& raw) {
     if (clock.size() == 9) {
         if (std::sscanf(clock.c_str(), "%2d:%2d:%2d%1s", &h, &m, &s, tail) != 4) return bad;
     } else if (clock.size() == 13) {
-        if (std::sscanf(clock.c_str(), "%2d:%2d:%2d.%3d%1s", &h, &m, &s, &ms, tail) != 5) return bad;
+        if (std::sscanf(clock.c_str(), "%2d:%2d:%2d.%3d%1s", &h, &m, &s, &ms, tail) != 5)
+            return bad;
     } else {
         return bad;
     }
@@ -31,7 +32,8 @@ Result<Timestamp> parseIsoUtc(const std::string& raw) {
     using namespace std::chrono;
     sys_days day = year{date->year} / month{static_cast<unsigned>(date->month)} /
                    std::chrono::day{static_cast<unsigned>(date->day)};
-    return Timestamp(time_point_cast<milliseconds>(day) + hours(h) + minutes(m) + seconds(s) + milliseconds(ms));
+    return Timestamp(time_point_cast<milliseconds>(day) + hours(h) + minutes(m) + seconds(s) +
+                     milliseconds(ms));
 }
 
 namespace {

@@ -19,12 +19,12 @@ namespace sluis {
 Result<Timestamp> parseIsoUtc(const std::string& text);
 
 class FileClock final : public Clock {
-public:
+  public:
     /// Reads the file once; an error when it is missing or does not hold a valid instant.
     static Result<std::unique_ptr<FileClock>> open(const std::string& path);
     Timestamp now() const override;
 
-private:
+  private:
     FileClock(std::string path, Timestamp start) : path_(std::move(path)), last_(start) {}
     std::string path_;
     mutable std::mutex mu_;

@@ -34,52 +34,77 @@ inline json pupil(const std::string& id, const std::string& bsn, const std::stri
             {"verzuim",
              {{"dagdelengeoorloofd", 4},
               {"meldingen",
-               {{{"datum", "2026-10-01"}, {"soort", "geoorloofd"}, {"reden", "specialist"},
-                 {"medisch", true}, {"toelichting", "GEHEIM-ZIEKENHUIS-" + id}},
+               {{{"datum", "2026-10-01"},
+                 {"soort", "geoorloofd"},
+                 {"reden", "specialist"},
+                 {"medisch", true},
+                 {"toelichting", "GEHEIM-ZIEKENHUIS-" + id}},
                 {{"datum", "2026-10-08"}, {"soort", "ongeoorloofd"}, {"reden", "te-laat"}}}}}},
             {"onderwijsondersteuning",
              {{"diagnoses", {{{"omschrijving", "GEHEIM-DIAGNOSE-" + id}}}},
               {"medicijngebruik", {{{"omschrijving", "GEHEIM-MEDICIJN-" + id}}}}}},
-            {"leerlingbespreking", {{{"datum", "2026-09-15"}, {"signalering", "GEHEIM-BESPREKING-" + id}}}}};
+            {"leerlingbespreking",
+             {{{"datum", "2026-09-15"}, {"signalering", "GEHEIM-BESPREKING-" + id}}}}};
 }
 
 class GatesTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         config_ = dir_ / "config";
         data_ = dir_ / "data";
-        auto w = [&](const std::string& f, const json& j) { test::writeFile(config_ / f, j.dump(2)); };
+        auto w = [&](const std::string& f, const json& j) {
+            test::writeFile(config_ / f, j.dump(2));
+        };
         w("daemon.json", {{"admin", {{"port", 0}}}, {"worker", {{"poll_interval", "50ms"}}}});
         w("connectors.json",
-          {{"sources", {{{"name", "inbox"}, {"type", "directory"}, {"options", {{"path", "inbox"}, {"settle_time", "0ms"}}}},
-                        {{"name", "swv-inbox"}, {"type", "directory"}, {"options", {{"path", "swv-inbox"}, {"settle_time", "0ms"}}}}}},
-           {"sinks", {{{"name", "vo-school"}, {"type", "directory"}, {"options", {{"path", "outbox"}}}},
-                      {{"name", "swv"}, {"type", "directory"}, {"options", {{"path", "swv-outbox"}}}}}}});
+          {{"sources",
+            {{{"name", "inbox"},
+              {"type", "directory"},
+              {"options", {{"path", "inbox"}, {"settle_time", "0ms"}}}},
+             {{"name", "swv-inbox"},
+              {"type", "directory"},
+              {"options", {{"path", "swv-inbox"}, {"settle_time", "0ms"}}}}}},
+           {"sinks",
+            {{{"name", "vo-school"}, {"type", "directory"}, {"options", {{"path", "outbox"}}}},
+             {{"name", "swv"}, {"type", "directory"}, {"options", {{"path", "swv-outbox"}}}}}}});
         w("policies.json",
           {{"purposes",
             {{"povo",
               {{"legal_basis", "onderwijskundig rapport"},
                {"basis", "inzage"},
                {"approvals", {{"required", 2}, {"roles", {"directeur"}}, {"four_eyes", true}}},
-               {"categories", {"school", "leerling", "ouderinzage", "verzuim", "onderwijsondersteuning"}},
+               {"categories",
+                {"school", "leerling", "ouderinzage", "verzuim", "onderwijsondersteuning"}},
                {"special_categories", false},
                {"care_profile", false}}},
-             {"swv", {{"legal_basis", "toestemming"}, {"basis", "consent"}, {"identifiers", false}}}}}});
+             {"swv",
+              {{"legal_basis", "toestemming"}, {"basis", "consent"}, {"identifiers", false}}}}}});
         w("routes.json", {{"routes",
-                           {{{"name", "povo"}, {"source", "inbox"}, {"decoder", "canonical-jsonl"},
-                             {"purpose", "povo"}, {"encoder", "canonical-json"}, {"sink", "vo-school"}},
-                            {{"name", "swv"}, {"source", "swv-inbox"}, {"decoder", "canonical-jsonl"},
-                             {"purpose", "swv"}, {"encoder", "canonical-json"}, {"sink", "swv"}}}}});
+                           {{{"name", "povo"},
+                             {"source", "inbox"},
+                             {"decoder", "canonical-jsonl"},
+                             {"purpose", "povo"},
+                             {"encoder", "canonical-json"},
+                             {"sink", "vo-school"}},
+                            {{"name", "swv"},
+                             {"source", "swv-inbox"},
+                             {"decoder", "canonical-jsonl"},
+                             {"purpose", "swv"},
+                             {"encoder", "canonical-json"},
+                             {"sink", "swv"}}}}});
         for (const char* role : {"mentor", "beheerder", "fg"}) tokens_[role] = token(role, role);
-        for (const char* name : {"dir-a", "dir-b", "dir-c"}) tokens_[name] = token(name, "directeur");
+        for (const char* name : {"dir-a", "dir-b", "dir-c"})
+            tokens_[name] = token(name, "directeur");
         fs::remove(data_ / "admin.port");
-        std::vector<std::string> args = {"serve", "--config", config_.string(), "--data-dir", data_.string()};
+        std::vector<std::string> args = {"serve", "--config", config_.string(), "--data-dir",
+                                         data_.string()};
         if (!clock_file_.empty()) {
             setenv("SLUIS_ENABLE_TEST_CLOCK", "1", 1);
             args.insert(args.end(), {"--test-clock", clock_file_.string()});
         }
         daemon_.start(kExe, args, (dir_ / "serve.log").string());
-        for (int i = 0; i < 400 && !fs::exists(data_ / "admin.port"); ++i) std::this_thread::sleep_for(25ms);
+        for (int i = 0; i < 400 && !fs::exists(data_ / "admin.port"); ++i)
+            std::this_thread::sleep_for(25ms);
         ASSERT_TRUE(fs::exists(data_ / "admin.port")) << test::readFile(dir_ / "serve.log");
         port_ = std::stoi(test::readFile(data_ / "admin.port"));
     }
@@ -91,7 +116,8 @@ protected:
         return r.out.substr(0, r.out.find('\n'));
     }
 
-    void drop(const std::string& name, const std::vector<json>& pupils, const std::string& inbox = "inbox") {
+    void drop(const std::string& name, const std::vector<json>& pupils,
+              const std::string& inbox = "inbox") {
         std::string content;
         for (const auto& p : pupils) content += p.dump() + "\n";
         fs::create_directories(data_ / inbox);
@@ -99,11 +125,13 @@ protected:
         fs::rename(data_ / ("." + name), data_ / inbox / name);
     }
 
-    Http api(const std::string& who, const std::string& method, const std::string& path, const json& body = json()) {
+    Http api(const std::string& who, const std::string& method, const std::string& path,
+             const json& body = json()) {
         return test::httpCall(port_, method, path, who.empty() ? "" : tokens_.at(who), body);
     }
 
-    /// Runs the daemon on a clock read from a file, starting at `start` (ISO UTC). Call before SetUp.
+    /// Runs the daemon on a clock read from a file, starting at `start` (ISO UTC). Call before
+    /// SetUp.
     void useTestClock(const std::string& start) {
         clock_file_ = dir_ / "clock";
         setClock(start);
@@ -114,24 +142,28 @@ protected:
     }
 
     /// Waits until the transfer of `pupil` is in `state`; returns it.
-    json waitFor(const std::string& pupil_id, const std::string& state, const std::string& route = "povo") {
+    json waitFor(const std::string& pupil_id, const std::string& state,
+                 const std::string& route = "povo") {
         json last;
         for (int i = 0; i < 400; ++i) {
-            auto r = api("beheerder", "GET", "/api/v1/transfers?subject=" + pupil_id + "&route=" + route);
+            auto r = api("beheerder", "GET",
+                         "/api/v1/transfers?subject=" + pupil_id + "&route=" + route);
             if (r.status == 200 && !r.body["transfers"].empty()) {
                 last = r.body["transfers"][0];
                 if (last["state"] == state) return last;
             }
             std::this_thread::sleep_for(25ms);
         }
-        ADD_FAILURE() << "pupil " << pupil_id << " never reached " << state << "; last: " << last.dump();
+        ADD_FAILURE() << "pupil " << pupil_id << " never reached " << state
+                      << "; last: " << last.dump();
         return last;
     }
 
     std::string allDeliveredBytes() {
         std::string all;
         if (fs::exists(data_ / "outbox"))
-            for (auto& e : fs::directory_iterator(data_ / "outbox")) all += test::readFile(e.path());
+            for (auto& e : fs::directory_iterator(data_ / "outbox"))
+                all += test::readFile(e.path());
         return all;
     }
 

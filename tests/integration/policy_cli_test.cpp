@@ -11,7 +11,7 @@ using namespace gates_fixture;
 
 /// Runs the `sluis` client against the fixture's daemon as `who`.
 class ClientTest : public GatesTest {
-protected:
+  protected:
     test::RunResult cli(const std::string& who, std::vector<std::string> args) {
         fs::path token_file = dir_ / ("token-" + who);
         if (!who.empty()) test::writeFile(token_file, tokens_.at(who) + "\n");
@@ -24,13 +24,14 @@ protected:
     std::vector<std::string> outboxNames(const std::string& outbox) {
         std::vector<std::string> out;
         if (fs::exists(data_ / outbox))
-            for (auto& e : fs::directory_iterator(data_ / outbox)) out.push_back(test::readFile(e.path()));
+            for (auto& e : fs::directory_iterator(data_ / outbox))
+                out.push_back(test::readFile(e.path()));
         return out;
     }
 };
 
 class DeadlineTest : public ClientTest {
-protected:
+  protected:
     void SetUp() override {
         useTestClock("2027-03-20T10:00:00Z");
         ClientTest::SetUp();
@@ -39,11 +40,17 @@ protected:
     std::string scheduleWithConsent(const std::string& pupil_id, const std::string& deliver_on) {
         json t = waitFor(pupil_id, "awaiting_consent", "swv");
         std::string id = t["id"];
-        auto s = api("dir-c", "POST", "/api/v1/transfers/" + id + "/schedule", {{"deliver_on", deliver_on}});
+        auto s = api("dir-c", "POST", "/api/v1/transfers/" + id + "/schedule",
+                     {{"deliver_on", deliver_on}});
         EXPECT_EQ(s.status, 200) << s.raw;
         auto c = api("mentor", "POST", "/api/v1/consents",
-                     {{"pupil", pupil_id}, {"purpose", "swv"}, {"given_by", "ouder"}, {"relation", "moeder"},
-                      {"decision", "gegeven"}, {"decided_on", "2027-03-20"}, {"method", "formulier"}});
+                     {{"pupil", pupil_id},
+                      {"purpose", "swv"},
+                      {"given_by", "ouder"},
+                      {"relation", "moeder"},
+                      {"decision", "gegeven"},
+                      {"decided_on", "2027-03-20"},
+                      {"method", "formulier"}});
         EXPECT_EQ(c.status, 201) << c.raw;
         waitFor(pupil_id, "scheduled", "swv");
         return id;
@@ -57,7 +64,8 @@ protected:
 TEST_F(DeadlineTest, WithdrawalUntilOneDayBeforeInAmsterdamTimeAndDeliveryAtTheDate) {
     std::vector<json> pupils;
     const std::vector<std::string> ids = {"701", "702", "703", "704", "711", "712"};
-    const std::vector<std::string> bsns = {"111222333", "123456782", "111222333", "123456782", "111222333", "123456782"};
+    const std::vector<std::string> bsns = {"111222333", "123456782", "111222333",
+                                           "123456782", "111222333", "123456782"};
     for (size_t i = 0; i < ids.size(); ++i) pupils.push_back(pupil(ids[i], bsns[i], "v1"));
     drop("swv.jsonl", pupils, "swv-inbox");
     std::map<std::string, std::string> tr;
@@ -87,11 +95,12 @@ TEST_F(DeadlineTest, WithdrawalUntilOneDayBeforeInAmsterdamTimeAndDeliveryAtTheD
     ASSERT_EQ(consents.status, 200);
     std::string consent704 = consents.body["consents"][0]["id"];
     auto lateConsent = api("mentor", "POST", "/api/v1/consents/" + consent704 + "/withdraw");
-    EXPECT_EQ(lateConsent.status, 409) << "consent withdrawal after the deadline: " << lateConsent.raw;
+    EXPECT_EQ(lateConsent.status, 409)
+        << "consent withdrawal after the deadline: " << lateConsent.raw;
     EXPECT_EQ(stateOf(tr["703"]), "scheduled");
     EXPECT_EQ(stateOf(tr["704"]), "scheduled");
 
-    setClock("2027-03-28T21:59:59Z");  // 23:59:59 CEST on 28 March: not yet
+    setClock("2027-03-28T21:59:59Z");    // 23:59:59 CEST on 28 March: not yet
     std::this_thread::sleep_for(400ms);  // several worker passes at this time
     EXPECT_EQ(stateOf(tr["703"]), "scheduled");
     EXPECT_TRUE(outboxNames("swv-outbox").empty());
@@ -122,20 +131,29 @@ TEST_F(DeadlineTest, WithdrawalUntilOneDayBeforeInAmsterdamTimeAndDeliveryAtTheD
 
     // Every delivery is in the register; the withdrawn ones are not.
     for (const char* p : {"703", "704", "712"})
-        EXPECT_EQ(api("fg", "GET", std::string("/api/v1/pupils/") + p + "/disclosures").body["deliveries"].size(), 1u) << p;
+        EXPECT_EQ(api("fg", "GET", std::string("/api/v1/pupils/") + p + "/disclosures")
+                      .body["deliveries"]
+                      .size(),
+                  1u)
+            << p;
     for (const char* p : {"701", "702", "711"})
-        EXPECT_TRUE(api("fg", "GET", std::string("/api/v1/pupils/") + p + "/disclosures").body["deliveries"].empty()) << p;
+        EXPECT_TRUE(api("fg", "GET", std::string("/api/v1/pupils/") + p + "/disclosures")
+                        .body["deliveries"]
+                        .empty())
+            << p;
 }
 
 TEST_F(ClientTest, ConsentWithEvidenceFileThroughTheCliAndItsRoleChecks) {
     drop("swv.jsonl", {pupil("801", "111222333", "v1")}, "swv-inbox");
     waitFor("801", "awaiting_consent", "swv");
-    const std::string pdf = std::string("%PDF-1.4\n% toestemmingsformulier\n") + std::string(3000, '\x7f') + "\n%%EOF\n";
+    const std::string pdf = std::string("%PDF-1.4\n% toestemmingsformulier\n") +
+                            std::string(3000, '\x7f') + "\n%%EOF\n";
     test::writeFile(dir_ / "formulier.pdf", pdf);
     test::writeFile(dir_ / "nep.pdf", "dit is geen pdf");
-    const std::vector<std::string> base = {"consent", "add", "--pupil", "801", "--purpose", "swv", "--given-by", "ouder",
-                                           "--relation", "voogd", "--decision", "gegeven", "--decided-on", "2026-11-20",
-                                           "--method", "formulier"};
+    const std::vector<std::string> base = {"consent",      "add",        "--pupil",    "801",
+                                           "--purpose",    "swv",        "--given-by", "ouder",
+                                           "--relation",   "voogd",      "--decision", "gegeven",
+                                           "--decided-on", "2026-11-20", "--method",   "formulier"};
 
     // No token, a file that is not what it claims, a role that may not record consents.
     auto none = cli("", base);
@@ -145,11 +163,13 @@ TEST_F(ClientTest, ConsentWithEvidenceFileThroughTheCliAndItsRoleChecks) {
     args.insert(args.end(), {"--evidence-file", (dir_ / "nep.pdf").string()});
     auto fake = cli("mentor", args);
     EXPECT_NE(fake.exit_code, 0);
-    EXPECT_NE(fake.err.find("evidence_file: de inhoud is geen application/pdf"), std::string::npos) << fake.err;
+    EXPECT_NE(fake.err.find("evidence_file: de inhoud is geen application/pdf"), std::string::npos)
+        << fake.err;
     auto fg = cli("fg", base);
     EXPECT_NE(fg.exit_code, 0);
     EXPECT_NE(fg.err.find("HTTP 403"), std::string::npos) << fg.err;
-    EXPECT_EQ(api("beheerder", "GET", "/api/v1/transfers?subject=801&route=swv").body["transfers"][0]["state"],
+    EXPECT_EQ(api("beheerder", "GET", "/api/v1/transfers?subject=801&route=swv")
+                  .body["transfers"][0]["state"],
               "awaiting_consent");
 
     args = base;
@@ -171,7 +191,8 @@ TEST_F(ClientTest, ConsentWithEvidenceFileThroughTheCliAndItsRoleChecks) {
     auto mentor = api("mentor", "GET", "/api/v1/consents/" + consent_id + "/evidence");
     EXPECT_EQ(mentor.status, 403);
     EXPECT_EQ(api("", "GET", "/api/v1/consents/" + consent_id + "/evidence").status, 401);
-    auto got = cli("fg", {"consent", "evidence", consent_id, "--out", (dir_ / "terug.pdf").string()});
+    auto got =
+        cli("fg", {"consent", "evidence", consent_id, "--out", (dir_ / "terug.pdf").string()});
     ASSERT_EQ(got.exit_code, 0) << got.err;
     EXPECT_EQ(test::readFile(dir_ / "terug.pdf"), pdf);
     EXPECT_EQ(ev["sha256"], listed["consents"][0]["evidence_file"]["sha256"]);
@@ -180,30 +201,36 @@ TEST_F(ClientTest, ConsentWithEvidenceFileThroughTheCliAndItsRoleChecks) {
     ASSERT_EQ(audit.status, 200);
     std::string events = audit.raw;
     EXPECT_NE(events.find("consent_evidence_viewed"), std::string::npos);
-    EXPECT_EQ(events.find("formulier.pdf"), std::string::npos) << "file names may name the child; not in the audit";
+    EXPECT_EQ(events.find("formulier.pdf"), std::string::npos)
+        << "file names may name the child; not in the audit";
     // The evidence is encrypted at rest: neither its text nor its name is in the database file.
     EXPECT_EQ(daemon_.terminate(), 0);
-    std::string db = test::readFile(data_ / "sluis.db") +
-                     (fs::exists(data_ / "sluis.db-wal") ? test::readFile(data_ / "sluis.db-wal") : "");
+    std::string db =
+        test::readFile(data_ / "sluis.db") +
+        (fs::exists(data_ / "sluis.db-wal") ? test::readFile(data_ / "sluis.db-wal") : "");
     EXPECT_EQ(db.find("toestemmingsformulier"), std::string::npos);
     EXPECT_EQ(db.find("formulier.pdf"), std::string::npos);
 }
 
 TEST_F(ClientTest, MentorPreparesABatchDirecteurenApproveItAfterEachPreview) {
-    drop("groep8.jsonl", {pupil("901", "111222333", "v1"), pupil("902", "123456782", "v1"), pupil("903", "111222333", "v1")});
+    drop("groep8.jsonl", {pupil("901", "111222333", "v1"), pupil("902", "123456782", "v1"),
+                          pupil("903", "111222333", "v1")});
     std::vector<std::string> ids;
     for (const char* p : {"901", "902", "903"}) {
         waitFor(p, "awaiting_consent");
-        auto z = cli("mentor", {"inzage", "add", "--pupil", p, "--purpose", "povo", "--date", "2026-11-20", "--akkoord", "Ja"});
+        auto z = cli("mentor", {"inzage", "add", "--pupil", p, "--purpose", "povo", "--date",
+                                "2026-11-20", "--akkoord", "Ja"});
         ASSERT_EQ(z.exit_code, 0) << z.err;
         ids.push_back(waitFor(p, "awaiting_approval")["id"]);
     }
     auto queue = cli("dir-a", {"approvals"});
     ASSERT_EQ(queue.exit_code, 0) << queue.err;
-    EXPECT_NE(queue.out.find("3 overdracht(en) wachten op goedkeuring"), std::string::npos) << queue.out;
+    EXPECT_NE(queue.out.find("3 overdracht(en) wachten op goedkeuring"), std::string::npos)
+        << queue.out;
 
     // A mentor may prepare but not approve.
-    std::vector<std::string> prep = {"batch", "prepare", "--name", "groep 8b", ids[0], ids[1], ids[2]};
+    std::vector<std::string> prep = {"batch", "prepare", "--name", "groep 8b",
+                                     ids[0],  ids[1],    ids[2]};
     auto prepared = cli("mentor", prep);
     ASSERT_EQ(prepared.exit_code, 0) << prepared.err;
     auto batches = api("mentor", "GET", "/api/v1/batches");
@@ -229,7 +256,8 @@ TEST_F(ClientTest, MentorPreparesABatchDirecteurenApproveItAfterEachPreview) {
     ASSERT_EQ(first.exit_code, 0) << first.err;
     EXPECT_NE(first.out.find("3 van 3 goedgekeurd"), std::string::npos) << first.out;
     auto shown = api("dir-a", "GET", "/api/v1/batches/" + batch);
-    EXPECT_EQ(shown.body["status"], "prepared") << "povo needs two directeuren; the batch stays open";
+    EXPECT_EQ(shown.body["status"], "prepared")
+        << "povo needs two directeuren; the batch stays open";
 
     // 903's data changes before the second directeur: that one lapses, the others go out.
     drop("correctie.jsonl", {pupil("903", "111222333", "v2")});
@@ -239,15 +267,18 @@ TEST_F(ClientTest, MentorPreparesABatchDirecteurenApproveItAfterEachPreview) {
         if (t.body["payload_hash"] != old903 && t.body["state"] == "awaiting_approval") break;
         std::this_thread::sleep_for(25ms);
     }
-    for (const auto& id : {ids[0], ids[1]}) ASSERT_EQ(cli("dir-b", {"transfer", "preview", id}).exit_code, 0);
+    for (const auto& id : {ids[0], ids[1]})
+        ASSERT_EQ(cli("dir-b", {"transfer", "preview", id}).exit_code, 0);
     auto second = api("dir-b", "POST", "/api/v1/batches/" + batch + "/approve", json::object());
     ASSERT_EQ(second.status, 200) << second.raw;
     EXPECT_EQ(second.body["approved"], 2);
     EXPECT_EQ(second.body["results"][2]["ok"], false);
-    EXPECT_NE(second.body["results"][2]["error"]["message"].get<std::string>().find("gewijzigd"), std::string::npos);
+    EXPECT_NE(second.body["results"][2]["error"]["message"].get<std::string>().find("gewijzigd"),
+              std::string::npos);
     waitFor("901", "delivered");
     waitFor("902", "delivered");
-    EXPECT_EQ(api("beheerder", "GET", "/api/v1/transfers/" + ids[2]).body["state"], "awaiting_approval");
+    EXPECT_EQ(api("beheerder", "GET", "/api/v1/transfers/" + ids[2]).body["state"],
+              "awaiting_approval");
     std::string sent = allDeliveredBytes();
     EXPECT_EQ(sent.find("Achternaam-903"), std::string::npos);
 

@@ -13,6 +13,7 @@
 #include "tests/support/inspectie_peer.h"
 #include "tests/support/process.h"
 #include "tests/support/smtp_peer.h"
+#include "tests/support/test_pki.h"
 #include "tests/support/test_util.h"
 
 namespace sluis {
@@ -27,13 +28,15 @@ const char* kQuestions[] = {"VB1", "VB2", "VB3", "VB4", "WB1", "WB2", "WB3", "WB
                             "WB5", "AV1", "AV2", "AV3", "AV4", "AV5", "AV6"};
 
 /// `n` respondents of one school/onderwijssoort/leerjaar; answers vary with the index.
-std::string surveyRows(int& next, const std::string& brin, const std::string& type, int grade, int n, int shift = 0) {
+std::string surveyRows(int& next, const std::string& brin, const std::string& type, int grade,
+                       int n, int shift = 0) {
     std::string out;
     for (int i = 0; i < n; ++i) {
         out += std::to_string(next++) + ";" + brin + ";00;" + type + ";" + std::to_string(grade);
         for (const char* q : kQuestions) {
             int v = (i + shift) % 4 + 1;
-            out += ";" + std::string(q[0] == 'A' ? std::to_string((i + shift) % 5 == 0 ? 1 : 0) : std::to_string(v));
+            out += ";" + std::string(q[0] == 'A' ? std::to_string((i + shift) % 5 == 0 ? 1 : 0)
+                                                 : std::to_string(v));
         }
         out += "\n";
     }
@@ -52,44 +55,47 @@ std::string survey(int shift = 0, int extra_havo = 0) {
 }
 
 class VenstersTest : public ::testing::Test {
-protected:
-    static const fs::path& pki() {
-        static test::TempDir tmp;
-        static bool made = [] {
-            std::string cmd = "'" + (test::sourceDir() / "certs" / "make-test-pki.sh").string() + "' '" +
-                              tmp.path().string() + "' >/dev/null";
-            return std::system(cmd.c_str()) == 0;
-        }();
-        EXPECT_TRUE(made);
-        return tmp.path();
-    }
-
+  protected:
     void configure(const std::string& catch_up) {
-        inspectie_ = std::make_unique<test::InspectiePeer>(pki() / "server.crt", pki() / "server.key", pki() / "ca.crt");
-        smtp_ = std::make_unique<test::SmtpPeer>(pki() / "server.crt", pki() / "server.key");
+        inspectie_ = std::make_unique<test::InspectiePeer>(
+            test::pkiFile("server.crt"), test::pkiFile("server.key"), test::pkiFile("ca.crt"));
+        smtp_ = std::make_unique<test::SmtpPeer>(test::pkiFile("server.crt"),
+                                                 test::pkiFile("server.key"));
         config_ = dir_ / "config";
         data_ = dir_ / "data";
-        auto w = [&](const std::string& f, const json& j) { test::writeFile(config_ / f, j.dump(2)); };
-        test::writeFile(dir_ / "inschrijvingen.csv",
-                        "brin;vestiging;onderwijssoort;leerjaar;aantal\n12AB;00;havo;1;40\n12AB;00;vwo;1;20\n"
-                        "34CD;00;vmbo-k;2;30\n");
-        w("daemon.json",
-          {{"admin", {{"port", 0}}},
-           {"worker", {{"poll_interval", "50ms"}, {"backoff_initial", "100ms"}}},
-           {"notify",
-            {{"smtp",
-              {{"host", "localhost"}, {"port", smtp_->port()}, {"from", "sluis@bestuur.example"},
-               {"tls", "required"}, {"ca_file", (pki() / "ca.crt").string()}, {"timeout", "5s"}}}}}});
+        auto w = [&](const std::string& f, const json& j) {
+            test::writeFile(config_ / f, j.dump(2));
+        };
+        test::writeFile(
+            dir_ / "inschrijvingen.csv",
+            "brin;vestiging;onderwijssoort;leerjaar;aantal\n12AB;00;havo;1;40\n12AB;00;vwo;1;20\n"
+            "34CD;00;vmbo-k;2;30\n");
+        w("daemon.json", {{"admin", {{"port", 0}}},
+                          {"worker", {{"poll_interval", "50ms"}, {"backoff_initial", "100ms"}}},
+                          {"notify",
+                           {{"smtp",
+                             {{"host", "localhost"},
+                              {"port", smtp_->port()},
+                              {"from", "sluis@bestuur.example"},
+                              {"tls", "required"},
+                              {"ca_file", test::pkiFile("ca.crt")},
+                              {"timeout", "5s"}}}}}});
         w("connectors.json",
           {{"sources",
-            {{{"name", "enquetes"}, {"type", "directory"}, {"options", {{"path", "enquetes"}, {"suffix", ".csv"}, {"settle_time", "0ms"}}}},
-             {{"name", "nachtelijk"}, {"type", "directory"}, {"options", {{"path", "nachtelijk"}, {"settle_time", "0ms"}}}}}},
+            {{{"name", "enquetes"},
+              {"type", "directory"},
+              {"options", {{"path", "enquetes"}, {"suffix", ".csv"}, {"settle_time", "0ms"}}}},
+             {{"name", "nachtelijk"},
+              {"type", "directory"},
+              {"options", {{"path", "nachtelijk"}, {"settle_time", "0ms"}}}}}},
            {"sinks",
             {{{"name", "inspectie"},
               {"type", "inspectie-https"},
               {"options",
-               {{"url", inspectie_->url()}, {"ca_file", (pki() / "ca.crt").string()},
-                {"cert_file", (pki() / "client.crt").string()}, {"key_file", (pki() / "client.key").string()},
+               {{"url", inspectie_->url()},
+                {"ca_file", test::pkiFile("ca.crt")},
+                {"cert_file", test::pkiFile("client.crt")},
+                {"key_file", test::pkiFile("client.key")},
                 {"timeout", "5s"}}}},
              {{"name", "archief"}, {"type", "directory"}, {"options", {{"path", "archief"}}}}}}});
         w("policies.json",
@@ -101,20 +107,40 @@ protected:
                {"approvals", {{"required", 1}, {"roles", {"bevoegd-gezag"}}, {"four_eyes", false}}},
                {"catch_up", catch_up},
                {"procedure",
-                {{"choices", {{{"id", "niveau"}, {"label", "niveau"}, {"options", {"school", "onderwijssoort"}}, {"default", "school"}}}},
+                {{"choices",
+                  {{{"id", "niveau"},
+                    {"label", "niveau"},
+                    {"options", {"school", "onderwijssoort"}},
+                    {"default", "school"}}}},
                  {"questions",
-                  {{{"id", "afnamegroep"}, {"text", "Wie vulde de vragenlijst in?"}, {"type", "keuze"},
+                  {{{"id", "afnamegroep"},
+                    {"text", "Wie vulde de vragenlijst in?"},
+                    {"type", "keuze"},
                     {"options", {"alle leerlingen", "steekproef"}}},
-                   {{"id", "afnamecondities"}, {"text", "Hoe is de vragenlijst afgenomen?"}, {"type", "tekst"}}}},
+                   {{"id", "afnamecondities"},
+                    {"text", "Hoe is de vragenlijst afgenomen?"},
+                    {"type", "tekst"}}}},
                  {"notify_to", {"gebruikersbeheer@bestuur.example"}}}}}},
              {"monitor", {{"legal_basis", "test"}}}}}});
-        w("routes.json",
-          {{"routes",
-            {{{"name", "vensters"}, {"source", "enquetes"}, {"decoder", "vensters-enquete"},
-              {"decoder_options", {{"niveau", "keuze"}, {"inschrijvingen", (dir_ / "inschrijvingen.csv").string()}, {"schooljaar", "2026-2027"}}},
-              {"purpose", "vensters"}, {"encoder", "vensters-json"}, {"report_encoders", {"vensters-html", "vensters-pdf"}}, {"sink", "inspectie"}},
-             {{"name", "nachtelijk"}, {"source", "nachtelijk"}, {"decoder", "canonical-jsonl"}, {"purpose", "monitor"},
-              {"encoder", "canonical-json"}, {"sink", "archief"}, {"schedule", "0 2 * * *"}}}}});
+        w("routes.json", {{"routes",
+                           {{{"name", "vensters"},
+                             {"source", "enquetes"},
+                             {"decoder", "vensters-enquete"},
+                             {"decoder_options",
+                              {{"niveau", "keuze"},
+                               {"inschrijvingen", (dir_ / "inschrijvingen.csv").string()},
+                               {"schooljaar", "2026-2027"}}},
+                             {"purpose", "vensters"},
+                             {"encoder", "vensters-json"},
+                             {"report_encoders", {"vensters-html", "vensters-pdf"}},
+                             {"sink", "inspectie"}},
+                            {{"name", "nachtelijk"},
+                             {"source", "nachtelijk"},
+                             {"decoder", "canonical-jsonl"},
+                             {"purpose", "monitor"},
+                             {"encoder", "canonical-json"},
+                             {"sink", "archief"},
+                             {"schedule", "0 2 * * *"}}}}});
         clock_file_ = dir_ / "clock";
         setClock("2027-03-01T09:00:00Z");
         for (const char* who : {"beheerder", "fg", "mentor"}) tokens_[who] = token(who, who);
@@ -125,16 +151,19 @@ protected:
     void start() {
         fs::remove(data_ / "admin.port");
         setenv("SLUIS_ENABLE_TEST_CLOCK", "1", 1);
-        daemon_.start(kExe, {"serve", "--config", config_.string(), "--data-dir", data_.string(), "--test-clock", clock_file_.string()},
+        daemon_.start(kExe,
+                      {"serve", "--config", config_.string(), "--data-dir", data_.string(),
+                       "--test-clock", clock_file_.string()},
                       (dir_ / "serve.log").string());
-        for (int i = 0; i < 400 && !fs::exists(data_ / "admin.port"); ++i) std::this_thread::sleep_for(25ms);
+        for (int i = 0; i < 400 && !fs::exists(data_ / "admin.port"); ++i)
+            std::this_thread::sleep_for(25ms);
         ASSERT_TRUE(fs::exists(data_ / "admin.port")) << test::readFile(dir_ / "serve.log");
         port_ = std::stoi(test::readFile(data_ / "admin.port"));
     }
 
     std::string token(const std::string& name, const std::string& role) {
-        auto r = test::run(kExe, {"token", "create", "--name", name, "--role", role, "--config", config_.string(),
-                                  "--data-dir", data_.string()});
+        auto r = test::run(kExe, {"token", "create", "--name", name, "--role", role, "--config",
+                                  config_.string(), "--data-dir", data_.string()});
         EXPECT_EQ(r.exit_code, 0) << r.err;
         return r.out.substr(0, r.out.find('\n'));
     }
@@ -151,8 +180,8 @@ protected:
 
     test::RunResult cli(const std::string& who, std::vector<std::string> args) {
         test::writeFile(dir_ / ("token-" + who), tokens_.at(who));
-        args.insert(args.end(), {"--url", "http://127.0.0.1:" + std::to_string(port_), "--token-file",
-                                 (dir_ / ("token-" + who)).string()});
+        args.insert(args.end(), {"--url", "http://127.0.0.1:" + std::to_string(port_),
+                                 "--token-file", (dir_ / ("token-" + who)).string()});
         return test::run(kExe, args);
     }
 
@@ -176,8 +205,10 @@ protected:
             std::this_thread::sleep_for(25ms);
         }
         std::string log = test::readFile(dir_ / "serve.log");
-        ADD_FAILURE() << "procedure for " << school << " never reached the expected state; last: " << last.dump()
-                      << "\nserve.log (end):\n" << log.substr(log.size() > 3000 ? log.size() - 3000 : 0);
+        ADD_FAILURE() << "procedure for " << school
+                      << " never reached the expected state; last: " << last.dump()
+                      << "\nserve.log (end):\n"
+                      << log.substr(log.size() > 3000 ? log.size() - 3000 : 0);
         return last;
     }
     json waitState(const std::string& school, const std::string& state) {
@@ -185,23 +216,33 @@ protected:
     }
 
     /// Steps 2-6 for `id` as bg-a: report, optional level, date, answers, akkoord, save.
-    void completeProcedure(const std::string& school, const std::string& level, const std::string& date) {
+    void completeProcedure(const std::string& school, const std::string& level,
+                           const std::string& date) {
         json p = waitState(school, "awaiting_approval");
         std::string id = p["transfer_id"];
         if (level != "school") {
-            ASSERT_EQ(api("bg-a", "POST", "/api/v1/procedures/" + id + "/choices", {{"niveau", level}}).status, 200);
+            ASSERT_EQ(
+                api("bg-a", "POST", "/api/v1/procedures/" + id + "/choices", {{"niveau", level}})
+                    .status,
+                200);
             p = waitProcedure(school, [&](const json& q) {
                 return q["state"] == "awaiting_approval" && q["choices"]["niveau"] == level;
             });
         }
-        ASSERT_EQ(api("bg-a", "POST", "/api/v1/transfers/" + id + "/schedule", {{"deliver_on", date}}).status, 200);
+        ASSERT_EQ(
+            api("bg-a", "POST", "/api/v1/transfers/" + id + "/schedule", {{"deliver_on", date}})
+                .status,
+            200);
         ASSERT_EQ(api("bg-a", "POST", "/api/v1/procedures/" + id + "/answers",
-                      {{"answers", {{"afnamegroep", "alle leerlingen"}, {"afnamecondities", "klassikaal, in de les"}}}})
+                      {{"answers",
+                        {{"afnamegroep", "alle leerlingen"},
+                         {"afnamecondities", "klassikaal, in de les"}}}})
                       .status,
                   200);
         auto report = api("bg-a", "GET", "/api/v1/transfers/" + id + "/report");
         ASSERT_EQ(report.status, 200);
-        auto ok = api("bg-a", "POST", "/api/v1/transfers/" + id + "/approve", {{"payload_hash", p["payload_hash"]}});
+        auto ok = api("bg-a", "POST", "/api/v1/transfers/" + id + "/approve",
+                      {{"payload_hash", p["payload_hash"]}});
         ASSERT_EQ(ok.status, 200) << ok.raw;
         auto saved = api("bg-a", "POST", "/api/v1/procedures/" + id + "/save");
         ASSERT_EQ(saved.status, 200) << saved.raw;
@@ -238,40 +279,61 @@ TEST_F(VenstersTest, SixStepsWithAkkoordMailDeadlineAndDeliveryOfTheCheckedRepor
     ASSERT_EQ(choose.exit_code, 0) << choose.err;
     auto wrong = cli("bg-a", {"procedure", "choose", ida, "--set", "niveau=klas"});
     EXPECT_EQ(wrong.exit_code, 2);
-    EXPECT_NE(wrong.err.find("niveau: verwacht een van: school, onderwijssoort"), std::string::npos) << wrong.err;
+    EXPECT_NE(wrong.err.find("niveau: verwacht een van: school, onderwijssoort"), std::string::npos)
+        << wrong.err;
     a = waitProcedure("12AB00", [&](const json& p) {
         return p["state"] == "awaiting_approval" && p["payload_hash"] != a["payload_hash"];
     });
     EXPECT_EQ(a["choices"]["niveau"], "onderwijssoort");
 
     // Step 4 and 5: date and questions (every answer required, choices from the list).
-    ASSERT_EQ(api("bg-a", "POST", "/api/v1/transfers/" + ida + "/schedule", {{"deliver_on", "2027-03-10"}}).status, 200);
-    auto incomplete = api("bg-a", "POST", "/api/v1/procedures/" + ida + "/answers", {{"answers", {{"afnamegroep", "iedereen"}}}});
+    ASSERT_EQ(api("bg-a", "POST", "/api/v1/transfers/" + ida + "/schedule",
+                  {{"deliver_on", "2027-03-10"}})
+                  .status,
+              200);
+    auto incomplete = api("bg-a", "POST", "/api/v1/procedures/" + ida + "/answers",
+                          {{"answers", {{"afnamegroep", "iedereen"}}}});
     EXPECT_EQ(incomplete.status, 400);
-    EXPECT_NE(incomplete.raw.find("answers.afnamegroep: verwacht een van"), std::string::npos) << incomplete.raw;
-    EXPECT_NE(incomplete.raw.find("answers.afnamecondities: verplicht"), std::string::npos) << incomplete.raw;
-    auto answered = cli("bg-a", {"procedure", "answer", ida, "--answer", "afnamegroep=alle leerlingen", "--answer",
-                                 "afnamecondities=klassikaal tijdens de mentorles"});
+    EXPECT_NE(incomplete.raw.find("answers.afnamegroep: verwacht een van"), std::string::npos)
+        << incomplete.raw;
+    EXPECT_NE(incomplete.raw.find("answers.afnamecondities: verplicht"), std::string::npos)
+        << incomplete.raw;
+    auto answered =
+        cli("bg-a", {"procedure", "answer", ida, "--answer", "afnamegroep=alle leerlingen",
+                     "--answer", "afnamecondities=klassikaal tijdens de mentorles"});
     ASSERT_EQ(answered.exit_code, 0) << answered.err;
 
     // Save needs the akkoord first; the akkoord needs the report of exactly this payload.
     auto early = api("bg-a", "POST", "/api/v1/procedures/" + ida + "/save");
     EXPECT_EQ(early.status, 409);
     EXPECT_NE(early.raw.find("eerst akkoord"), std::string::npos) << early.raw;
-    EXPECT_EQ(api("mentor", "POST", "/api/v1/transfers/" + ida + "/approve", {{"payload_hash", a["payload_hash"]}}).status, 403);
-    EXPECT_EQ(api("bg-a", "POST", "/api/v1/transfers/" + ida + "/approve", {{"payload_hash", a["payload_hash"]}}).status, 409)
+    EXPECT_EQ(api("mentor", "POST", "/api/v1/transfers/" + ida + "/approve",
+                  {{"payload_hash", a["payload_hash"]}})
+                  .status,
+              403);
+    EXPECT_EQ(api("bg-a", "POST", "/api/v1/transfers/" + ida + "/approve",
+                  {{"payload_hash", a["payload_hash"]}})
+                  .status,
+              409)
         << "akkoord without having seen the report at the chosen level";
     auto got = cli("bg-a", {"procedure", "report", ida, "--out", (dir_ / "rapport.html").string()});
     ASSERT_EQ(got.exit_code, 0) << got.err;
     std::string html = test::readFile(dir_ / "rapport.html");
-    EXPECT_NE(html.find(a["payload_hash"].get<std::string>()), std::string::npos) << "the report shows the payload hash";
-    auto pdf = cli("bg-a", {"procedure", "report", ida, "--format", "pdf", "--out", (dir_ / "rapport.pdf").string()});
+    EXPECT_NE(html.find(a["payload_hash"].get<std::string>()), std::string::npos)
+        << "the report shows the payload hash";
+    auto pdf = cli("bg-a", {"procedure", "report", ida, "--format", "pdf", "--out",
+                            (dir_ / "rapport.pdf").string()});
     ASSERT_EQ(pdf.exit_code, 0) << pdf.err;
     EXPECT_EQ(test::readFile(dir_ / "rapport.pdf").rfind("%PDF-1.4", 0), 0u);
     auto text = test::run("/usr/bin/pdftotext", {(dir_ / "rapport.pdf").string(), "-"});
-    ASSERT_EQ(text.exit_code, 0) << "pdftotext (poppler-utils, installed by scripts/install-deps.sh): " << text.err;
-    EXPECT_NE(text.out.find(a["payload_hash"].get<std::string>().substr(0, 16)), std::string::npos) << text.out;
-    ASSERT_EQ(api("bg-a", "POST", "/api/v1/transfers/" + ida + "/approve", {{"payload_hash", a["payload_hash"]}}).status, 200);
+    ASSERT_EQ(text.exit_code, 0)
+        << "pdftotext (poppler-utils, installed by scripts/install-deps.sh): " << text.err;
+    EXPECT_NE(text.out.find(a["payload_hash"].get<std::string>().substr(0, 16)), std::string::npos)
+        << text.out;
+    ASSERT_EQ(api("bg-a", "POST", "/api/v1/transfers/" + ida + "/approve",
+                  {{"payload_hash", a["payload_hash"]}})
+                  .status,
+              200);
     EXPECT_EQ(waitState("12AB00", "awaiting_approval")["akkoord"], true);
 
     // Any change to the data after the akkoord voids it.
@@ -282,7 +344,10 @@ TEST_F(VenstersTest, SixStepsWithAkkoordMailDeadlineAndDeliveryOfTheCheckedRepor
     EXPECT_EQ(a["akkoord"], false);
     EXPECT_EQ(api("bg-a", "POST", "/api/v1/procedures/" + ida + "/save").status, 409);
     ASSERT_EQ(api("bg-a", "GET", "/api/v1/transfers/" + ida + "/report").status, 200);
-    ASSERT_EQ(api("bg-a", "POST", "/api/v1/transfers/" + ida + "/approve", {{"payload_hash", a["payload_hash"]}}).status, 200);
+    ASSERT_EQ(api("bg-a", "POST", "/api/v1/transfers/" + ida + "/approve",
+                  {{"payload_hash", a["payload_hash"]}})
+                  .status,
+              200);
     const std::string checked_hash = a["payload_hash"];
 
     // Step 6: save; the mail goes to the board's user administrator over STARTTLS.
@@ -314,8 +379,13 @@ TEST_F(VenstersTest, SixStepsWithAkkoordMailDeadlineAndDeliveryOfTheCheckedRepor
     auto late = api("bg-a", "POST", "/api/v1/transfers/" + ida + "/withdraw");
     EXPECT_EQ(late.status, 409);
     EXPECT_NE(late.raw.find("2027-03-09 00:00"), std::string::npos) << late.raw;
-    EXPECT_EQ(api("bg-a", "POST", "/api/v1/procedures/" + ida + "/choices", {{"niveau", "school"}}).status, 409);
-    EXPECT_EQ(api("bg-a", "POST", "/api/v1/transfers/" + ida + "/schedule", {{"deliver_on", "2027-04-01"}}).status, 409);
+    EXPECT_EQ(api("bg-a", "POST", "/api/v1/procedures/" + ida + "/choices", {{"niveau", "school"}})
+                  .status,
+              409);
+    EXPECT_EQ(api("bg-a", "POST", "/api/v1/transfers/" + ida + "/schedule",
+                  {{"deliver_on", "2027-04-01"}})
+                  .status,
+              409);
 
     setClock("2027-03-09T22:59:59Z");
     std::this_thread::sleep_for(300ms);
@@ -325,7 +395,8 @@ TEST_F(VenstersTest, SixStepsWithAkkoordMailDeadlineAndDeliveryOfTheCheckedRepor
     auto received = inspectie_->received();
     ASSERT_EQ(received.size(), 1u) << "school B was withdrawn";
     EXPECT_EQ(received[0].payload_sha256, checked_hash);
-    EXPECT_EQ(util::sha256Hex(received[0].payload), checked_hash) << "delivered bytes = checked report";
+    EXPECT_EQ(util::sha256Hex(received[0].payload), checked_hash)
+        << "delivered bytes = checked report";
     EXPECT_EQ(delivered["receipt"], received[0].receipt);
     // The small cell (6 vwo respondents) is suppressed at onderwijssoort level and never leaves.
     json sent = json::parse(received[0].payload);
@@ -344,9 +415,11 @@ TEST_F(VenstersTest, SixStepsWithAkkoordMailDeadlineAndDeliveryOfTheCheckedRepor
     std::string bad = survey();
     bad.replace(bad.find(";12AB;00;havo;1;") + 16, 1, "7");  // VB1 = 7 is out of range
     drop("enquetes", "enquete-fout.csv", bad);
-    for (int i = 0; i < 200 && !fs::exists(data_ / "enquetes" / "failed" / "enquete-fout.csv.reden.txt"); ++i)
+    for (int i = 0;
+         i < 200 && !fs::exists(data_ / "enquetes" / "failed" / "enquete-fout.csv.reden.txt"); ++i)
         std::this_thread::sleep_for(25ms);
-    std::string reason = test::readFile(data_ / "enquetes" / "failed" / "enquete-fout.csv.reden.txt");
+    std::string reason =
+        test::readFile(data_ / "enquetes" / "failed" / "enquete-fout.csv.reden.txt");
     EXPECT_NE(reason.find("regel 2"), std::string::npos) << reason;
     auto all = api("beheerder", "GET", "/api/v1/procedures?purpose=vensters");
     EXPECT_EQ(all.body["procedures"].size(), 2u);
@@ -367,7 +440,8 @@ TEST_F(VenstersTest, ChangesUntilLocalMidnightOneDayBeforeAcrossBothDstChanges) 
     completeProcedure("34CD00", "school", "2027-11-01");
     std::string ida = waitState("12AB00", "scheduled")["transfer_id"];
     std::string idb = waitState("34CD00", "scheduled")["transfer_id"];
-    json answers = {{"answers", {{"afnamegroep", "steekproef"}, {"afnamecondities", "thuis, online"}}}};
+    json answers = {
+        {"answers", {{"afnamegroep", "steekproef"}, {"afnamecondities", "thuis, online"}}}};
 
     setClock("2027-03-27T22:59:59Z");  // 23:59:59 CET on 27 March: still allowed
     ASSERT_EQ(api("bg-a", "POST", "/api/v1/procedures/" + ida + "/answers", answers).status, 200);
@@ -385,7 +459,10 @@ TEST_F(VenstersTest, ChangesUntilLocalMidnightOneDayBeforeAcrossBothDstChanges) 
 
     setClock("2027-10-30T21:59:59Z");  // 23:59:59 CEST on 30 October: still allowed
     // Confirming the same date is a change the deadline still allows; the save stays valid.
-    EXPECT_EQ(api("bg-a", "POST", "/api/v1/transfers/" + idb + "/schedule", {{"deliver_on", "2027-11-01"}}).status, 200);
+    EXPECT_EQ(api("bg-a", "POST", "/api/v1/transfers/" + idb + "/schedule",
+                  {{"deliver_on", "2027-11-01"}})
+                  .status,
+              200);
     waitState("34CD00", "scheduled");
     setClock("2027-10-30T22:00:00Z");  // 00:00 CEST on 31 October: refused
     auto autumn = api("bg-a", "POST", "/api/v1/transfers/" + idb + "/withdraw");
@@ -432,7 +509,8 @@ TEST_F(VenstersTest, RecurringScheduleReadsTheSourceOncePerDueTimeAndCatchesUpOn
     configure("deliver_late");
     // Two valid pupil records from the demo seed.
     std::vector<std::string> seed;
-    for (const auto& e : fs::directory_iterator(test::sourceDir() / "config" / "demo" / "inbox-seed")) {
+    for (const auto& e :
+         fs::directory_iterator(test::sourceDir() / "config" / "demo" / "inbox-seed")) {
         std::istringstream in(test::readFile(e.path()));
         for (std::string line; std::getline(in, line) && seed.size() < 2;)
             if (!line.empty()) seed.push_back(line + "\n");
@@ -441,12 +519,17 @@ TEST_F(VenstersTest, RecurringScheduleReadsTheSourceOncePerDueTimeAndCatchesUpOn
     auto record = [&](const std::string& n) { return seed[n == "1" ? 0 : 1]; };
     drop("nachtelijk", "a.jsonl", record("1"));
     std::this_thread::sleep_for(400ms);
-    EXPECT_TRUE(api("beheerder", "GET", "/api/v1/transfers?route=nachtelijk").body["transfers"].empty())
+    EXPECT_TRUE(
+        api("beheerder", "GET", "/api/v1/transfers?route=nachtelijk").body["transfers"].empty())
         << "the source is read only at 02:00";
     setClock("2027-03-02T01:00:00Z");  // 02:00 CET
-    for (int i = 0; i < 200 && api("beheerder", "GET", "/api/v1/transfers?route=nachtelijk").body["transfers"].empty(); ++i)
+    for (int i = 0;
+         i < 200 &&
+         api("beheerder", "GET", "/api/v1/transfers?route=nachtelijk").body["transfers"].empty();
+         ++i)
         std::this_thread::sleep_for(25ms);
-    ASSERT_EQ(api("beheerder", "GET", "/api/v1/transfers?route=nachtelijk").body["transfers"].size(), 1u)
+    ASSERT_EQ(
+        api("beheerder", "GET", "/api/v1/transfers?route=nachtelijk").body["transfers"].size(), 1u)
         << test::readFile(dir_ / "serve.log").substr(0, 6000);
 
     // Down for three nights; on restart the missed due times fire once (deliver_late).
@@ -454,9 +537,13 @@ TEST_F(VenstersTest, RecurringScheduleReadsTheSourceOncePerDueTimeAndCatchesUpOn
     drop("nachtelijk", "b.jsonl", record("2"));
     setClock("2027-03-05T01:30:00Z");
     start();
-    for (int i = 0; i < 200 && api("beheerder", "GET", "/api/v1/transfers?route=nachtelijk").body["transfers"].size() < 2; ++i)
+    for (int i = 0;
+         i < 200 &&
+         api("beheerder", "GET", "/api/v1/transfers?route=nachtelijk").body["transfers"].size() < 2;
+         ++i)
         std::this_thread::sleep_for(25ms);
-    EXPECT_EQ(api("beheerder", "GET", "/api/v1/transfers?route=nachtelijk").body["transfers"].size(), 2u);
+    EXPECT_EQ(
+        api("beheerder", "GET", "/api/v1/transfers?route=nachtelijk").body["transfers"].size(), 2u);
     auto audit = api("fg", "GET", "/api/v1/audit?limit=5000");
     int fired = 0, skipped = 0;
     for (const auto& r : audit.body["records"]) {

@@ -8,8 +8,8 @@
 
 namespace sluis::test {
 
-HttpReply httpCall(int port, const std::string& method, const std::string& path, const std::string& token,
-                   const nlohmann::json& body) {
+HttpReply httpCall(int port, const std::string& method, const std::string& path,
+                   const std::string& token, const nlohmann::json& body) {
     Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
     session.setTimeout(Poco::Timespan(10, 0));
     Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);

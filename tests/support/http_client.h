@@ -12,7 +12,7 @@ struct HttpReply {
 };
 
 /// One request to 127.0.0.1:`port`; `token` empty: no Authorization header; `body` null: no body.
-HttpReply httpCall(int port, const std::string& method, const std::string& path, const std::string& token = "",
-                   const nlohmann::json& body = nlohmann::json());
+HttpReply httpCall(int port, const std::string& method, const std::string& path,
+                   const std::string& token = "", const nlohmann::json& body = nlohmann::json());
 
 }  // namespace sluis::test
