@@ -664,6 +664,30 @@ Result<BoundPart> BoundPart::bind(const Part& part, const std::vector<std::strin
         }
         b.parent_count_ = parents.size();
     }
+    // Group fields for mapRowInto's fast path: each group_by name filled by exactly one column
+    // field with that plain target, and by nothing else.
+    b.is_group_field_.assign(part.fields.size(), 0);
+    if (!part.group_by.empty() && part.into_path.kind == Kind::kArray) {
+        bool usable = true;
+        for (const auto& g : part.group_by) {
+            int found = -1;
+            for (size_t i = 0; i < part.fields.size(); ++i) {
+                const auto& f = part.fields[i];
+                if (f.target.segments.empty() || f.target.segments[0].name != g) continue;
+                bool plain = f.target.segments.size() == 1 &&
+                             f.target.segments[0].index == TargetPath::kNoIndex && !f.value &&
+                             !f.columns.empty() && found < 0;
+                if (!plain) usable = false;
+                found = static_cast<int>(i);
+            }
+            if (found < 0)
+                usable = false;
+            else
+                b.group_fields_.push_back(static_cast<size_t>(found));
+        }
+        if (!usable) b.group_fields_.clear();
+        for (size_t i : b.group_fields_) b.is_group_field_[i] = 1;
+    }
     // Gaps can only be left in lists written at fixed indices: those are the ones to compact,
     // deepest first so that outer indices still hold while inner lists are visited.
     if (b.compact_) {
@@ -706,6 +730,84 @@ Result<BoundPart> BoundPart::bind(const Part& part, const std::vector<std::strin
 
 bool BoundPart::mapRow(const std::vector<std::string_view>& slots, size_t line, json& out,
                        std::vector<std::string>& problems) const {
+    return mapRowImpl(slots, line, out, problems, false);
+}
+
+// The text a column field makes of its cell (trim, transforms, default); false when a transform
+// fails. Mirrors the column branch of mapRowImpl.
+static bool cellText(const FieldMapping& f, int slot, const std::vector<std::string_view>& slots,
+                     std::string& text, std::string& error) {
+    if (slot >= 0) {
+        std::string_view cell = slots[static_cast<size_t>(slot)];
+        text.assign(cell.data(), cell.size());
+    } else {
+        text.clear();
+    }
+    if (f.trim) {
+        size_t b = 0, e = text.size();
+        while (b < e && (text[b] == ' ' || text[b] == '\t' || text[b] == '\r' || text[b] == '\n'))
+            ++b;
+        while (e > b && (text[e - 1] == ' ' || text[e - 1] == '\t' || text[e - 1] == '\r' ||
+                         text[e - 1] == '\n'))
+            --e;
+        if (e < text.size()) text.resize(e);
+        if (b > 0) text.erase(0, b);
+    }
+    for (const auto& t : f.transforms)
+        if (!t.apply(text, error)) return false;
+    if (text.empty() && f.default_value) text = *f.default_value;
+    return true;
+}
+
+bool BoundPart::mapRowInto(const std::vector<std::string_view>& slots, size_t line, json& record,
+                           json& scratch, std::vector<std::string>& problems) const {
+    // Fast path for a row of a grouped part whose element already exists (the second and later
+    // cijfers of a cijferlijst): the group fields are only compared, not built and then dropped
+    // by the merge. Everything else, problems included, is exactly mapRow + addRow.
+    json* element = nullptr;
+    if (!group_fields_.empty()) {
+        const auto& segs = part_->into_path.segments;
+        json* arr = navigate(record, segs, segs.size(), false);
+        if (arr && arr->is_array() && !arr->empty()) {
+            std::vector<json> values(group_fields_.size());
+            std::string text, error;
+            bool usable = true;
+            for (size_t k = 0; k < group_fields_.size() && usable; ++k) {
+                size_t i = group_fields_[k];
+                const FieldMapping& f = part_->fields[i];
+                usable = cellText(f, field_slot_[i], slots, text, error) && !text.empty() &&
+                         f.convert(std::move(text), values[k], error);
+                text = std::string();
+            }
+            if (usable) {
+                for (auto& e : *arr) {
+                    bool same = e.is_object();
+                    for (size_t k = 0; k < group_fields_.size() && same; ++k) {
+                        auto a = e.find(part_->group_by[k]);
+                        same = a != e.end() && !a->is_null() && *a == values[k];
+                    }
+                    if (same) {
+                        element = &e;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    bool ok;
+    if (element) {
+        ok = mapRowImpl(slots, line, scratch, problems, true);
+        if (ok) mergeInto(*element, std::move(scratch));
+    } else {
+        ok = mapRowImpl(slots, line, scratch, problems, false);
+        if (ok) addRow(*part_, record, std::move(scratch));
+    }
+    releaseJson(scratch);
+    return ok;
+}
+
+bool BoundPart::mapRowImpl(const std::vector<std::string_view>& slots, size_t line, json& out,
+                           std::vector<std::string>& problems, bool skip_group) const {
     out = json::object();
     bool ok = true;
     std::string text, error;
@@ -744,6 +846,7 @@ bool BoundPart::mapRow(const std::vector<std::string_view>& slots, size_t line, 
             const FieldMapping& f = fields[i];
             int slot = field_slot_[i];
             if ((pass == 0) != !f.value.has_value()) continue;
+            if (skip_group && is_group_field_[i]) continue;
             if (pass == 1) {
                 if (f.target.through_array) {
                     json*& known = parents[parent_id_[i]];

@@ -383,8 +383,7 @@ Status importMagisterStream(const std::vector<ExportFile>& files, const Mapping&
             json r;
             for (uint64_t off : found->second) {
                 uint32_t l = unpack(st.arena, off, bp.slotColumns().size(), slots);
-                if (bp.mapRow(slots, l, r, row_problems)) addRow(bp.part(), record, std::move(r));
-                releaseJson(r);  // what the merge left behind
+                bp.mapRowInto(slots, l, record, r, row_problems);
             }
             st.by_key.erase(found);
         }
