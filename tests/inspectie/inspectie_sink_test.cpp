@@ -2,11 +2,10 @@
 // PKI made by certs/make-test-pki.sh in a temporary directory.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-
 #include "connectors/inspectie/inspectie.h"
 #include "core/util/fs.h"
 #include "tests/support/inspectie_peer.h"
+#include "tests/support/test_pki.h"
 #include "tests/support/test_util.h"
 
 namespace sluis {
@@ -18,21 +17,6 @@ using nlohmann::json;
 using test::InspectiePeer;
 namespace fs = std::filesystem;
 
-class Pki {
-  public:
-    static const fs::path& dir() {
-        static test::TempDir tmp;
-        static bool made = [] {
-            std::string cmd = "'" + (test::sourceDir() / "certs" / "make-test-pki.sh").string() +
-                              "' '" + tmp.path().string() + "'";
-            return std::system(cmd.c_str()) == 0;
-        }();
-        EXPECT_TRUE(made) << "certs/make-test-pki.sh failed";
-        return tmp.path();
-    }
-    static std::string file(const std::string& name) { return (dir() / name).string(); }
-};
-
 Result<connector::Options> optionsFor(const json& values) {
     auto factory = connectors::makeInspectieSinkFactory();
     std::vector<std::string> errors;
@@ -41,9 +25,9 @@ Result<connector::Options> optionsFor(const json& values) {
 
 json clientOptions(const std::string& url) {
     return {{"url", url},
-            {"ca_file", Pki::file("ca.crt")},
-            {"cert_file", Pki::file("client.crt")},
-            {"key_file", Pki::file("client.key")},
+            {"ca_file", test::pkiFile("ca.crt")},
+            {"cert_file", test::pkiFile("client.crt")},
+            {"key_file", test::pkiFile("client.key")},
             {"connect_timeout", "5s"},
             {"timeout", "5s"}};
 }
@@ -146,24 +130,24 @@ TEST(InspectieFactory, RefusesPlainHttp) {
 
 TEST(InspectieFactory, RefusesMissingOrMismatchedCertificates) {
     json o = clientOptions("https://localhost:1/x");
-    o["cert_file"] = Pki::file("bestaat-niet.crt");
+    o["cert_file"] = test::pkiFile("bestaat-niet.crt");
     auto sink = makeSink(o);
     ASSERT_FALSE(sink);
     EXPECT_NE(sink.error().message.find("cert_file"), std::string::npos);
 
     o = clientOptions("https://localhost:1/x");
-    o["key_file"] = Pki::file("server.key");  // belongs to another certificate
+    o["key_file"] = test::pkiFile("server.key");  // belongs to another certificate
     sink = makeSink(o);
     ASSERT_FALSE(sink);
     EXPECT_NE(sink.error().message.find("hoort niet bij"), std::string::npos);
 
     o = clientOptions("https://localhost:1/x");
-    o["ca_file"] = Pki::file("client.key");  // not a certificate
+    o["ca_file"] = test::pkiFile("client.key");  // not a certificate
     sink = makeSink(o);
     ASSERT_FALSE(sink);
     EXPECT_NE(sink.error().message.find("ca_file"), std::string::npos);
     // The key's content never appears in a message.
-    std::string key = test::readFile(Pki::file("client.key"));
+    std::string key = test::readFile(test::pkiFile("client.key"));
     std::string line = key.substr(key.find('\n') + 1, 20);
     EXPECT_EQ(sink.error().message.find(line), std::string::npos);
 }
@@ -173,8 +157,9 @@ TEST(InspectieFactory, RefusesMissingOrMismatchedCertificates) {
 class InspectieTls : public ::testing::Test {
   protected:
     std::unique_ptr<InspectiePeer> peer(const std::string& server = "server") {
-        return std::make_unique<InspectiePeer>(Pki::file(server + ".crt"),
-                                               Pki::file(server + ".key"), Pki::file("ca.crt"));
+        return std::make_unique<InspectiePeer>(test::pkiFile(server + ".crt"),
+                                               test::pkiFile(server + ".key"),
+                                               test::pkiFile("ca.crt"));
     }
 };
 
@@ -240,8 +225,8 @@ TEST_F(InspectieTls, RetryAfterSlowAnswerYieldsExactlyOneDelivery) {
 TEST_F(InspectieTls, ClientCertificateFromOtherCaIsRefusedByPeer) {
     auto p = peer();
     json o = clientOptions(p->url());
-    o["cert_file"] = Pki::file("other-client.crt");
-    o["key_file"] = Pki::file("other-client.key");
+    o["cert_file"] = test::pkiFile("other-client.crt");
+    o["key_file"] = test::pkiFile("other-client.key");
     auto sink = makeSink(o);
     ASSERT_TRUE(sink) << sink.error().message;
     auto r = (*sink)->deliver(delivery("lev-vreemd", "{}"));

@@ -4,11 +4,10 @@
 #include <Poco/Net/ServerSocket.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-
 #include "core/notify/smtp.h"
 #include "core/util/amsterdam_time.h"
 #include "tests/support/smtp_peer.h"
+#include "tests/support/test_pki.h"
 #include "tests/support/test_util.h"
 
 namespace sluis {
@@ -21,21 +20,6 @@ using notify::SmtpTls;
 using test::SmtpPeer;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-class Pki {
-  public:
-    static const fs::path& dir() {
-        static test::TempDir tmp;
-        static bool made = [] {
-            std::string cmd = "'" + (test::sourceDir() / "certs" / "make-test-pki.sh").string() +
-                              "' '" + tmp.path().string() + "'";
-            return std::system(cmd.c_str()) == 0;
-        }();
-        EXPECT_TRUE(made) << "certs/make-test-pki.sh failed";
-        return tmp.path();
-    }
-    static std::string file(const std::string& name) { return (dir() / name).string(); }
-};
 
 Timestamp at(int y, int mo, int d, int h, int mi) {
     using namespace std::chrono;
@@ -61,7 +45,8 @@ MailMessage message() {
 class SmtpClientTest : public ::testing::Test {
   protected:
     SmtpClientTest()
-        : peer_(Pki::file("server.crt"), Pki::file("server.key")), clock_(at(2026, 3, 3, 8, 0)) {}
+        : peer_(test::pkiFile("server.crt"), test::pkiFile("server.key")),
+          clock_(at(2026, 3, 3, 8, 0)) {}
 
     SmtpSettings settings(SmtpTls tls = SmtpTls::kStartTls) const {
         SmtpSettings s;
@@ -69,7 +54,7 @@ class SmtpClientTest : public ::testing::Test {
         s.port = peer_.port();
         s.from = "sluis@school.example";
         s.tls = tls;
-        s.ca_file = Pki::file("ca.crt");
+        s.ca_file = test::pkiFile("ca.crt");
         s.timeout = 5s;
         return s;
     }
@@ -161,7 +146,7 @@ TEST_F(SmtpClientTest, RequiredDeliversOverTls) {
 
 TEST_F(SmtpClientTest, UntrustedCertificateIsAnErrorNotAFallbackToClear) {
     auto s = settings(SmtpTls::kStartTls);
-    s.ca_file = Pki::file("other-ca.crt");
+    s.ca_file = test::pkiFile("other-ca.crt");
     auto id = send(s);
     ASSERT_FALSE(id.isOk());
     EXPECT_EQ(id.error().code, ErrorCode::kRejected);
@@ -172,7 +157,7 @@ TEST_F(SmtpClientTest, UntrustedCertificateIsAnErrorNotAFallbackToClear) {
 }
 
 TEST_F(SmtpClientTest, CertificateForAnotherNameIsAnError) {
-    SmtpPeer other(Pki::file("wrong-name-server.crt"), Pki::file("wrong-name-server.key"));
+    SmtpPeer other(test::pkiFile("wrong-name-server.crt"), test::pkiFile("wrong-name-server.key"));
     auto s = settings(SmtpTls::kRequired);
     s.port = other.port();
     auto id = send(s);

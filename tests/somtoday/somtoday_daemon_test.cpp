@@ -12,7 +12,6 @@
 // had while the daemon synced.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -22,6 +21,7 @@
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/somtoday_peer.h"
+#include "tests/support/test_pki.h"
 #include "tests/support/test_util.h"
 
 namespace sluis {
@@ -33,18 +33,6 @@ using test::SomtodayPeer;
 using namespace std::chrono_literals;
 
 const std::string kExe = SLUIS_EXE;
-
-const fs::path& pkiDir() {
-    static test::TempDir tmp;
-    static bool made = [] {
-        std::string cmd = "'" + (test::sourceDir() / "certs" / "make-test-pki.sh").string() +
-                          "' '" + tmp.path().string() + "' >/dev/null";
-        return std::system(cmd.c_str()) == 0;
-    }();
-    EXPECT_TRUE(made) << "certs/make-test-pki.sh failed";
-    return tmp.path();
-}
-std::string pki(const std::string& name) { return (pkiDir() / name).string(); }
 
 /// Polls `done` every 20 ms until it holds or `limit` has passed.
 bool waitUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
@@ -74,7 +62,8 @@ class SomtodayDaemonTest : public ::testing::Test {
     }
 
     void startPeer(size_t pupils = 25) {
-        peer_ = std::make_unique<SomtodayPeer>(pki("server.crt"), pki("server.key"), pupils);
+        peer_ = std::make_unique<SomtodayPeer>(test::pkiFile("server.crt"),
+                                               test::pkiFile("server.key"), pupils);
     }
 
     json clientOptions(json extra = json::object()) const {
@@ -82,7 +71,7 @@ class SomtodayDaemonTest : public ::testing::Test {
                   {"token_url", peer_->tokenUrl()},
                   {"client_id", SomtodayPeer::kClientId},
                   {"client_secret", SomtodayPeer::kClientSecret},
-                  {"ca_file", pki("ca.crt")},
+                  {"ca_file", test::pkiFile("ca.crt")},
                   {"connect_timeout", "5s"},
                   {"timeout", "10s"},
                   {"retry_after_max", "2s"},

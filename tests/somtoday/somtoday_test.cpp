@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <map>
 #include <set>
 #include <thread>
@@ -12,6 +11,7 @@
 #include "core/model/bsn.h"
 #include "mapping/somtoday/somtoday_mapper.h"
 #include "tests/support/somtoday_peer.h"
+#include "tests/support/test_pki.h"
 #include "tests/support/test_util.h"
 
 namespace sluis {
@@ -25,21 +25,6 @@ using nlohmann::json;
 using test::SomtodayPeer;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-class Pki {
-  public:
-    static const fs::path& dir() {
-        static test::TempDir tmp;
-        static bool made = [] {
-            std::string cmd = "'" + (test::sourceDir() / "certs" / "make-test-pki.sh").string() +
-                              "' '" + tmp.path().string() + "'";
-            return std::system(cmd.c_str()) == 0;
-        }();
-        EXPECT_TRUE(made) << "certs/make-test-pki.sh failed";
-        return tmp.path();
-    }
-    static std::string file(const std::string& name) { return (dir() / name).string(); }
-};
 
 const mapper::MapperRegistry& mappers() {
     static mapper::MapperRegistry r = [] {
@@ -101,8 +86,8 @@ struct FakeCore {
 class SomtodayTest : public ::testing::Test {
   protected:
     std::unique_ptr<SomtodayPeer> startPeer(size_t pupils, const std::string& cert = "server") {
-        return std::make_unique<SomtodayPeer>(Pki::file(cert + ".crt"), Pki::file(cert + ".key"),
-                                              pupils);
+        return std::make_unique<SomtodayPeer>(test::pkiFile(cert + ".crt"),
+                                              test::pkiFile(cert + ".key"), pupils);
     }
 
     json sourceOptions(const SomtodayPeer& peer, json extra = json::object()) {
@@ -110,7 +95,7 @@ class SomtodayTest : public ::testing::Test {
                   {"token_url", peer.tokenUrl()},
                   {"client_id", SomtodayPeer::kClientId},
                   {"client_secret", SomtodayPeer::kClientSecret},
-                  {"ca_file", Pki::file("ca.crt")},
+                  {"ca_file", test::pkiFile("ca.crt")},
                   {"cursor_file", (tmp_ / "somtoday.cursor").string()},
                   {"page_size", 10},
                   {"interval", "1h"},
