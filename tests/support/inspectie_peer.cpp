@@ -1,21 +1,18 @@
 // InspectiePeer: a Poco NetSSL HTTPS server that requires and verifies client certificates.
 #include "tests/support/inspectie_peer.h"
 
-#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/SSLManager.h>
-#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/StreamCopier.h>
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
+
+#include "tests/support/tls_server.h"
 
 namespace sluis::test {
 
@@ -123,40 +120,13 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
 
 }  // namespace
 
-struct InspectiePeer::Server {
-    Poco::Net::Context::Ptr context;
-    std::unique_ptr<Poco::Net::HTTPServer> http;
-    uint16_t port = 0;
-};
-
 InspectiePeer::InspectiePeer(const std::filesystem::path& cert_file,
                              const std::filesystem::path& key_file,
                              const std::filesystem::path& client_ca_file)
-    : state_(std::make_shared<State>()), server_(std::make_unique<Server>()) {
-    Poco::Net::initializeSSL();
-    Poco::Net::Context::Params p;
-    p.privateKeyFile = key_file.string();
-    p.certificateFile = cert_file.string();
-    p.caLocation = client_ca_file.string();
-    p.verificationMode = Poco::Net::Context::VERIFY_STRICT;  // client certificate required
-    p.loadDefaultCAs = false;
-    p.cipherList = "HIGH:!aNULL:!MD5";
-    server_->context = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, p);
-    server_->context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
-    // Poco's "extended" check compares the client certificate with the client's host name,
-    // which is meaningless for client certificates; the chain check by OpenSSL stays on.
-    server_->context->enableExtendedCertificateVerification(false);
-    Poco::Net::SecureServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0), 64,
-                                         server_->context);
-    server_->port = socket.address().port();
-    auto params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(8);
-    params->setMaxQueued(32);
-    params->setKeepAlive(false);
-    params->setTimeout(Poco::Timespan(10, 0));
-    server_->http = std::make_unique<Poco::Net::HTTPServer>(new Factory(state_), socket, params);
-    server_->http->start();
-}
+    : state_(std::make_shared<State>()),
+      server_(std::make_unique<TlsHttpServer>(
+          TlsHttpServer::Options{cert_file, key_file, client_ca_file, /*keep_alive=*/false},
+          new Factory(state_))) {}
 
 InspectiePeer::~InspectiePeer() {
     {
@@ -164,16 +134,13 @@ InspectiePeer::~InspectiePeer() {
         state_->stopping = true;
     }
     state_->cv.notify_all();
-    server_->http->stopAll(true);
-    server_->http.reset();
-    server_->context.reset();
-    Poco::Net::uninitializeSSL();
+    server_.reset();
 }
 
-uint16_t InspectiePeer::port() const { return server_->port; }
+uint16_t InspectiePeer::port() const { return server_->port(); }
 
 std::string InspectiePeer::url(const std::string& host) const {
-    return "https://" + host + ":" + std::to_string(server_->port) + "/leveringen";
+    return "https://" + host + ":" + std::to_string(server_->port()) + "/leveringen";
 }
 
 void InspectiePeer::setMode(Mode mode, std::chrono::milliseconds delay) {

@@ -24,6 +24,8 @@
 
 namespace sluis::test {
 
+class TlsHttpServer;
+
 class InspectiePeer {
   public:
     enum class Mode {
@@ -69,8 +71,7 @@ class InspectiePeer {
 
   private:
     std::shared_ptr<State> state_;
-    struct Server;
-    std::unique_ptr<Server> server_;
+    std::unique_ptr<TlsHttpServer> server_;
 };
 
 }  // namespace sluis::test

@@ -4,7 +4,6 @@
 #include <Poco/Base64Decoder.h>
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
-#include <Poco/Net/SSLManager.h>
 #include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/StreamSocket.h>
@@ -17,6 +16,8 @@
 #include <regex>
 #include <sstream>
 #include <thread>
+
+#include "tests/support/tls_server.h"
 
 namespace sluis::test {
 
@@ -349,7 +350,9 @@ void serve(Conn& conn, const std::shared_ptr<SmtpPeer::State>& st,
 }  // namespace
 
 struct SmtpPeer::Server {
-    Poco::Net::Context::Ptr context;
+    Server(const std::filesystem::path& cert_file, const std::filesystem::path& key_file)
+        : tls(cert_file, key_file) {}  // SMTP clients present no certificate
+    TlsServerContext tls;
     Poco::Net::ServerSocket socket;
     uint16_t port = 0;
     std::thread acceptor;
@@ -358,16 +361,7 @@ struct SmtpPeer::Server {
 };
 
 SmtpPeer::SmtpPeer(const std::filesystem::path& cert_file, const std::filesystem::path& key_file)
-    : state_(std::make_shared<State>()), server_(std::make_unique<Server>()) {
-    Poco::Net::initializeSSL();
-    Poco::Net::Context::Params p;
-    p.privateKeyFile = key_file.string();
-    p.certificateFile = cert_file.string();
-    p.verificationMode = Poco::Net::Context::VERIFY_NONE;  // SMTP clients present no certificate
-    p.loadDefaultCAs = false;
-    p.cipherList = "HIGH:!aNULL:!MD5";
-    server_->context = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, p);
-    server_->context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+    : state_(std::make_shared<State>()), server_(std::make_unique<Server>(cert_file, key_file)) {
     server_->socket.bind(Poco::Net::SocketAddress("127.0.0.1", 0), true);
     server_->socket.listen(16);
     server_->port = server_->socket.address().port();
@@ -383,7 +377,7 @@ SmtpPeer::SmtpPeer(const std::filesystem::path& cert_file, const std::filesystem
                     ++st->connections;
                 }
                 std::lock_guard lock(srv->threads_mu);
-                srv->threads.emplace_back([st, client, ctx = srv->context]() mutable {
+                srv->threads.emplace_back([st, client, ctx = srv->tls.context()]() mutable {
                     try {
                         client.setNoDelay(true);
                         client.setReceiveTimeout(Poco::Timespan(10, 0));
@@ -417,8 +411,6 @@ SmtpPeer::~SmtpPeer() {
     }
     for (auto& t : threads) t.join();
     server_->socket.close();
-    server_->context.reset();
-    Poco::Net::uninitializeSSL();
 }
 
 uint16_t SmtpPeer::port() const { return server_->port; }

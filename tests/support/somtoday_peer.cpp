@@ -1,15 +1,10 @@
 // SomtodayPeer: a SomToday-style REST API on Poco NetSSL with generated Dutch school data.
 #include "tests/support/somtoday_peer.h"
 
-#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/SSLManager.h>
-#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/Timestamp.h>
 #include <Poco/URI.h>
@@ -22,6 +17,8 @@
 #include <random>
 #include <set>
 #include <sstream>
+
+#include "tests/support/tls_server.h"
 
 namespace sluis::test {
 
@@ -429,36 +426,13 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
 
 }  // namespace
 
-struct SomtodayPeer::Server {
-    Poco::Net::Context::Ptr context;
-    std::unique_ptr<Poco::Net::HTTPServer> http;
-    uint16_t port = 0;
-};
-
 SomtodayPeer::SomtodayPeer(const std::filesystem::path& cert_file,
                            const std::filesystem::path& key_file, size_t pupils, unsigned seed)
-    : state_(std::make_shared<State>()), server_(std::make_unique<Server>()) {
+    : state_(std::make_shared<State>()) {
     generate(*state_, pupils, seed);
-    Poco::Net::initializeSSL();
-    Poco::Net::Context::Params p;
-    p.privateKeyFile = key_file.string();
-    p.certificateFile = cert_file.string();
-    p.verificationMode = Poco::Net::Context::VERIFY_NONE;  // no client certificate
-    p.loadDefaultCAs = false;
-    p.cipherList = "HIGH:!aNULL:!MD5";
-    server_->context = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, p);
-    server_->context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
-    Poco::Net::SecureServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0), 64,
-                                         server_->context);
-    server_->port = socket.address().port();
-    auto params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(8);
-    params->setMaxQueued(32);
-    params->setKeepAlive(true);
-    params->setKeepAliveTimeout(Poco::Timespan(5, 0));
-    params->setTimeout(Poco::Timespan(10, 0));
-    server_->http = std::make_unique<Poco::Net::HTTPServer>(new Factory(state_), socket, params);
-    server_->http->start();
+    server_ = std::make_unique<TlsHttpServer>(
+        TlsHttpServer::Options{cert_file, key_file, /*client_ca_file=*/{}, /*keep_alive=*/true},
+        new Factory(state_));
 }
 
 SomtodayPeer::~SomtodayPeer() {
@@ -467,20 +441,17 @@ SomtodayPeer::~SomtodayPeer() {
         state_->stopping = true;
     }
     state_->cv.notify_all();
-    server_->http->stopAll(true);
-    server_->http.reset();
-    server_->context.reset();
-    Poco::Net::uninitializeSSL();
+    server_.reset();
 }
 
-uint16_t SomtodayPeer::port() const { return server_->port; }
+uint16_t SomtodayPeer::port() const { return server_->port(); }
 
 std::string SomtodayPeer::baseUrl(const std::string& host) const {
-    return "https://" + host + ":" + std::to_string(server_->port) + "/rest/v1";
+    return "https://" + host + ":" + std::to_string(server_->port()) + "/rest/v1";
 }
 
 std::string SomtodayPeer::tokenUrl(const std::string& host) const {
-    return "https://" + host + ":" + std::to_string(server_->port) + "/oauth2/token";
+    return "https://" + host + ":" + std::to_string(server_->port()) + "/oauth2/token";
 }
 
 void SomtodayPeer::setTokenLifetime(std::chrono::seconds lifetime) {

@@ -30,6 +30,8 @@
 
 namespace sluis::test {
 
+class TlsHttpServer;
+
 class SomtodayPeer {
   public:
     static constexpr const char* kClientId = "sluis-test";
@@ -93,8 +95,7 @@ class SomtodayPeer {
 
   private:
     std::shared_ptr<State> state_;
-    struct Server;
-    std::unique_ptr<Server> server_;
+    std::unique_ptr<TlsHttpServer> server_;
 };
 
 }  // namespace sluis::test
