@@ -10,13 +10,11 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstring>
 #include <filesystem>
-#include <mutex>
-#include <nlohmann/json.hpp>
 #include <vector>
 
+#include "connectors/common/http_client_util.h"
 #include "connectors/inspectie/inspectie.h"
 #include "core/util/fs.h"
 
@@ -30,23 +28,6 @@ using connector::OptionType;
 namespace {
 
 constexpr size_t kMaxResponseBytes = 64 * 1024;
-
-void curlGlobalInit() {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
-
-/// A delivery id goes into a header: visible ASCII only, bounded length.
-bool headerSafe(const std::string& s) {
-    if (s.empty() || s.size() > 200) return false;
-    return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
-}
 
 // ---- certificate checks at start-up (fail fast instead of at the first delivery) ----
 
@@ -141,20 +122,8 @@ struct Settings {
     long timeout_ms = 60000;
 };
 
-size_t writeBody(char* data, size_t size, size_t nmemb, void* userp) {
-    auto* body = static_cast<std::string*>(userp);
-    size_t n = size * nmemb;
-    // Keep reading (so the exchange completes) but keep only a bounded prefix.
-    if (body->size() < kMaxResponseBytes)
-        body->append(data, std::min(n, kMaxResponseBytes - body->size()));
-    return n;
-}
-
 struct CurlCloser {
     void operator()(CURL* h) const { curl_easy_cleanup(h); }
-};
-struct SlistCloser {
-    void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
 
 class InspectieSink final : public connector::Sink {
@@ -175,7 +144,8 @@ class InspectieSink final : public connector::Sink {
 
   private:
     DeliveryResult attempt(const connector::Delivery& d) const {
-        if (!headerSafe(d.idempotency_key))
+        // A delivery id goes into a header: visible ASCII only, bounded length.
+        if (!http::headerSafe(d.idempotency_key))
             return {DeliveryOutcome::kRejected,
                     "afleverings-id van overdracht " + d.transfer_id +
                         " is leeg of bevat tekens die niet in een HTTP-header passen",
@@ -191,40 +161,32 @@ class InspectieSink final : public connector::Sink {
             std::string(kPayloadHashHeader) + ": " + util::sha256Hex(d.payload),
             "Expect:",  // no 100-continue round trip
         };
-        if (headerSafe(d.transfer_id)) lines.push_back("X-Sluis-Transfer-Id: " + d.transfer_id);
-        curl_slist* list = nullptr;
-        for (const auto& line : lines) {
-            curl_slist* next = curl_slist_append(list, line.c_str());
-            if (next == nullptr) {
-                curl_slist_free_all(list);
-                return {DeliveryOutcome::kRetryLater, "geheugen vol bij opbouwen verzoek", ""};
-            }
-            list = next;
-        }
-        std::unique_ptr<curl_slist, SlistCloser> headers(list);
+        if (http::headerSafe(d.transfer_id))
+            lines.push_back("X-Sluis-Transfer-Id: " + d.transfer_id);
+        http::SlistPtr headers;
+        if (!http::headerList(lines, headers))
+            return {DeliveryOutcome::kRetryLater, "geheugen vol bij opbouwen verzoek", ""};
 
         std::string body;
+        // Keep reading (so the exchange completes) but keep only a bounded prefix.
+        http::BodySink sink{&body, kMaxResponseBytes, /*keep_prefix=*/true};
         char errbuf[CURL_ERROR_SIZE] = {0};
         CURL* c = h.get();
         curl_easy_setopt(c, CURLOPT_URL, s_.url.c_str());
-        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        // Verification of the receiver is always on (the factory refuses otherwise).
+        http::setStrictHttps(c);
         curl_easy_setopt(c, CURLOPT_PROXY, s_.proxy.c_str());  // "" = never, even from env
         curl_easy_setopt(c, CURLOPT_USERAGENT, "sluis-inspectie-https");
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
         curl_easy_setopt(c, CURLOPT_POST, 1L);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, d.payload.data());
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(d.payload.size()));
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, writeBody);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http::writeBody);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
         curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, s_.connect_timeout_ms);
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, s_.timeout_ms);
-        // Mutual TLS; verification of the receiver is always on (the factory refuses otherwise).
-        curl_easy_setopt(c, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+        // Mutual TLS.
         curl_easy_setopt(c, CURLOPT_CAINFO, s_.ca_file.c_str());
         curl_easy_setopt(c, CURLOPT_CAPATH, nullptr);
         curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
@@ -236,8 +198,8 @@ class InspectieSink final : public connector::Sink {
 
         CURLcode rc = curl_easy_perform(c);
         if (rc != CURLE_OK) {
-            std::string detail = errbuf[0] != 0 ? std::string(errbuf) : curl_easy_strerror(rc);
-            return classifyInspectieTransportError(static_cast<int>(rc), detail);
+            return classifyInspectieTransportError(static_cast<int>(rc),
+                                                   http::errorDetail(rc, errbuf));
         }
         long status = 0;
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -294,7 +256,7 @@ class InspectieSinkFactory final : public connector::SinkFactory {
                              "gecontroleerd"};
         Settings s;
         s.url = o.str("url");
-        if (lower(s.url).rfind("https://", 0) != 0 || s.url.size() <= 8)
+        if (!http::isHttpsUrl(s.url))
             return Error{ErrorCode::kInvalidConfig,
                          prefix + "url moet met https:// beginnen en een host bevatten"};
         s.ca_file = o.str("ca_file");
@@ -311,7 +273,7 @@ class InspectieSinkFactory final : public connector::SinkFactory {
                          prefix + "connect_timeout en timeout moeten groter dan 0 zijn"};
         SLUIS_RETURN_IF_ERROR(
             checkCertificates(instance, s.ca_file, s.cert_file, s.key_file, s.key_password));
-        curlGlobalInit();
+        http::curlGlobalInit();
         return std::unique_ptr<connector::Sink>(
             std::make_unique<InspectieSink>(instance, std::move(s)));
     }
@@ -322,14 +284,7 @@ class InspectieSinkFactory final : public connector::SinkFactory {
 DeliveryResult classifyInspectieResponse(long http_status, std::string_view body,
                                          const std::string& receipt_field) {
     std::string code = "HTTP " + std::to_string(http_status);
-    auto receipt = [&]() -> std::string {
-        auto j = nlohmann::json::parse(body, nullptr, false);
-        if (j.is_discarded() || !j.is_object() || !j.contains(receipt_field)) return "";
-        const auto& v = j[receipt_field];
-        if (v.is_string()) return v.get<std::string>();
-        if (v.is_number_integer()) return std::to_string(v.get<long long>());
-        return "";
-    };
+    auto receipt = [&] { return http::jsonReceipt(body, receipt_field); };
     if (http_status >= 200 && http_status < 300) {
         std::string r = receipt();
         if (r.empty())

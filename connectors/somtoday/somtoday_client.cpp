@@ -4,11 +4,11 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "connectors/common/http_client_util.h"
 #include "connectors/somtoday/somtoday.h"
 #include "core/util/log.h"
 
@@ -21,58 +21,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr size_t kMaxResponseBytes = 64u * 1024u * 1024u;
-
-void curlGlobalInit() {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
-
-std::string trim(std::string s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-    size_t i = 0;
-    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-    return s.substr(i);
-}
-
-bool isHttpsUrl(const std::string& url) {
-    return lower(url).rfind("https://", 0) == 0 && url.size() > 8;
-}
-
-struct Sink {
-    std::string* body;
-    bool overflow = false;
-};
-
-size_t writeBody(char* data, size_t size, size_t nmemb, void* userp) {
-    auto* sink = static_cast<Sink*>(userp);
-    size_t n = size * nmemb;
-    if (sink->body->size() + n > kMaxResponseBytes) {
-        sink->overflow = true;
-        return 0;  // aborts the transfer
-    }
-    sink->body->append(data, n);
-    return n;
-}
-
-size_t writeHeader(char* data, size_t size, size_t nitems, void* userp) {
-    auto* headers = static_cast<std::map<std::string, std::string>*>(userp);
-    size_t n = size * nitems;
-    std::string line(data, n);
-    if (line.rfind("HTTP/", 0) == 0) {
-        headers->clear();  // a new response (after 100-continue or a redirect)
-        return n;
-    }
-    auto colon = line.find(':');
-    if (colon != std::string::npos)
-        (*headers)[lower(trim(line.substr(0, colon)))] = trim(line.substr(colon + 1));
-    return n;
-}
 
 /// Dutch description of a libcurl failure; `detail` names hosts and certificate problems only.
 std::string transportMessage(CURLcode rc, const std::string& detail) {
@@ -162,10 +110,10 @@ Result<ClientSettings> clientSettingsFrom(const std::string& prefix, const conne
     s.base_url = o.str("base_url");
     while (!s.base_url.empty() && s.base_url.back() == '/') s.base_url.pop_back();
     s.token_url = o.str("token_url");
-    if (!isHttpsUrl(s.base_url))
+    if (!http::isHttpsUrl(s.base_url))
         return Error{ErrorCode::kInvalidConfig,
                      prefix + "base_url moet met https:// beginnen en een host bevatten"};
-    if (!isHttpsUrl(s.token_url))
+    if (!http::isHttpsUrl(s.token_url))
         return Error{ErrorCode::kInvalidConfig,
                      prefix + "token_url moet met https:// beginnen en een host bevatten"};
     s.client_id = o.str("client_id");
@@ -192,7 +140,7 @@ Result<ClientSettings> clientSettingsFrom(const std::string& prefix, const conne
         return Error{ErrorCode::kInvalidConfig,
                      prefix + "retry_after_max moet >= 0 zijn en max_retries tussen 0 en 100"};
     s.max_retries = static_cast<int>(retries);
-    curlGlobalInit();
+    http::curlGlobalInit();
     return s;
 }
 
@@ -235,23 +183,14 @@ Result<HttpResponse> Client::perform(const std::string& method, const std::strin
         return Error{ErrorCode::kUnavailable, s_.prefix + "libcurl kon niet starten"};
     CURL* c = curl_->h;
     curl_easy_reset(c);  // keeps the connection cache
-    curl_slist* list = nullptr;
-    for (const auto& line : headers) {
-        curl_slist* next = curl_slist_append(list, line.c_str());
-        if (next == nullptr) {
-            curl_slist_free_all(list);
-            return Error{ErrorCode::kUnavailable, s_.prefix + "geheugen vol"};
-        }
-        list = next;
-    }
-    std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> hl(list, curl_slist_free_all);
+    http::SlistPtr hl;
+    if (!http::headerList(headers, hl))
+        return Error{ErrorCode::kUnavailable, s_.prefix + "geheugen vol"};
     HttpResponse res;
-    Sink sink{&res.body};
+    http::BodySink sink{&res.body, kMaxResponseBytes};
     char errbuf[CURL_ERROR_SIZE] = {0};
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    http::setStrictHttps(c);
     curl_easy_setopt(c, CURLOPT_PROXY, "");  // never a proxy from the environment
     curl_easy_setopt(c, CURLOPT_USERAGENT, "sluis-somtoday-rest");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl.get());
@@ -262,23 +201,20 @@ Result<HttpResponse> Client::perform(const std::string& method, const std::strin
     } else {
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
     }
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, writeBody);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http::writeBody);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, writeHeader);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, http::writeHeader);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &res.headers);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, s_.connect_timeout_ms);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, s_.timeout_ms);
-    curl_easy_setopt(c, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     if (!s_.ca_file.empty()) {
         curl_easy_setopt(c, CURLOPT_CAINFO, s_.ca_file.c_str());
         curl_easy_setopt(c, CURLOPT_CAPATH, nullptr);
     }
     CURLcode rc = curl_easy_perform(c);
     if (rc != CURLE_OK) {
-        std::string detail = errbuf[0] != 0 ? std::string(errbuf) : curl_easy_strerror(rc);
+        std::string detail = http::errorDetail(rc, errbuf);
         if (sink.overflow) rc = CURLE_WRITE_ERROR;
         return Error{ErrorCode::kUnavailable, s_.prefix + transportMessage(rc, detail)};
     }

@@ -3,8 +3,7 @@
 // Idempotency lives at the receiver: every attempt for the same transfer carries the same
 // Idempotency-Key header, and the API answers a key it already has with 409 (and the id it gave
 // the first time). So a retry after a timeout never yields a second dossier.
-#include <nlohmann/json.hpp>
-
+#include "connectors/common/http_client_util.h"
 #include "connectors/somtoday/somtoday.h"
 #include "connectors/somtoday/somtoday_client.h"
 
@@ -16,21 +15,6 @@ using connector::OptionSpec;
 using connector::OptionType;
 
 namespace {
-
-bool headerSafe(const std::string& s) {
-    if (s.empty() || s.size() > 200) return false;
-    for (char c : s)
-        if (c <= 0x20 || c >= 0x7f) return false;
-    return true;
-}
-
-std::string receiptOf(const std::string& body) {
-    auto j = nlohmann::json::parse(body, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("id")) return "";
-    if (j["id"].is_string()) return j["id"].get<std::string>();
-    if (j["id"].is_number_integer()) return std::to_string(j["id"].get<long long>());
-    return "";
-}
 
 class SomtodaySink final : public connector::Sink {
   public:
@@ -49,7 +33,7 @@ class SomtodaySink final : public connector::Sink {
   private:
     DeliveryResult attempt(const connector::Delivery& d) {
         std::string prefix = "doel " + instance_ + ": ";
-        if (!headerSafe(d.idempotency_key))
+        if (!http::headerSafe(d.idempotency_key))
             return {DeliveryOutcome::kRejected,
                     prefix + "idempotentiesleutel van overdracht " + d.transfer_id +
                         " is leeg of past niet in een HTTP-header",
@@ -64,11 +48,11 @@ class SomtodaySink final : public connector::Sink {
         if (!r) return {DeliveryOutcome::kRetryLater, r.error().message, ""};
         std::string code = "HTTP " + std::to_string(r->status);
         if (r->status >= 200 && r->status < 300)
-            return {DeliveryOutcome::kDelivered, "", receiptOf(r->body)};
+            return {DeliveryOutcome::kDelivered, "", http::jsonReceipt(r->body, "id")};
         if (r->status == 409)
             return {DeliveryOutcome::kDelivered,
                     prefix + "de API had dit dossier al (" + code + "); niet opnieuw aangemaakt",
-                    receiptOf(r->body)};
+                    http::jsonReceipt(r->body, "id")};
         if (r->status == 408 || r->status == 429 || r->status >= 500)
             return {
                 DeliveryOutcome::kRetryLater,
