@@ -4,6 +4,7 @@
 
 #include "mapping/vensters/pdf_writer.h"
 #include "mapping/vensters/report.h"
+#include "mapping/vensters/report_fields.h"
 
 namespace sluis::vensters {
 
@@ -13,23 +14,9 @@ using pdf::Font;
 
 namespace {
 
-std::string text(const json& j, const std::string& key) {
-    if (!j.is_object() || !j.contains(key)) return "";
-    const json& v = j[key];
-    if (v.is_string()) return v.get<std::string>();
-    if (v.is_number_integer()) return std::to_string(v.get<long long>());
-    return "";
-}
-
-/// j[key] without undefined behaviour: a missing key or a non-object gives null.
-const json& at(const json& j, const std::string& key) {
-    static const json kNull;
-    if (!j.is_object()) return kNull;
-    auto it = j.find(key);
-    return it == j.end() ? kNull : *it;
-}
-
-bool isSuppressed(const json& j) { return j.is_object() && j.value("onderdrukt", false); }
+using fields::at;
+using fields::isSuppressed;
+using fields::text;
 
 Cell suppressed() { return Cell{"onderdrukt", Font::kRegular, true}; }
 
