@@ -95,25 +95,18 @@ class GatesTest : public ::testing::Test {
         for (const char* role : {"mentor", "beheerder", "fg"}) tokens_[role] = token(role, role);
         for (const char* name : {"dir-a", "dir-b", "dir-c"})
             tokens_[name] = token(name, "directeur");
-        fs::remove(data_ / "admin.port");
         std::vector<std::string> args = {"serve", "--config", config_.string(), "--data-dir",
                                          data_.string()};
         if (!clock_file_.empty()) {
             setenv("SLUIS_ENABLE_TEST_CLOCK", "1", 1);
             args.insert(args.end(), {"--test-clock", clock_file_.string()});
         }
-        daemon_.start(kExe, args, (dir_ / "serve.log").string());
-        for (int i = 0; i < 400 && !fs::exists(data_ / "admin.port"); ++i)
-            std::this_thread::sleep_for(25ms);
-        ASSERT_TRUE(fs::exists(data_ / "admin.port")) << test::readFile(dir_ / "serve.log");
-        port_ = std::stoi(test::readFile(data_ / "admin.port"));
+        port_ = test::startServe(daemon_, kExe, args, data_, dir_ / "serve.log");
+        ASSERT_NE(port_, 0);
     }
 
     std::string token(const std::string& name, const std::string& role) {
-        auto r = test::run(kExe, {"token", "create", "--name", name, "--role", role, "--config",
-                                  config_.string(), "--data-dir", data_.string()});
-        EXPECT_EQ(r.exit_code, 0) << r.err;
-        return r.out.substr(0, r.out.find('\n'));
+        return test::createToken(kExe, config_, data_, name, role);
     }
 
     void drop(const std::string& name, const std::vector<json>& pupils,

@@ -149,23 +149,16 @@ class VenstersTest : public ::testing::Test {
     }
 
     void start() {
-        fs::remove(data_ / "admin.port");
         setenv("SLUIS_ENABLE_TEST_CLOCK", "1", 1);
-        daemon_.start(kExe,
-                      {"serve", "--config", config_.string(), "--data-dir", data_.string(),
-                       "--test-clock", clock_file_.string()},
-                      (dir_ / "serve.log").string());
-        for (int i = 0; i < 400 && !fs::exists(data_ / "admin.port"); ++i)
-            std::this_thread::sleep_for(25ms);
-        ASSERT_TRUE(fs::exists(data_ / "admin.port")) << test::readFile(dir_ / "serve.log");
-        port_ = std::stoi(test::readFile(data_ / "admin.port"));
+        port_ = test::startServe(daemon_, kExe,
+                                 {"serve", "--config", config_.string(), "--data-dir", data_.string(),
+                                  "--test-clock", clock_file_.string()},
+                                 data_, dir_ / "serve.log");
+        ASSERT_NE(port_, 0);
     }
 
     std::string token(const std::string& name, const std::string& role) {
-        auto r = test::run(kExe, {"token", "create", "--name", name, "--role", role, "--config",
-                                  config_.string(), "--data-dir", data_.string()});
-        EXPECT_EQ(r.exit_code, 0) << r.err;
-        return r.out.substr(0, r.out.find('\n'));
+        return test::createToken(kExe, config_, data_, name, role);
     }
 
     void setClock(const std::string& iso) {

@@ -1,11 +1,14 @@
 #include "tests/support/process.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 #include "tests/support/test_util.h"
 
@@ -82,6 +85,28 @@ int Daemon::terminate() {
     waitpid(pid_, &status, 0);
     pid_ = -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int startServe(Daemon& daemon, const std::string& exe, const std::vector<std::string>& args,
+               const std::filesystem::path& data_dir, const std::filesystem::path& log_file) {
+    namespace fs = std::filesystem;
+    fs::remove(data_dir / "admin.port");
+    daemon.start(exe, args, log_file.string());
+    for (int i = 0; i < 400 && !fs::exists(data_dir / "admin.port"); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    if (!fs::exists(data_dir / "admin.port")) {
+        ADD_FAILURE() << "sluis serve wrote no admin.port; log:\n" << readFile(log_file);
+        return 0;
+    }
+    return std::stoi(readFile(data_dir / "admin.port"));
+}
+
+std::string createToken(const std::string& exe, const std::filesystem::path& config_dir,
+                        const std::filesystem::path& data_dir, const std::string& name, const std::string& role) {
+    auto r = run(exe, {"token", "create", "--name", name, "--role", role, "--config", config_dir.string(),
+                       "--data-dir", data_dir.string()});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.exit_code == 0 ? r.out.substr(0, r.out.find('\n')) : std::string();
 }
 
 }  // namespace sluis::test

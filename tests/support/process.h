@@ -3,6 +3,7 @@
 /// daemon that can be stopped gracefully or killed with SIGKILL at any moment.
 #include <sys/types.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -34,5 +35,16 @@ public:
 private:
     pid_t pid_ = -1;
 };
+
+/// Starts `sluis serve` (`exe` with `args`) as `daemon`, logging to `log_file`, and waits until it
+/// wrote `data_dir/admin.port`. Returns the admin port, or 0 after recording a test failure that
+/// quotes the log.
+int startServe(Daemon& daemon, const std::string& exe, const std::vector<std::string>& args,
+               const std::filesystem::path& data_dir, const std::filesystem::path& log_file);
+
+/// `sluis token create` for `name`/`role` against a config and data dir; returns the token
+/// (empty after recording a test failure).
+std::string createToken(const std::string& exe, const std::filesystem::path& config_dir,
+                        const std::filesystem::path& data_dir, const std::string& name, const std::string& role);
 
 }  // namespace sluis::test
