@@ -32,9 +32,10 @@ fi
 mkdir -p "$DATA_DIR/povo-inbox" "$DATA_DIR/vensters-inbox"
 cp "$CONFIG_DIR"/vensters-seed/* "$DATA_DIR/vensters-inbox/"
 cp "$CONFIG_DIR"/inbox-seed/* "$DATA_DIR/inbox/"
-# Group 8 as a Magister-style export (leerlingen, ouders, overstapgegevens, schoolloopbaan, ...;
-# no cijfers: the OSO writer has no cijferlijst type for them), bundled into one input.
-"$SLUIS" demo generate-magister "$DATA_DIR/povo-export" --pupils 30 --seed 8 --grades 0 --brin 12AB \
+# Group 8 as a Magister-style export (leerlingen, ouders, cijfers, overstapgegevens,
+# schoolloopbaan, ...), bundled into one input. The OSO writer turns the cijfers into OSO
+# cijferlijsten (docs/oso.md, "Cijfers").
+"$SLUIS" demo generate-magister "$DATA_DIR/povo-export" --pupils 30 --seed 8 --brin 12AB \
   --bundle >/dev/null
 cp "$DATA_DIR/povo-export/export.bundle" "$DATA_DIR/povo-inbox/groep8-magister.bundle"
 MENTOR=$(awk '$1=="mentor"{print $2}' "$TOKENS")

@@ -142,6 +142,13 @@ Result<std::shared_ptr<const Standard>> Standard::parse(const std::string& bindi
         if (d.contains("word_lists"))
             for (const auto& [k, v] : d["word_lists"].items())
                 if (k[0] != '_') s->word_lists_[k] = v.get<std::string>();
+        if (d.contains("cijfers_to_cijferlijst")) {
+            const json& c = d["cijfers_to_cijferlijst"];
+            s->cijfers_rule_.list = c.at("list").get<std::string>();
+            s->cijfers_rule_.naam = c.at("naam").get<std::vector<std::string>>();
+            s->cijfers_rule_.onderdeel_naam =
+                c.at("onderdeel_naam").get<std::vector<std::string>>();
+        }
         return std::shared_ptr<const Standard>(std::move(s));
     } catch (const json::exception& e) {
         return Error{ErrorCode::kInternal, std::string("OSO-data ongeldig: ") + e.what()};

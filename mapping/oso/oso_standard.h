@@ -72,6 +72,15 @@ struct CodeList {
     std::vector<std::string> elements;  ///< Element names or `parent/name` suffixes.
 };
 
+/// How a canonical cijferlijst given as LAS-style `cijfers` (no cijferlijstTypelijst) is written
+/// as an OSO cijferlijstTypelijst (standard.json `cijfers_to_cijferlijst`, docs/oso.md). Name
+/// templates: the first whose `{field}`s are all non-empty wins. Empty `list`: no derivation.
+struct CijfersRule {
+    std::string list;                         ///< Canonical list key, e.g. `cijferlijsten`.
+    std::vector<std::string> naam;            ///< Typelijst naam, fields of the cijferlijst.
+    std::vector<std::string> onderdeel_naam;  ///< Onderdeel naam, fields of the cijfer.
+};
+
 class Standard {
   public:
     /// The standard compiled into Sluis for `version` (e.g. "2019.1"); kNotFound otherwise.
@@ -101,6 +110,7 @@ class Standard {
     /// List key -> one-string key (e.g. voornamenlijst -> voornamen); see standard.json.
     const std::map<std::string, std::string>& wordLists() const { return word_lists_; }
     const std::map<std::string, std::string>& rules() const { return rules_; }
+    const CijfersRule& cijfersRule() const { return cijfers_rule_; }
 
   private:
     std::string version_, validatieversie_, namespace_, meldingen_namespace_;
@@ -111,6 +121,7 @@ class Standard {
     std::map<std::string, std::string> secret_;
     std::map<std::string, std::string> rules_;
     std::map<std::string, std::string> word_lists_;
+    CijfersRule cijfers_rule_;
 };
 
 }  // namespace sluis::oso

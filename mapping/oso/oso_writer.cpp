@@ -1,7 +1,9 @@
 #include "mapping/oso/oso_writer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <optional>
 
 namespace sluis::oso {
 
@@ -121,6 +123,156 @@ std::string today() {
     char buf[16];
     std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
     return buf;
+}
+
+// --- Canonical cijfers -> OSO cijferlijstTypelijst (docs/oso.md, "Cijfers") ---------------
+
+/// Text of a present, non-blank value; empty otherwise.
+std::string nonBlank(const json& obj, const char* key) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return std::string();
+    std::string t = textOf(*it);
+    return t.find_first_not_of(" \t\r\n") == std::string::npos ? std::string() : t;
+}
+
+/// The first template whose `{field}`s are all non-blank in `obj`, expanded; empty when none.
+std::string expand(const std::vector<std::string>& templates, const json& obj) {
+    for (const auto& t : templates) {
+        std::string out;
+        bool ok = true;
+        for (size_t i = 0; i < t.size() && ok; ++i) {
+            size_t close = t[i] == '{' ? t.find('}', i) : std::string::npos;
+            if (close == std::string::npos) {
+                out += t[i];
+                continue;
+            }
+            std::string v = nonBlank(obj, t.substr(i + 1, close - i - 1).c_str());
+            ok = !v.empty();
+            out += v;
+            i = close;
+        }
+        if (ok && !out.empty()) return out;
+    }
+    return std::string();
+}
+
+bool isIsoDate(const std::string& s) {
+    if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+    for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+        if (s[i] < '0' || s[i] > '9') return false;
+    return true;
+}
+
+const Node* findList(const Node& n, const std::string& key) {
+    if (n.collapse && n.key == key) return &n;
+    for (const Node& c : n.children)
+        if (const Node* f = findList(c, key)) return f;
+    return nullptr;
+}
+
+bool needsDerivation(const json& cl) {
+    if (!cl.is_object()) return false;
+    auto t = cl.find("cijferlijstTypelijst");
+    if (t != cl.end() && !t->is_null()) return false;
+    auto c = cl.find("cijfers");
+    return c != cl.end() && c->is_array() && !c->empty();
+}
+
+Error cijferError(const std::string& path, const std::string& what) {
+    return Error{ErrorCode::kInvalidArgument,
+                 path + ": " + what + "; de cijferlijst kan niet als OSO-cijferlijst worden geschreven"};
+}
+
+/// Jaargroep of cijferlijst `cl`: its own `jaargroep`, else its `leerjaar`, else the jaargroep of
+/// the record's schoolloopbaan element of the same schooljaar (the first one).
+std::string jaargroepOf(const json& cl, const json& record) {
+    std::string j = nonBlank(cl, "jaargroep");
+    if (j.empty()) j = nonBlank(cl, "leerjaar");
+    std::string schooljaar = nonBlank(cl, "schooljaar");
+    auto sl = record.find("schoolloopbaan");
+    if (j.empty() && !schooljaar.empty() && sl != record.end() && sl->is_array())
+        for (const auto& e : *sl)
+            if (e.is_object() && nonBlank(e, "schooljaar") == schooljaar) {
+                j = nonBlank(e, "jaargroep");
+                if (!j.empty()) break;
+            }
+    return j;
+}
+
+/// A copy of `record` whose cijferlijsten given as canonical cijfers carry the derived OSO
+/// structure; nullopt when nothing needs deriving (the record is then written as it is).
+Result<std::optional<json>> deriveCijferlijsten(const json& record, const Standard& standard,
+                                                const std::vector<Delivery>& d,
+                                                std::vector<std::string>& notes) {
+    const CijfersRule& rule = standard.cijfersRule();
+    if (rule.list.empty()) return std::optional<json>();
+    auto lists = record.find(rule.list);
+    if (lists == record.end() || !lists->is_array() ||
+        std::none_of(lists->begin(), lists->end(), needsDerivation))
+        return std::optional<json>();
+    if (const Node* n = findList(standard.root(), rule.list); n && n->category >= 0) {
+        Delivery dv = d[static_cast<size_t>(n->category)];
+        if (dv == Delivery::kVerboden || dv == Delivery::kOptUit) return std::optional<json>();
+    }
+    json copy = record;
+    json& out = copy[rule.list];
+    for (size_t i = 0; i < out.size(); ++i) {
+        json& cl = out[i];
+        if (!needsDerivation(cl)) continue;
+        std::string path = rule.list + "[" + std::to_string(i) + "]";
+        std::string jaargroep = jaargroepOf(cl, record);
+        if (jaargroep.empty())
+            return cijferError(path + ".jaargroep",
+                               "ontbreekt (geen jaargroep, leerjaar of schoolloopbaan voor het "
+                               "schooljaar)");
+        std::string periode = nonBlank(cl, "periode");
+        json onderdelen = json::array();
+        bool weging = false;
+        const json& cijfers = cl["cijfers"];
+        for (size_t k = 0; k < cijfers.size(); ++k) {
+            const json& c = cijfers[k];
+            std::string cp = path + ".cijfers[" + std::to_string(k) + "]";
+            if (!c.is_object()) return cijferError(cp, "is geen object");
+            if (nonBlank(c, "vak").empty()) return cijferError(cp + ".vak", "ontbreekt of is leeg");
+            std::string waarde = nonBlank(c, "cijfer");
+            if (waarde.empty()) return cijferError(cp + ".cijfer", "ontbreekt of is leeg");
+            json o = json::object();
+            o["naam"] = expand(rule.onderdeel_naam, c);
+            if (o["naam"].get<std::string>().empty())
+                return cijferError(cp, "geen onderdeelnaam volgens de OSO-gegevens");
+            o["score"] = json{{"waarde", waarde}};
+            std::string datum = nonBlank(c, "datum");
+            if (!datum.empty()) {
+                if (!isIsoDate(datum)) return cijferError(cp + ".datum", "geen datum jjjj-mm-dd");
+                o["afnamedatum"] = datum;
+            }
+            o["jaargroep"] = jaargroep;
+            if (!periode.empty()) o["periode"] = periode;
+            weging = weging || !nonBlank(c, "weging").empty();
+            onderdelen.push_back(std::move(o));
+        }
+        json typelijst = json::object();
+        typelijst["naam"] = expand(rule.naam, cl);
+        if (typelijst["naam"].get<std::string>().empty())
+            return cijferError(path, "geen naam volgens de OSO-gegevens");
+        typelijst["onderdeel"] = std::move(onderdelen);
+        // The XSD requires a totaalscore; the canonical cijfers have none: an empty <score/>.
+        typelijst["score"] = json::array({json::object()});
+        cl["cijferlijstTypelijst"] = std::move(typelijst);
+        cl["jaargroep"] = jaargroep;
+        if (periode.empty())
+            cl.erase("periode");
+        else
+            cl["periode"] = periode;
+        if (std::string ad = nonBlank(cl, "afnamedatum"); ad.empty())
+            cl.erase("afnamedatum");
+        else if (!isIsoDate(ad))
+            return cijferError(path + ".afnamedatum", "geen datum jjjj-mm-dd");
+        notes.push_back(path + ": cijferlijstTypelijst afgeleid uit " +
+                        std::to_string(cijfers.size()) + " cijfers");
+        if (weging) notes.push_back(path + ".cijfers[].weging: niet uitgeleverd (OSO kent geen weging)");
+    }
+    return std::optional<json>(std::move(copy));
 }
 
 class Writer {
@@ -290,7 +442,9 @@ Result<WriteResult> writeDossier(const json& record, const Standard& standard,
     WriteResult out;
     out.xml.reserve(64 * 1024);
     out.xml += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-    Writer w(standard, profile, *d, record, out.notes, out.xml);
+    auto derived = deriveCijferlijsten(record, standard, *d, out.notes);
+    if (!derived) return derived.error();
+    Writer w(standard, profile, *d, *derived ? **derived : record, out.notes, out.xml);
     json rm = record.contains("metadata") && record["metadata"].is_object() ? record["metadata"]
                                                                             : json::object();
     auto pick = [&](const std::string& opt, const char* key, const std::string& def) {

@@ -304,7 +304,7 @@ TEST(DemoConfig, PovoDossierLeavesOnlyAfterInzageAndApprovalAndIsValidOso) {
     std::string mentor = tok("juf", "mentor"), directeur = tok("dir", "directeur");
     // As scripts/demo.sh does: a generated Magister-style export of group 8, as one bundle.
     auto gen = test::run(kExe, {"demo", "generate-magister", (dir / "export").string(), "--pupils",
-                                "30", "--seed", "8", "--grades", "0", "--brin", "12AB", "--bundle"});
+                                "30", "--seed", "8", "--brin", "12AB", "--bundle"});
     ASSERT_EQ(gen.exit_code, 0) << gen.err;
     fs::create_directories(data / "povo-inbox");
     fs::copy_file(dir / "export" / "export.bundle", data / "povo-inbox/.x");
@@ -362,6 +362,9 @@ TEST(DemoConfig, PovoDossierLeavesOnlyAfterInzageAndApprovalAndIsValidOso) {
     std::string xml = test::readFile(file);
     EXPECT_NE(xml.find("<akkoord>Nee</akkoord>"), std::string::npos);
     EXPECT_NE(xml.find("Advies te laag"), std::string::npos);
+    // The export's grades arrive as OSO cijferlijsten (derived from the canonical cijfers).
+    EXPECT_NE(xml.find("<cijferlijstTypelijst>"), std::string::npos);
+    EXPECT_NE(xml.find("<onderdeel>"), std::string::npos);
     auto v = test::run(kExe, {"oso", "validate", file.string()});
     EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
     // Only that one pupil left the building.
