@@ -463,6 +463,12 @@ private:
         for (const auto& q : p.procedure.questions) answered &= rec.answers.contains(q.id);
         const bool open = t.state == transfer::State::kMapped || t.state == transfer::State::kAwaitingApproval ||
                           t.state == transfer::State::kAwaitingConsent || t.state == transfer::State::kReceived;
+        // The first thing still to do: the steps before saving, then the akkoord, then the save.
+        std::string nextStep;
+        if (open) {
+            nextStep = policy::Gates::procedureMissing(p, t, rec, /*include_save=*/false);
+            if (nextStep.empty()) nextStep = !akkoord ? "akkoord bevoegd gezag" : !saved ? "opslaan" : "";
+        }
         json j = {{"transfer_id", t.id},
                   {"subject", t.subject},
                   {"purpose", t.purpose},
@@ -479,11 +485,7 @@ private:
                   {"delivered", t.state == transfer::State::kDelivered},
                   {"receipt", t.receipt},
                   {"withdrawn", t.state == transfer::State::kWithdrawn},
-                  {"next_step", open ? (policy::Gates::procedureMissing(p, t, rec).empty() && !akkoord
-                                            ? "akkoord bevoegd gezag"
-                                            : policy::Gates::procedureMissing(p, t, rec))
-                                     : ""}};
-        if (open && akkoord && j["next_step"] == "") j["next_step"] = "opslaan";
+                  {"next_step", nextStep}};
         if (detail) {
             json questions = json::array();
             for (const auto& q : p.procedure.questions)
@@ -583,8 +585,6 @@ private:
         store::TransitionUpdate u;
         u.choices = choices;
         u.changed_by = c.name;
-        json keys = json::array();
-        for (auto& [k, v] : body.items()) keys.push_back(k);
         auto st = store_.transition(id, t.state, transfer::State::kReceived, u,
                                     {actor(c), "procedure_choice", id, t.purpose, {{"choices", choices}}},
                                     "keuze gewijzigd; rapport wordt opnieuw opgemaakt", clock_.now());

@@ -439,7 +439,7 @@ TEST_F(VenstersTest, ChangesUntilLocalMidnightOneDayBeforeAcrossBothDstChanges) 
     setClock("2027-03-27T22:59:59Z");  // 23:59:59 CET on 27 March: still allowed
     ASSERT_EQ(api("bg-a", "POST", "/api/v1/procedures/" + ida + "/answers", answers).status, 200);
     json a = waitState("12AB00", "awaiting_approval");
-    EXPECT_EQ(a["next_step"], "nog niet opgeslagen") << "other answers void the save";
+    EXPECT_EQ(a["next_step"], "opslaan") << "other answers void the save";
     ASSERT_EQ(api("bg-a", "POST", "/api/v1/procedures/" + ida + "/save").status, 200);
     waitState("12AB00", "scheduled");
     setClock("2027-03-27T23:00:00Z");  // 00:00 CET on 28 March: one day before
