@@ -128,6 +128,8 @@ Result<std::string> decodeBase64(std::string_view text) {
             }
             v = (v << 6) | static_cast<unsigned>(d);
         }
+        // Canonical only: the bits a padded group does not use must be zero (RFC 4648 3.5).
+        if ((pad == 2 && (v & 0xFFFF) != 0) || (pad == 1 && (v & 0xFF) != 0)) return bad;
         out += static_cast<char>((v >> 16) & 0xFF);
         if (pad < 2) out += static_cast<char>((v >> 8) & 0xFF);
         if (pad < 1) out += static_cast<char>(v & 0xFF);

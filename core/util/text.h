@@ -18,7 +18,7 @@ std::string toHex(std::string_view data);
 /// Standard base64 (RFC 4648, with padding, no line breaks).
 std::string encodeBase64(std::string_view data);
 /// Strict decoding of standard base64; whitespace is ignored, anything else that is not base64
-/// (or wrong padding) is an error.
+/// (wrong padding, non-zero unused bits) is an error, so every accepted text is canonical.
 Result<std::string> decodeBase64(std::string_view text);
 
 }  // namespace sluis::util
