@@ -234,6 +234,9 @@ Status Client::ensureToken() {
     std::string form = "grant_type=client_credentials&client_id=" + escape(s_.client_id) +
                        "&client_secret=" + escape(s_.client_secret);
     if (!s_.scope.empty()) form += "&scope=" + escape(s_.scope);
+    // The lifetime counts from when the server issued the token, which is at the latest now:
+    // measuring from the answer would stretch it by the round trip.
+    const auto requested_at = Clock::now();
     auto r = perform(
         "POST", s_.token_url, form,
         {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json", "Expect:"});
@@ -262,7 +265,7 @@ Status Client::ensureToken() {
     // Refresh a little before expiry: a tenth of the lifetime, at most a minute.
     auto life = std::chrono::milliseconds(expires_in * 1000);
     auto margin = std::min<std::chrono::milliseconds>(life / 10, std::chrono::seconds(60));
-    token_refresh_at_ = Clock::now() + life - margin;
+    token_refresh_at_ = requested_at + life - margin;
     ++tokens_;
     log::debug("somtoday.token_obtained", {{"expires_in_s", expires_in}});
     return {};
