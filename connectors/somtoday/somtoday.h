@@ -39,7 +39,5 @@ std::optional<std::chrono::seconds> parseRetryAfter(std::string_view value,
 /// Parses an ISO 8601 timestamp (`YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)`) to milliseconds
 /// since the epoch; nullopt when malformed.
 std::optional<long long> parseIsoMillis(std::string_view value);
-/// Formats milliseconds since the epoch as `YYYY-MM-DDTHH:MM:SS.fffZ`.
-std::string formatIsoMillis(long long ms);
 
 }  // namespace sluis::connectors

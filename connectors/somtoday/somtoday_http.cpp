@@ -112,15 +112,4 @@ std::optional<long long> parseIsoMillis(std::string_view v) {
     return ((days * 86400 + h * 3600 + mi * 60 + s) - offset_min * 60) * 1000 + ms;
 }
 
-std::string formatIsoMillis(long long ms) {
-    std::time_t secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    long long rest = ms - static_cast<long long>(secs) * 1000;
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, rest);
-    return buf;
-}
-
 }  // namespace sluis::connectors

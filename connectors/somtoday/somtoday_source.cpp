@@ -16,6 +16,7 @@
 #include <set>
 
 #include "connectors/somtoday/somtoday.h"
+#include "core/util/clock.h"
 #include "connectors/somtoday/somtoday_client.h"
 #include "core/util/fs.h"
 #include "core/util/log.h"
@@ -336,7 +337,7 @@ class SomtodaySource final : public connector::Source {
             for (const auto& [key, ms] : p.seen)
                 if (ms >= *p.new_cursor_ms && recent.size() < kMaxRecentKeys) recent.push_back(key);
             json cursor = {{"sluis_somtoday_cursor", 1},
-                           {"changed_since", formatIsoMillis(*p.new_cursor_ms)},
+                           {"changed_since", formatIso(fromMillis(*p.new_cursor_ms))},
                            {"recent", recent}};
             auto st = util::writeFileAtomic(s_.cursor_file, cursor.dump(1) + "\n", 0600);
             if (!st) {

@@ -734,7 +734,7 @@ bool BoundPart::mapRow(const std::vector<std::string_view>& slots, size_t line, 
 }
 
 // The text a column field makes of its cell (trim, transforms, default); false when a transform
-// fails. Mirrors the column branch of mapRowImpl.
+// fails (`error` says why). Used by mapRowImpl and the grouped-row fast path alike.
 static bool cellText(const FieldMapping& f, int slot, const std::vector<std::string_view>& slots,
                      std::string& text, std::string& error) {
     if (slot >= 0) {
@@ -863,29 +863,10 @@ bool BoundPart::mapRowImpl(const std::vector<std::string_view>& slots, size_t li
                 const json* have = navigate(out, f.target.segments, f.target.segments.size(), false);
                 if (have && !have->is_null()) continue;
             }
-            if (slot >= 0) {
-                std::string_view cell = slots[static_cast<size_t>(slot)];
-                text.assign(cell.data(), cell.size());
-            } else {
-                text.clear();
+            if (!cellText(f, slot, slots, text, error)) {
+                problem(f, slot, error);
+                continue;
             }
-            if (f.trim) {
-                size_t b = 0, e = text.size();
-                while (b < e && (text[b] == ' ' || text[b] == '\t' || text[b] == '\r' || text[b] == '\n')) ++b;
-                while (e > b && (text[e - 1] == ' ' || text[e - 1] == '\t' || text[e - 1] == '\r' || text[e - 1] == '\n')) --e;
-                if (e < text.size()) text.resize(e);
-                if (b > 0) text.erase(0, b);
-            }
-            bool good = true;
-            for (const auto& t : f.transforms) {
-                if (!t.apply(text, error)) {
-                    problem(f, slot, error);
-                    good = false;
-                    break;
-                }
-            }
-            if (!good) continue;
-            if (text.empty() && f.default_value) text = *f.default_value;
             if (text.empty()) {
                 if (f.required) problem(f, slot, "verplicht veld is leeg");
                 continue;
