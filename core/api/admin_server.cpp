@@ -448,17 +448,12 @@ private:
         store::ProcedureRecord rec = proc ? *proc : store::ProcedureRecord{};
         auto count = gates.countApprovals(t, p);
         std::vector<std::string> approvers;
-        if (auto list = store_.approvals(t.id))
-            for (const auto& a : *list)
-                if (a.payload_hash == t.payload_hash && a.decision == "approved") approvers.push_back(a.approver + " (" + a.role + ")");
+        for (const auto& a : currentApprovals(t)) approvers.push_back(a.approver + " (" + a.role + ")");
         bool akkoord = count && count->valid >= p.approvals.required && !t.payload_hash.empty();
-        bool saved = rec.saved_at && rec.saved_hash == t.payload_hash &&
-                     (!p.procedure.requires_date || rec.saved_deliver_at == t.deliver_at);
+        bool saved = policy::Gates::procedureSaved(p, t, rec);
+        const json effective = p.procedure.effectiveChoices(t.choices);
         json choices = json::object();
-        for (const auto& c : p.procedure.choices)
-            choices[c.id] = t.choices.contains(c.id) ? t.choices[c.id]
-                            : c.default_value.empty() ? json(nullptr)
-                                                      : json(c.default_value);
+        for (const auto& c : p.procedure.choices) choices[c.id] = effective.value(c.id, json());
         bool answered = true;
         for (const auto& q : p.procedure.questions) answered &= rec.answers.contains(q.id);
         const bool open = t.state == transfer::State::kMapped || t.state == transfer::State::kAwaitingApproval ||
@@ -571,9 +566,7 @@ private:
                 continue;
             }
             if (!v.is_string() || std::find(spec->options.begin(), spec->options.end(), v.get<std::string>()) == spec->options.end()) {
-                std::string opts;
-                for (const auto& o : spec->options) opts += (opts.empty() ? "" : ", ") + o;
-                errors.push_back(k + ": verwacht een van: " + opts);
+                errors.push_back(k + ": verwacht een van: " + join(spec->options, ", "));
                 continue;
             }
             choices[k] = v;
@@ -618,9 +611,7 @@ private:
             if (text.empty()) {
                 errors.push_back(where + ": verwacht een niet-lege tekst");
             } else if (q.type == "keuze" && std::find(q.options.begin(), q.options.end(), text) == q.options.end()) {
-                std::string opts;
-                for (const auto& o : q.options) opts += (opts.empty() ? "" : ", ") + o;
-                errors.push_back(where + ": verwacht een van: " + opts);
+                errors.push_back(where + ": verwacht een van: " + join(q.options, ", "));
             } else if (text.size() > q.max_length || !util::checkUtf8(text).isOk()) {
                 errors.push_back(where + ": hoogstens " + std::to_string(q.max_length) + " tekens UTF-8");
             } else {
@@ -663,21 +654,18 @@ private:
         if (!proc) return sendError(resp, proc.error());
         std::string missing = policy::Gates::procedureMissing(*p, t, *proc, /*include_save=*/false);
         if (!missing.empty()) return sendError(resp, Error{ErrorCode::kConflict, "nog niet compleet: " + missing});
-        std::vector<std::string> approvers;
-        if (auto list = store_.approvals(id))
-            for (const auto& a : *list)
-                if (a.payload_hash == t.payload_hash && a.decision == "approved") approvers.push_back(a.approver);
-        std::string level;
-        for (auto& [k, v] : t.choices.items()) level += (level.empty() ? "" : ", ") + k + ": " + v.get<std::string>();
-        for (const auto& ch : p->procedure.choices)
-            if (!t.choices.contains(ch.id)) level += (level.empty() ? "" : ", ") + ch.id + ": " + ch.default_value;
+        std::vector<std::string> approvers, choices;
+        for (const auto& a : currentApprovals(t)) approvers.push_back(a.approver);
+        const json effective = p->procedure.effectiveChoices(t.choices);
+        for (auto& [k, v] : effective.items())
+            choices.push_back(k + ": " + (v.is_string() ? v.get<std::string>() : v.dump()));
+        const std::string level = join(choices, ", ");
         store::Notification note;
         note.kind = "procedure_saved";
         note.transfer_id = id;
         note.to = p->procedure.notify_to;
         note.subject = "Sluis: levering " + t.subject + " (" + t.purpose + ") opgeslagen";
-        std::string who;
-        for (const auto& a : approvers) who += (who.empty() ? "" : ", ") + a;
+        const std::string who = join(approvers, ", ");
         note.body = "De levering voor " + t.subject + " (doel " + t.purpose + ", " + (p->description.empty() ? p->name : p->description) +
                     ") is opgeslagen door " + c.name + " (" + c.role + ").\n\n" +
                     "Akkoord bevoegd gezag: " + who + "\n" +
@@ -854,9 +842,9 @@ private:
             if (!*seen && !changed) unseen.push_back(i.transfer_id);
         }
         if (!unseen.empty()) {
-            std::string list;
-            for (const auto& u : unseen) list += (list.empty() ? "" : ", ") + u;
-            return sendError(resp, Error{ErrorCode::kConflict, "bekijk eerst de preview van elke overdracht in de batch; nog niet bekeken: " + list});
+            return sendError(resp, Error{ErrorCode::kConflict,
+                                         "bekijk eerst de preview van elke overdracht in de batch; nog niet bekeken: " +
+                                             join(unseen, ", ")});
         }
         json results = json::array();
         int ok = 0;
@@ -894,10 +882,20 @@ private:
         sendJson(resp, 200, out);
     }
 
-    static std::string joinErrors(const std::vector<std::string>& errors) {
-        std::string msg;
-        for (const auto& e : errors) msg += (msg.empty() ? "" : "; ") + e;
-        return msg;
+    static std::string join(const std::vector<std::string>& parts, const char* separator) {
+        std::string out;
+        for (const auto& part : parts) out += (out.empty() ? "" : separator) + part;
+        return out;
+    }
+    static std::string joinErrors(const std::vector<std::string>& errors) { return join(errors, "; "); }
+
+    /// Approvals that count for `t` as it is now: given for its current payload hash.
+    std::vector<store::Approval> currentApprovals(const store::Transfer& t) {
+        std::vector<store::Approval> out;
+        if (auto list = store_.approvals(t.id))
+            for (const auto& a : *list)
+                if (a.payload_hash == t.payload_hash && a.decision == "approved") out.push_back(a);
+        return out;
     }
 
     void approvalQueue(HTTPServerResponse& resp, const Caller&) {
@@ -1027,11 +1025,7 @@ private:
                 errors.push_back(file.error().message);
             }
         }
-        if (!errors.empty()) {
-            std::string msg;
-            for (const auto& e : errors) msg += (msg.empty() ? "" : "; ") + e;
-            return sendError(resp, Error{ErrorCode::kInvalidArgument, msg});
-        }
+        if (!errors.empty()) return sendError(resp, Error{ErrorCode::kInvalidArgument, joinErrors(errors)});
         auto st = store_.addConsent(k, clock_.now());
         if (!st) return sendError(resp, st.error());
         // Transfers waiting for this consent may go on now.
@@ -1158,11 +1152,7 @@ private:
         if (!model::isValidIsoDate(z.inzagedatum)) errors.push_back("inzagedatum: verwacht JJJJ-MM-DD");
         if (z.akkoord != "Ja" && z.akkoord != "Nee" && z.akkoord != "Onbekend")
             errors.push_back("akkoord: verwacht Ja, Nee of Onbekend");
-        if (!errors.empty()) {
-            std::string msg;
-            for (const auto& e : errors) msg += (msg.empty() ? "" : "; ") + e;
-            return sendError(resp, Error{ErrorCode::kInvalidArgument, msg});
-        }
+        if (!errors.empty()) return sendError(resp, Error{ErrorCode::kInvalidArgument, joinErrors(errors)});
         auto st = store_.addInzage(z, clock_.now());
         if (!st) return sendError(resp, st.error());
         // Waiting dossiers are rendered again, now carrying the inzage and the parents' view.

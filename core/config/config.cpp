@@ -205,6 +205,13 @@ bool PurposePolicy::allowsCategory(const std::string& c) const {
     return all_categories || std::find(categories.begin(), categories.end(), c) != categories.end();
 }
 
+nlohmann::json ProcedureSpec::effectiveChoices(const nlohmann::json& chosen) const {
+    json out = chosen.is_object() ? chosen : json::object();
+    for (const auto& c : choices)
+        if (!out.contains(c.id) && !c.default_value.empty()) out[c.id] = c.default_value;
+    return out;
+}
+
 const char* basisName(PurposePolicy::Basis b) {
     switch (b) {
         case PurposePolicy::Basis::kNone: return "none";
@@ -434,7 +441,11 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
             rc.schedule = r.str("schedule", "");
             if (!rc.schedule.empty()) {
                 auto rec = schedule::Recurrence::parse(rc.schedule);
-                if (!rec) errors.push_back(r.at("schedule") + ": " + rec.error().message);
+                if (rec) {
+                    rc.recurrence = std::move(*rec);
+                } else {
+                    errors.push_back(r.at("schedule") + ": " + rec.error().message);
+                }
             }
             for (const auto& name : rc.report_encoders)
                 if (!mappers.encoder(name)) errors.push_back(r.at("report_encoders") + ": onbekende encoder '" + name + "'");

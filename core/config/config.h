@@ -13,6 +13,7 @@
 
 #include "core/connector/registry.h"
 #include "core/notify/smtp.h"
+#include "core/schedule/recurrence.h"
 #include "core/error.h"
 #include "core/mapper/mapper.h"
 
@@ -75,6 +76,9 @@ struct ProcedureQuestion {
 struct ProcedureSpec {
     bool enabled = false;
     std::vector<ProcedureChoice> choices;
+    /// The choices in effect: what was chosen (`chosen`, a JSON object), else each declared
+    /// choice's default. A choice with neither is absent.
+    nlohmann::json effectiveChoices(const nlohmann::json& chosen) const;
     std::vector<ProcedureQuestion> questions;
     bool requires_date = true;
     std::vector<std::string> notify_to;  ///< Mail addresses told about every save and withdrawal.
@@ -128,6 +132,7 @@ struct RouteConfig {
     /// Cron-like recurrence (docs/scheduling.md): the source is read only when it fires, once
     /// per due time, with the purpose's catch-up policy. Empty: read continuously.
     std::string schedule;
+    std::optional<schedule::Recurrence> recurrence;  ///< `schedule`, parsed once when loaded.
 };
 
 /// Notification mail (daemon.json "notify": {"smtp": {...}}). Without it, notifications are

@@ -67,7 +67,7 @@ size_t Engine::runOnce() {
     size_t work = 0;
     for (const auto& r : config_->routes) {
         try {
-            if (!r.schedule.empty() && !scheduleFires(r)) continue;
+            if (r.recurrence && !scheduleFires(r)) continue;
             work += pollSource(r);
         } catch (const std::exception& e) {
             log::error("engine.source_exception", {{"route", r.name}, {"what", e.what()}});
@@ -226,9 +226,8 @@ bool Engine::render(const Transfer& t, const config::RouteConfig& r) {
     // Choices made in a guided delivery (e.g. niveau) shape the payload: they reach the encoder
     // as options, over the route's own encoder options; unset choices take their default.
     json options = r.encoder_options.is_object() ? r.encoder_options : json::object();
-    for (const auto& c : p->procedure.choices)
-        if (!c.default_value.empty()) options[c.id] = c.default_value;
-    for (auto& [k, v] : t.choices.items()) options[k] = v;
+    const json chosen = p->procedure.effectiveChoices(t.choices);
+    for (auto& [k, v] : chosen.items()) options[k] = v;
     mapper::EncodeContext ctx{r.purpose, r.profile, r.opt_out, options};
     auto encoded = encoder->encode(reduced.record, ctx);
     if (!encoded) return fail("render_failed", encoded.error().message);
@@ -315,8 +314,7 @@ size_t Engine::sendNotifications() {
 }
 
 bool Engine::scheduleFires(const config::RouteConfig& r) {
-    auto rec = schedule::Recurrence::parse(r.schedule);  // checked when the config was loaded
-    if (!rec) return false;
+    const schedule::Recurrence& rec = *r.recurrence;
     Timestamp now = clock_.now();
     auto last = store_.lastScheduleRun(r.name);
     if (!last) {
@@ -334,7 +332,7 @@ bool Engine::scheduleFires(const config::RouteConfig& r) {
     // One read of the source takes everything it holds, so at most one firing per pass: under
     // deliver_late the most recent missed due time fires (the older ones are recorded as
     // skipped, since firing them would read nothing more); under skip only one within grace.
-    auto due = schedule::dueFirings(*rec, **last, now, skip ? schedule::CatchUp::kSkip : schedule::CatchUp::kDeliverLate,
+    auto due = schedule::dueFirings(rec, **last, now, skip ? schedule::CatchUp::kSkip : schedule::CatchUp::kDeliverLate,
                                     1, p ? p->catch_up_grace : schedule::kDefaultGrace);
     for (Timestamp t : due.skipped) {
         auto st = store_.claimScheduleRun(r.name, t, "skipped", now);

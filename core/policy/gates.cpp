@@ -125,10 +125,16 @@ std::string Gates::procedureMissing(const config::PurposePolicy& p, const store:
         if (!proc.answers.contains(q.id)) return "beantwoord de vragen";
     if (!include_save) return "";
     if (!proc.saved_at) return "nog niet opgeslagen";
-    if (proc.saved_hash != t.payload_hash) return "gegevens gewijzigd na opslaan; opnieuw opslaan";
-    if (p.procedure.requires_date && proc.saved_deliver_at != t.deliver_at)
-        return "leverdatum gewijzigd na opslaan; opnieuw opslaan";
+    if (!procedureSaved(p, t, proc))
+        return proc.saved_hash != t.payload_hash ? "gegevens gewijzigd na opslaan; opnieuw opslaan"
+                                                 : "leverdatum gewijzigd na opslaan; opnieuw opslaan";
     return "";
+}
+
+bool Gates::procedureSaved(const config::PurposePolicy& p, const store::Transfer& t,
+                           const store::ProcedureRecord& proc) {
+    return proc.saved_at && proc.saved_hash == t.payload_hash &&
+           (!p.procedure.requires_date || proc.saved_deliver_at == t.deliver_at);
 }
 
 Result<bool> Gates::advance(const std::string& transfer_id, const std::string& actor) {

@@ -49,6 +49,11 @@ public:
     /// Returns the ids of the stopped transfers.
     Result<std::vector<std::string>> withdrawConsent(const std::string& consent_id, const std::string& actor);
 
+    /// Whether a guided delivery's save holds for `t` as it is now: made for this payload hash
+    /// and (when the procedure needs a date) this delivery date.
+    static bool procedureSaved(const config::PurposePolicy& p, const store::Transfer& t,
+                               const store::ProcedureRecord& proc);
+
     /// For a guided delivery: the first step still missing before it may leave (Dutch), or "".
     /// Does not check the akkoord (the approvals gate does). With `include_save` false, only the
     /// steps before saving (choices, date, answers) are checked.
