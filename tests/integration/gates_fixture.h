@@ -113,9 +113,7 @@ class GatesTest : public ::testing::Test {
               const std::string& inbox = "inbox") {
         std::string content;
         for (const auto& p : pupils) content += p.dump() + "\n";
-        fs::create_directories(data_ / inbox);
-        test::writeFile(data_ / ("." + name), content);
-        fs::rename(data_ / ("." + name), data_ / inbox / name);
+        test::dropFile(data_ / inbox, name, content);
     }
 
     Http api(const std::string& who, const std::string& method, const std::string& path,
@@ -129,10 +127,7 @@ class GatesTest : public ::testing::Test {
         clock_file_ = dir_ / "clock";
         setClock(start);
     }
-    void setClock(const std::string& iso) {
-        test::writeFile(dir_ / "clock.tmp", iso + "\n");
-        fs::rename(dir_ / "clock.tmp", clock_file_);
-    }
+    void setClock(const std::string& iso) { test::setClockFile(clock_file_, iso); }
 
     /// Waits until the transfer of `pupil` is in `state`; returns it.
     json waitFor(const std::string& pupil_id, const std::string& state,

@@ -13,12 +13,8 @@ using namespace gates_fixture;
 class ClientTest : public GatesTest {
   protected:
     test::RunResult cli(const std::string& who, std::vector<std::string> args) {
-        fs::path token_file = dir_ / ("token-" + who);
-        if (!who.empty()) test::writeFile(token_file, tokens_.at(who) + "\n");
-        args.insert(args.end(), {"--url", "http://127.0.0.1:" + std::to_string(port_)});
-        if (!who.empty()) args.insert(args.end(), {"--token-file", token_file.string()});
-        unsetenv("SLUIS_TOKEN");
-        return test::run(kExe, args);
+        return test::runClient(kExe, port_, who.empty() ? "" : tokens_.at(who), dir_ / ("token-" + who),
+                               std::move(args));
     }
 
     std::vector<std::string> outboxNames(const std::string& outbox) {

@@ -161,10 +161,7 @@ class VenstersTest : public ::testing::Test {
         return test::createToken(kExe, config_, data_, name, role);
     }
 
-    void setClock(const std::string& iso) {
-        test::writeFile(dir_ / "clock.tmp", iso + "\n");
-        fs::rename(dir_ / "clock.tmp", clock_file_);
-    }
+    void setClock(const std::string& iso) { test::setClockFile(clock_file_, iso); }
 
     test::HttpReply api(const std::string& who, const std::string& method, const std::string& path,
                         const json& body = json()) {
@@ -172,16 +169,11 @@ class VenstersTest : public ::testing::Test {
     }
 
     test::RunResult cli(const std::string& who, std::vector<std::string> args) {
-        test::writeFile(dir_ / ("token-" + who), tokens_.at(who));
-        args.insert(args.end(), {"--url", "http://127.0.0.1:" + std::to_string(port_),
-                                 "--token-file", (dir_ / ("token-" + who)).string()});
-        return test::run(kExe, args);
+        return test::runClient(kExe, port_, tokens_.at(who), dir_ / ("token-" + who), std::move(args));
     }
 
     void drop(const std::string& inbox, const std::string& name, const std::string& content) {
-        fs::create_directories(data_ / inbox);
-        test::writeFile(data_ / ("." + name), content);
-        fs::rename(data_ / ("." + name), data_ / inbox / name);
+        test::dropFile(data_ / inbox, name, content);
     }
 
     /// Waits until the procedure of `school` satisfies `pred`; returns it.

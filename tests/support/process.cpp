@@ -109,4 +109,28 @@ std::string createToken(const std::string& exe, const std::filesystem::path& con
     return r.exit_code == 0 ? r.out.substr(0, r.out.find('\n')) : std::string();
 }
 
+void dropFile(const std::filesystem::path& dir, const std::string& name, const std::string& content) {
+    std::filesystem::create_directories(dir);
+    writeFile(dir / ("." + name), content);
+    std::filesystem::rename(dir / ("." + name), dir / name);
+}
+
+void setClockFile(const std::filesystem::path& clock_file, const std::string& iso) {
+    auto tmp = clock_file;
+    tmp += ".tmp";
+    writeFile(tmp, iso + "\n");
+    std::filesystem::rename(tmp, clock_file);
+}
+
+RunResult runClient(const std::string& exe, int port, const std::string& token,
+                    const std::filesystem::path& token_file, std::vector<std::string> args) {
+    args.insert(args.end(), {"--url", "http://127.0.0.1:" + std::to_string(port)});
+    if (!token.empty()) {
+        writeFile(token_file, token + "\n");
+        args.insert(args.end(), {"--token-file", token_file.string()});
+    }
+    unsetenv("SLUIS_TOKEN");
+    return run(exe, args);
+}
+
 }  // namespace sluis::test

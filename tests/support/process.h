@@ -47,4 +47,16 @@ int startServe(Daemon& daemon, const std::string& exe, const std::vector<std::st
 std::string createToken(const std::string& exe, const std::filesystem::path& config_dir,
                         const std::filesystem::path& data_dir, const std::string& name, const std::string& role);
 
+/// Writes `content` into `dir/name` atomically (hidden temp file, then rename), as an export
+/// that appears at once in an inbox; creates `dir`.
+void dropFile(const std::filesystem::path& dir, const std::string& name, const std::string& content);
+
+/// Sets a test clock file (`sluis serve --test-clock`) to `iso` atomically.
+void setClockFile(const std::filesystem::path& clock_file, const std::string& iso);
+
+/// Runs the `sluis` API client (`exe args...`) against 127.0.0.1:`port` with `token` written to
+/// `token_file` (no token when empty); SLUIS_TOKEN is cleared so only the file counts.
+RunResult runClient(const std::string& exe, int port, const std::string& token,
+                    const std::filesystem::path& token_file, std::vector<std::string> args);
+
 }  // namespace sluis::test
