@@ -102,14 +102,16 @@ int startServe(Daemon& daemon, const std::string& exe, const std::vector<std::st
 }
 
 std::string createToken(const std::string& exe, const std::filesystem::path& config_dir,
-                        const std::filesystem::path& data_dir, const std::string& name, const std::string& role) {
-    auto r = run(exe, {"token", "create", "--name", name, "--role", role, "--config", config_dir.string(),
-                       "--data-dir", data_dir.string()});
+                        const std::filesystem::path& data_dir, const std::string& name,
+                        const std::string& role) {
+    auto r = run(exe, {"token", "create", "--name", name, "--role", role, "--config",
+                       config_dir.string(), "--data-dir", data_dir.string()});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.exit_code == 0 ? r.out.substr(0, r.out.find('\n')) : std::string();
 }
 
-void dropFile(const std::filesystem::path& dir, const std::string& name, const std::string& content) {
+void dropFile(const std::filesystem::path& dir, const std::string& name,
+              const std::string& content) {
     std::filesystem::create_directories(dir);
     writeFile(dir / ("." + name), content);
     std::filesystem::rename(dir / ("." + name), dir / name);

@@ -19,20 +19,21 @@ struct RunResult {
 RunResult run(const std::string& exe, const std::vector<std::string>& args);
 
 class Daemon {
-public:
+  public:
     Daemon() = default;
     ~Daemon();
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;
 
     /// Starts `exe args...` with stdout+stderr appended to `log_file`.
-    void start(const std::string& exe, const std::vector<std::string>& args, const std::string& log_file);
+    void start(const std::string& exe, const std::vector<std::string>& args,
+               const std::string& log_file);
     void kill9();
     /// SIGTERM and wait; returns the exit code.
     int terminate();
     bool running() const { return pid_ > 0; }
 
-private:
+  private:
     pid_t pid_ = -1;
 };
 
@@ -45,11 +46,13 @@ int startServe(Daemon& daemon, const std::string& exe, const std::vector<std::st
 /// `sluis token create` for `name`/`role` against a config and data dir; returns the token
 /// (empty after recording a test failure).
 std::string createToken(const std::string& exe, const std::filesystem::path& config_dir,
-                        const std::filesystem::path& data_dir, const std::string& name, const std::string& role);
+                        const std::filesystem::path& data_dir, const std::string& name,
+                        const std::string& role);
 
 /// Writes `content` into `dir/name` atomically (hidden temp file, then rename), as an export
 /// that appears at once in an inbox; creates `dir`.
-void dropFile(const std::filesystem::path& dir, const std::string& name, const std::string& content);
+void dropFile(const std::filesystem::path& dir, const std::string& name,
+              const std::string& content);
 
 /// Sets a test clock file (`sluis serve --test-clock`) to `iso` atomically.
 void setClockFile(const std::filesystem::path& clock_file, const std::string& iso);
