@@ -9,6 +9,7 @@
 #include "core/config/config.h"
 #include "core/policy/disclosures.h"
 #include "core/policy/retention.h"
+#include "core/store/open_store.h"
 #include "core/store/transfer_store.h"
 #include "core/util/amsterdam_time.h"
 
@@ -36,7 +37,7 @@ Result<Env> openEnv(const Args& args, std::map<std::string, std::string>& values
     SLUIS_RETURN_IF_ERROR(registerAll(connectors, mappers));
     auto cfg = config::loadConfig(a->get("config", "config/demo"), {a->get("data-dir")}, connectors, mappers);
     if (!cfg) return cfg.error();
-    auto st = store::openSqliteStore({(*cfg)->store.sqlite_path, (*cfg)->key_file});
+    auto st = store::openStore((*cfg)->store, (*cfg)->key_file);
     if (!st) return st.error();
     return Env{*cfg, std::move(st.value())};
 }

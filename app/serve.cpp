@@ -13,6 +13,7 @@
 #include "core/api/admin_server.h"
 #include "core/config/config.h"
 #include "core/engine/engine.h"
+#include "core/store/open_store.h"
 #include "core/store/transfer_store.h"
 #include "core/util/file_clock.h"
 #include "core/util/fs.h"
@@ -50,7 +51,7 @@ int fail(const Error& e) {
 }
 
 Result<std::unique_ptr<store::TransferStore>> openStore(const config::Config& cfg) {
-    return store::openSqliteStore({cfg.store.sqlite_path, cfg.key_file});
+    return store::openStore(cfg.store, cfg.key_file);
 }
 
 /// Holds an exclusive lock on data_dir/sluis.lock for the life of the process.

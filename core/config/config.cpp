@@ -1,5 +1,6 @@
 #include "core/config/config.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 
@@ -111,6 +112,8 @@ public:
         }
         return out;
     }
+    /// Whether the key is present (does not mark it as read).
+    bool has(const std::string& k) const { return ok_ && obj_.contains(k); }
     json object(const std::string& k) {
         const json* v = get(k, false);
         if (!v) return json::object();
@@ -339,9 +342,41 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
         cfg->store.backend = s.str("backend", "sqlite");
         ObjReader sq(s.object("sqlite"), "store.json: sqlite", errors);
         cfg->store.sqlite_path = absolute(sq.str("path", "sluis.db"), cfg->data_dir);
-        if (cfg->store.backend != "sqlite")
+        const bool pg = cfg->store.backend == "postgresql";
+        if (cfg->store.backend != "sqlite" && !pg)
             errors.push_back("store.json: backend: '" + cfg->store.backend +
-                             "' wordt (nog) niet ondersteund; geldige waarde: sqlite");
+                             "' wordt niet ondersteund; geldige waarden: sqlite, postgresql");
+        if (pg || s.has("postgresql")) {
+            const std::string path = "store.json: postgresql";
+            ObjReader p(s.object("postgresql"), path, errors);
+            cfg->store.postgresql_dsn = p.str("dsn", "", /*required=*/pg);
+            if (cfg->store.postgresql_dsn.find("password") != std::string::npos)
+                errors.push_back(path + ".dsn: zet geen wachtwoord in de dsn; gebruik"
+                                        " password_file of password_env");
+            std::string file = p.str("password_file", "");
+            std::string env = p.str("password_env", "");
+            if (!file.empty() && !env.empty())
+                errors.push_back(path + ": password_file en password_env sluiten elkaar uit");
+            if (!file.empty()) {
+                file = absolute(file, cfg->data_dir);
+                auto text = util::readFile(file, 4096);
+                if (!text) {
+                    errors.push_back(path + ".password_file: kan " + file + " niet lezen");
+                } else {
+                    std::string pw = *text;
+                    while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r')) pw.pop_back();
+                    if (pw.empty()) errors.push_back(path + ".password_file: " + file + " is leeg");
+                    cfg->store.postgresql_password = pw;
+                }
+            } else if (!env.empty()) {
+                const char* pw = std::getenv(env.c_str());
+                if (!pw || !*pw)
+                    errors.push_back(path + ".password_env: omgevingsvariabele " + env +
+                                     " is niet gezet");
+                else
+                    cfg->store.postgresql_password = pw;
+            }
+        }
     }
     std::set<std::string> names;
     {

@@ -36,8 +36,11 @@ struct WorkerConfig {
 };
 
 struct StoreConfig {
-    std::string backend = "sqlite";
-    std::string sqlite_path;  ///< Absolute after loading.
+    std::string backend = "sqlite";  ///< "sqlite" | "postgresql"
+    std::string sqlite_path;         ///< Absolute after loading.
+    std::string postgresql_dsn;      ///< libpq connection string, without a password.
+    /// From `postgresql.password_file` or `postgresql.password_env`; never logged or echoed.
+    std::string postgresql_password;
 };
 
 struct ConnectorInstance {

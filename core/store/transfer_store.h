@@ -6,9 +6,9 @@
 /// data key (see crypto/payload_cipher.h); metadata is not, so that lists and the disclosure
 /// register work without decrypting anything.
 ///
-/// Backends: SQLite (embedded default, sqlite_store.cpp). The interface is backend-neutral so
-/// that a PostgreSQL backend can be added without touching callers. Implementations are
-/// thread-safe.
+/// Backends: SQLite (embedded default) and PostgreSQL (scale-out), one implementation in
+/// sql_store.cpp with a small dialect per backend. Callers see only this interface.
+/// Implementations are thread-safe.
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -355,6 +355,17 @@ struct SqliteOptions {
 /// Errors: kStorage when the file is not a SQLite database or migrations fail; kCrypto when the
 /// key file is missing for an existing store or belongs to another store.
 Result<std::unique_ptr<TransferStore>> openSqliteStore(const SqliteOptions& options);
+
+struct PostgresOptions {
+    std::string dsn;       ///< libpq connection string ("host=... port=... dbname=... user=...").
+    std::string password;  ///< Appended to the connection; never logged or put in messages.
+    std::string key_file;  ///< Master key file, as for SQLite.
+};
+
+/// Connects to a PostgreSQL store: schema migrations (one transaction, under an advisory lock so
+/// two daemons starting at once are safe), key check. Errors: kStorage when the server cannot be
+/// reached or migrations fail; kCrypto as for SQLite.
+Result<std::unique_ptr<TransferStore>> openPostgresStore(const PostgresOptions& options);
 
 /// A new random transfer id ("tr_" + 24 hex characters).
 std::string newTransferId();

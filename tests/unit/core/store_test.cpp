@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "core/util/fs.h"
+#include "tests/support/pg_database.h"
 #include "tests/support/test_util.h"
 
 namespace sluis::store {
@@ -10,10 +13,42 @@ namespace {
 
 using nlohmann::json;
 
-class StoreTest : public ::testing::Test {
+/// Where a store under test lives: a SQLite file or a fresh PostgreSQL database (the real test
+/// server; see tests/support/pg_database.h). Reopening gives the same data.
+class Backend {
+public:
+    explicit Backend(std::string kind) : kind_(std::move(kind)) {
+        if (kind_ == "postgresql") pg_ = std::make_unique<test::PgDatabase>();
+    }
+    /// Empty when usable; otherwise why not (the test fails).
+    std::string error() const { return pg_ ? pg_->error() : std::string(); }
+    Result<std::unique_ptr<TransferStore>> open(const std::filesystem::path& key_file) {
+        if (pg_) return openPostgresStore({pg_->dsn(), "", key_file.string()});
+        return openSqliteStore({(dir_ / "sluis.db").string(), key_file.string()});
+    }
+    /// Everything the backend keeps at rest, as bytes or text.
+    std::string raw() const {
+        if (pg_) return pg_->dumpAllRows();
+        std::string out;
+        for (const char* f : {"sluis.db", "sluis.db-wal"})
+            if (std::filesystem::exists(dir_ / f)) out += test::readFile(dir_ / f);
+        return out;
+    }
+    test::PgDatabase* pg() { return pg_.get(); }
+
+private:
+    std::string kind_;
+    test::TempDir dir_;
+    std::unique_ptr<test::PgDatabase> pg_;
+};
+
+/// The store tests, run against both backends.
+class StoreTest : public ::testing::TestWithParam<std::string> {
 protected:
     void SetUp() override {
-        auto s = openSqliteStore({(dir_ / "sluis.db").string(), (dir_ / "sluis.key").string()});
+        backend_ = std::make_unique<Backend>(GetParam());
+        ASSERT_EQ(backend_->error(), "");
+        auto s = backend_->open(dir_ / "sluis.key");
         ASSERT_TRUE(s) << s.error().message;
         store_ = std::move(s.value());
     }
@@ -42,12 +77,13 @@ protected:
 
     AuditEvent ev(const std::string& name) { return AuditEvent{"test", name, "", "demo", json::object()}; }
 
-    test::TempDir dir_;
+    test::TempDir dir_;  // key files
+    std::unique_ptr<Backend> backend_;
     std::unique_ptr<TransferStore> store_;
     Timestamp t0_ = fromMillis(1'700'000'000'000);
 };
 
-TEST_F(StoreTest, IngestIsAllOrNothingAndIdempotent) {
+TEST_P(StoreTest, IngestIsAllOrNothingAndIdempotent) {
     auto r1 = store_->ingest(batch("k1", 3), t0_);
     ASSERT_TRUE(r1);
     EXPECT_EQ(*r1, IngestResult::kStored);
@@ -61,17 +97,29 @@ TEST_F(StoreTest, IngestIsAllOrNothingAndIdempotent) {
     // A batch with a duplicate transfer idempotency key fails as a whole: nothing half-written.
     auto b = batch("k2", 2, 2000);
     b.transfers[1].meta.idempotency_key = b.transfers[0].meta.idempotency_key;
+    auto audit_before = store_->auditLog(0, 1000);
+    ASSERT_TRUE(audit_before);
     auto r3 = store_->ingest(b, t0_);
     ASSERT_FALSE(r3);
     EXPECT_EQ(r3.error().code, ErrorCode::kStorage);
     counts = store_->countByState();
     EXPECT_EQ((*counts)[State::kReceived], 3);
+    auto audit_after = store_->auditLog(0, 1000);
+    ASSERT_TRUE(audit_after);
+    EXPECT_EQ(audit_after->size(), audit_before->size()) << "no audit record of the rolled-back batch";
+    auto listed = store_->list({});
+    ASSERT_TRUE(listed);
+    for (const auto& t : *listed) {
+        EXPECT_NE(t.id, b.transfers[0].meta.id);
+        EXPECT_TRUE(store_->history(t.id));
+    }
+    EXPECT_TRUE(store_->history(b.transfers[0].meta.id)->empty()) << "no history of the rolled-back batch";
     auto again = store_->ingest(batch("k2", 2, 2000), t0_);  // the key was not consumed by the failure
     ASSERT_TRUE(again);
     EXPECT_EQ(*again, IngestResult::kStored);
 }
 
-TEST_F(StoreTest, TransitionsWriteHistoryAndAuditTogether) {
+TEST_P(StoreTest, TransitionsWriteHistoryAndAuditTogether) {
     auto b = batch("k", 1);
     std::string id = b.transfers[0].meta.id;
     ASSERT_TRUE(store_->ingest(b, t0_));
@@ -119,7 +167,7 @@ TEST_F(StoreTest, TransitionsWriteHistoryAndAuditTogether) {
     }
 }
 
-TEST_F(StoreTest, NewDataForAWaitingPupilReplacesItAndVoidsApprovals) {
+TEST_P(StoreTest, NewDataForAWaitingPupilReplacesItAndVoidsApprovals) {
     auto b = batch("v1", 1);
     std::string id = b.transfers[0].meta.id;
     ASSERT_TRUE(store_->ingest(b, t0_));
@@ -149,7 +197,7 @@ TEST_F(StoreTest, NewDataForAWaitingPupilReplacesItAndVoidsApprovals) {
     EXPECT_EQ((*approvals)[0].payload_hash, hash1);
 }
 
-TEST_F(StoreTest, RegisterFieldsAreEncryptedAndAuditIsVerifiable) {
+TEST_P(StoreTest, RegisterFieldsAreEncryptedAndAuditIsVerifiable) {
     Consent c{"c1", "1000", "swv", "ouder", "moeder", "gegeven", "2026-01-10", "formulier",
               "Formulier getekend door Moedernaam", "2026-01-10", "", "juf", t0_, std::nullopt, ""};
     ASSERT_TRUE(store_->addConsent(c, t0_));
@@ -166,25 +214,22 @@ TEST_F(StoreTest, RegisterFieldsAreEncryptedAndAuditIsVerifiable) {
     EXPECT_TRUE(v->ok);
     EXPECT_EQ(v->records, 2);
     store_.reset();
-    std::string raw = test::readFile(dir_ / "sluis.db");
-    if (std::filesystem::exists(dir_ / "sluis.db-wal")) raw += test::readFile(dir_ / "sluis.db-wal");
+    std::string raw = backend_->raw();
+    ASSERT_FALSE(raw.empty());
     EXPECT_EQ(raw.find("Moedernaam"), std::string::npos);
     EXPECT_EQ(raw.find("te laag"), std::string::npos);
 }
 
-TEST_F(StoreTest, PayloadsAreEncryptedAtRest) {
+TEST_P(StoreTest, PayloadsAreEncryptedAtRest) {
     ASSERT_TRUE(store_->ingest(batch("k", 2), t0_));
     store_.reset();  // flush and close
-    std::string raw;
-    for (const char* f : {"sluis.db", "sluis.db-wal"}) {
-        if (std::filesystem::exists(dir_ / f)) raw += test::readFile(dir_ / f);
-    }
+    std::string raw = backend_->raw();
     ASSERT_FALSE(raw.empty());
     EXPECT_EQ(raw.find("Geheimnaam"), std::string::npos);
     EXPECT_NE(raw.find("outbox"), std::string::npos);  // metadata is not encrypted
 }
 
-TEST_F(StoreTest, DueSelectsWhatTheWorkerMustDo) {
+TEST_P(StoreTest, DueSelectsWhatTheWorkerMustDo) {
     auto b = batch("k", 2);
     std::string a = b.transfers[0].meta.id, c = b.transfers[1].meta.id;
     ASSERT_TRUE(store_->ingest(b, t0_));
@@ -205,25 +250,134 @@ TEST_F(StoreTest, DueSelectsWhatTheWorkerMustDo) {
     EXPECT_EQ(due->size(), 2u);
 }
 
-TEST_F(StoreTest, ReopenChecksTheKey) {
+TEST_P(StoreTest, ReopenChecksTheKey) {
     ASSERT_TRUE(store_->ingest(batch("k", 1), t0_));
     store_.reset();
     // Same key: fine.
-    ASSERT_TRUE(openSqliteStore({(dir_ / "sluis.db").string(), (dir_ / "sluis.key").string()}));
+    ASSERT_TRUE(backend_->open(dir_ / "sluis.key"));
     // Key file gone: a clear error, and no new key is made silently.
     std::filesystem::rename(dir_ / "sluis.key", dir_ / "sluis.key.bak");
-    auto missing = openSqliteStore({(dir_ / "sluis.db").string(), (dir_ / "sluis.key").string()});
+    auto missing = backend_->open(dir_ / "sluis.key");
     ASSERT_FALSE(missing);
     EXPECT_EQ(missing.error().code, ErrorCode::kCrypto);
     EXPECT_NE(missing.error().message.find("ontbreekt"), std::string::npos);
     EXPECT_FALSE(std::filesystem::exists(dir_ / "sluis.key"));
     // Another store's key: refused.
-    auto other = openSqliteStore({(dir_ / "other.db").string(), (dir_ / "other.key").string()});
-    ASSERT_TRUE(other);
-    auto wrong = openSqliteStore({(dir_ / "sluis.db").string(), (dir_ / "other.key").string()});
+    Backend other_backend(GetParam());
+    ASSERT_EQ(other_backend.error(), "");
+    auto other = other_backend.open(dir_ / "other.key");
+    ASSERT_TRUE(other) << other.error().message;
+    auto wrong = backend_->open(dir_ / "other.key");
     ASSERT_FALSE(wrong);
+    EXPECT_EQ(wrong.error().code, ErrorCode::kCrypto);
     EXPECT_NE(wrong.error().message.find("hoort niet bij"), std::string::npos);
+    // The right key still works, and the data is still readable.
+    std::filesystem::rename(dir_ / "sluis.key.bak", dir_ / "sluis.key");
+    auto again = backend_->open(dir_ / "sluis.key");
+    ASSERT_TRUE(again) << again.error().message;
+    auto list = (*again)->list({});
+    ASSERT_TRUE(list);
+    ASSERT_EQ(list->size(), 1u);
+    EXPECT_TRUE((*again)->canonical((*list)[0].id));
 }
+
+TEST_P(StoreTest, TokensAreStoredHashed) {
+    ApiToken t{"tok_1", "juf", "mentor", util::sha256Hex("sluis_secret"), fromMillis(0), false};
+    ASSERT_TRUE(store_->addToken(t));
+    auto found = store_->findToken(util::sha256Hex("sluis_secret"));
+    ASSERT_TRUE(found);
+    ASSERT_TRUE(found->has_value());
+    EXPECT_EQ((*found)->role, "mentor");
+    auto none = store_->findToken(util::sha256Hex("other"));
+    ASSERT_TRUE(none);
+    EXPECT_FALSE(none->has_value());
+    store_.reset();
+    EXPECT_EQ(backend_->raw().find("sluis_secret"), std::string::npos);
+}
+
+TEST_P(StoreTest, RegisterBatchesProceduresAndNotificationsRoundTrip) {
+    auto b = batch("k", 2);
+    std::string id = b.transfers[0].meta.id;
+    ASSERT_TRUE(store_->ingest(b, t0_));
+    // Consents of one pupil, newest first; same millisecond: the later one first.
+    Consent c1{"c1", "1000", "swv", "ouder", "moeder", "gegeven", "2026-01-10", "formulier",
+               "eerste", "2026-01-10", "", "juf", t0_, std::nullopt, ""};
+    Consent c2 = c1;
+    c2.id = "c2";
+    c2.evidence = "tweede";
+    c2.evidence_file = EvidenceFile{"scan.pdf", "application/pdf", 0, "", "%PDF-1.4 bytes"};
+    ASSERT_TRUE(store_->addConsent(c1, t0_));
+    ASSERT_TRUE(store_->addConsent(c2, t0_));
+    auto got = store_->consents("1000", "");
+    ASSERT_TRUE(got) << got.error().message;
+    ASSERT_EQ(got->size(), 2u);
+    EXPECT_EQ((*got)[0].id, "c2");
+    ASSERT_TRUE((*got)[0].evidence_file);
+    EXPECT_EQ((*got)[0].evidence_file->filename, "scan.pdf");
+    auto file = store_->consentEvidence("c2");
+    ASSERT_TRUE(file) << file.error().message;
+    EXPECT_EQ(file->bytes, "%PDF-1.4 bytes");
+    ASSERT_TRUE(store_->withdrawConsent("c1", "juf", {}, t0_));
+    EXPECT_FALSE(store_->withdrawConsent("c1", "juf", {}, t0_));
+    EXPECT_TRUE(store_->getConsent("c1")->withdrawn_at);
+
+    // Previews are recorded once per viewer and hash.
+    ASSERT_TRUE(store_->recordPreview(id, "dir", "h1", "demo", t0_));
+    ASSERT_TRUE(store_->recordPreview(id, "dir", "h1", "demo", t0_));
+    EXPECT_TRUE(*store_->hasPreviewed(id, "dir", "h1"));
+    EXPECT_FALSE(*store_->hasPreviewed(id, "dir", "h2"));
+
+    Batch batch_rec{"b1", "groep 8", "demo", "mentor", t0_, {{id, "h1"}}, "prepared", "", std::nullopt};
+    ASSERT_TRUE(store_->addBatch(batch_rec, t0_));
+    ASSERT_TRUE(store_->closeBatch("b1", "approved", "dir", json::object(), t0_));
+    EXPECT_FALSE(store_->closeBatch("b1", "approved", "dir", json::object(), t0_));
+    auto batches = store_->batches(10);
+    ASSERT_TRUE(batches);
+    ASSERT_EQ(batches->size(), 1u);
+    EXPECT_EQ((*batches)[0].status, "approved");
+    EXPECT_EQ((*batches)[0].items.size(), 1u);
+
+    ASSERT_TRUE(store_->saveProcedureAnswers(id, json{{"vraag", "ja"}}, "juf", "demo", t0_));
+    ASSERT_TRUE(store_->saveProcedure(id, "juf", "h1", t0_, "demo",
+                                      Notification{0, "procedure_saved", id, {"a@school.nl"}, "s", "b"},
+                                      t0_));
+    auto proc = store_->procedure(id);
+    ASSERT_TRUE(proc);
+    EXPECT_EQ(proc->answers["vraag"], "ja");
+    EXPECT_EQ(proc->saved_hash, "h1");
+    auto due = store_->dueNotifications(t0_, 10);
+    ASSERT_TRUE(due);
+    ASSERT_EQ(due->size(), 1u);
+    ASSERT_TRUE(store_->notificationAttempt((*due)[0].id, true, "", std::nullopt, t0_));
+    EXPECT_TRUE(store_->dueNotifications(t0_, 10)->empty());
+    EXPECT_TRUE((*store_->notifications(id))[0].sent_at);
+
+    ASSERT_TRUE(store_->claimScheduleRun("r", t0_, "fired", t0_));
+    auto again = store_->claimScheduleRun("r", t0_, "fired", t0_);
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
+    EXPECT_EQ(*store_->lastScheduleRun("r"), t0_);
+
+    TransitionUpdate u;
+    u.payload = "p";
+    u.reports = std::vector<std::pair<std::string, std::string>>{{"text/html", "<p>rapport</p>"}};
+    ASSERT_TRUE(store_->transition(id, State::kReceived, State::kMapped, u, ev("m"), "", t0_));
+    EXPECT_EQ(store_->get(id)->report_types, std::vector<std::string>{"text/html"});
+    EXPECT_EQ(*store_->report(id, "text/html"), "<p>rapport</p>");
+    ASSERT_TRUE(store_->purgePayload(id, "sluis", t0_));
+    EXPECT_TRUE(store_->get(id)->payload_purged);
+    EXPECT_FALSE(store_->report(id, "text/html"));
+    ListFilter unpurged;
+    unpurged.unpurged_only = true;
+    EXPECT_EQ(store_->list(unpurged)->size(), 1u);
+
+    auto v = verifyAudit(*store_);
+    ASSERT_TRUE(v);
+    EXPECT_TRUE(v->ok) << v->problem;
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
 
 TEST(StoreOpen, RefusesAFileThatIsNotSqlite) {
     test::TempDir dir;
@@ -236,21 +390,53 @@ TEST(StoreOpen, RefusesAFileThatIsNotSqlite) {
     EXPECT_FALSE(std::filesystem::exists(dir / "sluis.key"));
 }
 
-TEST(StoreOpen, TokensAreStoredHashed) {
+// --- PostgreSQL only ---
+
+TEST(PostgresStore, TwoDaemonsMigratingAtOnceBothOpen) {
+    test::PgDatabase db;
+    ASSERT_EQ(db.error(), "");
     test::TempDir dir;
-    auto s = openSqliteStore({(dir / "sluis.db").string(), (dir / "sluis.key").string()});
-    ASSERT_TRUE(s);
-    ApiToken t{"tok_1", "juf", "mentor", util::sha256Hex("sluis_secret"), fromMillis(0), false};
-    ASSERT_TRUE((*s)->addToken(t));
-    auto found = (*s)->findToken(util::sha256Hex("sluis_secret"));
-    ASSERT_TRUE(found);
-    ASSERT_TRUE(found->has_value());
-    EXPECT_EQ((*found)->role, "mentor");
-    auto none = (*s)->findToken(util::sha256Hex("other"));
-    ASSERT_TRUE(none);
-    EXPECT_FALSE(none->has_value());
-    s.value().reset();
-    EXPECT_EQ(test::readFile(dir / "sluis.db").find("sluis_secret"), std::string::npos);
+    // The first start creates the key file; both processes then share it (as two daemons on one
+    // database share the data key).
+    std::vector<std::thread> starts;
+    std::vector<std::unique_ptr<TransferStore>> stores(4);
+    std::vector<std::string> errors(stores.size());
+    for (size_t i = 0; i < stores.size(); ++i)
+        starts.emplace_back([&, i] {
+            auto r = openPostgresStore({db.dsn(), "", (dir / "sluis.key").string()});
+            if (r) {
+                stores[i] = std::move(r.value());
+            } else {
+                errors[i] = r.error().message;
+            }
+        });
+    for (auto& t : starts) t.join();
+    for (size_t i = 0; i < stores.size(); ++i) ASSERT_TRUE(stores[i]) << errors[i];
+    EXPECT_EQ(db.query("SELECT CAST(COUNT(*) AS TEXT) FROM schema_migrations"),
+              std::vector<std::string>{"4"});
+    EXPECT_EQ(db.query("SELECT value FROM meta WHERE key = 'key_fingerprint'").size(), 1u);
+    // Audit records from two connections form one chain.
+    std::vector<std::thread> writers;
+    for (size_t i = 0; i < 2; ++i)
+        writers.emplace_back([&, i] {
+            for (int n = 0; n < 20; ++n)
+                EXPECT_TRUE(stores[i]->audit({"t", "e", "", "", json::object()}, fromMillis(n)));
+        });
+    for (auto& t : writers) t.join();
+    auto v = verifyAudit(*stores[2]);
+    ASSERT_TRUE(v);
+    EXPECT_TRUE(v->ok) << v->problem;
+    EXPECT_EQ(v->records, 40);
+}
+
+TEST(PostgresStore, UnreachableServerIsAStorageErrorWithoutThePassword) {
+    test::TempDir dir;
+    auto s = openPostgresStore({"host=127.0.0.1 port=1 dbname=x user=x connect_timeout=2",
+                                "geheim-wachtwoord", (dir / "sluis.key").string()});
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().code, ErrorCode::kStorage);
+    EXPECT_EQ(s.error().message.find("geheim-wachtwoord"), std::string::npos) << s.error().message;
+    EXPECT_FALSE(std::filesystem::exists(dir / "sluis.key"));
 }
 
 }  // namespace

@@ -1,0 +1,12 @@
+#include "core/store/open_store.h"
+
+namespace sluis::store {
+
+Result<std::unique_ptr<TransferStore>> openStore(const config::StoreConfig& cfg,
+                                                 const std::string& key_file) {
+    if (cfg.backend == "postgresql")
+        return openPostgresStore({cfg.postgresql_dsn, cfg.postgresql_password, key_file});
+    return openSqliteStore({cfg.sqlite_path, key_file});
+}
+
+}  // namespace sluis::store

@@ -1,0 +1,16 @@
+#pragma once
+/// Opens the store that store.json configures (SQLite or PostgreSQL).
+#include <memory>
+#include <string>
+
+#include "core/config/config.h"
+#include "core/store/transfer_store.h"
+
+namespace sluis::store {
+
+/// The backend named by `cfg.backend`, with `key_file` as master key. Errors as
+/// openSqliteStore / openPostgresStore.
+Result<std::unique_ptr<TransferStore>> openStore(const config::StoreConfig& cfg,
+                                                 const std::string& key_file);
+
+}  // namespace sluis::store
