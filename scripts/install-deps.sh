@@ -10,7 +10,8 @@ PACKAGES=(
   # pdftotext: the Vensters PDF tests read the rendered report back with it.
   poppler-utils
 )
-# Tests start a real PostgreSQL server on loopback.
+# Tests start a real PostgreSQL server on loopback (scripts/pg-test-server.sh). The PostgreSQL store
+# itself needs libpq-dev; its Poco connector (PocoDataPostgreSQL) comes with libpoco-dev.
 if [[ "${SLUIS_WITH_POSTGRES:-1}" == "1" ]]; then
   PACKAGES+=(postgresql libpq-dev)
 fi

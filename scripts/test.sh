@@ -7,6 +7,15 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 JOBS=${SLUIS_JOBS:-$(nproc)}
 
+# The PostgreSQL store tests run against a real, throwaway PostgreSQL server on loopback
+# (they fail, not skip, without it). Stopped and removed on exit.
+PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sluis-pg.XXXXXX")
+trap 'scripts/pg-test-server.sh stop "$PG_DIR"' EXIT
+echo "== PostgreSQL test server"
+SLUIS_TEST_PG_DSN=$(scripts/pg-test-server.sh start "$PG_DIR")
+export SLUIS_TEST_PG_DSN
+echo "SLUIS_TEST_PG_DSN=$SLUIS_TEST_PG_DSN"
+
 echo "== build (RelWithDebInfo)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$JOBS"
