@@ -1180,10 +1180,24 @@ private:
         try {
             return f();
         } catch (const Poco::Exception& e) {
-            return Status(ErrorCode::kStorage, std::string("database-fout bij ") + what + ": " +
-                                                   e.displayText());
+            Status st(ErrorCode::kStorage, std::string("database-fout bij ") + what + ": " +
+                                               e.displayText());
+            reconnectIfLost();
+            return st;
         } catch (const std::exception& e) {
             return Status(ErrorCode::kStorage, std::string("database-fout bij ") + what + ": " + e.what());
+        }
+    }
+
+    /// After a lost connection (database server restarted, network gone) the call that noticed
+    /// it has failed; connecting again here lets the next call work (the worker retries).
+    void reconnectIfLost() {
+        try {
+            if (session_.isConnected()) return;
+            session_.reconnect();
+            for (const auto& s : dialect_->sessionSetup()) session_ << s, now;
+        } catch (const Poco::Exception&) {
+            // Still unreachable: the next failing call tries again.
         }
     }
 

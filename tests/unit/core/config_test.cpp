@@ -115,6 +115,45 @@ TEST_F(ConfigTest, ReportsEveryErrorWithItsPath) {
     }
 }
 
+TEST_F(ConfigTest, PostgresqlStoreIsCheckedWithPathsAndThePasswordIsNeverEchoed) {
+    writeValid();
+    write("store.json", {{"backend", "postgresql"}});
+    auto cfg = load();
+    ASSERT_FALSE(cfg);
+    EXPECT_NE(cfg.error().message.find("store.json: postgresql.dsn: verplicht"), std::string::npos)
+        << cfg.error().message;
+
+    write("store.json", {{"backend", "postgresql"},
+                         {"postgresql", {{"dsn", "host=h dbname=d password=geheim1"},
+                                         {"password_env", "SLUIS_TEST_UNSET_VARIABLE_X"},
+                                         {"wachtwoord", "x"}}}});
+    cfg = load();
+    ASSERT_FALSE(cfg);
+    const std::string& m = cfg.error().message;
+    EXPECT_NE(m.find("store.json: postgresql.dsn: zet geen wachtwoord in de dsn"), std::string::npos) << m;
+    EXPECT_NE(m.find("store.json: postgresql.password_env: omgevingsvariabele "
+                     "SLUIS_TEST_UNSET_VARIABLE_X is niet gezet"),
+              std::string::npos)
+        << m;
+    EXPECT_NE(m.find("store.json: postgresql.wachtwoord: onbekende sleutel"), std::string::npos) << m;
+    EXPECT_EQ(m.find("geheim1"), std::string::npos) << m;
+
+    write("store.json", {{"backend", "mysql"}});
+    cfg = load();
+    ASSERT_FALSE(cfg);
+    EXPECT_NE(cfg.error().message.find("geldige waarden: sqlite, postgresql"), std::string::npos);
+
+    test::writeFile(dir_ / "data" / "pg-password", "geheim2\n");
+    write("store.json", {{"backend", "postgresql"},
+                         {"postgresql", {{"dsn", "host=127.0.0.1 dbname=sluis user=sluis"},
+                                         {"password_file", "pg-password"}}}});
+    cfg = load();
+    ASSERT_TRUE(cfg) << cfg.error().message;
+    EXPECT_EQ((*cfg)->store.backend, "postgresql");
+    EXPECT_EQ((*cfg)->store.postgresql_dsn, "host=127.0.0.1 dbname=sluis user=sluis");
+    EXPECT_EQ((*cfg)->store.postgresql_password, "geheim2");
+}
+
 TEST_F(ConfigTest, BrokenFilesAreNamed) {
     writeValid();
     test::writeFile(dir_ / "routes.json", "{\"routes\": [ {\"name\": \"r\", }");

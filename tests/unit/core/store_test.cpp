@@ -429,6 +429,26 @@ TEST(PostgresStore, TwoDaemonsMigratingAtOnceBothOpen) {
     EXPECT_EQ(v->records, 40);
 }
 
+TEST(PostgresStore, ALostConnectionIsReopenedForTheNextCall) {
+    test::PgDatabase db;
+    ASSERT_EQ(db.error(), "");
+    test::TempDir dir;
+    auto s = openPostgresStore({db.dsn(), "", (dir / "sluis.key").string()});
+    ASSERT_TRUE(s) << s.error().message;
+    ASSERT_TRUE((*s)->audit({"t", "voor", "", "", json::object()}, fromMillis(1)));
+    // The server ends the store's connection (as a restart would).
+    db.query("SELECT CAST(pg_terminate_backend(pid) AS TEXT) FROM pg_stat_activity"
+             " WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    auto failed = (*s)->audit({"t", "tijdens", "", "", json::object()}, fromMillis(2));
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().code, ErrorCode::kStorage);
+    ASSERT_TRUE((*s)->audit({"t", "na", "", "", json::object()}, fromMillis(3)));
+    auto v = verifyAudit(**s);
+    ASSERT_TRUE(v);
+    EXPECT_TRUE(v->ok) << v->problem;
+    EXPECT_EQ(v->records, 2);
+}
+
 TEST(PostgresStore, UnreachableServerIsAStorageErrorWithoutThePassword) {
     test::TempDir dir;
     auto s = openPostgresStore({"host=127.0.0.1 port=1 dbname=x user=x connect_timeout=2",
