@@ -1,5 +1,6 @@
 #include "core/store/transfer_store.h"
 
+#include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -388,6 +389,43 @@ TEST(StoreOpen, RefusesAFileThatIsNotSqlite) {
     EXPECT_NE(s.error().message.find("geen SQLite-database"), std::string::npos);
     EXPECT_EQ(test::readFile(dir / "sluis.db"), "dit is geen database, maar een tekstbestand\n");
     EXPECT_FALSE(std::filesystem::exists(dir / "sluis.key"));
+}
+
+TEST(StoreOpen, AnOlderSqliteDatabaseIsMigratedAndKeepsItsData) {
+    test::TempDir dir;
+    std::string db = (dir / "sluis.db").string(), key = (dir / "sluis.key").string();
+    std::string id;
+    {
+        auto s = openSqliteStore({db, key});
+        ASSERT_TRUE(s) << s.error().message;
+        IngestBatch b{"k", "inbox", "export.jsonl", "bron:inbox", {}};
+        NewTransfer nt;
+        nt.meta.id = id = newTransferId();
+        nt.meta.idempotency_key = "k#0";
+        nt.meta.route = "r";
+        nt.meta.subject = "1000";
+        nt.canonical = R"({"leerling":{"achternaam":"Oudversie"}})";
+        b.transfers.push_back(nt);
+        ASSERT_TRUE((*s)->ingest(b, fromMillis(1)));
+    }
+    {
+        // Turn it back into a version-3 database (as an older Sluis left it).
+        Poco::Data::Session raw("SQLite", db);
+        using Poco::Data::Keywords::now;
+        for (const char* sql : {"DROP TABLE transfer_reports", "DROP TABLE procedures",
+                                "DROP TABLE notifications", "DROP TABLE schedule_runs",
+                                "ALTER TABLE transfers DROP COLUMN choices",
+                                "DELETE FROM schema_migrations WHERE version = 4"})
+            raw << sql, now;
+    }
+    auto s = openSqliteStore({db, key});
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_EQ(*(*s)->canonical(id), R"({"leerling":{"achternaam":"Oudversie"}})");
+    EXPECT_TRUE((*s)->get(id)->choices.is_object());
+    ASSERT_TRUE((*s)->claimScheduleRun("r", fromMillis(5), "fired", fromMillis(5)));
+    auto v = verifyAudit(**s);
+    ASSERT_TRUE(v);
+    EXPECT_TRUE(v->ok) << v->problem;
 }
 
 // --- PostgreSQL only ---
