@@ -69,6 +69,10 @@ int main(int argc, char** argv) {
     auto t1 = std::chrono::steady_clock::now();
     uintmax_t bytes = 0;
     for (const auto& f : sum.files) bytes += std::filesystem::file_size(f);
+#ifndef SLUIS_ALLOCATOR_NAME
+#define SLUIS_ALLOCATOR_NAME "system"
+#endif
+    std::printf("allocator: %s\n", SLUIS_ALLOCATOR_NAME);
     std::printf("export: %zu pupils, %zu guardians, %zu grades, %.1f MB (generated in %.2f s)\n",
                 sum.pupils, sum.guardians, sum.grades, bytes / 1e6,
                 std::chrono::duration<double>(t1 - t0).count());

@@ -19,3 +19,26 @@ function(sluis_embed_file out_var input symbol)
     COMMENT "Embedding ${name}")
   set(${out_var} ${out} PARENT_SCOPE)
 endfunction()
+
+# The daemon and the benchmarks allocate through jemalloc (Debian's libjemalloc-dev), as ClickHouse
+# does: a record import builds and frees hundreds of small JSON nodes per pupil, and glibc's
+# malloc spends about a fifth of the import's instructions on them (bench/import_bench). Sanitizer
+# builds keep the sanitizer's allocator. SLUIS_ALLOCATOR=system turns it off.
+set(SLUIS_ALLOCATOR "jemalloc" CACHE STRING "Allocator for the sluis binary and benchmarks: jemalloc or system")
+set_property(CACHE SLUIS_ALLOCATOR PROPERTY STRINGS jemalloc system)
+if(SLUIS_ALLOCATOR STREQUAL "jemalloc" AND NOT SLUIS_SANITIZE)
+  find_library(SLUIS_JEMALLOC_LIB jemalloc)
+  if(NOT SLUIS_JEMALLOC_LIB)
+    message(FATAL_ERROR "jemalloc niet gevonden: installeer libjemalloc-dev (scripts/install-deps.sh) "
+                        "of configureer met -DSLUIS_ALLOCATOR=system")
+  endif()
+endif()
+
+function(sluis_link_allocator target)
+  if(SLUIS_ALLOCATOR STREQUAL "jemalloc" AND NOT SLUIS_SANITIZE)
+    target_link_libraries(${target} PRIVATE ${SLUIS_JEMALLOC_LIB})
+    target_compile_definitions(${target} PRIVATE SLUIS_ALLOCATOR_NAME="jemalloc")
+  else()
+    target_compile_definitions(${target} PRIVATE SLUIS_ALLOCATOR_NAME="system")
+  endif()
+endfunction()

@@ -7,6 +7,8 @@ PACKAGES=(
   libpoco-dev libssl-dev libcurl4-openssl-dev libpugixml-dev nlohmann-json3-dev
   libxml2-dev libxml2-utils libsqlite3-dev sqlite3 libgtest-dev libgmock-dev
   openssl curl python3 procps
+  # jemalloc: the allocator of the sluis binary and the benchmarks (cmake/SluisTarget.cmake).
+  libjemalloc-dev
   # pdftotext: the Vensters PDF tests read the rendered report back with it.
   poppler-utils
 )

@@ -1,6 +1,7 @@
 #include "mapping/declarative/mapping.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -144,8 +145,14 @@ json* setAt(json& root, const TargetPath& t, json&& value, json* parent, bool& g
     if (last.index == TargetPath::kNoIndex) {
         if (parent->is_object()) {
             auto& obj = parent->get_ref<json::object_t&>();
-            auto [it, inserted] = obj.try_emplace(last.name, std::move(value));
-            if (!inserted) it->second = std::move(value);
+            // Fields are evaluated in key order (BoundPart::order_): usually the new key is the
+            // largest, and the insertion needs no search.
+            if (!obj.empty() && obj.rbegin()->first < last.name) {
+                obj.emplace_hint(obj.end(), last.name, std::move(value));
+            } else {
+                auto [it, inserted] = obj.try_emplace(last.name, std::move(value));
+                if (!inserted) it->second = std::move(value);
+            }
         } else {
             (*parent)[last.name] = std::move(value);  // throws as before: not an object
         }
@@ -664,6 +671,15 @@ Result<BoundPart> BoundPart::bind(const Part& part, const std::vector<std::strin
         }
         b.parent_count_ = parents.size();
     }
+    b.order_.resize(part.fields.size());
+    for (size_t i = 0; i < b.order_.size(); ++i) b.order_[i] = i;
+    std::stable_sort(b.order_.begin(), b.order_.end(), [&](size_t x, size_t y) {
+        if (b.parent_id_[x] != b.parent_id_[y]) return b.parent_id_[x] < b.parent_id_[y];
+        const auto& sx = part.fields[x].target.segments;
+        const auto& sy = part.fields[y].target.segments;
+        if (sx.empty() || sy.empty()) return false;
+        return sx.back().name < sy.back().name;
+    });
     // Group fields for mapRowInto's fast path: each group_by name filled by exactly one column
     // field with that plain target, and by nothing else.
     b.is_group_field_.assign(part.fields.size(), 0);
@@ -759,6 +775,11 @@ static bool cellText(const FieldMapping& f, int slot, const std::vector<std::str
     return true;
 }
 
+// Kinds whose converted value is the (checked) text itself.
+static bool convertsToText(Kind k) {
+    return k != Kind::kBool && k != Kind::kInt && k != Kind::kDecimal && k != Kind::kArray;
+}
+
 bool BoundPart::mapRowInto(const std::vector<std::string_view>& slots, size_t line, json& record,
                            json& scratch, std::vector<std::string>& problems) const {
     // Fast path for a row of a grouped part whose element already exists (the second and later
@@ -769,22 +790,42 @@ bool BoundPart::mapRowInto(const std::vector<std::string_view>& slots, size_t li
         const auto& segs = part_->into_path.segments;
         json* arr = navigate(record, segs, segs.size(), false);
         if (arr && arr->is_array() && !arr->empty()) {
-            std::vector<json> values(group_fields_.size());
-            std::string text, error;
+            // The group values of this row. Text-valued kinds convert to the text itself, so they
+            // are compared as text (no JSON value is built); a value that matches an element
+            // was converted and checked when that element was made.
+            const size_t n = group_fields_.size();
+            std::array<std::string, 4> texts_small;
+            std::array<json, 4> values_small;
+            std::vector<std::string> texts_large;
+            std::vector<json> values_large;
+            std::string* texts = texts_small.data();
+            json* values = values_small.data();
+            if (n > texts_small.size()) {
+                texts_large.resize(n);
+                values_large.resize(n);
+                texts = texts_large.data();
+                values = values_large.data();
+            }
+            std::string error;
             bool usable = true;
-            for (size_t k = 0; k < group_fields_.size() && usable; ++k) {
+            for (size_t k = 0; k < n && usable; ++k) {
                 size_t i = group_fields_[k];
                 const FieldMapping& f = part_->fields[i];
-                usable = cellText(f, field_slot_[i], slots, text, error) && !text.empty() &&
-                         f.convert(std::move(text), values[k], error);
-                text = std::string();
+                usable = cellText(f, field_slot_[i], slots, texts[k], error) && !texts[k].empty();
+                if (usable && !convertsToText(f.target.kind))
+                    usable = f.convert(std::string(texts[k]), values[k], error);
             }
             if (usable) {
                 for (auto& e : *arr) {
                     bool same = e.is_object();
-                    for (size_t k = 0; k < group_fields_.size() && same; ++k) {
+                    for (size_t k = 0; k < n && same; ++k) {
                         auto a = e.find(part_->group_by[k]);
-                        same = a != e.end() && !a->is_null() && *a == values[k];
+                        if (a == e.end() || a->is_null())
+                            same = false;
+                        else if (convertsToText(part_->fields[group_fields_[k]].target.kind))
+                            same = a->is_string() && a->get_ref<const std::string&>() == texts[k];
+                        else
+                            same = *a == values[k];
                     }
                     if (same) {
                         element = &e;
@@ -812,8 +853,13 @@ bool BoundPart::mapRowImpl(const std::vector<std::string_view>& slots, size_t li
     bool ok = true;
     std::string text, error;
     const auto& fields = part_->fields;
+    // Problems are reported in the mapping's field order, whatever the evaluation order.
+    const size_t first_problem = problems.size();
+    std::vector<size_t> problem_field;
+    size_t current = 0;
     auto problem = [&](const FieldMapping& f, int slot, const std::string& msg) {
         ok = false;
+        problem_field.push_back(current);
         std::string col = slot >= 0 ? "kolom '" + slot_headers_[static_cast<size_t>(slot)] + "'"
                                     : (f.columns.empty() ? "vaste waarde" : "kolom '" + f.columns.front() + "'");
         std::string path = part_->into.empty() ? f.target.text
@@ -842,9 +888,10 @@ bool BoundPart::mapRowImpl(const std::vector<std::string_view>& slots, size_t li
     };
     for (int pass = 0; pass < 2; ++pass) {
         // Pass 0: columns; pass 1: fixed values, which only complete objects that columns made.
-        for (size_t i = 0; i < fields.size(); ++i) {
+        for (size_t i : order_) {
             const FieldMapping& f = fields[i];
             int slot = field_slot_[i];
+            current = i;
             if ((pass == 0) != !f.value.has_value()) continue;
             if (skip_group && is_group_field_[i]) continue;
             if (pass == 1) {
@@ -881,6 +928,16 @@ bool BoundPart::mapRowImpl(const std::vector<std::string_view>& slots, size_t li
         }
     }
     for (const auto& [segs, count] : compact_at_) compactAt(out, *segs, count);
+    if (problem_field.size() > 1) {
+        std::vector<size_t> idx(problem_field.size());
+        for (size_t k = 0; k < idx.size(); ++k) idx[k] = k;
+        std::stable_sort(idx.begin(), idx.end(),
+                         [&](size_t a, size_t b) { return problem_field[a] < problem_field[b]; });
+        std::vector<std::string> sorted;
+        sorted.reserve(idx.size());
+        for (size_t k : idx) sorted.push_back(std::move(problems[first_problem + k]));
+        std::move(sorted.begin(), sorted.end(), problems.begin() + static_cast<long>(first_problem));
+    }
     return ok;
 }
 

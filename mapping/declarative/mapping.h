@@ -127,6 +127,10 @@ public:
     std::vector<int> field_slot_;  // per field: slot index, or -1 (fixed value / column absent)
     std::vector<int> parent_id_;   // per field: equal for targets with the same parent path
     size_t parent_count_ = 0;      // distinct parent paths
+    // Fields in evaluation order: by parent path, then leaf name (stable, so fields sharing a
+    // target keep their order). Objects are then filled in key order, and each insertion lands
+    // at the end of its std::map instead of searching it.
+    std::vector<size_t> order_;
     std::vector<size_t> group_fields_;  // per group_by name: its field (empty: no fast path)
     std::vector<char> is_group_field_;  // per field
     bool compact_ = false;         // some target has a fixed index > 0, so gaps are possible
