@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "connectors/directory/directory.h"
+#include "core/store/open_store.h"
 #include "mapping/canonical/canonical_mapper.h"
+#include "tests/support/pg_database.h"
 #include "tests/support/test_util.h"
 
 namespace sluis::engine {
@@ -68,7 +70,8 @@ std::string pupils(int n) {
     return out;
 }
 
-class EngineTest : public ::testing::Test {
+/// Run against both store backends (PostgreSQL: a fresh database on the test server).
+class EngineTest : public ::testing::TestWithParam<std::string> {
 protected:
     void SetUp() override {
         ASSERT_TRUE(sluis::connectors::registerDirectory(connectors_));
@@ -93,7 +96,14 @@ protected:
         auto cfg = config::buildConfig(docs, "test", {dir_.path().string()}, connectors_, mappers_);
         ASSERT_TRUE(cfg) << cfg.error().message;
         config_ = *cfg;
-        auto s = store::openSqliteStore({config_->store.sqlite_path, config_->key_file});
+        config::StoreConfig store_cfg = config_->store;
+        if (GetParam() == "postgresql") {
+            pg_ = std::make_unique<test::PgDatabase>();
+            ASSERT_EQ(pg_->error(), "");
+            store_cfg.backend = "postgresql";
+            store_cfg.postgresql_dsn = pg_->dsn();
+        }
+        auto s = store::openStore(store_cfg, config_->key_file);
         ASSERT_TRUE(s) << s.error().message;
         store_ = std::move(s.value());
         engine_ = std::make_unique<Engine>(config_, connectors_, mappers_, *store_, clock_, metrics_);
@@ -119,11 +129,12 @@ protected:
     ManualClock clock_{fromMillis(1'780'000'000'000)};
     Metrics metrics_;
     std::shared_ptr<const config::Config> config_;
+    std::unique_ptr<test::PgDatabase> pg_;
     std::unique_ptr<store::TransferStore> store_;
     std::unique_ptr<Engine> engine_;
 };
 
-TEST_F(EngineTest, ExportBecomesDeliveredFilesOnePerPupil) {
+TEST_P(EngineTest, ExportBecomesDeliveredFilesOnePerPupil) {
     configure("directory");
     drop("groep8.jsonl", pupils(5));
     runUntilIdle();
@@ -154,7 +165,7 @@ TEST_F(EngineTest, ExportBecomesDeliveredFilesOnePerPupil) {
     EXPECT_NE(metrics.find("sluis_delivery_attempts_total{outcome=\"delivered\"} 5"), std::string::npos);
 }
 
-TEST_F(EngineTest, BadExportIsRefusedWholeWithReasonAndNothingStored) {
+TEST_P(EngineTest, BadExportIsRefusedWholeWithReasonAndNothingStored) {
     configure("directory");
     std::string content = pupils(3);
     content += R"({"school":{"naam":"X","brincode":"12AB"},"leerling":{"leerlingid":"9","bsn":"123456789","achternaam":"Bakker","geboortedatum":"2014-02-30"}})";
@@ -181,7 +192,7 @@ TEST_F(EngineTest, BadExportIsRefusedWholeWithReasonAndNothingStored) {
     EXPECT_TRUE(store_->list({})->empty());
 }
 
-TEST_F(EngineTest, RetriesWithBackoffThenDelivers) {
+TEST_P(EngineTest, RetriesWithBackoffThenDelivers) {
     configure("flaky");
     flaky_.failures = 2;
     drop("a.jsonl", pupils(1));
@@ -205,7 +216,7 @@ TEST_F(EngineTest, RetriesWithBackoffThenDelivers) {
     EXPECT_EQ(store_->list({})->at(0).receipt, "ontvangst-" + t.id);
 }
 
-TEST_F(EngineTest, GivesUpAfterMaxAttemptsAndOnRejection) {
+TEST_P(EngineTest, GivesUpAfterMaxAttemptsAndOnRejection) {
     configure("flaky");
     flaky_.failures = 100;
     drop("a.jsonl", pupils(1));
@@ -221,7 +232,7 @@ TEST_F(EngineTest, GivesUpAfterMaxAttemptsAndOnRejection) {
     EXPECT_EQ(count(State::kDeadLettered), 2);
 }
 
-TEST_F(EngineTest, ApprovalGateHoldsTransfers) {
+TEST_P(EngineTest, ApprovalGateHoldsTransfers) {
     configure("flaky", {{"approvals", {{"required", 1}, {"roles", {"directeur"}}}}});
     drop("a.jsonl", pupils(2));
     runUntilIdle();
@@ -234,7 +245,7 @@ TEST_F(EngineTest, ApprovalGateHoldsTransfers) {
     EXPECT_TRUE(flaky_.delivered.empty());
 }
 
-TEST_F(EngineTest, InterruptedDeliveryIsCompletedOnceAfterRestart) {
+TEST_P(EngineTest, InterruptedDeliveryIsCompletedOnceAfterRestart) {
     configure("directory");
     drop("a.jsonl", pupils(1));
     engine_->runOnce();  // stores and renders
@@ -256,6 +267,9 @@ TEST_F(EngineTest, InterruptedDeliveryIsCompletedOnceAfterRestart) {
     for (auto& e : fs::directory_iterator(dir_ / "outbox")) files += e.is_regular_file();
     EXPECT_EQ(files, 1u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, EngineTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace sluis::engine
