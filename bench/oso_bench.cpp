@@ -94,7 +94,7 @@ std::string bsnFor(int i) {
     }
 }
 
-/// A generated pupil: realistic shape, varying size (schoolloopbaan, toetsen, verzorgers).
+/// A generated pupil: realistic shape, varying size (schoolloopbaan, toetsresultaten, verzorgers).
 json generatePupil(int i, std::mt19937& rng) {
     auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
     const char* names[] = {"Sanne", "Daan", "Emma", "Noah", "Julia", "Liam", "Mila", "Sem"};

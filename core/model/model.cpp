@@ -186,6 +186,27 @@ Result<std::shared_ptr<const ModelDefinition>> ModelDefinition::parse(const std:
         }
     }
     if (!def->types_.count(def->root_)) return fail("/root", "onbekend type " + def->root_);
+    // Retired fields: "Type.field" -> the field of the same type that replaces it.
+    const json retired = doc.value("retired", json::object());
+    for (auto& [key, repl] : retired.items()) {
+        if (key[0] == '_') continue;
+        std::string where = "/retired/" + key;
+        auto dot = key.find('.');
+        auto tit =
+            dot == std::string::npos ? def->types_.end() : def->types_.find(key.substr(0, dot));
+        if (tit == def->types_.end()) return fail(where, "verwacht Type.veld van een bekend type");
+        std::string field = key.substr(dot + 1);
+        TypeDef& t = tit->second;
+        if (!repl.is_string()) return fail(where, "verwacht de naam van het vervangende veld");
+        bool exists = false, replacement = false;
+        for (const auto& f : t.fields) {
+            exists = exists || f.name == field;
+            replacement = replacement || f.name == repl.get<std::string>();
+        }
+        if (exists) return fail(where, "veld bestaat nog");
+        if (!replacement) return fail(where, "vervangend veld bestaat niet");
+        t.retired[field] = repl.get<std::string>();
+    }
     // Derived lookups for validation: resolved types and code lists, compiled patterns, indices.
     for (auto& [tname, t] : def->types_) {
         for (auto& f : t.fields) {
@@ -300,6 +321,14 @@ void ModelDefinition::validateObject(const TypeDef& t, const json& obj, const Pa
         PathRef here{path, key, 0, false};
         const FieldDef* f = t.find(key);
         if (!f) {
+            auto retired = t.retired.find(key);
+            if (retired != t.retired.end()) {
+                out.push_back({here.str(), "veld bestaat niet meer in modelversie " +
+                                               std::to_string(version_) +
+                                               " (één vorm per gegeven); gebruik " +
+                                               PathRef{path, retired->second, 0, false}.str()});
+                continue;
+            }
             std::string valid;
             for (auto& fd : t.fields) valid += (valid.empty() ? "" : ", ") + fd.name;
             out.push_back({here.str(), "onbekend veld; geldige velden: " + valid});
@@ -448,11 +477,24 @@ json ModelDefinition::jsonSchema() const {
         if (!t.description.empty()) td["description"] = t.description;
         defs[name] = td;
     }
-    return json{{"$schema", "https://json-schema.org/draft/2020-12/schema"},
-                {"$id", "https://sluis.example/schema/leerlingdossier/v" + std::to_string(version_)},
-                {"title", "Sluis canoniek leerlingdossier"},
-                {"$ref", "#/$defs/" + root_},
-                {"$defs", defs}};
+    json retired = json::object();
+    for (const auto& [name, t] : types_)
+        for (const auto& [field, replacement] : t.retired)
+            retired[name + "." + field] = replacement;
+    json schema{
+        {"$schema", "https://json-schema.org/draft/2020-12/schema"},
+        {"$id", "https://sluis.example/schema/leerlingdossier/v" + std::to_string(version_)},
+        {"title", "Sluis canoniek leerlingdossier"},
+        {"$ref", "#/$defs/" + root_},
+        {"$defs", defs}};
+    if (!retired.empty()) {
+        schema["$comment"] =
+            "One shape per fact (docs/oso.md): x-sluis-retired lists fields of older model "
+            "versions (Type.field) with the field that replaces them; records with them are "
+            "invalid.";
+        schema["x-sluis-retired"] = retired;
+    }
+    return schema;
 }
 
 }  // namespace sluis::model

@@ -54,6 +54,9 @@ struct TypeDef {
     std::string name;
     std::string description;
     std::vector<FieldDef> fields;
+    /// Fields of an older model version that are gone, each with the field of this type that
+    /// replaces it (`retired` in the table); validation names the replacement.
+    std::map<std::string, std::string, std::less<>> retired;
     /// The field called `field`, or null: through the index built by buildIndex(), else by a
     /// linear search.
     const FieldDef* find(std::string_view field) const;

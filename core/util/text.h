@@ -2,6 +2,7 @@
 /// Small text helpers shared by parsers: encoding checks and trimming.
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error.h"
 
@@ -13,6 +14,9 @@ Status checkUtf8(std::string_view bytes);
 std::string_view stripUtf8Bom(std::string_view bytes);
 bool isBlank(std::string_view s);
 std::string trim(std::string_view s);
+/// The words of `s`, split on spaces, tabs and line breaks (empty words dropped): how a one-string
+/// list such as LAS "Voornamen" becomes a canonical list (`voornamenlijst`).
+std::vector<std::string> splitWords(std::string_view s);
 /// Lower-case hex of `data`.
 std::string toHex(std::string_view data);
 /// Standard base64 (RFC 4648, with padding, no line breaks).

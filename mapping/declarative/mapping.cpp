@@ -294,6 +294,9 @@ Result<TargetPath> resolveTarget(const model::ModelDefinition& def, const std::s
             t.kind = f->kind;
         } else if (f->kind == Kind::kArray && f->type.empty() && s.index != TargetPath::kNoIndex) {
             t.kind = f->item;
+        } else if (f->kind == Kind::kArray && f->type.empty() &&
+                   (f->item == Kind::kString || f->item == Kind::kText)) {
+            t.kind = Kind::kArray;  // a list of words: the cell split on white space
         } else if (f->kind == Kind::kArray && f->type.empty()) {
             return fail("'" + s.name + "' is een lijst van waarden; schrijf " + s.name + "[]");
         } else {
@@ -368,6 +371,17 @@ bool FieldMapping::convert(std::string text, json& out, std::string& error) cons
                 }
             }
             break;
+        case Kind::kArray: {
+            // A list of text values without [] (voornamenlijst): one element per word.
+            if (text.size() > 100000) {
+                error = "tekst te lang";
+                return false;
+            }
+            json words = json::array();
+            for (auto& w : util::splitWords(text)) words.push_back(std::move(w));
+            out = std::move(words);
+            return true;
+        }
         default:
             if (text.size() > 100000) {
                 error = "tekst te lang";
@@ -1128,6 +1142,12 @@ std::string textOf(const json& v) {
         std::string s = ss.str();
         for (auto& c : s)
             if (c == '.') c = ',';
+        return s;
+    }
+    if (v.is_array()) {  // a list of words (voornamenlijst) back to one cell
+        std::string s;
+        for (const auto& w : v)
+            if (w.is_string()) s += (s.empty() ? "" : " ") + w.get<std::string>();
         return s;
     }
     return std::string();

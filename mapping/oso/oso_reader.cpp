@@ -12,9 +12,8 @@ using nlohmann::json;
 
 class Reader {
   public:
-    Reader(std::string_view bytes, std::vector<std::string>& warnings,
-           const std::map<std::string, std::string>& word_lists)
-        : bytes_(bytes), warnings_(warnings), word_lists_(word_lists) {}
+    Reader(std::string_view bytes, std::vector<std::string>& warnings)
+        : bytes_(bytes), warnings_(warnings) {}
 
     void walk(const pugi::xml_node& el, const Node& bn, json& obj, json& root) {
         for (auto ch = el.first_child(); ch; ch = ch.next_sibling()) {
@@ -42,13 +41,6 @@ class Reader {
                 json& arr = dest[cb.key];
                 if (!arr.is_array()) arr = json::array();
                 arr.push_back(readElement(ch, cb, root));
-                auto wl = word_lists_.find(cb.key);
-                if (wl != word_lists_.end() && arr.back().is_string()) {
-                    // Keep the one-string form (e.g. voornamen) in step with the list.
-                    std::string joined;
-                    for (const auto& w : arr) joined += (joined.empty() ? "" : " ") + textOr(w);
-                    dest[wl->second] = joined;
-                }
             } else if (cb.wrap) {
                 dest[cb.key] = json::array({scalar(ch, cb)});
             } else {
@@ -235,13 +227,9 @@ class Reader {
     static std::string utf8(std::string_view v) {
         return validUtf8(v) ? std::string(v) : replaceInvalidUtf8(v);
     }
-    static std::string textOr(const json& v) {
-        return v.is_string() ? v.get<std::string>() : v.dump();
-    }
 
     std::string_view bytes_;
     std::vector<std::string>& warnings_;
-    const std::map<std::string, std::string>& word_lists_;
 };
 
 }  // namespace
@@ -269,7 +257,7 @@ Result<ReadResult> readDossier(std::string_view bytes, const Standard& standard,
     }
     ReadResult out;
     out.record = json::object();
-    Reader reader(bytes, out.warnings, standard.wordLists());
+    Reader reader(bytes, out.warnings);
     reader.walk(root, rb, out.record, out.record);
     if (options.validate_model) {
         for (const auto& issue : model::ModelDefinition::builtin()->validate(out.record))

@@ -139,9 +139,6 @@ Result<std::shared_ptr<const Standard>> Standard::parse(const std::string& bindi
         markCategories(s->root_, -1, by_path, forbidden, swv);
         s->secret_ = d.at("secret").get<std::map<std::string, std::string>>();
         s->rules_ = d.at("rules").get<std::map<std::string, std::string>>();
-        if (d.contains("word_lists"))
-            for (const auto& [k, v] : d["word_lists"].items())
-                if (k[0] != '_') s->word_lists_[k] = v.get<std::string>();
         if (d.contains("cijfers_to_cijferlijst")) {
             const json& c = d["cijfers_to_cijferlijst"];
             s->cijfers_rule_.list = c.at("list").get<std::string>();

@@ -107,8 +107,6 @@ class Standard {
     const std::map<std::string, std::string>& secretValues() const { return secret_; }
     /// Dutch text of a rule id (the id itself when unknown).
     std::string ruleText(const std::string& id) const;
-    /// List key -> one-string key (e.g. voornamenlijst -> voornamen); see standard.json.
-    const std::map<std::string, std::string>& wordLists() const { return word_lists_; }
     const std::map<std::string, std::string>& rules() const { return rules_; }
     const CijfersRule& cijfersRule() const { return cijfers_rule_; }
 
@@ -120,7 +118,6 @@ class Standard {
     std::vector<CodeList> code_lists_;
     std::map<std::string, std::string> secret_;
     std::map<std::string, std::string> rules_;
-    std::map<std::string, std::string> word_lists_;
     CijfersRule cijfers_rule_;
 };
 

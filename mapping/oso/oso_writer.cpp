@@ -101,21 +101,6 @@ std::string textOf(const json& v) {
     return std::string();
 }
 
-json splitWords(const std::string& s) {
-    json out = json::array();
-    std::string word;
-    for (char c : s) {
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-            if (!word.empty()) out.push_back(word);
-            word.clear();
-        } else {
-            word += c;
-        }
-    }
-    if (!word.empty()) out.push_back(word);
-    return out;
-}
-
 std::string today() {
     std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
     std::tm tm{};
@@ -318,19 +303,7 @@ class Writer {
             const json* src = source(cb, obj);
             if (!src || !src->is_object()) continue;
             auto it = src->find(cb.key);
-            json split;
-            if (it == src->end() || it->is_null()) {
-                // A list given only in its one-string form (e.g. voornamen from a LAS export).
-                auto wl = std_.wordLists().find(cb.key);
-                if (wl == std_.wordLists().end()) continue;
-                auto one = src->find(wl->second);
-                if (one == src->end() || !one->is_string()) continue;
-                split = splitWords(one->get<std::string>());
-                if (split.empty()) continue;
-                if (pruned(cb) || cb.forbidden || (cb.swv_forbidden && profile_.swv)) continue;
-                for (const auto& item : split) element(cb, item, *src);
-                continue;
-            }
+            if (it == src->end() || it->is_null()) continue;
             if (pruned(cb) || cb.forbidden || (cb.swv_forbidden && profile_.swv)) {
                 note(cb, "niet uitgeleverd");
                 continue;

@@ -9,6 +9,7 @@
 
 #include "core/model/bsn.h"
 #include "core/model/model.h"
+#include "core/util/text.h"
 
 namespace sluis::mapping {
 
@@ -197,7 +198,14 @@ void readCommunicatie(const Reader& r, const std::string& email_key, const std::
 }
 
 void readNames(const Reader& r, json& person) {
-    r.text("voornamen", person, "voornamen", false);
+    json names;
+    if (r.text("voornamen", names, "voornamen", false)) {
+        // SomToday gives one string; the canonical list has one element per name.
+        json list = json::array();
+        for (auto& w : util::splitWords(names["voornamen"].get<std::string>()))
+            list.push_back(std::move(w));
+        if (!list.empty()) person["voornamenlijst"] = std::move(list);
+    }
     r.text("voorletters", person, "voorletters", false);
     r.text("roepnaam", person, "roepnaam", false);
     r.text("voorvoegsel", person, "voorvoegsel", false);
@@ -384,7 +392,14 @@ void communicatieOut(const json& person, json& out, const std::string& email_key
 }
 
 void namesOut(const json& person, json& out) {
-    for (const char* f : {"voornamen", "voorletters", "roepnaam", "voorvoegsel", "achternaam"})
+    auto names = person.find("voornamenlijst");
+    if (names != person.end() && names->is_array() && !names->empty()) {
+        std::string joined;
+        for (const auto& w : *names)
+            if (w.is_string()) joined += (joined.empty() ? "" : " ") + w.get<std::string>();
+        out["voornamen"] = joined;
+    }
+    for (const char* f : {"voorletters", "roepnaam", "voorvoegsel", "achternaam"})
         put(out, f, person, f);
     if (person.contains("geslacht") && person["geslacht"].is_string())
         if (const char* g = toSomtoday(kGeslacht, person["geslacht"].get<std::string>()))

@@ -41,8 +41,8 @@ inline json pupil(const std::string& id, const std::string& bsn, const std::stri
                  {"toelichting", "GEHEIM-ZIEKENHUIS-" + id}},
                 {{"datum", "2026-10-08"}, {"soort", "ongeoorloofd"}, {"reden", "te-laat"}}}}}},
             {"onderwijsondersteuning",
-             {{"diagnoses", {{{"omschrijving", "GEHEIM-DIAGNOSE-" + id}}}},
-              {"medicijngebruik", {{{"omschrijving", "GEHEIM-MEDICIJN-" + id}}}}}},
+             {{"diagnoselijst", {{{"naam", "GEHEIM-DIAGNOSE-" + id}}}},
+              {"medicijngebruikaanwezig", true}}},
             {"leerlingbespreking",
              {{{"datum", "2026-09-15"}, {"signalering", "GEHEIM-BESPREKING-" + id}}}}};
 }

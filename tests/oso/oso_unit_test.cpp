@@ -135,19 +135,19 @@ TEST(oso_writer, VerbodenCategoryIsNeverWrittenEvenWhenTheRecordHasIt) {
     EXPECT_TRUE(contains(popo, "<vanpeuterspeelzaal>true</vanpeuterspeelzaal>"));
 }
 
-TEST(oso_writer, SplitsTheOneStringFormOfFirstNames) {
+TEST(oso_writer, WritesOneVoornaamPerListElement) {
     json r = synthetic();
-    r["leerling"].erase("voornamenlijst");
-    r["leerling"]["voornamen"] = "Anna  Sophie";
-    r["verzorgers"][0]["voornamen"] = "Petra";
+    r["leerling"]["voornamenlijst"] = json::array({"Anna", "Sophie"});
+    r["verzorgers"][0]["voornamenlijst"] = json::array({"Petra"});
     std::string xml = write(r, "POVO");
     EXPECT_TRUE(contains(xml, "<voornaam>Anna</voornaam>"));
     EXPECT_TRUE(contains(xml, "<voornaam>Sophie</voornaam>"));
     EXPECT_LT(xml.find("<voornaam>Anna</voornaam>"), xml.find("<voornaam>Sophie</voornaam>"));
     EXPECT_TRUE(contains(xml, "<voornaam>Petra</voornaam>"));
-    // The list wins when both are present.
-    r["leerling"]["voornamenlijst"] = json::array({"Anna Sophie"});
-    EXPECT_TRUE(contains(write(r, "POVO"), "<voornaam>Anna Sophie</voornaam>"));
+    // The retired one-string form is no longer read by the writer (the model refuses it).
+    r["leerling"].erase("voornamenlijst");
+    r["leerling"]["voornamen"] = "Anna Sophie";
+    EXPECT_FALSE(contains(write(r, "POVO"), "<voornaam>Anna</voornaam>"));
 }
 
 TEST(oso_writer, RefusesAnInvalidResult) {
@@ -286,8 +286,10 @@ TEST(oso_reader, CanonicalRecordUsesTheCanonicalNames) {
     EXPECT_TRUE(j["bijlagen"].is_array());
     EXPECT_EQ(j["metadata"]["overstap"], "POVO");
     EXPECT_EQ(j["leerling"]["adressen"][0]["landomschrijving"], "Nederland");
-    EXPECT_EQ(j["leerling"]["voornamen"], "Björn Johannes Martinus Franciscus");
-    EXPECT_EQ(j["leerling"]["voornamenlijst"].size(), 4u);
+    // One shape per fact: the names only as the OSO list (no one-string copy any more).
+    EXPECT_EQ(j["leerling"]["voornamenlijst"],
+              json::array({"Björn", "Johannes", "Martinus", "Franciscus"}));
+    EXPECT_FALSE(j["leerling"].contains("voornamen"));
     EXPECT_TRUE(model::ModelDefinition::builtin()->validate(j).empty());
 }
 

@@ -29,9 +29,9 @@ def format_model(m):
     out = ['{']
     top = []
     for k, v in m.items():
-        if k == 'codelists':
+        if k in ('codelists', 'retired'):
             lines = ['    %s: %s' % (d(n), d(l)) for n, l in v.items()]
-            top.append('  "codelists": {\n' + ',\n'.join(lines) + '\n  }')
+            top.append('  %s: {\n' % d(k) + ',\n'.join(lines) + '\n  }')
         elif k == 'types':
             ts = []
             for n, t in v.items():

@@ -189,30 +189,43 @@ TEST(Minimise, WithholdsByCategorySensitivityAndGeneralisesMedicalAbsence) {
     p.all_categories = false;
     p.categories = {"school", "leerling", "verzuim", "onderwijsondersteuning"};
     p.identifiers = false;
-    json rec = {{"school", {{"naam", "S"}, {"brincode", "12AB"}}},
-                {"leerling", {{"leerlingid", "1"}, {"bsn", "111222333"}, {"achternaam", "A"}, {"geboortedatum", "2014-01-01"}}},
-                {"verzorgers", {{{"achternaam", "Ouder"}}}},
-                {"verzuim", {{"meldingen", {{{"datum", "2026-01-01"}, {"soort", "geoorloofd"}, {"reden", "tandarts"}},
-                                            {{"datum", "2026-01-02"}, {"soort", "ongeoorloofd"}, {"reden", "spijbelen"}}}}}},
-                {"onderwijsondersteuning", {{"lwoo", true}, {"diagnoses", {{{"omschrijving", "X"}}}}}}};
+    json rec = {
+        {"school", {{"naam", "S"}, {"brincode", "12AB"}}},
+        {"leerling",
+         {{"leerlingid", "1"},
+          {"bsn", "111222333"},
+          {"achternaam", "A"},
+          {"geboortedatum", "2014-01-01"}}},
+        {"verzorgers", {{{"achternaam", "Ouder"}}}},
+        {"verzuim",
+         {{"meldingen",
+           {{{"datum", "2026-01-01"}, {"soort", "geoorloofd"}, {"reden", "tandarts"}},
+            {{"datum", "2026-01-02"}, {"soort", "ongeoorloofd"}, {"reden", "spijbelen"}}}}}},
+        {"onderwijsondersteuning",
+         {{"lwootoewijzing", {{"lwoo_ingangdatum", "2025-08-01"}}},
+          {"diagnoselijst", {{{"naam", "X"}}}},
+          {"medicijngebruikaanwezig", true}}}};
     auto m = minimise(rec, p, *model::ModelDefinition::builtin());
     EXPECT_FALSE(m.record["leerling"].contains("bsn"));
     EXPECT_FALSE(m.record.contains("verzorgers"));
     EXPECT_EQ(m.record["verzuim"]["meldingen"][0], (json{{"datum", "2026-01-01"}, {"soort", "geoorloofd"}}));
     EXPECT_EQ(m.record["verzuim"]["meldingen"][1]["reden"], "spijbelen");
-    EXPECT_EQ(m.record["onderwijsondersteuning"], (json{{"lwoo", true}}));
+    EXPECT_EQ(m.record["onderwijsondersteuning"],
+              (json{{"lwootoewijzing", {{"lwoo_ingangdatum", "2025-08-01"}}}}));
     std::set<std::string> withheld;
     for (const auto& w : m.withheld) withheld.insert(w.path);
     EXPECT_TRUE(withheld.count("leerling.bsn"));
     EXPECT_TRUE(withheld.count("verzorgers[0].achternaam"));
     EXPECT_TRUE(withheld.count("verzuim.meldingen[0].reden"));
-    EXPECT_TRUE(withheld.count("onderwijsondersteuning.diagnoses[0].omschrijving"));
+    EXPECT_TRUE(withheld.count("onderwijsondersteuning.diagnoselijst[0].naam"));
+    EXPECT_TRUE(withheld.count("onderwijsondersteuning.medicijngebruikaanwezig"));
     // A care profile keeps what it is allowed.
     p.care_profile = true;
     p.special_categories = true;
     auto care = minimise(rec, p, *model::ModelDefinition::builtin());
     EXPECT_EQ(care.record["verzuim"]["meldingen"][0]["reden"], "tandarts");
-    EXPECT_EQ(care.record["onderwijsondersteuning"]["diagnoses"][0]["omschrijving"], "X");
+    EXPECT_EQ(care.record["onderwijsondersteuning"]["diagnoselijst"][0]["naam"], "X");
+    EXPECT_EQ(care.record["onderwijsondersteuning"]["medicijngebruikaanwezig"], true);
 }
 
 }  // namespace

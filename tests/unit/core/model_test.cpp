@@ -69,6 +69,40 @@ TEST(Model, ReportsPathsNeverValues) {
     }
 }
 
+TEST(Model, RetiredFieldsNameTheirReplacement) {
+    // A record stored by a Sluis with model version 1 may still carry the second shape of a fact.
+    json r = minimalRecord();
+    r["leerling"]["voornamen"] = "Anna Sophie";
+    r["verzorgers"] = json::array({{{"achternaam", "Jansen"}, {"voornamen", "Petra"}}});
+    r["onderwijsondersteuning"] = {{"diagnoses", json::array({{{"omschrijving", "GEHEIM"}}})},
+                                   {"lwoo", true}};
+    r["toetsen"] = json::array();
+    auto issues = ModelDefinition::builtin()->validate(r);
+    auto message = [&](const std::string& path) {
+        for (auto& i : issues)
+            if (i.path == path) return i.message;
+        return std::string("(geen melding)");
+    };
+    EXPECT_NE(message("leerling.voornamen").find("gebruik leerling.voornamenlijst"),
+              std::string::npos)
+        << message("leerling.voornamen");
+    EXPECT_NE(message("verzorgers[0].voornamen").find("gebruik verzorgers[0].voornamenlijst"),
+              std::string::npos);
+    EXPECT_NE(message("onderwijsondersteuning.diagnoses")
+                  .find("gebruik onderwijsondersteuning.diagnoselijst"),
+              std::string::npos);
+    EXPECT_NE(message("onderwijsondersteuning.lwoo")
+                  .find("gebruik onderwijsondersteuning.lwootoewijzing"),
+              std::string::npos);
+    EXPECT_NE(message("toetsen").find("gebruik toetsresultaten"), std::string::npos);
+    EXPECT_EQ(issues.size(), 5u);
+    for (auto& i : issues) {
+        EXPECT_NE(i.message.find("bestaat niet meer"), std::string::npos) << i.message;
+        EXPECT_EQ(i.message.find("GEHEIM"), std::string::npos) << i.message;
+        EXPECT_EQ(i.message.find("Anna"), std::string::npos) << i.message;
+    }
+}
+
 TEST(Model, RequiredFields) {
     json r = minimalRecord();
     r["leerling"].erase("achternaam");
@@ -85,10 +119,19 @@ TEST(Model, Classification) {
     ASSERT_TRUE(bsn);
     EXPECT_EQ(bsn->category, "leerling");
     EXPECT_EQ(bsn->sensitivity, Sensitivity::kIdentifier);
-    auto diag = def->classify("onderwijsondersteuning.diagnoses[2].omschrijving");
+    auto diag = def->classify("onderwijsondersteuning.diagnoselijst[2].naam");
     ASSERT_TRUE(diag);
     EXPECT_EQ(diag->category, "onderwijsondersteuning");
     EXPECT_EQ(diag->sensitivity, Sensitivity::kSpecial);
+    auto diagdoc = def->classify("onderwijsondersteuning.diagnoselijst[0].documenten[0].inhoud");
+    ASSERT_TRUE(diagdoc);
+    EXPECT_EQ(diagdoc->sensitivity, Sensitivity::kSpecial);
+    auto medicijn = def->classify("onderwijsondersteuning.medicijngebruikaanwezig");
+    ASSERT_TRUE(medicijn);
+    EXPECT_EQ(medicijn->sensitivity, Sensitivity::kSpecial);
+    auto buitenland = def->classify("leerling.adresbuitenlandregels[]");
+    ASSERT_TRUE(buitenland);
+    EXPECT_EQ(buitenland->sensitivity, Sensitivity::kContact);
     auto hp = def->classify("onderwijsondersteuning.handelingsplannen[0].doelen[1].omschrijving");
     ASSERT_TRUE(hp);
     EXPECT_EQ(hp->category, "handelingsplannen");
@@ -125,6 +168,13 @@ TEST(Model, RejectsBrokenDefinitions) {
         R"({"version":1,"root":"X","types":{"X":{"fields":[{"name":"a","kind":"object","type":"Y"}]}}})");
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().message.find("/types/X/a"), std::string::npos);
+    // A retired field must be gone from its type and name a field that exists.
+    auto still = ModelDefinition::parse(
+        R"({"version":2,"root":"X","retired":{"X.a":"b"},"types":{"X":{"fields":[{"name":"a","kind":"string"},{"name":"b","kind":"string"}]}}})");
+    ASSERT_FALSE(still);
+    EXPECT_NE(still.error().message.find("/retired/X.a"), std::string::npos);
+    EXPECT_FALSE(ModelDefinition::parse(
+        R"({"version":2,"root":"X","retired":{"X.a":"c"},"types":{"X":{"fields":[{"name":"b","kind":"string"}]}}})"));
 }
 
 }  // namespace
