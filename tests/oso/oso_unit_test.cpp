@@ -115,6 +115,28 @@ TEST(oso_writer, OptOutPrunesNestedHandelingsplannen) {
     EXPECT_FALSE(contains(none, "<handelingsplan>"));
 }
 
+TEST(oso_writer, WritesALasHandelingsplanWithoutItsLasOnlyContent) {
+    // One shape: a plan from a LAS export (with SMART goals) is the same canonical element as an
+    // OSO plan; the goals, beginsituatie and evaluatie have no OSO element and are not written.
+    json r = synthetic();
+    r["onderwijsondersteuning"]["handelingsplannen"] = json::array(
+        {{{"isgerichtop", "Rekenen: breuken"},
+          {"startdatum", "2025-10-01"},
+          {"einddatum", "2026-02-01"},
+          {"beginsituatie", "GEHEIM-BEGINSITUATIE"},
+          {"doelen", json::array({{{"omschrijving", "GEHEIM-DOEL"}, {"status", "lopend"}}})},
+          {"evaluatie", "GEHEIM-EVALUATIE"}}});
+    EXPECT_TRUE(model::ModelDefinition::builtin()->validate(r).empty());
+    std::string xml = write(r, "POVO");
+    ASSERT_TRUE(contains(xml, "<isgerichtop>Rekenen: breuken</isgerichtop>"));
+    EXPECT_TRUE(contains(xml, "<startdatum>2025-10-01</startdatum>"));
+    EXPECT_TRUE(contains(xml, "<einddatum>2026-02-01</einddatum>"));
+    EXPECT_LT(xml.find("<startdatum>2025-10-01</startdatum>"),
+              xml.find("<isgerichtop>Rekenen: breuken</isgerichtop>"));
+    EXPECT_FALSE(contains(xml, "GEHEIM"));
+    EXPECT_FALSE(contains(xml, "doel"));
+}
+
 TEST(oso_writer, RefusesToOptOutAVerplichtCategory) {
     WriteOptions o{"POVO", {"overstapadvies"}};
     auto w = writeDossier(synthetic(), *std2019(), o);
@@ -282,7 +304,7 @@ TEST(oso_reader, CanonicalRecordUsesTheCanonicalNames) {
     EXPECT_EQ(j["leerling"]["geslacht"], "2");
     EXPECT_TRUE(j["verzorgers"].is_array());
     EXPECT_EQ(j["overstapadvies"]["advies"], json::array({"40"}));
-    EXPECT_TRUE(j["onderwijsondersteuning"]["handelingsplanlijst"].is_array());
+    EXPECT_TRUE(j["onderwijsondersteuning"]["handelingsplannen"].is_array());
     EXPECT_TRUE(j["bijlagen"].is_array());
     EXPECT_EQ(j["metadata"]["overstap"], "POVO");
     EXPECT_EQ(j["leerling"]["adressen"][0]["landomschrijving"], "Nederland");

@@ -103,6 +103,24 @@ TEST(Model, RetiredFieldsNameTheirReplacement) {
     }
 }
 
+TEST(Model, RetiredFieldsInsideListElements) {
+    json r = minimalRecord();
+    r["onderwijsondersteuning"] = {
+        {"handelingsplannen", json::array({{{"titel", "Rekenen"}, {"begindatum", "2025-10-01"}}})}};
+    auto issues = ModelDefinition::builtin()->validate(r);
+    bool titel = false, begin = false;
+    for (auto& i : issues) {
+        titel = titel || (i.path == "onderwijsondersteuning.handelingsplannen[0].titel" &&
+                          i.message.find("gebruik onderwijsondersteuning.handelingsplannen[0]."
+                                         "isgerichtop") != std::string::npos);
+        begin = begin || (i.path == "onderwijsondersteuning.handelingsplannen[0].begindatum" &&
+                          i.message.find("handelingsplannen[0].startdatum") != std::string::npos);
+    }
+    EXPECT_TRUE(titel);
+    EXPECT_TRUE(begin);
+    EXPECT_TRUE(hasIssue(issues, "onderwijsondersteuning.handelingsplannen[0].isgerichtop"));
+}
+
 TEST(Model, RequiredFields) {
     json r = minimalRecord();
     r["leerling"].erase("achternaam");
