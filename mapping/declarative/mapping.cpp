@@ -767,22 +767,13 @@ bool BoundPart::mapRow(const std::vector<std::string_view>& slots, size_t line, 
 // fails (`error` says why). Used by mapRowImpl and the grouped-row fast path alike.
 static bool cellText(const FieldMapping& f, int slot, const std::vector<std::string_view>& slots,
                      std::string& text, std::string& error) {
-    if (slot >= 0) {
-        std::string_view cell = slots[static_cast<size_t>(slot)];
-        text.assign(cell.data(), cell.size());
-    } else {
-        text.clear();
-    }
+    std::string_view cell = slot >= 0 ? slots[static_cast<size_t>(slot)] : std::string_view();
     if (f.trim) {
-        size_t b = 0, e = text.size();
-        while (b < e && (text[b] == ' ' || text[b] == '\t' || text[b] == '\r' || text[b] == '\n'))
-            ++b;
-        while (e > b && (text[e - 1] == ' ' || text[e - 1] == '\t' || text[e - 1] == '\r' ||
-                         text[e - 1] == '\n'))
-            --e;
-        if (e < text.size()) text.resize(e);
-        if (b > 0) text.erase(0, b);
+        auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+        while (!cell.empty() && space(cell.front())) cell.remove_prefix(1);
+        while (!cell.empty() && space(cell.back())) cell.remove_suffix(1);
     }
+    text.assign(cell.data(), cell.size());
     for (const auto& t : f.transforms)
         if (!t.apply(text, error)) return false;
     if (text.empty() && f.default_value) text = *f.default_value;
