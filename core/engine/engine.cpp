@@ -221,6 +221,15 @@ bool Engine::render(const Transfer& t, const config::RouteConfig& r) {
             }
         }
     }
+    if (p->record == config::PurposePolicy::RecordKind::kPupil) {
+        // A record stored by an older Sluis may still have a field of the other shape of a fact
+        // (docs/oso.md, "One shape per fact"): refuse it by path instead of rendering without it.
+        for (const auto& issue : model::ModelDefinition::builtin()->validate(record))
+            if (issue.retired)
+                return fail("render_failed",
+                            "opgeslagen record uit een oudere Sluis-versie: " + issue.path + ": " +
+                                issue.message + "; importeer de bron opnieuw");
+    }
     auto reduced = policy::minimise(record, *p, *model::ModelDefinition::builtin());
     const auto* encoder = mappers_.encoder(r.encoder);
     // Choices made in a guided delivery (e.g. niveau) shape the payload: they reach the encoder

@@ -323,10 +323,11 @@ void ModelDefinition::validateObject(const TypeDef& t, const json& obj, const Pa
         if (!f) {
             auto retired = t.retired.find(key);
             if (retired != t.retired.end()) {
-                out.push_back({here.str(), "veld bestaat niet meer in modelversie " +
-                                               std::to_string(version_) +
-                                               " (één vorm per gegeven); gebruik " +
-                                               PathRef{path, retired->second, 0, false}.str()});
+                out.push_back({here.str(),
+                               "veld bestaat niet meer in modelversie " + std::to_string(version_) +
+                                   " (één vorm per gegeven); gebruik " +
+                                   PathRef{path, retired->second, 0, false}.str(),
+                               true});
                 continue;
             }
             std::string valid;

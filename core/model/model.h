@@ -81,6 +81,7 @@ struct FieldClass {
 struct Issue {
     std::string path;
     std::string message;
+    bool retired = false;  ///< A field of an older model version (see TypeDef::retired).
 };
 
 class ModelDefinition {

@@ -57,6 +57,19 @@ private:
     FlakyState& s_;
 };
 
+/// Stands in for a record stored by an older Sluis (canonical model version 1): the decoder of
+/// today would refuse it, so this one lets it into the store unchecked.
+class UncheckedJsonDecoder final : public mapper::Decoder {
+  public:
+    std::string name() const override { return "ongecontroleerd-json"; }
+    Result<mapper::DecodedBatch> decode(std::string_view bytes,
+                                        const mapper::DecodeContext&) const override {
+        mapper::DecodedBatch b;
+        b.records.push_back(json::parse(bytes));
+        return b;
+    }
+};
+
 const char* kPupil =
     R"({"school":{"naam":"De Regenboog","brincode":"12AB"},"leerling":{"leerlingid":"%ID%","bsn":"111222333","achternaam":"Jansen","geboortedatum":"2014-03-01"}})";
 
@@ -77,11 +90,17 @@ protected:
         ASSERT_TRUE(sluis::connectors::registerDirectory(connectors_));
         ASSERT_TRUE(connectors_.addSink(std::make_unique<FlakyFactory>(flaky_)));
         ASSERT_TRUE(mapping::registerCanonicalMappers(mappers_));
+        ASSERT_TRUE(mappers_.addDecoder(std::make_unique<UncheckedJsonDecoder>()));
     }
 
-    void configure(const std::string& sink_type, json policy_extra = json::object()) {
-        json route = {{"name", "r"}, {"source", "in"}, {"decoder", "canonical-jsonl"},
-                      {"purpose", "demo"}, {"encoder", "canonical-json"}, {"sink", "out"}};
+    void configure(const std::string& sink_type, json policy_extra = json::object(),
+                   const std::string& decoder = "canonical-jsonl") {
+        json route = {{"name", "r"},
+                      {"source", "in"},
+                      {"decoder", decoder},
+                      {"purpose", "demo"},
+                      {"encoder", "canonical-json"},
+                      {"sink", "out"}};
         json policy = {{"legal_basis", "test"}};
         for (auto& [k, v] : policy_extra.items()) policy[k] = v;
         json sink_opts = sink_type == "directory" ? json{{"path", "outbox"}} : json::object();
@@ -190,6 +209,23 @@ TEST_P(EngineTest, BadExportIsRefusedWholeWithReasonAndNothingStored) {
     EXPECT_NE(test::readFile(dir_ / "inbox/failed/leeg.jsonl.reden.txt").find("geen leerlingen"),
               std::string::npos);
     EXPECT_TRUE(store_->list({})->empty());
+}
+
+TEST_P(EngineTest, AStoredRecordOfAnOlderModelVersionIsRefusedByPath) {
+    configure("directory", json::object(), "ongecontroleerd-json");
+    json old = json::parse(pupils(1));
+    old["leerling"]["voornamen"] = "Anna Sophie";  // model version 1; now voornamenlijst
+    drop("oud.json", old.dump() + "\n");
+    runUntilIdle();
+    EXPECT_EQ(count(State::kDeadLettered), 1);
+    auto t = store_->list({})->at(0);
+    EXPECT_NE(
+        t.last_error.find("opgeslagen record uit een oudere Sluis-versie: leerling.voornamen"),
+        std::string::npos)
+        << t.last_error;
+    EXPECT_NE(t.last_error.find("gebruik leerling.voornamenlijst"), std::string::npos);
+    EXPECT_EQ(t.last_error.find("Anna"), std::string::npos) << "value in the error";
+    EXPECT_TRUE(!fs::exists(dir_ / "outbox") || fs::is_empty(dir_ / "outbox"));
 }
 
 TEST_P(EngineTest, RetriesWithBackoffThenDelivers) {
