@@ -274,6 +274,29 @@ TEST(BoundPart, GroupedRowsMergeIntoOneElement) {
     EXPECT_EQ(record["cijferlijsten"][1]["cijfers"][0]["vak"], "Taal");
 }
 
+TEST(BoundPart, AListOfWordsWithoutIndexSplitsTheCell) {
+    auto m = loadMapping(R"({"sluis_mapping": 1, "parts": [{"name": "leerlingen", "key": "Nr",
+      "fields": [{"column": "Nr", "target": "leerling.leerlingid"},
+                 {"column": "Voornamen", "target": "leerling.voornamenlijst"}]}]})",
+                         "w.json");
+    ASSERT_TRUE(m.isOk()) << m.error().message;
+    auto b = BoundPart::bind((*m)->parts[0], {"Nr", "Voornamen"}, "l.csv", nullptr);
+    ASSERT_TRUE(b.isOk()) << b.error().message;
+    std::vector<std::string_view> slots;
+    for (size_t c : b->slotColumns()) slots.push_back(c == 0 ? "7" : " Anna\tMaria  Sophie ");
+    json out;
+    std::vector<std::string> problems;
+    ASSERT_TRUE(b->mapRow(slots, 2, out, problems)) << problems[0];
+    EXPECT_EQ(out["leerling"]["voornamenlijst"], json::array({"Anna", "Maria", "Sophie"}));
+    // A list of codes or numbers still needs an explicit [] per value.
+    auto codes = loadMapping(R"({"sluis_mapping": 1, "parts": [{"name": "o", "key": "Nr",
+      "fields": [{"column": "Nr", "target": "overstapadvies.advies"}]}]})",
+                             "c.json");
+    ASSERT_FALSE(codes.isOk());
+    EXPECT_NE(codes.error().message.find("is een lijst van waarden"), std::string::npos)
+        << codes.error().message;
+}
+
 TEST(Reverse, RoundTripsTheShippedMappingForGuardiansAndGrades) {
     auto m = builtinMagisterMapping();
     json rec = json::parse(test::readFile(test::sourceDir() / "tests/las/golden/magister-basic/expected.json"))[0];
@@ -300,8 +323,13 @@ TEST(Reverse, RoundTripsTheShippedMappingForGuardiansAndGrades) {
     EXPECT_EQ(cijfers->rows[2][col(*cijfers, "Weging")], "1,5");
     EXPECT_EQ(cijfers->rows[0][col(*cijfers, "Periode")], "1");
 
+    // voornamenlijst (a list of words) goes back to one Voornamen cell.
+    auto leerlingen = reversePart(*m->part("leerlingen"), rec, "1001");
+    ASSERT_TRUE(leerlingen.isOk()) << leerlingen.error().message;
+    EXPECT_EQ(leerlingen->rows[0][col(*leerlingen, "Voornamen")], "Daan Willem");
+
     // Import the reversed CSV again: the same canonical data comes back.
-    std::string lee = writeCsv(*reversePart(*m->part("leerlingen"), rec, "1001"));
+    std::string lee = writeCsv(*leerlingen);
     std::string oud = writeCsv(*ouders);
     std::string cij = writeCsv(*cijfers);
     ImportOptions o;
