@@ -9,12 +9,14 @@
 #include <Poco/Base64Decoder.h>
 #include <Poco/Base64Encoder.h>
 #include <Poco/Data/PostgreSQL/Connector.h>
+#include <Poco/Data/PostgreSQL/SessionImpl.h>
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
 #include <Poco/Nullable.h>
+#include <libpq-fe.h>
 
 #include <filesystem>
 #include <fstream>
@@ -172,11 +174,14 @@ public:
     virtual std::string joinStrings(const std::string& column) const = 0;
     /// Statements run once on a new connection.
     virtual std::vector<std::string> sessionSetup() const { return {}; }
-    /// Whether all migrations and the key check run in one transaction under `migrationLock()`.
+    /// Whether all migrations and the key check run in one transaction, under the migration
+    /// lock (see transactionLock).
     virtual bool lockedMigrations() const { return false; }
     /// A statement taking a transaction-scoped lock named `key` (empty: none needed, because
     /// the connection is the only writer).
     virtual std::string transactionLock(long long /*key*/) const { return {}; }
+    /// Connects again when the connection was lost (server restart); true when it did.
+    virtual bool reconnect(Session& /*session*/) const { return false; }
 };
 
 class SqliteDialect final : public Dialect {
@@ -232,6 +237,16 @@ public:
         return {"SET client_min_messages = warning"};  // no NOTICE lines on stderr
     }
     bool lockedMigrations() const override { return true; }
+    /// PQreset on the same connection object: Poco 1.11's own reconnect leaves the lost PGconn
+    /// unfreed (a leak per outage).
+    bool reconnect(Session& session) const override {
+        auto* impl = dynamic_cast<Poco::Data::PostgreSQL::SessionImpl*>(session.impl());
+        if (!impl) return false;
+        PGconn* conn = impl->handle();
+        if (!conn || PQstatus(conn) == CONNECTION_OK) return false;
+        PQreset(conn);
+        return PQstatus(conn) == CONNECTION_OK;
+    }
     std::string transactionLock(long long key) const override {
         return "SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(" + std::to_string(key) + ")) AS l";
     }
@@ -575,7 +590,7 @@ public:
             "SELECT " + transfer_columns_ +
                 " FROM transfers WHERE (? < 0 OR state = ?) AND (? = '' OR route = ?)"
                 " AND (? = '' OR subject = ?) AND (? = '' OR purpose = ?)"
-                " AND (? < 0 OR updated_at < ?) AND (? = 0 OR data_key IS NOT NULL)" +
+                " AND (? < CAST(0 AS BIGINT) OR updated_at < ?) AND (? = 0 OR data_key IS NOT NULL)" +
                 (states.empty() ? "" : " AND state IN (" + states + ")") +
                 " ORDER BY created_at, id LIMIT ? OFFSET ?",
             [&](Statement& s) {
@@ -1193,11 +1208,10 @@ private:
     /// it has failed; connecting again here lets the next call work (the worker retries).
     void reconnectIfLost() {
         try {
-            if (session_.isConnected()) return;
-            session_.reconnect();
+            if (!dialect_->reconnect(session_)) return;  // not lost, or still unreachable
             for (const auto& s : dialect_->sessionSetup()) session_ << s, now;
         } catch (const Poco::Exception&) {
-            // Still unreachable: the next failing call tries again.
+            // Lost again at once: the next failing call tries again.
         }
     }
 
@@ -1527,6 +1541,18 @@ Result<std::unique_ptr<TransferStore>> openPostgresStore(const PostgresOptions& 
     std::call_once(registered, [] { Poco::Data::PostgreSQL::Connector::registerConnector(); });
     std::string connection = options.dsn;
     if (!options.password.empty()) connection += " password=" + libpqQuote(options.password);
+    {
+        // Try the connection with libpq first: Poco 1.11 leaks the PGconn of a failed connect,
+        // and libpq's message is the clearer one (it names host and port, never the password).
+        PGconn* probe = PQconnectdb(connection.c_str());
+        const bool ok = probe && PQstatus(probe) == CONNECTION_OK;
+        std::string why = probe ? PQerrorMessage(probe) : "geen geheugen";
+        PQfinish(probe);
+        while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+        if (!ok)
+            return Error{ErrorCode::kStorage, "kan geen verbinding maken met de PostgreSQL-server: " +
+                                                  redact(why, options.password)};
+    }
     std::unique_ptr<SqlStore> store;
     try {
         store = std::make_unique<SqlStore>("PostgreSQL", connection,

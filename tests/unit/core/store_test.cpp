@@ -371,6 +371,15 @@ TEST_P(StoreTest, RegisterBatchesProceduresAndNotificationsRoundTrip) {
     ListFilter unpurged;
     unpurged.unpurged_only = true;
     EXPECT_EQ(store_->list(unpurged)->size(), 1u);
+    // The retention purge's query: millisecond timestamps need 64 bits on both backends.
+    ListFilter old;
+    old.updated_before = t0_ + std::chrono::hours(1);
+    old.unpurged_only = true;
+    auto stale = store_->list(old);
+    ASSERT_TRUE(stale) << stale.error().message;
+    EXPECT_EQ(stale->size(), 1u);
+    old.updated_before = t0_;
+    EXPECT_TRUE(store_->list(old)->empty());
 
     auto v = verifyAudit(*store_);
     ASSERT_TRUE(v);
