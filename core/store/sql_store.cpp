@@ -791,7 +791,7 @@ public:
     }
 
     Status recordPreview(const std::string& transfer_id, const std::string& viewer,
-                         const std::string& payload_hash, const std::string& purpose, Timestamp now_ts) override {
+                         const std::string& payload_hash, const AuditEvent& event, Timestamp now_ts) override {
         std::lock_guard<std::mutex> lock(mu_);
         return txn("preview vastleggen", [&]() -> Status {
             std::string t = transfer_id, v = viewer, h = payload_hash;
@@ -799,7 +799,7 @@ public:
             sql("INSERT INTO previews (transfer_id, viewer, payload_hash, at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT DO NOTHING"),
                 use(t), use(v), use(h), use(at), now;
-            return insertAudit({viewer, "previewed", transfer_id, purpose, {{"payload_hash", payload_hash}}}, now_ts);
+            return insertAudit(event, now_ts);
         });
     }
 

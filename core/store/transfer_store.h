@@ -290,8 +290,11 @@ public:
                                    const std::vector<PlannedTransition>& stop, Timestamp now) = 0;
     virtual Status addInzage(const Inzage& i, Timestamp now) = 0;
     virtual Result<std::optional<Inzage>> latestInzage(const std::string& pupil, const std::string& purpose) = 0;
+    /// Records that `viewer` saw `payload_hash` of the transfer (an approval must be bound to a
+    /// hash its approver saw) and appends `event` as its one audit record (e.g. "previewed",
+    /// "report_viewed"), in one transaction. Seeing the same hash again is audited again.
     virtual Status recordPreview(const std::string& transfer_id, const std::string& viewer,
-                                 const std::string& payload_hash, const std::string& purpose, Timestamp now) = 0;
+                                 const std::string& payload_hash, const AuditEvent& event, Timestamp now) = 0;
     virtual Result<bool> hasPreviewed(const std::string& transfer_id, const std::string& viewer,
                                       const std::string& payload_hash) = 0;
     /// Records an approval or rejection (with its audit record).

@@ -259,6 +259,17 @@ TEST_F(VenstersTest, SixStepsWithAkkoordMailDeadlineAndDeliveryOfTheCheckedRepor
     // Step 2 and 3: the report at school level, then the board chooses onderwijssoort.
     auto report1 = api("bg-a", "GET", "/api/v1/transfers/" + ida + "/report");
     ASSERT_EQ(report1.status, 200) << report1.raw;
+    {
+        // One view, one audit record: the report counts as bg-a's preview without a second one.
+        auto audit = api("fg", "GET", "/api/v1/audit?limit=5000");
+        ASSERT_EQ(audit.status, 200) << audit.raw;
+        std::vector<std::string> views;
+        for (const auto& r : audit.body["records"])
+            if (r["transfer_id"] == ida &&
+                (r["event"] == "report_viewed" || r["event"] == "previewed"))
+                views.push_back(r["event"]);
+        EXPECT_EQ(views, std::vector<std::string>{"report_viewed"});
+    }
     EXPECT_EQ(api("mentor", "GET", "/api/v1/transfers/" + ida + "/report").status, 403);
     auto choose = cli("bg-a", {"procedure", "choose", ida, "--set", "niveau=onderwijssoort"});
     ASSERT_EQ(choose.exit_code, 0) << choose.err;

@@ -323,8 +323,9 @@ TEST_P(StoreTest, RegisterBatchesProceduresAndNotificationsRoundTrip) {
     EXPECT_TRUE(store_->getConsent("c1")->withdrawn_at);
 
     // Previews are recorded once per viewer and hash.
-    ASSERT_TRUE(store_->recordPreview(id, "dir", "h1", "demo", t0_));
-    ASSERT_TRUE(store_->recordPreview(id, "dir", "h1", "demo", t0_));
+    const AuditEvent seen{"dir", "previewed", id, "demo", {{"payload_hash", "h1"}}};
+    ASSERT_TRUE(store_->recordPreview(id, "dir", "h1", seen, t0_));
+    ASSERT_TRUE(store_->recordPreview(id, "dir", "h1", seen, t0_));
     EXPECT_TRUE(*store_->hasPreviewed(id, "dir", "h1"));
     EXPECT_FALSE(*store_->hasPreviewed(id, "dir", "h2"));
 
