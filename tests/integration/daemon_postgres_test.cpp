@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "core/model/bsn.h"
 #include "tests/support/http_client.h"
 #include "tests/support/pg_database.h"
 #include "tests/support/process.h"
@@ -22,12 +21,6 @@ using namespace std::chrono_literals;
 const std::string kExe = SLUIS_EXE;
 const char* kPassword = "pg-wachtwoord-dat-nooit-in-een-log-mag";
 
-std::string bsnFor(int n) {
-    for (int k = n * 10;; ++k) {
-        std::string candidate = std::to_string(100000000 + k);
-        if (model::isValidBsn(candidate)) return candidate;
-    }
-}
 
 TEST(DaemonPostgres, ServeOnPostgresqlDeliversAnExport) {
     test::PgDatabase db;
@@ -71,7 +64,7 @@ TEST(DaemonPostgres, ServeOnPostgresqlDeliversAnExport) {
     d.start(kExe, {"serve", "--config", config.string(), "--data-dir", data.string()},
             (dir / "serve.log").string());
     int port = 0;
-    for (int i = 0; i < 400 && port == 0; ++i) {
+    for (int i = 0; i < test::kPollRounds && port == 0; ++i) {
         if (fs::exists(data / "admin.port"))
             port = std::stoi(test::readFile(data / "admin.port"));
         else
@@ -84,7 +77,7 @@ TEST(DaemonPostgres, ServeOnPostgresqlDeliversAnExport) {
         out += json{{"school", {{"naam", "OBS Het Anker"}, {"brincode", "99ZZ"}}},
                     {"leerling",
                      {{"leerlingid", std::to_string(i)},
-                      {"bsn", bsnFor(i)},
+                      {"bsn", test::validBsn(i)},
                       {"achternaam", "Pgnaam" + std::to_string(i)},
                       {"geboortedatum", "2014-06-15"}}}}
                    .dump() +
@@ -99,7 +92,7 @@ TEST(DaemonPostgres, ServeOnPostgresqlDeliversAnExport) {
             for (auto& e : fs::directory_iterator(data / "outbox")) n += e.is_regular_file();
         return n;
     };
-    for (int i = 0; i < 400 && delivered() < 3; ++i) std::this_thread::sleep_for(25ms);
+    for (int i = 0; i < test::kPollRounds && delivered() < 3; ++i) std::this_thread::sleep_for(25ms);
     ASSERT_EQ(delivered(), 3u) << test::readFile(dir / "serve.log");
 
     auto list = test::httpCall(port, "GET", "/api/v1/transfers?state=delivered", token);

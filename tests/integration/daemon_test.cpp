@@ -9,7 +9,6 @@
 #include <set>
 #include <thread>
 
-#include "core/model/bsn.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/test_util.h"
@@ -34,13 +33,6 @@ HttpResult http(int port, const std::string& method, const std::string& path,
     return {r.status, r.raw};
 }
 
-std::string bsnFor(int n) {
-    for (int k = n * 10;; ++k) {
-        char buf[16];
-        std::snprintf(buf, sizeof buf, "%09d", 100000000 + k);
-        if (model::isValidBsn(buf)) return buf;
-    }
-}
 
 /// One JSONL export with pupils [from, to).
 std::string exportFile(int from, int to) {
@@ -49,7 +41,7 @@ std::string exportFile(int from, int to) {
         json rec = {{"school", {{"naam", "OBS Het Anker"}, {"brincode", "99ZZ"}}},
                     {"leerling",
                      {{"leerlingid", std::to_string(i)},
-                      {"bsn", bsnFor(i)},
+                      {"bsn", test::validBsn(i)},
                       {"achternaam", "Achternaam" + std::to_string(i)},
                       {"geboortedatum", "2014-06-15"}}}};
         out += rec.dump() + "\n";
@@ -90,7 +82,7 @@ protected:
     int start(test::Daemon& d) {
         fs::remove(data_ / "admin.port");
         d.start(kExe, serveArgs(), (dir_ / "serve.log").string());
-        for (int i = 0; i < 400; ++i) {
+        for (int i = 0; i < test::kPollRounds; ++i) {
             if (fs::exists(data_ / "admin.port"))
                 return std::stoi(test::readFile(data_ / "admin.port"));
             std::this_thread::sleep_for(25ms);
@@ -133,7 +125,7 @@ TEST_F(DaemonTest, ExportIsDeliveredAndVisibleThroughTheApi) {
     int port = start(d);
     ASSERT_GT(port, 0);
     drop("export.jsonl", exportFile(1, 11));
-    for (int i = 0; i < 400 && outboxFiles().size() < 10; ++i) std::this_thread::sleep_for(25ms);
+    for (int i = 0; i < test::kPollRounds && outboxFiles().size() < 10; ++i) std::this_thread::sleep_for(25ms);
     ASSERT_EQ(outboxFiles().size(), 10u);
 
     EXPECT_EQ(http(port, "GET", "/health").status, 200);
@@ -173,7 +165,7 @@ TEST_F(DaemonTest, ExportIsDeliveredAndVisibleThroughTheApi) {
     std::string log = test::readFile(dir_ / "serve.log");
     EXPECT_NE(log.find("engine.delivered"), std::string::npos);
     EXPECT_EQ(log.find("Achternaam"), std::string::npos);
-    EXPECT_EQ(log.find(bsnFor(1)), std::string::npos);
+    EXPECT_EQ(log.find(test::validBsn(1)), std::string::npos);
     for (const auto& line : std::vector<std::string>{log.substr(0, log.find('\n'))})
         EXPECT_NO_THROW(json::parse(line));
 }
@@ -205,7 +197,7 @@ TEST_F(DaemonTest, SurvivesKillNineAtRandomMoments) {
     int port = start(d);
     ASSERT_GT(port, 0);
     const size_t total = kFiles * kPerFile;
-    for (int i = 0; i < 1200 && outboxFiles().size() < total; ++i) std::this_thread::sleep_for(25ms);
+    for (int i = 0; i < test::kPollRounds && outboxFiles().size() < total; ++i) std::this_thread::sleep_for(25ms);
     std::this_thread::sleep_for(300ms);  // anything extra would show up now
 
     // Every pupil delivered exactly once, as a complete file.
@@ -313,12 +305,12 @@ TEST(DemoConfig, PovoDossierLeavesOnlyAfterInzageAndApprovalAndIsValidOso) {
     test::Daemon d;
     d.start(kExe, {"serve", "--config", config, "--data-dir", data.string(), "--admin-port", "0"},
             (dir / "serve.log").string());
-    for (int i = 0; i < 400 && !fs::exists(data / "admin.port"); ++i) std::this_thread::sleep_for(25ms);
+    for (int i = 0; i < test::kPollRounds && !fs::exists(data / "admin.port"); ++i) std::this_thread::sleep_for(25ms);
     ASSERT_TRUE(fs::exists(data / "admin.port")) << test::readFile(dir / "serve.log");
     int port = std::stoi(test::readFile(data / "admin.port"));
 
     auto find = [&](const std::string& state) {
-        for (int i = 0; i < 400; ++i) {
+        for (int i = 0; i < test::kPollRounds; ++i) {
             auto r = http(port, "GET", "/api/v1/transfers?subject=10001", mentor);
             auto list = json::parse(r.body, nullptr, false);
             if (list.is_object() && !list["transfers"].empty() && list["transfers"][0]["state"] == state)

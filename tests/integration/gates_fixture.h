@@ -133,7 +133,7 @@ class GatesTest : public ::testing::Test {
     json waitFor(const std::string& pupil_id, const std::string& state,
                  const std::string& route = "povo") {
         json last;
-        for (int i = 0; i < 400; ++i) {
+        for (int i = 0; i < test::kPollRounds; ++i) {
             auto r = api("beheerder", "GET",
                          "/api/v1/transfers?subject=" + pupil_id + "&route=" + route);
             if (r.status == 200 && !r.body["transfers"].empty()) {

@@ -54,7 +54,7 @@ TEST_F(GatesTest, NothingLeavesBeforeInzageAndTwoFreshApprovalsAndOnlyWhatThePur
     drop("groep8-correctie.jsonl", {pupil("501", "111222333", "v2")});
     std::string old_hash = preview.body["payload_hash"];
     json t2;
-    for (int i = 0; i < 400; ++i) {
+    for (int i = 0; i < test::kPollRounds; ++i) {
         t2 = waitFor("501", "awaiting_approval");
         if (t2["payload_hash"] != old_hash) break;
         std::this_thread::sleep_for(25ms);

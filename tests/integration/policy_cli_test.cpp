@@ -258,7 +258,7 @@ TEST_F(ClientTest, MentorPreparesABatchDirecteurenApproveItAfterEachPreview) {
     // 903's data changes before the second directeur: that one lapses, the others go out.
     drop("correctie.jsonl", {pupil("903", "111222333", "v2")});
     std::string old903 = shown.body["items"][2]["payload_hash"];
-    for (int i = 0; i < 400; ++i) {
+    for (int i = 0; i < test::kPollRounds; ++i) {
         auto t = api("beheerder", "GET", "/api/v1/transfers/" + ids[2]);
         if (t.body["payload_hash"] != old903 && t.body["state"] == "awaiting_approval") break;
         std::this_thread::sleep_for(25ms);

@@ -179,7 +179,7 @@ class VenstersTest : public ::testing::Test {
     /// Waits until the procedure of `school` satisfies `pred`; returns it.
     json waitProcedure(const std::string& school, const std::function<bool(const json&)>& pred) {
         json last;
-        for (int i = 0; i < 400; ++i) {
+        for (int i = 0; i < test::kPollRounds; ++i) {
             auto r = api("beheerder", "GET", "/api/v1/procedures?purpose=vensters");
             if (r.status == 200)
                 for (const auto& p : r.body["procedures"])
@@ -412,7 +412,7 @@ TEST_F(VenstersTest, SixStepsWithAkkoordMailDeadlineAndDeliveryOfTheCheckedRepor
     bad.replace(bad.find(";12AB;00;havo;1;") + 16, 1, "7");  // VB1 = 7 is out of range
     drop("enquetes", "enquete-fout.csv", bad);
     for (int i = 0;
-         i < 200 && !fs::exists(data_ / "enquetes" / "failed" / "enquete-fout.csv.reden.txt"); ++i)
+         i < test::kPollRounds && !fs::exists(data_ / "enquetes" / "failed" / "enquete-fout.csv.reden.txt"); ++i)
         std::this_thread::sleep_for(25ms);
     std::string reason =
         test::readFile(data_ / "enquetes" / "failed" / "enquete-fout.csv.reden.txt");
@@ -520,7 +520,7 @@ TEST_F(VenstersTest, RecurringScheduleReadsTheSourceOncePerDueTimeAndCatchesUpOn
         << "the source is read only at 02:00";
     setClock("2027-03-02T01:00:00Z");  // 02:00 CET
     for (int i = 0;
-         i < 200 &&
+         i < test::kPollRounds &&
          api("beheerder", "GET", "/api/v1/transfers?route=nachtelijk").body["transfers"].empty();
          ++i)
         std::this_thread::sleep_for(25ms);
@@ -534,7 +534,7 @@ TEST_F(VenstersTest, RecurringScheduleReadsTheSourceOncePerDueTimeAndCatchesUpOn
     setClock("2027-03-05T01:30:00Z");
     start();
     for (int i = 0;
-         i < 200 &&
+         i < test::kPollRounds &&
          api("beheerder", "GET", "/api/v1/transfers?route=nachtelijk").body["transfers"].size() < 2;
          ++i)
         std::this_thread::sleep_for(25ms);

@@ -1,11 +1,22 @@
 #include "tests/support/test_util.h"
 
+#include <cstdio>
 #include <fstream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
 
+#include "core/model/bsn.h"
+
 namespace sluis::test {
+
+std::string validBsn(int n) {
+    for (int k = n * 10;; ++k) {
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "%09d", 100000000 + k);
+        if (model::isValidBsn(buf)) return buf;
+    }
+}
 
 TempDir::TempDir() {
     std::random_device rd;

@@ -24,4 +24,12 @@ void writeFile(const std::filesystem::path& p, const std::string& content);
 std::filesystem::path sourceDir();
 std::filesystem::path sharedDir();
 
+/// Rounds of 25 ms for polling waits (60 s). Only a backstop: a wait ends as soon as its condition
+/// holds, but sanitizer builds under parallel ctest on a loaded 2-core machine can need many seconds
+/// for what takes milliseconds elsewhere.
+inline constexpr int kPollRounds = 2400;
+
+/// The first valid BSN (elfproef) at or after 100000000 + 10 * n: distinct per n, for test pupils.
+std::string validBsn(int n);
+
 }  // namespace sluis::test
