@@ -715,7 +715,7 @@ Result<BoundPart> BoundPart::bind(const Part& part, const std::vector<std::strin
             else
                 b.group_fields_.push_back(static_cast<size_t>(found));
         }
-        if (!usable) b.group_fields_.clear();
+        if (!usable || b.group_fields_.size() > kMaxGroupFields) b.group_fields_.clear();
         for (size_t i : b.group_fields_) b.is_group_field_[i] = 1;
     }
     // Gaps can only be left in lists written at fixed indices: those are the ones to compact,
@@ -798,19 +798,9 @@ bool BoundPart::mapRowInto(const std::vector<std::string_view>& slots, size_t li
             // The group values of this row. Text-valued kinds convert to the text itself, so they
             // are compared as text (no JSON value is built); a value that matches an element
             // was converted and checked when that element was made.
-            const size_t n = group_fields_.size();
-            std::array<std::string, 4> texts_small;
-            std::array<json, 4> values_small;
-            std::vector<std::string> texts_large;
-            std::vector<json> values_large;
-            std::string* texts = texts_small.data();
-            json* values = values_small.data();
-            if (n > texts_small.size()) {
-                texts_large.resize(n);
-                values_large.resize(n);
-                texts = texts_large.data();
-                values = values_large.data();
-            }
+            const size_t n = group_fields_.size();  // at most kMaxGroupFields (bind)
+            std::array<std::string, kMaxGroupFields> texts;
+            std::array<json, kMaxGroupFields> values;
             std::string error;
             bool usable = true;
             for (size_t k = 0; k < n && usable; ++k) {
@@ -858,20 +848,20 @@ bool BoundPart::mapRowImpl(const std::vector<std::string_view>& slots, size_t li
     bool ok = true;
     std::string text, error;
     const auto& fields = part_->fields;
-    // Problems are reported in the mapping's field order, whatever the evaluation order.
-    const size_t first_problem = problems.size();
-    std::vector<size_t> problem_field;
-    size_t current = 0;
-    auto problem = [&](const FieldMapping& f, int slot, const std::string& msg) {
+    // Problems with their field, reported in the mapping's field order (fields are evaluated in
+    // key order, see order_).
+    std::vector<std::pair<size_t, std::string>> found;
+    auto problem = [&](size_t i, int slot, const std::string& msg) {
         ok = false;
-        problem_field.push_back(current);
+        const FieldMapping& f = fields[i];
         std::string col = slot >= 0 ? "kolom '" + slot_headers_[static_cast<size_t>(slot)] + "'"
                                     : (f.columns.empty() ? "vaste waarde" : "kolom '" + f.columns.front() + "'");
         std::string path = part_->into.empty() ? f.target.text
                            : part_->into_path.kind == Kind::kObject
                                ? part_->into + "." + f.target.text
                                : part_->into + "[]." + f.target.text;
-        problems.push_back(file_ + ":" + std::to_string(line) + ": " + col + " (" + path + "): " + msg);
+        found.emplace_back(
+            i, file_ + ":" + std::to_string(line) + ": " + col + " (" + path + "): " + msg);
     };
     // Parent objects found so far in this row, per parent id, so that a path is looked up once.
     // Writing to a list can move its elements: then every remembered parent is forgotten.
@@ -896,7 +886,6 @@ bool BoundPart::mapRowImpl(const std::vector<std::string_view>& slots, size_t li
         for (size_t i : order_) {
             const FieldMapping& f = fields[i];
             int slot = field_slot_[i];
-            current = i;
             if ((pass == 0) != !f.value.has_value()) continue;
             if (skip_group && is_group_field_[i]) continue;
             if (pass == 1) {
@@ -916,16 +905,16 @@ bool BoundPart::mapRowImpl(const std::vector<std::string_view>& slots, size_t li
                 if (have && !have->is_null()) continue;
             }
             if (!cellText(f, slot, slots, text, error)) {
-                problem(f, slot, error);
+                problem(i, slot, error);
                 continue;
             }
             if (text.empty()) {
-                if (f.required) problem(f, slot, "verplicht veld is leeg");
+                if (f.required) problem(i, slot, "verplicht veld is leeg");
                 continue;
             }
             json v;
             if (!f.convert(std::move(text), v, error)) {
-                problem(f, slot, error);
+                problem(i, slot, error);
                 continue;
             }
             text = std::string();
@@ -933,16 +922,9 @@ bool BoundPart::mapRowImpl(const std::vector<std::string_view>& slots, size_t li
         }
     }
     for (const auto& [segs, count] : compact_at_) compactAt(out, *segs, count);
-    if (problem_field.size() > 1) {
-        std::vector<size_t> idx(problem_field.size());
-        for (size_t k = 0; k < idx.size(); ++k) idx[k] = k;
-        std::stable_sort(idx.begin(), idx.end(),
-                         [&](size_t a, size_t b) { return problem_field[a] < problem_field[b]; });
-        std::vector<std::string> sorted;
-        sorted.reserve(idx.size());
-        for (size_t k : idx) sorted.push_back(std::move(problems[first_problem + k]));
-        std::move(sorted.begin(), sorted.end(), problems.begin() + static_cast<long>(first_problem));
-    }
+    std::stable_sort(found.begin(), found.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [i, msg] : found) problems.push_back(std::move(msg));
     return ok;
 }
 

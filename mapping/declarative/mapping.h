@@ -131,7 +131,10 @@ public:
     // target keep their order). Objects are then filled in key order, and each insertion lands
     // at the end of its std::map instead of searching it.
     std::vector<size_t> order_;
-    std::vector<size_t> group_fields_;  // per group_by name: its field (empty: no fast path)
+    // Per group_by name: its field (empty: no fast path, also when there are more than
+    // kMaxGroupFields, so that the fast path keeps the row's group values on the stack).
+    static constexpr size_t kMaxGroupFields = 4;
+    std::vector<size_t> group_fields_;
     std::vector<char> is_group_field_;  // per field
     bool compact_ = false;         // some target has a fixed index > 0, so gaps are possible
     // Lists written at fixed indices (target segments [0, n)), deepest first: compacted per row.
