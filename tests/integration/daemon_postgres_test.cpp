@@ -92,7 +92,7 @@ TEST(DaemonPostgres, ServeOnPostgresqlDeliversAnExport) {
             for (auto& e : fs::directory_iterator(data / "outbox")) n += e.is_regular_file();
         return n;
     };
-    for (int i = 0; i < test::kPollRounds && delivered() < 3; ++i) std::this_thread::sleep_for(25ms);
+    test::waitUntil([&] { return delivered() >= 3; });
     ASSERT_EQ(delivered(), 3u) << test::readFile(dir / "serve.log");
 
     auto list = test::httpCall(port, "GET", "/api/v1/transfers?state=delivered", token);

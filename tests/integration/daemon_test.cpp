@@ -125,7 +125,7 @@ TEST_F(DaemonTest, ExportIsDeliveredAndVisibleThroughTheApi) {
     int port = start(d);
     ASSERT_GT(port, 0);
     drop("export.jsonl", exportFile(1, 11));
-    for (int i = 0; i < test::kPollRounds && outboxFiles().size() < 10; ++i) std::this_thread::sleep_for(25ms);
+    test::waitUntil([&] { return outboxFiles().size() >= 10; });
     ASSERT_EQ(outboxFiles().size(), 10u);
 
     EXPECT_EQ(http(port, "GET", "/health").status, 200);
@@ -197,7 +197,7 @@ TEST_F(DaemonTest, SurvivesKillNineAtRandomMoments) {
     int port = start(d);
     ASSERT_GT(port, 0);
     const size_t total = kFiles * kPerFile;
-    for (int i = 0; i < test::kPollRounds && outboxFiles().size() < total; ++i) std::this_thread::sleep_for(25ms);
+    test::waitUntil([&] { return outboxFiles().size() >= total; });
     std::this_thread::sleep_for(300ms);  // anything extra would show up now
 
     // Every pupil delivered exactly once, as a complete file.
@@ -305,7 +305,7 @@ TEST(DemoConfig, PovoDossierLeavesOnlyAfterInzageAndApprovalAndIsValidOso) {
     test::Daemon d;
     d.start(kExe, {"serve", "--config", config, "--data-dir", data.string(), "--admin-port", "0"},
             (dir / "serve.log").string());
-    for (int i = 0; i < test::kPollRounds && !fs::exists(data / "admin.port"); ++i) std::this_thread::sleep_for(25ms);
+    test::waitUntil([&] { return fs::exists(data / "admin.port"); });
     ASSERT_TRUE(fs::exists(data / "admin.port")) << test::readFile(dir / "serve.log");
     int port = std::stoi(test::readFile(data / "admin.port"));
 

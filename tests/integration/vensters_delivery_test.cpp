@@ -411,9 +411,8 @@ TEST_F(VenstersTest, SixStepsWithAkkoordMailDeadlineAndDeliveryOfTheCheckedRepor
     std::string bad = survey();
     bad.replace(bad.find(";12AB;00;havo;1;") + 16, 1, "7");  // VB1 = 7 is out of range
     drop("enquetes", "enquete-fout.csv", bad);
-    for (int i = 0;
-         i < test::kPollRounds && !fs::exists(data_ / "enquetes" / "failed" / "enquete-fout.csv.reden.txt"); ++i)
-        std::this_thread::sleep_for(25ms);
+    test::waitUntil(
+        [&] { return fs::exists(data_ / "enquetes" / "failed" / "enquete-fout.csv.reden.txt"); });
     std::string reason =
         test::readFile(data_ / "enquetes" / "failed" / "enquete-fout.csv.reden.txt");
     EXPECT_NE(reason.find("regel 2"), std::string::npos) << reason;
@@ -519,11 +518,11 @@ TEST_F(VenstersTest, RecurringScheduleReadsTheSourceOncePerDueTimeAndCatchesUpOn
         api("beheerder", "GET", "/api/v1/transfers?route=nachtelijk").body["transfers"].empty())
         << "the source is read only at 02:00";
     setClock("2027-03-02T01:00:00Z");  // 02:00 CET
-    for (int i = 0;
-         i < test::kPollRounds &&
-         api("beheerder", "GET", "/api/v1/transfers?route=nachtelijk").body["transfers"].empty();
-         ++i)
-        std::this_thread::sleep_for(25ms);
+    test::waitUntil([&] {
+        return !api("beheerder", "GET", "/api/v1/transfers?route=nachtelijk")
+                    .body["transfers"]
+                    .empty();
+    });
     ASSERT_EQ(
         api("beheerder", "GET", "/api/v1/transfers?route=nachtelijk").body["transfers"].size(), 1u)
         << test::readFile(dir_ / "serve.log").substr(0, 6000);
@@ -533,11 +532,11 @@ TEST_F(VenstersTest, RecurringScheduleReadsTheSourceOncePerDueTimeAndCatchesUpOn
     drop("nachtelijk", "b.jsonl", record("2"));
     setClock("2027-03-05T01:30:00Z");
     start();
-    for (int i = 0;
-         i < test::kPollRounds &&
-         api("beheerder", "GET", "/api/v1/transfers?route=nachtelijk").body["transfers"].size() < 2;
-         ++i)
-        std::this_thread::sleep_for(25ms);
+    test::waitUntil([&] {
+        return api("beheerder", "GET", "/api/v1/transfers?route=nachtelijk")
+                   .body["transfers"]
+                   .size() >= 2;
+    });
     EXPECT_EQ(
         api("beheerder", "GET", "/api/v1/transfers?route=nachtelijk").body["transfers"].size(), 2u);
     auto audit = api("fg", "GET", "/api/v1/audit?limit=5000");

@@ -34,15 +34,7 @@ using namespace std::chrono_literals;
 
 const std::string kExe = SLUIS_EXE;
 
-/// Polls `done` every 20 ms until it holds or `limit` has passed.
-bool waitUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = 60s) {
-    auto end = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > end) return false;
-        std::this_thread::sleep_for(20ms);
-    }
-    return true;
-}
+using test::waitUntil;
 
 size_t count(const std::string& text, const std::string& what) {
     size_t n = 0;

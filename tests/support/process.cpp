@@ -92,8 +92,7 @@ int startServe(Daemon& daemon, const std::string& exe, const std::vector<std::st
     namespace fs = std::filesystem;
     fs::remove(data_dir / "admin.port");
     daemon.start(exe, args, log_file.string());
-    for (int i = 0; i < kPollRounds && !fs::exists(data_dir / "admin.port"); ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    waitUntil([&] { return fs::exists(data_dir / "admin.port"); });
     if (!fs::exists(data_dir / "admin.port")) {
         ADD_FAILURE() << "sluis serve wrote no admin.port; log:\n" << readFile(log_file);
         return 0;

@@ -5,10 +5,20 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "core/model/bsn.h"
 
 namespace sluis::test {
+
+bool waitUntil(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > end) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return true;
+}
 
 std::string validBsn(int n) {
     for (int k = n * 10;; ++k) {

@@ -1,13 +1,15 @@
 #pragma once
 /// Helpers shared by tests: temporary directories, file I/O, and paths to source data.
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace sluis::test {
 
 /// A fresh directory under the system temp dir, removed (recursively) on destruction.
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     TempDir(const TempDir&) = delete;
@@ -15,7 +17,7 @@ public:
     const std::filesystem::path& path() const { return path_; }
     std::filesystem::path operator/(const std::string& p) const { return path_ / p; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
@@ -25,9 +27,14 @@ std::filesystem::path sourceDir();
 std::filesystem::path sharedDir();
 
 /// Rounds of 25 ms for polling waits (60 s). Only a backstop: a wait ends as soon as its condition
-/// holds, but sanitizer builds under parallel ctest on a loaded 2-core machine can need many seconds
-/// for what takes milliseconds elsewhere.
+/// holds, but sanitizer builds under parallel ctest on a loaded 2-core machine can need many
+/// seconds for what takes milliseconds elsewhere.
 inline constexpr int kPollRounds = 2400;
+
+/// Polls `done` every 25 ms until it holds or `limit` (default: kPollRounds rounds) has passed;
+/// returns whether it held.
+bool waitUntil(const std::function<bool()>& done,
+               std::chrono::milliseconds limit = std::chrono::milliseconds(25) * kPollRounds);
 
 /// The first valid BSN (elfproef) at or after 100000000 + 10 * n: distinct per n, for test pupils.
 std::string validBsn(int n);
