@@ -252,6 +252,64 @@ TEST(BoundPart, MissingRequiredColumnsAllNamed) {
     EXPECT_NE(b.error().message.find("verkeerd scheidingsteken"), std::string::npos);
 }
 
+// Fields are evaluated in key order (geboortedatum after achternaam), but a row's problems are
+// reported in the order the mapping lists its fields.
+TEST(BoundPart, ProblemsOfARowComeInMappingOrder) {
+    auto m = loadMapping(
+        R"({"sluis_mapping": 1, "parts": [{"name": "leerlingen", "key": "Nr", "fields": [
+      {"column": "Nr", "target": "leerling.leerlingid", "required": true},
+      {"column": "Geboren", "target": "leerling.geboortedatum", "transforms": [{"date": "dd-mm-jjjj"}]},
+      {"column": "Naam", "target": "leerling.achternaam", "required": true}
+    ]}]})",
+        "order.json");
+    ASSERT_TRUE(m.isOk()) << m.error().message;
+    auto b = BoundPart::bind((*m)->parts[0], {"Nr", "Geboren", "Naam"}, "l.csv", nullptr);
+    ASSERT_TRUE(b.isOk()) << b.error().message;
+    std::vector<std::string_view> slots;
+    for (size_t c : b->slotColumns())
+        slots.push_back(std::vector<std::string_view>{"7", "31-02-2014", " "}[c]);
+    json out;
+    std::vector<std::string> problems{"an earlier problem"};
+    EXPECT_FALSE(b->mapRow(slots, 4, out, problems));
+    ASSERT_EQ(problems.size(), 3u);
+    EXPECT_EQ(problems[0], "an earlier problem");
+    EXPECT_EQ(problems[1].rfind("l.csv:4: kolom 'Geboren' (leerling.geboortedatum): ", 0), 0u)
+        << problems[1];
+    EXPECT_EQ(problems[2], "l.csv:4: kolom 'Naam' (leerling.achternaam): verplicht veld is leeg");
+}
+
+// More group_by fields than the grouped-row fast path takes: the general path groups the same.
+TEST(BoundPart, FiveGroupFieldsStillMergeIntoOneElement) {
+    auto m = loadMapping(
+        R"({"sluis_mapping": 1, "parts": [
+      {"name": "l", "key": "Nr", "fields": [{"column": "Nr", "target": "leerling.leerlingid"}]},
+      {"name": "r", "key": "Nr", "into": "cijferlijsten",
+      "group_by": ["schooljaar", "periode", "leerjaar", "afnamedatum", "jaargroep"], "fields": [
+      {"column": "J", "target": "schooljaar"}, {"column": "P", "target": "periode"},
+      {"column": "L", "target": "leerjaar"}, {"column": "A", "target": "afnamedatum"},
+      {"column": "G", "target": "jaargroep"},
+      {"column": "Vak", "target": "cijfers[].vak", "required": true}
+    ]}]})",
+        "five.json");
+    ASSERT_TRUE(m.isOk()) << m.error().message;
+    const Part& p = (*m)->parts[1];
+    auto b = BoundPart::bind(p, {"Nr", "J", "P", "L", "A", "G", "Vak"}, "r.csv", nullptr);
+    ASSERT_TRUE(b.isOk()) << b.error().message;
+    json record = json::object(), scratch;
+    std::vector<std::string> problems;
+    for (auto row : std::vector<std::vector<std::string_view>>{
+             {"7", "2025-2026", "1", "8", "2026-01-15", "8a", "Rekenen"},
+             {"7", "2025-2026", "1", "8", "2026-01-15", "8a", "Taal"},
+             {"7", "2025-2026", "2", "8", "2026-01-15", "8a", "Taal"}}) {
+        std::vector<std::string_view> slots;
+        for (size_t c : b->slotColumns()) slots.push_back(row[c]);
+        ASSERT_TRUE(b->mapRowInto(slots, 2, record, scratch, problems)) << problems[0];
+    }
+    ASSERT_EQ(record["cijferlijsten"].size(), 2u) << record.dump();
+    EXPECT_EQ(record["cijferlijsten"][0]["cijfers"].size(), 2u);
+    EXPECT_EQ(record["cijferlijsten"][1]["periode"], "2");
+}
+
 TEST(BoundPart, GroupedRowsMergeIntoOneElement) {
     auto m = loadMapping(kSmall, "small.json");
     ASSERT_TRUE(m.isOk());
