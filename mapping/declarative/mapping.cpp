@@ -5,7 +5,10 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -82,26 +85,8 @@ std::string lineCol(std::string_view text, size_t byte) {
     return "regel " + std::to_string(line) + ", kolom " + std::to_string(col);
 }
 
-// A new list gets room for a few elements at once: the mapped lists (adressen, communicatie, ...)
-// then rarely move their elements while a row is built (see `grew`).
-json newList() {
-    json a = json::array();
-    a.get_ref<json::array_t&>().reserve(4);
-    return a;
-}
-
-// Appends to `arr` (an array); sets `grew` when that moved its elements.
-void pushBack(json& arr, json&& v, bool* grew) {
-    auto& a = arr.get_ref<json::array_t&>();
-    const json* before = a.data();
-    a.push_back(std::move(v));
-    if (grew && a.data() != before) *grew = true;
-}
-
-// Follows `segs[0..count)` from `root`, creating what is missing when `create`. `grew` is set when
-// a list moved its elements to make room (pointers into it are then no longer valid).
-json* navigate(json& root, const std::vector<TargetPath::Segment>& segs, size_t count, bool create,
-               bool* grew = nullptr) {
+// Follows `segs[0..count)` from `root`, creating what is missing when `create` ([] is [0]).
+json* navigate(json& root, const std::vector<TargetPath::Segment>& segs, size_t count, bool create) {
     json* j = &root;
     for (size_t i = 0; i < count; ++i) {
         const auto& s = segs[i];
@@ -112,18 +97,18 @@ json* navigate(json& root, const std::vector<TargetPath::Segment>& segs, size_t 
         auto it = j->find(s.name);
         if (it == j->end()) {
             if (!create) return nullptr;
-            it = j->emplace(s.name, s.index == TargetPath::kNoIndex ? json() : newList()).first;
+            it = j->emplace(s.name, s.index == TargetPath::kNoIndex ? json() : json::array()).first;
         }
         j = &*it;
         if (s.index != TargetPath::kNoIndex) {
             size_t idx = s.index == TargetPath::kAppend ? 0 : static_cast<size_t>(s.index);
             if (!j->is_array()) {
                 if (!create || !j->is_null()) return nullptr;
-                *j = newList();
+                *j = json::array();
             }
             if (j->size() <= idx) {
                 if (!create) return nullptr;
-                while (j->size() <= idx) pushBack(*j, json(), grew);
+                while (j->size() <= idx) j->push_back(json());
             }
             j = &(*j)[idx];
             if (j->is_null()) {
@@ -132,68 +117,6 @@ json* navigate(json& root, const std::vector<TargetPath::Segment>& segs, size_t 
         }
     }
     return j;
-}
-
-// Sets the leaf of `t` in `root`, creating the path. `parent`, when given, is the object the
-// path leads to (found earlier for the same prefix), so it is not looked up again. Returns it.
-// `grew` as for navigate().
-json* setAt(json& root, const TargetPath& t, json&& value, json* parent, bool& grew) {
-    const auto& segs = t.segments;
-    if (!parent) parent = navigate(root, segs, segs.size() - 1, true, &grew);
-    if (parent->is_null()) *parent = json::object();
-    const auto& last = segs.back();
-    if (last.index == TargetPath::kNoIndex) {
-        if (parent->is_object()) {
-            auto& obj = parent->get_ref<json::object_t&>();
-            // Fields are evaluated in key order (BoundPart::order_): usually the new key is the
-            // largest, and the insertion needs no search.
-            if (!obj.empty() && obj.rbegin()->first < last.name) {
-                obj.emplace_hint(obj.end(), last.name, std::move(value));
-            } else {
-                auto [it, inserted] = obj.try_emplace(last.name, std::move(value));
-                if (!inserted) it->second = std::move(value);
-            }
-        } else {
-            (*parent)[last.name] = std::move(value);  // throws as before: not an object
-        }
-        return parent;
-    }
-    json& arr = (*parent)[last.name];
-    if (!arr.is_array()) {
-        if (!arr.is_null()) grew = true;  // replaced: whatever was inside is gone
-        arr = newList();
-    }
-    if (last.index == TargetPath::kAppend) {
-        pushBack(arr, std::move(value), &grew);
-        return parent;
-    }
-    while (arr.size() <= static_cast<size_t>(last.index)) pushBack(arr, json(), &grew);
-    arr[static_cast<size_t>(last.index)] = std::move(value);
-    return parent;
-}
-
-// Removes nulls from the array at `segs[0..count)` of `root` (fixed indices only), if present.
-void compactAt(json& root, const std::vector<TargetPath::Segment>& segs, size_t count) {
-    json* j = &root;
-    for (size_t i = 0; i < count; ++i) {
-        if (!j->is_object()) return;
-        auto it = j->find(segs[i].name);
-        if (it == j->end()) return;
-        j = &*it;
-        if (i + 1 == count) break;
-        if (segs[i].index == TargetPath::kNoIndex) continue;
-        size_t idx = segs[i].index == TargetPath::kAppend ? 0 : static_cast<size_t>(segs[i].index);
-        if (!j->is_array() || j->size() <= idx) return;
-        j = &(*j)[idx];
-    }
-    if (!j->is_array()) return;
-    bool has_null = false;
-    for (const auto& e : *j) has_null = has_null || e.is_null();
-    if (!has_null) return;
-    json out = json::array();
-    for (auto& e : *j)
-        if (!e.is_null()) out.push_back(std::move(e));
-    *j = std::move(out);
 }
 
 }  // namespace
@@ -594,10 +517,6 @@ Result<std::shared_ptr<const Mapping>> loadMapping(std::string_view text,
                     part.fields.push_back(std::move(fm));
                 }
             }
-            for (size_t i = 0; i < part.fields.size(); ++i)
-                for (size_t k = 0; k < i; ++k)
-                    if (part.fields[k].target.text == part.fields[i].target.text)
-                        part.fields[i].shares_target = true;
             // Item fields ([]) of one part must all add to the same list.
             std::string item_list;
             for (const auto& f : part.fields) {
@@ -612,6 +531,7 @@ Result<std::shared_ptr<const Mapping>> loadMapping(std::string_view text,
                     errors.push_back(f.where + ".target: alle []-velden van een deel moeten in "
                                      "dezelfde lijst komen (" + item_list + "[])");
             }
+            BoundPart::checkShape(part, errors);
             m->parts.push_back(std::move(part));
         }
     }
@@ -667,79 +587,39 @@ Result<BoundPart> BoundPart::bind(const Part& part, const std::vector<std::strin
             else if (f.required) missing.push_back("'" + f.columns.front() + "' (" + f.target.text + ")");
         }
         b.field_slot_.push_back(slot);
-        for (const auto& seg : f.target.segments)
-            if (seg.index > 0) b.compact_ = true;
     }
-    // Fields whose targets share everything but the leaf get the same parent id, so mapRow can
-    // reuse the parent it found for the previous field.
-    {
-        std::vector<std::string> parents;
-        for (const auto& f : part.fields) {
-            std::string key;
-            const auto& segs = f.target.segments;
-            for (size_t i = 0; i + 1 < segs.size(); ++i)
-                key += segs[i].name + "[" + std::to_string(segs[i].index) + "].";
-            auto it = std::find(parents.begin(), parents.end(), key);
-            b.parent_id_.push_back(static_cast<int>(it - parents.begin()));
-            if (it == parents.end()) parents.push_back(key);
+    buildShape(part, b.nodes_, b.field_node_, nullptr);
+    // A column field whose leaf an earlier column field also fills: it is only read when the
+    // earlier ones are empty. Fixed values are converted once, here.
+    b.field_shared_.assign(part.fields.size(), 0);
+    b.fixed_.assign(part.fields.size(), json());
+    for (size_t i = 0; i < part.fields.size(); ++i) {
+        const auto& f = part.fields[i];
+        if (f.value) {
+            std::string error;
+            if (!f.convert(*f.value, b.fixed_[i], error))  // checked by loadMapping
+                return Error{ErrorCode::kInvalidConfig, f.where + ".value: " + error};
+            continue;
         }
-        b.parent_count_ = parents.size();
+        if (b.nodes_[b.field_node_[i]].type != Node::Type::kLeaf) continue;
+        for (size_t k = 0; k < i; ++k)
+            if (!part.fields[k].value && b.field_node_[k] == b.field_node_[i]) b.field_shared_[i] = 1;
     }
-    b.order_.resize(part.fields.size());
-    for (size_t i = 0; i < b.order_.size(); ++i) b.order_[i] = i;
-    std::stable_sort(b.order_.begin(), b.order_.end(), [&](size_t x, size_t y) {
-        if (b.parent_id_[x] != b.parent_id_[y]) return b.parent_id_[x] < b.parent_id_[y];
-        const auto& sx = part.fields[x].target.segments;
-        const auto& sy = part.fields[y].target.segments;
-        if (sx.empty() || sy.empty()) return false;
-        return sx.back().name < sy.back().name;
-    });
-    // Group fields for mapRowInto's fast path: each group_by name filled by exactly one column
-    // field with that plain target, and by nothing else.
-    b.is_group_field_.assign(part.fields.size(), 0);
-    if (!part.group_by.empty() && part.into_path.kind == Kind::kArray) {
+    // Group values are compared before a row is built: each group_by name must be a value at
+    // the top of the row (or absent from it); otherwise mapRowInto builds the row first.
+    for (const auto& g : part.group_by) {
+        int found = -1;
         bool usable = true;
-        for (const auto& g : part.group_by) {
-            int found = -1;
-            for (size_t i = 0; i < part.fields.size(); ++i) {
-                const auto& f = part.fields[i];
-                if (f.target.segments.empty() || f.target.segments[0].name != g) continue;
-                bool plain = f.target.segments.size() == 1 &&
-                             f.target.segments[0].index == TargetPath::kNoIndex && !f.value &&
-                             !f.columns.empty() && found < 0;
-                if (!plain) usable = false;
-                found = static_cast<int>(i);
-            }
-            if (found < 0)
-                usable = false;
-            else
-                b.group_fields_.push_back(static_cast<size_t>(found));
+        for (uint32_t c : b.nodes_[0].children) {
+            if (b.nodes_[c].key != g) continue;
+            if (b.nodes_[c].type == Node::Type::kLeaf) found = static_cast<int>(c);
+            else usable = false;
         }
-        if (!usable || b.group_fields_.size() > kMaxGroupFields) b.group_fields_.clear();
-        for (size_t i : b.group_fields_) b.is_group_field_[i] = 1;
-    }
-    // Gaps can only be left in lists written at fixed indices: those are the ones to compact,
-    // deepest first so that outer indices still hold while inner lists are visited.
-    if (b.compact_) {
-        for (const auto& f : part.fields) {
-            const auto& segs = f.target.segments;
-            for (size_t i = 0; i < segs.size(); ++i) {
-                if (segs[i].index < 0) continue;
-                std::pair<const std::vector<TargetPath::Segment>*, size_t> at{&segs, i + 1};
-                bool dup = false;
-                for (const auto& c : b.compact_at_) {
-                    if (c.second != at.second) continue;
-                    bool same = true;
-                    for (size_t k = 0; k < at.second && same; ++k)
-                        same = (*c.first)[k].name == segs[k].name &&
-                               (k + 1 == at.second || (*c.first)[k].index == segs[k].index);
-                    dup = dup || same;
-                }
-                if (!dup) b.compact_at_.push_back(at);
-            }
+        if (!usable) {
+            b.group_node_.clear();
+            break;
         }
-        std::stable_sort(b.compact_at_.begin(), b.compact_at_.end(),
-                         [](const auto& x, const auto& y) { return x.second > y.second; });
+        b.group_node_.push_back(found);
     }
     if (!missing.empty()) {
         std::string msg = file + ":1: verplichte kolom(men) ontbreken voor deel '" + part.name + "': ";
@@ -758,99 +638,133 @@ Result<BoundPart> BoundPart::bind(const Part& part, const std::vector<std::strin
     return b;
 }
 
-bool BoundPart::mapRow(const std::vector<std::string_view>& slots, size_t line, json& out,
-                       std::vector<std::string>& problems) const {
-    return mapRowImpl(slots, line, out, problems, false);
-}
+// ---- Row shape ----------------------------------------------------------------------------
 
-// The text a column field makes of its cell (trim, transforms, default); false when a transform
-// fails (`error` says why). Used by mapRowImpl and the grouped-row fast path alike.
-static bool cellText(const FieldMapping& f, int slot, const std::vector<std::string_view>& slots,
-                     std::string& text, std::string& error) {
-    std::string_view cell = slot >= 0 ? slots[static_cast<size_t>(slot)] : std::string_view();
-    if (f.trim) {
-        auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-        while (!cell.empty() && space(cell.front())) cell.remove_prefix(1);
-        while (!cell.empty() && space(cell.back())) cell.remove_suffix(1);
-    }
-    text.assign(cell.data(), cell.size());
-    for (const auto& t : f.transforms)
-        if (!t.apply(text, error)) return false;
-    if (text.empty() && f.default_value) text = *f.default_value;
-    return true;
-}
-
-// Kinds whose converted value is the (checked) text itself.
-static bool convertsToText(Kind k) {
-    return k != Kind::kBool && k != Kind::kInt && k != Kind::kDecimal && k != Kind::kArray;
-}
-
-bool BoundPart::mapRowInto(const std::vector<std::string_view>& slots, size_t line, json& record,
-                           json& scratch, std::vector<std::string>& problems) const {
-    // Fast path for a row of a grouped part whose element already exists (the second and later
-    // cijfers of a cijferlijst): the group fields are only compared, not built and then dropped
-    // by the merge. Everything else, problems included, is exactly mapRow + addRow.
-    json* element = nullptr;
-    if (!group_fields_.empty()) {
-        const auto& segs = part_->into_path.segments;
-        json* arr = navigate(record, segs, segs.size(), false);
-        if (arr && arr->is_array() && !arr->empty()) {
-            // The group values of this row. Text-valued kinds convert to the text itself, so they
-            // are compared as text (no JSON value is built); a value that matches an element
-            // was converted and checked when that element was made.
-            const size_t n = group_fields_.size();  // at most kMaxGroupFields (bind)
-            std::array<std::string, kMaxGroupFields> texts;
-            std::array<json, kMaxGroupFields> values;
-            std::string error;
-            bool usable = true;
-            for (size_t k = 0; k < n && usable; ++k) {
-                size_t i = group_fields_[k];
-                const FieldMapping& f = part_->fields[i];
-                usable = cellText(f, field_slot_[i], slots, texts[k], error) && !texts[k].empty();
-                if (usable && !convertsToText(f.target.kind))
-                    usable = f.convert(std::string(texts[k]), values[k], error);
+void BoundPart::buildShape(const Part& part, std::vector<Node>& nodes,
+                           std::vector<uint32_t>& field_node, std::vector<std::string>* errors) {
+    nodes.assign(1, Node{});  // the row itself
+    field_node.assign(part.fields.size(), 0);
+    // Who made each node first, for messages about targets that do not fit together.
+    std::vector<size_t> made_by(1, 0);
+    const char* kTypeName[] = {"een record", "een lijst met vaste posities", "een waarde",
+                               "een lijst met []"};
+    auto child = [&](uint32_t parent, Node::Type type, const std::string& key, int index,
+                     size_t field) -> std::optional<uint32_t> {
+        for (uint32_t c : nodes[parent].children) {
+            const Node& n = nodes[c];
+            bool same = nodes[parent].type == Node::Type::kList ? n.index == index : n.key == key;
+            if (!same) continue;
+            if (n.type == type) return c;
+            if (errors) {
+                const auto& f = part.fields[field];
+                errors->push_back(f.where + ".target: '" + f.target.text + "' maakt van '" + key +
+                                  "' " + kTypeName[static_cast<int>(type)] + ", maar " +
+                                  part.fields[made_by[c]].where + ".target ('" +
+                                  part.fields[made_by[c]].target.text + "') maakt er " +
+                                  kTypeName[static_cast<int>(n.type)] + " van");
             }
-            if (usable) {
-                for (auto& e : *arr) {
-                    bool same = e.is_object();
-                    for (size_t k = 0; k < n && same; ++k) {
-                        auto a = e.find(part_->group_by[k]);
-                        if (a == e.end() || a->is_null())
-                            same = false;
-                        else if (convertsToText(part_->fields[group_fields_[k]].target.kind))
-                            same = a->is_string() && a->get_ref<const std::string&>() == texts[k];
-                        else
-                            same = *a == values[k];
-                    }
-                    if (same) {
-                        element = &e;
-                        break;
-                    }
-                }
+            return std::nullopt;
+        }
+        Node n;
+        n.type = type;
+        n.key = key;
+        n.index = index;
+        nodes.push_back(std::move(n));
+        made_by.push_back(field);
+        auto id = static_cast<uint32_t>(nodes.size() - 1);
+        nodes[parent].children.push_back(id);
+        return id;
+    };
+    for (size_t i = 0; i < part.fields.size(); ++i) {
+        const auto& f = part.fields[i];
+        const auto& segs = f.target.segments;
+        if (segs.empty()) continue;  // the target did not resolve (reported by the loader)
+        std::optional<uint32_t> at = 0;
+        std::vector<uint32_t> path{0};
+        for (size_t k = 0; k < segs.size() && at; ++k) {
+            const auto& s = segs[k];
+            const bool last = k + 1 == segs.size();
+            if (s.index == TargetPath::kNoIndex) {
+                at = child(*at, last ? Node::Type::kLeaf : Node::Type::kObject, s.name, 0, i);
+            } else if (last && s.index == TargetPath::kAppend) {
+                at = child(*at, Node::Type::kAppend, s.name, 0, i);
+            } else {
+                at = child(*at, Node::Type::kList, s.name, 0, i);
+                if (!at) break;
+                path.push_back(*at);
+                // Before the leaf, [] is the element this row adds: the row's own [0].
+                int idx = s.index == TargetPath::kAppend ? 0 : s.index;
+                at = child(*at, last ? Node::Type::kLeaf : Node::Type::kObject, s.name, idx, i);
             }
+            if (at) path.push_back(*at);
+        }
+        if (!at) continue;
+        field_node[i] = *at;
+        Node& leaf = nodes[*at];
+        (f.value ? leaf.fixed : leaf.columns).push_back(static_cast<uint32_t>(i));
+        // Every object and list above the leaf: a column may make it; a fixed value outside
+        // lists always does.
+        path.pop_back();
+        for (uint32_t p : path) {
+            if (f.value) nodes[p].always = nodes[p].always || !f.target.through_array;
+            else nodes[p].makers.push_back(static_cast<uint32_t>(i));
         }
     }
-    bool ok;
-    if (element) {
-        ok = mapRowImpl(slots, line, scratch, problems, true);
-        if (ok) mergeInto(*element, std::move(scratch));
-    } else {
-        ok = mapRowImpl(slots, line, scratch, problems, false);
-        if (ok) addRow(*part_, record, std::move(scratch));
+    for (auto& n : nodes) {
+        std::sort(n.children.begin(), n.children.end(), [&](uint32_t a, uint32_t b) {
+            return n.type == Node::Type::kList ? nodes[a].index < nodes[b].index
+                                               : nodes[a].key < nodes[b].key;
+        });
     }
-    releaseJson(scratch);
-    return ok;
 }
 
-bool BoundPart::mapRowImpl(const std::vector<std::string_view>& slots, size_t line, json& out,
-                           std::vector<std::string>& problems, bool skip_group) const {
-    out = json::object();
+void BoundPart::checkShape(const Part& part, std::vector<std::string>& errors) {
+    std::vector<Node> nodes;
+    std::vector<uint32_t> field_node;
+    buildShape(part, nodes, field_node, &errors);
+}
+
+struct BoundPart::RowValues {
+    // Rows of most parts fit inline: no allocation per row.
+    static constexpr size_t kInline = 48;
+    alignas(json) unsigned char inline_values[kInline * sizeof(json)];
+    char inline_filled[kInline * 2];
+    std::unique_ptr<json[]> more_values;
+    std::unique_ptr<char[]> more_filled;
+    json* values;  // per field
+    char* filled;  // per node: a column filled this leaf (for "first non-empty wins")
+    size_t count;
+
+    RowValues(size_t fields, size_t nodes) : count(fields) {
+        if (fields <= kInline) {
+            values = reinterpret_cast<json*>(inline_values);
+            for (size_t i = 0; i < fields; ++i) new (values + i) json();
+        } else {
+            more_values = std::make_unique<json[]>(fields);
+            values = more_values.get();
+        }
+        if (nodes <= sizeof inline_filled) {
+            filled = inline_filled;
+        } else {
+            more_filled = std::make_unique<char[]>(nodes);
+            filled = more_filled.get();
+        }
+        std::memset(filled, 0, nodes);
+    }
+    ~RowValues() {
+        if (!more_values)
+            for (size_t i = 0; i < count; ++i) values[i].~json();
+    }
+    RowValues(const RowValues&) = delete;
+    RowValues& operator=(const RowValues&) = delete;
+};
+
+// Converts the column fields of one row, in mapping order (so problems come in that order).
+bool BoundPart::evaluate(const std::vector<std::string_view>& slots, size_t line, RowValues& row,
+                         std::vector<std::string>& problems) const {
     bool ok = true;
     std::string text, error;
     const auto& fields = part_->fields;
-    // Problems with their field, reported in the mapping's field order (fields are evaluated in
-    // key order, see order_).
-    std::vector<std::pair<size_t, std::string>> found;
     auto problem = [&](size_t i, int slot, const std::string& msg) {
         ok = false;
         const FieldMapping& f = fields[i];
@@ -860,72 +774,221 @@ bool BoundPart::mapRowImpl(const std::vector<std::string_view>& slots, size_t li
                            : part_->into_path.kind == Kind::kObject
                                ? part_->into + "." + f.target.text
                                : part_->into + "[]." + f.target.text;
-        found.emplace_back(
-            i, file_ + ":" + std::to_string(line) + ": " + col + " (" + path + "): " + msg);
+        problems.push_back(file_ + ":" + std::to_string(line) + ": " + col + " (" + path + "): " + msg);
     };
-    // Parent objects found so far in this row, per parent id, so that a path is looked up once.
-    // Writing to a list can move its elements: then every remembered parent is forgotten.
-    json* small[32];
-    std::vector<json*> large;
-    json** parents = small;
-    if (parent_count_ > 32) {
-        large.assign(parent_count_, nullptr);
-        parents = large.data();
-    } else {
-        std::fill(small, small + parent_count_, nullptr);
-    }
-    auto put = [&](size_t i, const FieldMapping& f, json&& v) {
-        json*& known = parents[parent_id_[i]];
-        bool grew = false;
-        json* p = setAt(out, f.target, std::move(v), known, grew);
-        if (grew) std::fill(parents, parents + parent_count_, nullptr);
-        parents[parent_id_[i]] = p;
-    };
-    for (int pass = 0; pass < 2; ++pass) {
-        // Pass 0: columns; pass 1: fixed values, which only complete objects that columns made.
-        for (size_t i : order_) {
-            const FieldMapping& f = fields[i];
-            int slot = field_slot_[i];
-            if ((pass == 0) != !f.value.has_value()) continue;
-            if (skip_group && is_group_field_[i]) continue;
-            if (pass == 1) {
-                if (f.target.through_array) {
-                    json*& known = parents[parent_id_[i]];
-                    if (!known)
-                        known = navigate(out, f.target.segments, f.target.segments.size() - 1, false);
-                    if (!known) continue;
-                }
-                json v;
-                if (f.convert(*f.value, v, error)) put(i, f, std::move(v));
-                continue;
-            }
-            // When several fields fill one target, the first non-empty one wins.
-            if (f.shares_target && f.target.segments.back().index != TargetPath::kAppend) {
-                const json* have = navigate(out, f.target.segments, f.target.segments.size(), false);
-                if (have && !have->is_null()) continue;
-            }
-            if (!cellText(f, slot, slots, text, error)) {
+    for (size_t i = 0; i < fields.size(); ++i) {
+        const FieldMapping& f = fields[i];
+        if (f.value) continue;  // converted once, at bind
+        const uint32_t node = field_node_[i];
+        // When several columns fill one value, the first non-empty one wins.
+        if (field_shared_[i] && row.filled[node]) continue;
+        const int slot = field_slot_[i];
+        std::string_view cell = slot >= 0 ? slots[static_cast<size_t>(slot)] : std::string_view();
+        if (f.trim) {
+            auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+            while (!cell.empty() && space(cell.front())) cell.remove_prefix(1);
+            while (!cell.empty() && space(cell.back())) cell.remove_suffix(1);
+        }
+        text.assign(cell.data(), cell.size());
+        bool transformed = true;
+        for (const auto& t : f.transforms) {
+            if (!t.apply(text, error)) {
                 problem(i, slot, error);
-                continue;
+                transformed = false;
+                break;
             }
-            if (text.empty()) {
-                if (f.required) problem(i, slot, "verplicht veld is leeg");
-                continue;
-            }
-            json v;
-            if (!f.convert(std::move(text), v, error)) {
-                problem(i, slot, error);
-                continue;
-            }
+        }
+        if (!transformed) continue;
+        if (text.empty() && f.default_value) text = *f.default_value;
+        if (text.empty()) {
+            if (f.required) problem(i, slot, "verplicht veld is leeg");
+            continue;
+        }
+        if (!f.convert(std::move(text), row.values[i], error)) {
+            row.values[i] = json();
+            problem(i, slot, error);
             text = std::string();
-            put(i, f, std::move(v));
+            continue;
+        }
+        text = std::string();
+        row.filled[node] = 1;
+    }
+    return ok;
+}
+
+// Whether the row makes object or list node `n` (see Node::makers).
+bool BoundPart::makes(const Node& n, const RowValues& row) const {
+    if (n.always) return true;
+    for (uint32_t i : n.makers)
+        if (!row.values[i].is_null()) return true;
+    return false;
+}
+
+// The value of leaf `n` without taking it: the last fixed value, else the first filled column.
+const json* BoundPart::leafPeek(const Node& n, const RowValues& row) const {
+    if (!n.fixed.empty()) return &fixed_[n.fixed.back()];
+    for (uint32_t i : n.columns)
+        if (!row.values[i].is_null()) return &row.values[i];
+    return nullptr;
+}
+
+json BoundPart::leafValue(const Node& n, RowValues& row) const {
+    if (!n.fixed.empty()) return fixed_[n.fixed.back()];
+    for (uint32_t i : n.columns)
+        if (!row.values[i].is_null()) return std::move(row.values[i]);
+    return json();
+}
+
+// Fills a fresh (null) slot with node `n`, which the row makes.
+void BoundPart::fill(const Node& n, json& slot, RowValues& row) const {
+    switch (n.type) {
+        case Node::Type::kLeaf:
+            slot = leafValue(n, row);
+            return;
+        case Node::Type::kObject:
+            slot = json::object();
+            fillObject(n, slot, true, row);
+            return;
+        case Node::Type::kList: {
+            slot = json::array();
+            auto& arr = slot.get_ref<json::array_t&>();
+            arr.reserve(n.children.size());
+            for (uint32_t c : n.children) {
+                const Node& e = nodes_[c];
+                if (e.type == Node::Type::kLeaf ? leafPeek(e, row) == nullptr : !makes(e, row))
+                    continue;
+                arr.emplace_back();
+                fill(e, arr.back(), row);
+            }
+            return;
+        }
+        case Node::Type::kAppend: {
+            slot = json::array();
+            auto& arr = slot.get_ref<json::array_t&>();
+            for (uint32_t i : n.columns)
+                if (!row.values[i].is_null()) arr.push_back(std::move(row.values[i]));
+            for (uint32_t i : n.fixed) arr.push_back(fixed_[i]);
+            return;
         }
     }
-    for (const auto& [segs, count] : compact_at_) compactAt(out, *segs, count);
-    std::stable_sort(found.begin(), found.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (auto& [i, msg] : found) problems.push_back(std::move(msg));
+}
+
+// Fills object `obj` with the children of object node `n` that the row has, merging as
+// mergeInto does when `obj` already has them: objects merge, lists are appended to, values
+// already there win. `fresh`: `obj` was empty, so keys can go at its end (they come sorted).
+void BoundPart::fillObject(const Node& n, json& obj, bool fresh, RowValues& row) const {
+    auto& map = obj.get_ref<json::object_t&>();
+    for (uint32_t c : n.children) {
+        const Node& ch = nodes_[c];
+        bool present = false;
+        switch (ch.type) {
+            case Node::Type::kLeaf: present = leafPeek(ch, row) != nullptr; break;
+            case Node::Type::kObject: present = makes(ch, row); break;
+            case Node::Type::kList: {
+                present = false;
+                for (uint32_t e : ch.children) {
+                    const Node& el = nodes_[e];
+                    present = el.type == Node::Type::kLeaf ? leafPeek(el, row) != nullptr
+                                                           : makes(el, row);
+                    if (present) break;
+                }
+                break;
+            }
+            case Node::Type::kAppend: {
+                present = !ch.fixed.empty();
+                for (uint32_t i : ch.columns) present = present || !row.values[i].is_null();
+                break;
+            }
+        }
+        if (!present) continue;
+        if (fresh) {
+            if (ch.type == Node::Type::kLeaf)  // the common case: no null to fill and destroy
+                map.emplace_hint(map.end(), ch.key, leafValue(ch, row));
+            else
+                fill(ch, map.emplace_hint(map.end(), ch.key, json())->second, row);
+            continue;
+        }
+        auto it = map.lower_bound(ch.key);
+        if (it == map.end() || it->first != ch.key) {
+            fill(ch, map.emplace_hint(it, ch.key, json())->second, row);
+            continue;
+        }
+        json& have = it->second;
+        if (have.is_null()) {
+            fill(ch, have, row);
+        } else if (ch.type == Node::Type::kObject) {
+            if (have.is_object()) fillObject(ch, have, false, row);
+        } else if (have.is_array() &&
+                   (ch.type != Node::Type::kLeaf || leafPeek(ch, row)->is_array())) {
+            json more;
+            fill(ch, more, row);
+            for (auto& e : more) have.push_back(std::move(e));
+        }
+        // Otherwise the value already there wins.
+    }
+}
+
+// Adds the row to `dest` as mergeInto(dest, row) would.
+void BoundPart::emitRoot(json& dest, RowValues& row) const {
+    const bool fresh = !dest.is_object() || dest.empty();
+    if (!dest.is_object()) dest = json::object();
+    fillObject(nodes_[0], dest, fresh, row);
+}
+
+bool BoundPart::mapRow(const std::vector<std::string_view>& slots, size_t line, json& out,
+                       std::vector<std::string>& problems) const {
+    RowValues row(part_->fields.size(), nodes_.size());
+    bool ok = evaluate(slots, line, row, problems);
+    out = json::object();
+    fillObject(nodes_[0], out, true, row);  // also with problems: the cells that were fine
     return ok;
+}
+
+bool BoundPart::mapRowInto(const std::vector<std::string_view>& slots, size_t line, json& record,
+                           json& scratch, std::vector<std::string>& problems) const {
+    RowValues row(part_->fields.size(), nodes_.size());
+    if (!evaluate(slots, line, row, problems)) return false;
+    if (part_->into.empty()) {
+        emitRoot(record, row);
+        return true;
+    }
+    const auto& segs = part_->into_path.segments;
+    json* parent = navigate(record, segs, segs.size() - 1, true);
+    if (parent->is_null()) *parent = json::object();
+    json& into = (*parent)[segs.back().name];
+    if (part_->into_path.kind == Kind::kObject) {
+        emitRoot(into, row);
+        return true;
+    }
+    if (!into.is_array()) into = json::array();
+    auto& arr = into.get_ref<json::array_t&>();
+    if (!part_->group_by.empty()) {
+        if (group_node_.size() != part_->group_by.size()) {
+            // A group field that is not a plain value of the row: build the row, then add it.
+            scratch = json::object();
+            fillObject(nodes_[0], scratch, true, row);
+            addRow(*part_, record, std::move(scratch));
+            releaseJson(scratch);
+            return true;
+        }
+        // The element with the same group values (absent equals absent), as addRow finds it.
+        for (auto& e : arr) {
+            bool same = true;
+            for (size_t k = 0; k < group_node_.size() && same; ++k) {
+                const json* b = group_node_[k] < 0 ? nullptr : leafPeek(nodes_[group_node_[k]], row);
+                auto a = e.find(part_->group_by[k]);
+                bool an = a == e.end() || a->is_null(), bn = b == nullptr || b->is_null();
+                same = an == bn && (an || *a == *b);
+            }
+            if (same) {
+                emitRoot(e, row);
+                return true;
+            }
+        }
+    }
+    arr.emplace_back(json::object());
+    fillObject(nodes_[0], arr.back(), true, row);
+    return true;
 }
 
 void mergeInto(json& target, json&& row) {

@@ -6,6 +6,7 @@
 /// A Mapping is loaded and validated once (loadMapping: every problem with its JSON path) and is
 /// immutable afterwards; share it as `shared_ptr<const Mapping>` between threads. Binding a part
 /// to a file's header (BoundPart) and mapping rows are pure functions of their inputs.
+#include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -48,7 +49,6 @@ struct FieldMapping {
     std::optional<std::string> value;  ///< Fixed value (instead of a column).
     bool required = false;
     bool trim = true;
-    bool shares_target = false;  ///< An earlier field fills the same target (first non-empty wins).
     std::vector<Transform> transforms;
     std::optional<std::string> default_value;  ///< Canonical value when the cell is empty.
     std::shared_ptr<const model::Pattern> pattern;  ///< The model's pattern for the leaf, if any.
@@ -110,35 +110,64 @@ public:
     bool mapRow(const std::vector<std::string_view>& slots, size_t line, nlohmann::json& out,
                 std::vector<std::string>& problems) const;
 
-    /// mapRow followed by addRow into `record`, with `scratch` as the row's storage (left empty).
-    /// Same result and problems as those two; faster for grouped parts (no group fields built
-    /// just to be dropped by the merge). Returns false when the row had a problem (not added).
+    /// mapRow followed by addRow into `record`, with `scratch` as storage when a row cannot be
+    /// built in place (left empty). Same result and problems as those two, but the row is built
+    /// straight into the record. Returns false when the row had a problem (then nothing is added).
     bool mapRowInto(const std::vector<std::string_view>& slots, size_t line, nlohmann::json& record,
                     nlohmann::json& scratch, std::vector<std::string>& problems) const;
 
+    /// Checks that the targets of `part`'s fields fit one row shape: a list is filled either with
+    /// [] or at fixed positions, a word list is not also filled per element, and no target is
+    /// both a value and a record. Problems (Dutch, with the field's JSON path) go to `errors`.
+    static void checkShape(const Part& part, std::vector<std::string>& errors);
+
   private:
-    bool mapRowImpl(const std::vector<std::string_view>& slots, size_t line, nlohmann::json& out,
-                    std::vector<std::string>& problems, bool skip_group) const;
+    /// The shape of the rows of a part, built once at bind: the objects, lists and leaves that
+    /// the fields' targets make, keys sorted. Rows are built from it in one pass, straight into
+    /// their destination; no paths are looked up per cell.
+    struct Node {
+        enum class Type : unsigned char {
+            kObject,  ///< children: keyed nodes, sorted by key
+            kList,    ///< children: elements at fixed positions, sorted by index ([] is [0])
+            kLeaf,    ///< one value: the first filled column, or the fixed value
+            kAppend,  ///< name[]: every filled column and every fixed value, in mapping order
+        };
+        Type type = Type::kObject;
+        std::string key;                 ///< key in the parent object
+        int index = 0;                   ///< position in the parent list
+        std::vector<uint32_t> children;  ///< node ids (kObject, kList)
+        std::vector<uint32_t> columns;   ///< column fields, mapping order (kLeaf, kAppend)
+        std::vector<uint32_t> fixed;     ///< fixed-value fields, mapping order (kLeaf, kAppend)
+        // kObject, kList: whether a row makes this node. Only columns with a value and fixed
+        // values outside lists make objects; a fixed value inside a list element only completes
+        // an element that columns made.
+        std::vector<uint32_t> makers;  ///< column fields anywhere below
+        bool always = false;           ///< a fixed value outside any list below
+    };
+    /// Per row: the converted value of each column field (null: empty, skipped or wrong).
+    struct RowValues;
+    static void buildShape(const Part& part, std::vector<Node>& nodes,
+                           std::vector<uint32_t>& field_node, std::vector<std::string>* errors);
+
+    bool evaluate(const std::vector<std::string_view>& slots, size_t line, RowValues& row,
+                  std::vector<std::string>& problems) const;
+    bool makes(const Node& n, const RowValues& row) const;
+    nlohmann::json leafValue(const Node& n, RowValues& row) const;
+    const nlohmann::json* leafPeek(const Node& n, const RowValues& row) const;
+    void fillObject(const Node& n, nlohmann::json& obj, bool fresh, RowValues& row) const;
+    void fill(const Node& n, nlohmann::json& slot, RowValues& row) const;
+    void emitRoot(nlohmann::json& dest, RowValues& row) const;
 
     const Part* part_ = nullptr;
     std::string file_;
     std::vector<size_t> slot_columns_;
     std::vector<std::string> slot_headers_;
-    std::vector<int> field_slot_;  // per field: slot index, or -1 (fixed value / column absent)
-    std::vector<int> parent_id_;   // per field: equal for targets with the same parent path
-    size_t parent_count_ = 0;      // distinct parent paths
-    // Fields in evaluation order: by parent path, then leaf name (stable, so fields sharing a
-    // target keep their order). Objects are then filled in key order, and each insertion lands
-    // at the end of its std::map instead of searching it.
-    std::vector<size_t> order_;
-    // Per group_by name: its field (empty: no fast path, also when there are more than
-    // kMaxGroupFields, so that the fast path keeps the row's group values on the stack).
-    static constexpr size_t kMaxGroupFields = 4;
-    std::vector<size_t> group_fields_;
-    std::vector<char> is_group_field_;  // per field
-    bool compact_ = false;         // some target has a fixed index > 0, so gaps are possible
-    // Lists written at fixed indices (target segments [0, n)), deepest first: compacted per row.
-    std::vector<std::pair<const std::vector<TargetPath::Segment>*, size_t>> compact_at_;
+    std::vector<int> field_slot_;         // per field: slot index, or -1 (fixed value / column absent)
+    std::vector<Node> nodes_;             // nodes_[0] is the row itself
+    std::vector<uint32_t> field_node_;    // per field: its kLeaf or kAppend node
+    std::vector<char> field_shared_;      // per field: an earlier column field fills the same leaf
+    std::vector<nlohmann::json> fixed_;   // per field: the converted fixed value (or null)
+    std::vector<int> group_node_;         // per group_by name: its kLeaf node under the root, or -1
 };
 
 /// Merges a row object into an element: objects merge, arrays concatenate, present scalars win.

@@ -373,9 +373,8 @@ Status importMagisterStream(const std::vector<ExportFile>& files, const Mapping&
         row_problems.clear();
         json record = json::object();
         if (options.school.is_object()) record["school"] = options.school;
-        json row;
-        main->bound->mapRow(slots, line, row, row_problems);
-        addRow(main_part, record, std::move(row));
+        json scratch;
+        main->bound->mapRowInto(slots, line, record, scratch, row_problems);
         for (auto& st : stores) {
             auto found = st.by_key.find(key);
             if (found == st.by_key.end()) continue;

@@ -2,6 +2,8 @@
 // binding, row mapping rules and the reverse direction.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "mapping/declarative/mapping.h"
 #include "mapping/magister/magister_import.h"
 #include "tests/support/test_util.h"
@@ -353,6 +355,90 @@ TEST(BoundPart, AListOfWordsWithoutIndexSplitsTheCell) {
     ASSERT_FALSE(codes.isOk());
     EXPECT_NE(codes.error().message.find("is een lijst van waarden"), std::string::npos)
         << codes.error().message;
+}
+
+// A row is built from one shape: a list is filled with [] or at fixed positions, not both, and a
+// list of words is not also filled per element. Both fields are named.
+TEST(MappingLoader, TargetsThatDoNotFitOneShapeAreRefused) {
+    auto m = loadMapping(R"({"sluis_mapping": 1, "parts": [{"name": "leerlingen", "key": "Nr",
+      "fields": [{"column": "Nr", "target": "leerling.leerlingid"},
+                 {"column": "Voornamen", "target": "leerling.voornamenlijst"},
+                 {"column": "Tweede", "target": "leerling.voornamenlijst[1]"},
+                 {"column": "Bijnaam", "target": "leerling.communicatie[0].nummer"}]},
+      {"name": "o", "key": "Nr", "into": "overstapadvies", "fields": [
+                 {"column": "A1", "target": "advies[]"},
+                 {"column": "A2", "target": "advies[1]"}]}]})",
+                         "shape.json");
+    ASSERT_FALSE(m.isOk());
+    const std::string& msg = m.error().message;
+    EXPECT_NE(msg.find("2 fout(en)"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("parts[0].fields[2].target: 'leerling.voornamenlijst[1]' maakt van "
+                       "'voornamenlijst' een lijst met vaste posities, maar parts[0].fields[1].target "
+                       "('leerling.voornamenlijst') maakt er een waarde van"),
+              std::string::npos)
+        << msg;
+    EXPECT_NE(msg.find("parts[1].fields[1].target: 'advies[1]' maakt van 'advies' een lijst met "
+                       "vaste posities, maar parts[1].fields[0].target ('advies[]') maakt er een "
+                       "lijst met [] van"),
+              std::string::npos)
+        << msg;
+}
+
+// Before the leaf, [] is the row's own element [0]: two spellings of one place are one target,
+// filled by the first non-empty column.
+TEST(BoundPart, OnePlaceSpelledTwiceIsFilledOnce) {
+    auto m = loadMapping(R"({"sluis_mapping": 1, "parts": [
+      {"name": "l", "key": "Nr", "fields": [{"column": "Nr", "target": "leerling.leerlingid"}]},
+      {"name": "c", "key": "Nr", "into": "cijferlijsten", "fields": [
+                 {"column": "Vak", "target": "cijfers[].vak"},
+                 {"column": "Vak2", "target": "cijfers[0].vak"}]}]})",
+                         "twice.json");
+    ASSERT_TRUE(m.isOk()) << m.error().message;
+    auto b = BoundPart::bind((*m)->parts[1], {"Nr", "Vak", "Vak2"}, "c.csv", nullptr);
+    ASSERT_TRUE(b.isOk()) << b.error().message;
+    for (auto [first, second, expected] :
+         std::vector<std::tuple<std::string_view, std::string_view, std::string>>{
+             {"Rekenen", "Taal", "Rekenen"}, {"", "Taal", "Taal"}}) {
+        std::vector<std::string_view> slots;
+        for (size_t c : b->slotColumns())
+            slots.push_back(std::vector<std::string_view>{"7", first, second}[c]);
+        json out;
+        std::vector<std::string> problems;
+        ASSERT_TRUE(b->mapRow(slots, 2, out, problems)) << problems[0];
+        EXPECT_EQ(out, (json{{"cijfers", json::array({{{"vak", expected}}})}})) << out.dump();
+    }
+}
+
+// mapRowInto builds the row straight into the record, with addRow's merge rules: values already
+// in the record win, lists are appended to, objects are merged.
+TEST(BoundPart, RowIntoARecordKeepsWhatIsThereAndAppendsToLists) {
+    auto m = loadMapping(kSmall, "small.json");
+    ASSERT_TRUE(m.isOk()) << m.error().message;
+    auto b = BoundPart::bind((*m)->parts[0], {"Nr", "Naam", "Geboren", "Tel"}, "l.csv", nullptr);
+    ASSERT_TRUE(b.isOk()) << b.error().message;
+    std::vector<std::string_view> slots;
+    for (size_t c : b->slotColumns())
+        slots.push_back(std::vector<std::string_view>{"7", "Jansen", "05-03-2014", "030-1"}[c]);
+    json record = {{"leerling", {{"achternaam", "Eerder"},
+                                 {"communicatie", json::array({{{"nummer", "06-9"}}})}}},
+                   {"school", {{"naam", "Al gezet"}}}};
+    json scratch;
+    std::vector<std::string> problems;
+    ASSERT_TRUE(b->mapRowInto(slots, 2, record, scratch, problems)) << problems[0];
+    EXPECT_EQ(record["leerling"]["achternaam"], "Eerder");
+    EXPECT_EQ(record["leerling"]["geboortedatum"], "2014-03-05");
+    EXPECT_EQ(record["leerling"]["communicatie"],
+              json::array({{{"nummer", "06-9"}}, {{"nummer", "030-1"}, {"soort", "telefoon"}}}));
+    EXPECT_EQ(record["school"], (json{{"naam", "Al gezet"}, {"brincode", "99XX"}}));
+    EXPECT_TRUE(scratch.is_null());
+    // A row with a problem adds nothing.
+    slots.clear();
+    for (size_t c : b->slotColumns())
+        slots.push_back(std::vector<std::string_view>{"7", "Jansen", "31-02-2014", "030-2"}[c]);
+    json before = record;
+    EXPECT_FALSE(b->mapRowInto(slots, 3, record, scratch, problems));
+    EXPECT_EQ(record, before);
+    ASSERT_EQ(problems.size(), 1u);
 }
 
 TEST(Reverse, RoundTripsTheShippedMappingForGuardiansAndGrades) {
