@@ -232,7 +232,7 @@ Result<TargetPath> resolveTarget(const model::ModelDefinition& def, const std::s
     return t;
 }
 
-bool FieldMapping::convert(std::string text, json& out, std::string& error) const {
+bool FieldMapping::convert(std::string&& text, json& out, std::string& error) const {
     switch (target.kind) {
         case Kind::kBool: {
             bool b;
@@ -255,7 +255,7 @@ bool FieldMapping::convert(std::string text, json& out, std::string& error) cons
             return true;
         }
         case Kind::kDecimal: {
-            std::string t = text;
+            std::string& t = text;  // ours to change (see the signature)
             for (auto& c : t)
                 if (c == ',') c = '.';
             char* end = nullptr;
@@ -509,9 +509,9 @@ Result<std::shared_ptr<const Mapping>> loadMapping(std::string_view text,
                     if (has_target) {
                         std::string err;
                         json dummy;
-                        if (fm.value && !fm.convert(*fm.value, dummy, err))
+                        if (fm.value && !fm.convert(std::string(*fm.value), dummy, err))
                             errors.push_back(fp + ".value: " + err);
-                        if (fm.default_value && !fm.convert(*fm.default_value, dummy, err))
+                        if (fm.default_value && !fm.convert(std::string(*fm.default_value), dummy, err))
                             errors.push_back(fp + ".default: " + err);
                     }
                     part.fields.push_back(std::move(fm));
@@ -597,7 +597,7 @@ Result<BoundPart> BoundPart::bind(const Part& part, const std::vector<std::strin
         const auto& f = part.fields[i];
         if (f.value) {
             std::string error;
-            if (!f.convert(*f.value, b.fixed_[i], error))  // checked by loadMapping
+            if (!f.convert(std::string(*f.value), b.fixed_[i], error))  // checked by loadMapping
                 return Error{ErrorCode::kInvalidConfig, f.where + ".value: " + error};
             continue;
         }
@@ -804,13 +804,12 @@ bool BoundPart::evaluate(const std::vector<std::string_view>& slots, size_t line
             if (f.required) problem(i, slot, "verplicht veld is leeg");
             continue;
         }
+        // convert takes the text (it becomes the value); `text` is refilled by the next cell.
         if (!f.convert(std::move(text), row.values[i], error)) {
             row.values[i] = json();
             problem(i, slot, error);
-            text = std::string();
             continue;
         }
-        text = std::string();
         row.filled[node] = 1;
     }
     return ok;
@@ -1120,7 +1119,7 @@ std::vector<std::pair<std::string, json>> slotConstants(const Part& part, const 
             sub += (sub.empty() ? "" : ".") + g.target.segments[k].name;
         json v;
         std::string err;
-        if (g.convert(*g.value, v, err)) out.emplace_back(sub, v);
+        if (g.convert(std::string(*g.value), v, err)) out.emplace_back(sub, v);
     }
     return out;
 }

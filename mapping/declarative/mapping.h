@@ -55,7 +55,8 @@ struct FieldMapping {
     const std::vector<std::string>* codes = nullptr;  ///< Code list of a code leaf.
 
     /// Converts transformed text to the JSON value of the target kind; false + error otherwise.
-    bool convert(std::string text, nlohmann::json& out, std::string& error) const;
+    /// Takes the text: on success it may have been moved into `out`.
+    bool convert(std::string&& text, nlohmann::json& out, std::string& error) const;
 };
 
 struct Part {
