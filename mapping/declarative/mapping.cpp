@@ -621,6 +621,23 @@ Result<BoundPart> BoundPart::bind(const Part& part, const std::vector<std::strin
         }
         b.group_node_.push_back(found);
     }
+    // Group fields whose value is their text (one column, no fixed value): mapRowInto compares
+    // their text before converting it.
+    b.group_of_.assign(part.fields.size(), -1);
+    if (!b.group_node_.empty() && b.group_node_.size() <= kMaxGroupFields) {
+        for (size_t k = 0; k < b.group_node_.size(); ++k) {
+            if (b.group_node_[k] < 0) continue;
+            const Node& n = b.nodes_[static_cast<size_t>(b.group_node_[k])];
+            if (n.columns.size() != 1 || !n.fixed.empty()) continue;
+            Kind kind = part.fields[n.columns[0]].target.kind;
+            if (kind == Kind::kBool || kind == Kind::kInt || kind == Kind::kDecimal ||
+                kind == Kind::kArray)
+                continue;
+            b.group_of_[n.columns[0]] = static_cast<int>(k);
+        }
+    } else {
+        b.group_node_.clear();  // more group fields than deferred values: the general path
+    }
     if (!missing.empty()) {
         std::string msg = file + ":1: verplichte kolom(men) ontbreken voor deel '" + part.name + "': ";
         for (size_t i = 0; i < missing.size(); ++i) msg += (i ? ", " : "") + missing[i];
@@ -734,6 +751,12 @@ struct BoundPart::RowValues {
     json* values;  // per field
     char* filled;  // per node: a column filled this leaf (for "first non-empty wins")
     size_t count;
+    struct Deferred {
+        bool pending = false;
+        std::string text;  // the group field's text, checked and converted only when needed
+        size_t at = 0;     // where its problem goes in the row's problems
+    };
+    std::array<Deferred, kMaxGroupFields> deferred;  // per group_by name
 
     RowValues(size_t fields, size_t nodes) : count(fields) {
         if (fields <= kInline) {
@@ -759,22 +782,53 @@ struct BoundPart::RowValues {
     RowValues& operator=(const RowValues&) = delete;
 };
 
+std::string BoundPart::problemText(size_t i, int slot, size_t line, const std::string& msg) const {
+    const FieldMapping& f = part_->fields[i];
+    std::string col = slot >= 0 ? "kolom '" + slot_headers_[static_cast<size_t>(slot)] + "'"
+                                : (f.columns.empty() ? "vaste waarde" : "kolom '" + f.columns.front() + "'");
+    std::string path = part_->into.empty() ? f.target.text
+                       : part_->into_path.kind == Kind::kObject
+                           ? part_->into + "." + f.target.text
+                           : part_->into + "[]." + f.target.text;
+    return file_ + ":" + std::to_string(line) + ": " + col + " (" + path + "): " + msg;
+}
+
+// Converts the group values that evaluate deferred. Their problems go where evaluate would have
+// put them, so a row's problems stay in mapping order. False when one is wrong.
+bool BoundPart::convertDeferred(size_t line, RowValues& row, std::vector<std::string>& problems) const {
+    std::vector<std::pair<size_t, std::string>> late;
+    for (size_t i = 0; i < part_->fields.size(); ++i) {
+        if (group_of_[i] < 0) continue;
+        auto& d = row.deferred[static_cast<size_t>(group_of_[i])];
+        if (!d.pending) continue;
+        d.pending = false;
+        std::string error;
+        if (part_->fields[i].convert(std::move(d.text), row.values[i], error)) {
+            row.filled[field_node_[i]] = 1;
+        } else {
+            row.values[i] = json();
+            late.emplace_back(d.at, problemText(i, field_slot_[i], line, error));
+        }
+    }
+    // Inserted from the back, so the earlier positions still hold; at an equal position the
+    // later field goes in first and so ends up after the earlier one.
+    for (auto it = late.rbegin(); it != late.rend(); ++it)
+        problems.insert(problems.begin() + static_cast<std::ptrdiff_t>(it->first),
+                        std::move(it->second));
+    return late.empty();
+}
+
 // Converts the column fields of one row, in mapping order (so problems come in that order).
+// With `defer`, text-valued group fields keep their text (row.deferred) instead: mapRowInto
+// compares it with the elements first and converts it only for a new element.
 bool BoundPart::evaluate(const std::vector<std::string_view>& slots, size_t line, RowValues& row,
-                         std::vector<std::string>& problems) const {
+                         std::vector<std::string>& problems, bool defer) const {
     bool ok = true;
-    std::string text, error;
+    std::string error;
     const auto& fields = part_->fields;
     auto problem = [&](size_t i, int slot, const std::string& msg) {
         ok = false;
-        const FieldMapping& f = fields[i];
-        std::string col = slot >= 0 ? "kolom '" + slot_headers_[static_cast<size_t>(slot)] + "'"
-                                    : (f.columns.empty() ? "vaste waarde" : "kolom '" + f.columns.front() + "'");
-        std::string path = part_->into.empty() ? f.target.text
-                           : part_->into_path.kind == Kind::kObject
-                               ? part_->into + "." + f.target.text
-                               : part_->into + "[]." + f.target.text;
-        problems.push_back(file_ + ":" + std::to_string(line) + ": " + col + " (" + path + "): " + msg);
+        problems.push_back(problemText(i, slot, line, msg));
     };
     for (size_t i = 0; i < fields.size(); ++i) {
         const FieldMapping& f = fields[i];
@@ -789,7 +843,9 @@ bool BoundPart::evaluate(const std::vector<std::string_view>& slots, size_t line
             while (!cell.empty() && space(cell.front())) cell.remove_prefix(1);
             while (!cell.empty() && space(cell.back())) cell.remove_suffix(1);
         }
-        text.assign(cell.data(), cell.size());
+        // A fresh string per cell: convert moves it into the value, so a reused buffer would
+        // not keep its capacity anyway, and constructing is cheaper than assigning.
+        std::string text(cell);
         bool transformed = true;
         for (const auto& t : f.transforms) {
             if (!t.apply(text, error)) {
@@ -804,7 +860,14 @@ bool BoundPart::evaluate(const std::vector<std::string_view>& slots, size_t line
             if (f.required) problem(i, slot, "verplicht veld is leeg");
             continue;
         }
-        // convert takes the text (it becomes the value); `text` is refilled by the next cell.
+        if (defer && group_of_[i] >= 0) {
+            auto& d = row.deferred[static_cast<size_t>(group_of_[i])];
+            d.text = std::move(text);
+            d.at = problems.size();
+            d.pending = true;
+            continue;
+        }
+        // convert takes the text: it becomes the value.
         if (!f.convert(std::move(text), row.values[i], error)) {
             row.values[i] = json();
             problem(i, slot, error);
@@ -812,6 +875,9 @@ bool BoundPart::evaluate(const std::vector<std::string_view>& slots, size_t line
         }
         row.filled[node] = 1;
     }
+    // A wrong row is not added, so its deferred group values are not compared: check them now,
+    // so that every problem of the row is reported.
+    if (!ok && defer) convertDeferred(line, row, problems);
     return ok;
 }
 
@@ -937,7 +1003,7 @@ void BoundPart::emitRoot(json& dest, RowValues& row) const {
 bool BoundPart::mapRow(const std::vector<std::string_view>& slots, size_t line, json& out,
                        std::vector<std::string>& problems) const {
     RowValues row(part_->fields.size(), nodes_.size());
-    bool ok = evaluate(slots, line, row, problems);
+    bool ok = evaluate(slots, line, row, problems, false);
     out = json::object();
     fillObject(nodes_[0], out, true, row);  // also with problems: the cells that were fine
     return ok;
@@ -946,21 +1012,19 @@ bool BoundPart::mapRow(const std::vector<std::string_view>& slots, size_t line, 
 bool BoundPart::mapRowInto(const std::vector<std::string_view>& slots, size_t line, json& record,
                            json& scratch, std::vector<std::string>& problems) const {
     RowValues row(part_->fields.size(), nodes_.size());
-    if (!evaluate(slots, line, row, problems)) return false;
+    const bool defer = !part_->group_by.empty() && group_node_.size() == part_->group_by.size();
+    if (!evaluate(slots, line, row, problems, defer)) return false;
     if (part_->into.empty()) {
         emitRoot(record, row);
         return true;
     }
     const auto& segs = part_->into_path.segments;
-    json* parent = navigate(record, segs, segs.size() - 1, true);
-    if (parent->is_null()) *parent = json::object();
-    json& into = (*parent)[segs.back().name];
     if (part_->into_path.kind == Kind::kObject) {
-        emitRoot(into, row);
+        json* parent = navigate(record, segs, segs.size() - 1, true);
+        if (parent->is_null()) *parent = json::object();
+        emitRoot((*parent)[segs.back().name], row);
         return true;
     }
-    if (!into.is_array()) into = json::array();
-    auto& arr = into.get_ref<json::array_t&>();
     if (!part_->group_by.empty()) {
         if (group_node_.size() != part_->group_by.size()) {
             // A group field that is not a plain value of the row: build the row, then add it.
@@ -970,21 +1034,40 @@ bool BoundPart::mapRowInto(const std::vector<std::string_view>& slots, size_t li
             releaseJson(scratch);
             return true;
         }
-        // The element with the same group values (absent equals absent), as addRow finds it.
-        for (auto& e : arr) {
-            bool same = true;
-            for (size_t k = 0; k < group_node_.size() && same; ++k) {
-                const json* b = group_node_[k] < 0 ? nullptr : leafPeek(nodes_[group_node_[k]], row);
-                auto a = e.find(part_->group_by[k]);
-                bool an = a == e.end() || a->is_null(), bn = b == nullptr || b->is_null();
-                same = an == bn && (an || *a == *b);
-            }
-            if (same) {
-                emitRoot(e, row);
-                return true;
+        // The element with the same group values (absent equals absent), as addRow finds it. A
+        // deferred group value is compared as text: text kinds convert to the text itself, and
+        // an element's value was checked when that element was made.
+        json* list = navigate(record, segs, segs.size(), false);
+        if (list && list->is_array()) {
+            for (auto& e : *list) {
+                bool same = true;
+                for (size_t k = 0; k < group_node_.size() && same; ++k) {
+                    auto a = e.find(part_->group_by[k]);
+                    bool an = a == e.end() || a->is_null();
+                    if (row.deferred[k].pending) {
+                        same = !an && a->is_string() &&
+                               a->get_ref<const std::string&>() == row.deferred[k].text;
+                        continue;
+                    }
+                    const json* b =
+                        group_node_[k] < 0 ? nullptr : leafPeek(nodes_[group_node_[k]], row);
+                    bool bn = b == nullptr || b->is_null();
+                    same = an == bn && (an || *a == *b);
+                }
+                if (same) {
+                    emitRoot(e, row);  // the group values are there already
+                    return true;
+                }
             }
         }
+        // A new element: convert the deferred group values now (a wrong one adds nothing).
+        if (!convertDeferred(line, row, problems)) return false;
     }
+    json* parent = navigate(record, segs, segs.size() - 1, true);
+    if (parent->is_null()) *parent = json::object();
+    json& into = (*parent)[segs.back().name];
+    if (!into.is_array()) into = json::array();
+    auto& arr = into.get_ref<json::array_t&>();
     arr.emplace_back(json::object());
     fillObject(nodes_[0], arr.back(), true, row);
     return true;

@@ -151,7 +151,9 @@ public:
                            std::vector<uint32_t>& field_node, std::vector<std::string>* errors);
 
     bool evaluate(const std::vector<std::string_view>& slots, size_t line, RowValues& row,
-                  std::vector<std::string>& problems) const;
+                  std::vector<std::string>& problems, bool defer) const;
+    std::string problemText(size_t field, int slot, size_t line, const std::string& msg) const;
+    bool convertDeferred(size_t line, RowValues& row, std::vector<std::string>& problems) const;
     bool makes(const Node& n, const RowValues& row) const;
     nlohmann::json leafValue(const Node& n, RowValues& row) const;
     const nlohmann::json* leafPeek(const Node& n, const RowValues& row) const;
@@ -169,6 +171,8 @@ public:
     std::vector<char> field_shared_;      // per field: an earlier column field fills the same leaf
     std::vector<nlohmann::json> fixed_;   // per field: the converted fixed value (or null)
     std::vector<int> group_node_;         // per group_by name: its kLeaf node under the root, or -1
+    std::vector<int> group_of_;           // per field: the group_by name whose text it is, or -1
+    static constexpr size_t kMaxGroupFields = 4;  // group values compared before conversion
 };
 
 /// Merges a row object into an element: objects merge, arrays concatenate, present scalars win.

@@ -441,6 +441,48 @@ TEST(BoundPart, RowIntoARecordKeepsWhatIsThereAndAppendsToLists) {
     ASSERT_EQ(problems.size(), 1u);
 }
 
+// A text group value is compared with the elements before it is checked; a wrong one is still
+// reported, in mapping order among the row's other problems, and adds nothing.
+TEST(BoundPart, WrongGroupValueIsReportedInMappingOrder) {
+    auto m = loadMapping(R"({"sluis_mapping": 1, "parts": [
+      {"name": "l", "key": "Nr", "fields": [{"column": "Nr", "target": "leerling.leerlingid"}]},
+      {"name": "c", "key": "Nr", "into": "cijferlijsten", "group_by": ["schooljaar"], "fields": [
+                 {"column": "Vak", "target": "cijfers[].vak", "required": true},
+                 {"column": "J", "target": "schooljaar"},
+                 {"column": "C", "target": "cijfers[].cijfer", "required": true}]}]})",
+                         "group.json");
+    ASSERT_TRUE(m.isOk()) << m.error().message;
+    auto b = BoundPart::bind((*m)->parts[1], {"Nr", "Vak", "J", "C"}, "c.csv", nullptr);
+    ASSERT_TRUE(b.isOk()) << b.error().message;
+    json record = json::object(), scratch;
+    auto row = [&](std::vector<std::string_view> cells, std::vector<std::string>& problems) {
+        std::vector<std::string_view> slots;
+        for (size_t c : b->slotColumns()) slots.push_back(cells[c]);
+        return b->mapRowInto(slots, 5, record, scratch, problems);
+    };
+    std::vector<std::string> problems;
+    ASSERT_TRUE(row({"7", "Taal", "2025-2026", "7"}, problems)) << problems[0];
+    const json before = record;
+    // Wrong group value only: no element matches, so it is checked and refused.
+    EXPECT_FALSE(row({"7", "Taal", "2025", "8"}, problems));
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_EQ(problems[0].rfind("c.csv:5: kolom 'J' (cijferlijsten[].schooljaar): ", 0), 0u)
+        << problems[0];
+    // With problems before and after it: all three, in the mapping's order.
+    problems.clear();
+    EXPECT_FALSE(row({"7", "", "2025", ""}, problems));
+    ASSERT_EQ(problems.size(), 3u);
+    EXPECT_NE(problems[0].find("(cijferlijsten[].cijfers[].vak): verplicht"), std::string::npos);
+    EXPECT_NE(problems[1].find("(cijferlijsten[].schooljaar): "), std::string::npos);
+    EXPECT_NE(problems[2].find("(cijferlijsten[].cijfers[].cijfer): verplicht"), std::string::npos);
+    EXPECT_EQ(record, before);
+    // A right value that matches merges into the element.
+    problems.clear();
+    ASSERT_TRUE(row({"7", "Rekenen", "2025-2026", "6"}, problems)) << problems[0];
+    ASSERT_EQ(record["cijferlijsten"].size(), 1u);
+    EXPECT_EQ(record["cijferlijsten"][0]["cijfers"].size(), 2u);
+}
+
 TEST(Reverse, RoundTripsTheShippedMappingForGuardiansAndGrades) {
     auto m = builtinMagisterMapping();
     json rec = json::parse(test::readFile(test::sourceDir() / "tests/las/golden/magister-basic/expected.json"))[0];
