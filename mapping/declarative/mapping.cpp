@@ -775,8 +775,11 @@ struct BoundPart::RowValues {
         std::memset(filled, 0, nodes);
     }
     ~RowValues() {
-        if (!more_values)
-            for (size_t i = 0; i < count; ++i) values[i].~json();
+        if (more_values) return;
+        // Most values were moved into the record (or never set): a null holds nothing, so only
+        // the others need nlohmann's (out-of-line) destructor.
+        for (size_t i = 0; i < count; ++i)
+            if (!values[i].is_null()) values[i].~json();
     }
     RowValues(const RowValues&) = delete;
     RowValues& operator=(const RowValues&) = delete;
