@@ -38,6 +38,12 @@ case "$cmd" in
     mkdir -p "$dir"
     if [[ $(id -u) -eq 0 ]]; then chown postgres: "$dir"; fi
     chmod 700 "$dir"
+    if ! as_owner test -w "$dir"; then
+      echo "pg-test-server: de gebruiker postgres kan $dir niet bereiken (een bovenliggende map is" \
+           "afgeschermd, bijvoorbeeld TMPDIR onder /root); kies een map onder /tmp" >&2
+      rm -rf "$dir"
+      exit 1
+    fi
     as_owner "$pgbin/initdb" -D "$dir/data" -U sluis --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
     # A free port: ask the kernel for one, then hand it to the server (a tiny race we accept).

@@ -9,7 +9,9 @@ JOBS=${SLUIS_JOBS:-$(nproc)}
 
 # The PostgreSQL store tests run against a real, throwaway PostgreSQL server on loopback
 # (they fail, not skip, without it). Stopped and removed on exit.
-PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sluis-pg.XXXXXX")
+# As root the server runs as `postgres`, which cannot enter a TMPDIR under /root: use /tmp then.
+if [[ $(id -u) -eq 0 ]]; then PG_PARENT=/tmp; else PG_PARENT=${TMPDIR:-/tmp}; fi
+PG_DIR=$(mktemp -d "$PG_PARENT/sluis-pg.XXXXXX")
 trap 'scripts/pg-test-server.sh stop "$PG_DIR"' EXIT
 echo "== PostgreSQL test server"
 SLUIS_TEST_PG_DSN=$(scripts/pg-test-server.sh start "$PG_DIR")
