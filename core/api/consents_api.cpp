@@ -7,6 +7,7 @@
 #include "core/model/bsn.h"
 #include "core/policy/gates.h"
 #include "core/util/fs.h"
+#include "core/util/log.h"
 #include "core/util/text.h"
 
 namespace sluis::api::detail {
@@ -122,6 +123,10 @@ void addConsent(Request& r) {
             auto m = gates.advance(t.id, r.actor());
             moved += m && *m;
         }
+    } else {
+        // The consent is stored; the waiting transfers could not be read (the count says 0).
+        log::error("api.consent_release_failed",
+                   {{"consent_id", k.id}, {"message", list.error().message}});
     }
     json out = {{"id", k.id}, {"transfers_released", moved}};
     if (k.evidence_file) out["evidence_file"] = evidenceJson(*k.evidence_file, k.id);
@@ -229,6 +234,10 @@ void addInzage(Request& r) {
                 "inzage geregistreerd; opnieuw omzetten", r.clock.now());
             requeued += moved.isOk();
         }
+    } else {
+        // The inzage is stored; the waiting dossiers could not be read (the count says 0).
+        log::error("api.inzage_requeue_failed",
+                   {{"inzage_id", z.id}, {"message", list.error().message}});
     }
     r.sendJson(201, {{"id", z.id}, {"transfers_requeued", requeued}});
 }

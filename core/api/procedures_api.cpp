@@ -32,11 +32,12 @@ std::vector<store::Approval> currentApprovals(Request& r, const store::Transfer&
     return out;
 }
 
-json procedureJson(Request& r, const store::Transfer& t, const config::PurposePolicy& p,
-                   bool detail) {
+Result<json> procedureJson(Request& r, const store::Transfer& t, const config::PurposePolicy& p,
+                           bool detail) {
     policy::Gates gates(r.config, r.store, r.clock);
     auto proc = r.store.procedure(t.id);
-    store::ProcedureRecord rec = proc ? *proc : store::ProcedureRecord{};
+    if (!proc) return proc.error();  // never shown as "not answered" when it cannot be read
+    const store::ProcedureRecord& rec = *proc;
     auto count = gates.countApprovals(t, p);
     std::vector<std::string> approvers;
     for (const auto& a : currentApprovals(r, t))
@@ -131,6 +132,16 @@ json procedureJson(Request& r, const store::Transfer& t, const config::PurposePo
     return j;
 }
 
+/// Answers with the delivery `id` as it is now (after a change to it), or with the error that
+/// prevents reading it.
+void sendCurrentProcedure(Request& r, const std::string& id, const config::PurposePolicy& p) {
+    auto t = r.store.get(id);
+    if (!t) return r.sendError(t.error());
+    auto j = procedureJson(r, *t, p, true);
+    if (!j) return r.sendError(j.error());
+    r.sendJson(200, *j);
+}
+
 /// Steps 3-5 may change until the withdrawal deadline, in the states before delivery.
 Status procedureChangeable(Request& r, const store::Transfer& t) {
     using S = transfer::State;
@@ -158,7 +169,11 @@ void listProcedures(Request& r) {
         f.limit = 1000;
         auto list = r.store.list(f);
         if (!list) return r.sendError(list.error());
-        for (const auto& t : *list) items.push_back(procedureJson(r, t, p, false));
+        for (const auto& t : *list) {
+            auto j = procedureJson(r, t, p, false);
+            if (!j) return r.sendError(j.error());
+            items.push_back(std::move(*j));
+        }
     }
     r.sendJson(200, {{"procedures", items}});
 }
@@ -170,7 +185,9 @@ void showProcedure(Request& r) {
     if (!allowed) return r.sendError(allowed.error());
     auto tp = procedureTransfer(r, id);
     if (!tp) return r.sendError(tp.error());
-    r.sendJson(200, procedureJson(r, tp->first, *tp->second, true));
+    auto j = procedureJson(r, tp->first, *tp->second, true);
+    if (!j) return r.sendError(j.error());
+    r.sendJson(200, *j);
 }
 
 void chooseProcedure(Request& r) {
@@ -201,7 +218,7 @@ void chooseProcedure(Request& r) {
     }
     if (body.empty()) errors.push_back("geen keuze opgegeven");
     if (!errors.empty()) return r.sendError(Error{ErrorCode::kInvalidArgument, joinErrors(errors)});
-    if (choices == t.choices) return r.sendJson(200, procedureJson(r, t, *p, true));
+    if (choices == t.choices) return sendCurrentProcedure(r, id, *p);
     // The payload changes: render again; the akkoord and a save bound to the old report lapse.
     store::TransitionUpdate u;
     u.choices = choices;
@@ -211,7 +228,7 @@ void chooseProcedure(Request& r) {
                            {r.actor(), "procedure_choice", id, t.purpose, {{"choices", choices}}},
                            "keuze gewijzigd; rapport wordt opnieuw opgemaakt", r.clock.now());
     if (!st) return r.sendError(st.error());
-    r.sendJson(200, procedureJson(r, *r.store.get(id), *p, true));
+    sendCurrentProcedure(r, id, *p);
 }
 
 void answerProcedure(Request& r) {
@@ -268,7 +285,7 @@ void answerProcedure(Request& r) {
             if (!moved) return r.sendError(moved.error());
         }
     }
-    r.sendJson(200, procedureJson(r, *r.store.get(id), *p, true));
+    sendCurrentProcedure(r, id, *p);
 }
 
 void saveProcedure(Request& r) {
@@ -322,7 +339,7 @@ void saveProcedure(Request& r) {
     if (!st) return r.sendError(st.error());
     auto moved = gates.advance(id, r.actor());
     if (!moved) return r.sendError(moved.error());
-    r.sendJson(200, procedureJson(r, *r.store.get(id), *p, true));
+    sendCurrentProcedure(r, id, *p);
 }
 
 }  // namespace sluis::api::detail

@@ -284,9 +284,16 @@ public:
         if (isNull(col)) return std::nullopt;
         return time(col);
     }
-    nlohmann::json object(size_t col) const {
+    /// The JSON object stored in `col`. A column that does not hold one (corrupted outside Sluis:
+    /// Sluis only writes objects there) is a storage error naming `table`.`column` and the row
+    /// `id`, never what the column holds.
+    Result<nlohmann::json> object(size_t col, const char* table, const char* column,
+                                  const std::string& id) const {
         auto j = nlohmann::json::parse(str(col), nullptr, false);
-        return j.is_object() ? j : nlohmann::json::object();
+        if (j.is_object()) return j;
+        return Error{ErrorCode::kStorage, std::string("opslag beschadigd: ") + table + "." +
+                                              column + " van rij " + id +
+                                              " is geen geldig JSON-object"};
     }
 
 private:
@@ -294,7 +301,7 @@ private:
     size_t row_;
 };
 
-Transfer rowToTransfer(const Row& row) {
+Result<Transfer> rowToTransfer(const Row& row) {
     Transfer t;
     t.id = row.str(0);
     t.idempotency_key = row.str(1);
@@ -320,10 +327,13 @@ Transfer rowToTransfer(const Row& row) {
     t.created_by = row.str(21);
     t.changed_by = row.str(22);
     t.withdraw_deadline = row.optTime(23);
-    t.disclosure = nlohmann::json::parse(row.str(24), nullptr, false);
-    if (t.disclosure.is_discarded()) t.disclosure = nlohmann::json::object();
+    auto disclosure = row.object(24, "transfers", "disclosure", t.id);
+    if (!disclosure) return disclosure.error();
+    t.disclosure = std::move(*disclosure);
     t.consent_id = row.str(25);
-    t.choices = row.object(26);
+    auto choices = row.object(26, "transfers", "choices", t.id);
+    if (!choices) return choices.error();
+    t.choices = std::move(*choices);
     std::string types = row.str(27);
     for (size_t i = 0, j; i < types.size(); i = j + 1) {
         j = types.find(',', i);
@@ -559,7 +569,12 @@ public:
                 s, use(received), use(mapped), use(delivering), use(scheduled), use(at), use(failed),
                     use(at), use(limit);
             },
-            [&](const Row& row) { out.push_back(rowToTransfer(row)); });
+            [&](const Row& row) -> Status {
+                auto t = rowToTransfer(row);
+                if (!t) return t.status();
+                out.push_back(std::move(*t));
+                return {};
+            });
         if (!st) return st.error();
         return out;
     }
@@ -567,9 +582,15 @@ public:
     Result<Transfer> get(const std::string& id) override {
         std::optional<Transfer> out;
         std::string key = id;
-        Status st = read("SELECT " + transfer_columns_ + " FROM transfers WHERE id = ?",
-                         [&](Statement& s) { s, use(key); },
-                         [&](const Row& row) { out = rowToTransfer(row); });
+        Status st = read(
+            "SELECT " + transfer_columns_ + " FROM transfers WHERE id = ?",
+            [&](Statement& s) { s, use(key); },
+            [&](const Row& row) -> Status {
+                auto t = rowToTransfer(row);
+                if (!t) return t.status();
+                out = std::move(*t);
+                return {};
+            });
         if (!st) return st.error();
         if (!out) return Error{ErrorCode::kNotFound, "overdracht " + id + " bestaat niet"};
         return *out;
@@ -598,7 +619,12 @@ public:
                     use(purpose), use(purpose), use(before), use(before), use(unpurged), use(limit),
                     use(offset);
             },
-            [&](const Row& row) { out.push_back(rowToTransfer(row)); });
+            [&](const Row& row) -> Status {
+                auto t = rowToTransfer(row);
+                if (!t) return t.status();
+                out.push_back(std::move(*t));
+                return {};
+            });
         if (!st) return st.error();
         return out;
     }
@@ -962,14 +988,17 @@ public:
             "SELECT answers, answered_by, answered_at, saved_by, saved_at, saved_hash, saved_deliver_at"
             " FROM procedures WHERE transfer_id = ?",
             [&](Statement& s) { s, use(t); },
-            [&](const Row& row) {
-                out.answers = row.object(0);
+            [&](const Row& row) -> Status {
+                auto answers = row.object(0, "procedures", "answers", transfer_id);
+                if (!answers) return answers.status();
+                out.answers = std::move(*answers);
                 out.answered_by = row.str(1);
                 out.answered_at = row.optTime(2);
                 out.saved_by = row.str(3);
                 out.saved_at = row.optTime(4);
                 out.saved_hash = row.str(5);
                 out.saved_deliver_at = row.optTime(6);
+                return {};
             });
         if (!st) return st.error();
         return out;

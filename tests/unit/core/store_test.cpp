@@ -1,6 +1,7 @@
 #include "core/store/transfer_store.h"
 
 #include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -36,6 +37,15 @@ public:
         return out;
     }
     test::PgDatabase* pg() { return pg_.get(); }
+    /// Runs an UPDATE behind the store's back (as damage from outside Sluis would); returns how
+    /// many rows it changed.
+    size_t update(const std::string& sql) {
+        if (pg_) return pg_->query(sql + " RETURNING CAST(1 AS TEXT)").size();
+        Poco::Data::Session raw("SQLite", (dir_ / "sluis.db").string());
+        Poco::Data::Statement stmt(raw);
+        stmt << sql;
+        return stmt.execute();
+    }
 
 private:
     std::string kind_;
@@ -385,6 +395,42 @@ TEST_P(StoreTest, RegisterBatchesProceduresAndNotificationsRoundTrip) {
     auto v = verifyAudit(*store_);
     ASSERT_TRUE(v);
     EXPECT_TRUE(v->ok) << v->problem;
+}
+
+TEST_P(StoreTest, ACorruptJsonColumnFailsTheReadNamingWhereNotWhat) {
+    auto b = batch("k", 2);
+    const std::string id = b.transfers[0].meta.id, other = b.transfers[1].meta.id;
+    ASSERT_TRUE(store_->ingest(b, t0_));
+    ASSERT_TRUE(store_->saveProcedureAnswers(id, json{{"vraag", "ja"}}, "juf", "demo", t0_));
+    const std::string where = " WHERE id = '" + id + "'";
+    // Only what names the place may be in the message, never the damaged text.
+    auto expectNamed = [&](const Status& st, const std::string& column) {
+        ASSERT_FALSE(st);
+        EXPECT_EQ(st.code(), ErrorCode::kStorage);
+        EXPECT_NE(st.message().find(column), std::string::npos) << st.message();
+        EXPECT_NE(st.message().find(id), std::string::npos) << st.message();
+        EXPECT_EQ(st.message().find("Geheim"), std::string::npos) << st.message();
+    };
+
+    ASSERT_EQ(backend_->update("UPDATE transfers SET choices = '{\"niveau\": Geheim'" + where), 1u);
+    expectNamed(store_->get(id).status(), "transfers.choices");
+    // A list or the worker's selection with one damaged row fails as a whole, saying which row.
+    expectNamed(store_->list({}).status(), "transfers.choices");
+    expectNamed(store_->due(t0_, 10).status(), "transfers.choices");
+    EXPECT_TRUE(store_->get(other)) << "the other rows stay readable one by one";
+
+    // Well-formed JSON that is not an object is damage too.
+    ASSERT_EQ(backend_->update("UPDATE transfers SET choices = '{}', disclosure = '[\"Geheim\"]'" +
+                               where),
+              1u);
+    expectNamed(store_->get(id).status(), "transfers.disclosure");
+
+    ASSERT_EQ(backend_->update("UPDATE transfers SET disclosure = '{}'" + where), 1u);
+    ASSERT_TRUE(store_->get(id));
+    ASSERT_EQ(backend_->update("UPDATE procedures SET answers = 'Geheim' WHERE transfer_id = '" +
+                               id + "'"),
+              1u);
+    expectNamed(store_->procedure(id).status(), "procedures.answers");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgresql"),
