@@ -1,6 +1,8 @@
 #include "core/policy/minimise.h"
 
+#include <optional>
 #include <set>
+#include <string_view>
 
 namespace sluis::policy {
 
@@ -10,6 +12,36 @@ using model::Sensitivity;
 namespace {
 
 const std::set<std::string> kMedicalReasons = {"ziek", "medisch", "huisarts", "tandarts", "specialist"};
+
+/// A retired field (`retired` in the model table) and the field that replaces it, as instance
+/// paths (`leerling.voornamen`, `leerling.voornamenlijst`).
+struct Retired {
+    std::string path;
+    std::string replacement;
+};
+
+/// For an instance path the model does not know: the retired field on the way to it (the leaf
+/// itself, or a retired container around it), if any.
+std::optional<Retired> retiredOnPath(const model::ModelDefinition& model, const std::string& path) {
+    const model::TypeDef* type = model.type(model.rootType());
+    for (size_t start = 0; type;) {
+        size_t dot = path.find('.', start);
+        std::string_view name(path.data() + start,
+                              (dot == std::string::npos ? path.size() : dot) - start);
+        name = name.substr(0, name.find('['));  // the indices of an array field
+        if (const model::FieldDef* f = type->find(name)) {
+            type = f->type_def;
+        } else {
+            auto retired = type->retired.find(name);
+            if (retired == type->retired.end()) return std::nullopt;
+            std::string parent = path.substr(0, start);
+            return Retired{parent + std::string(name), parent + retired->second};
+        }
+        if (dot == std::string::npos) break;
+        start = dot + 1;
+    }
+    return std::nullopt;
+}
 
 struct Walker {
     const config::PurposePolicy& policy;
@@ -55,7 +87,16 @@ struct Walker {
         // A leaf.
         auto cls = model.classify(path);
         if (!cls) {
-            out.withheld.push_back({path, "veld staat niet in het model"});
+            if (auto retired = retiredOnPath(model, path)) {
+                // Worded like the model's validation of a retired field.
+                out.withheld.push_back(
+                    {path, "veld " + (retired->path == path ? "" : retired->path + " ") +
+                               "bestaat niet meer in modelversie " +
+                               std::to_string(model.version()) +
+                               " (één vorm per gegeven); gebruik " + retired->replacement});
+            } else {
+                out.withheld.push_back({path, "veld staat niet in het model"});
+            }
             return json();
         }
         if (!policy.allowsCategory(cls->category)) {

@@ -228,5 +228,34 @@ TEST(Minimise, WithholdsByCategorySensitivityAndGeneralisesMedicalAbsence) {
     EXPECT_EQ(care.record["onderwijsondersteuning"]["medicijngebruikaanwezig"], true);
 }
 
+TEST(Minimise, AWithheldRetiredFieldNamesItsReplacement) {
+    config::PurposePolicy p;
+    p.name = "test";
+    json rec = {
+        {"leerling", {{"achternaam", "A"}, {"voornamen", "Jan Piet"}, {"hobby", "voetbal"}}},
+        {"toetsen", {{{"vak", "rekenen"}}}},
+        {"onderwijsondersteuning",
+         {{"handelingsplannen",
+           {{{"isgerichtop", "lezen"}}, {{"isgerichtop", "rekenen"}, {"titel", "plan"}}}}}}};
+    const auto& model = *model::ModelDefinition::builtin();
+    auto m = minimise(rec, p, model);
+    std::map<std::string, std::string> withheld;
+    for (const auto& w : m.withheld) withheld[w.path] = w.reason;
+    const std::string gone = "bestaat niet meer in modelversie " + std::to_string(model.version()) +
+                             " (één vorm per gegeven); gebruik ";
+    EXPECT_EQ(withheld["leerling.voornamen"], "veld " + gone + "leerling.voornamenlijst");
+    EXPECT_EQ(withheld["onderwijsondersteuning.handelingsplannen[1].titel"],
+              "veld " + gone + "onderwijsondersteuning.handelingsplannen[1].isgerichtop");
+    // A leaf inside a retired container names the container and its replacement.
+    EXPECT_EQ(withheld["toetsen[0].vak"], "veld toetsen " + gone + "toetsresultaten");
+    // A field that never was in the model says just that.
+    EXPECT_EQ(withheld["leerling.hobby"], "veld staat niet in het model");
+    EXPECT_EQ(withheld.size(), 4u);
+    EXPECT_EQ(m.record["leerling"], (json{{"achternaam", "A"}}));
+    EXPECT_FALSE(m.record.contains("toetsen"));
+    EXPECT_EQ(m.record["onderwijsondersteuning"]["handelingsplannen"][1],
+              (json{{"isgerichtop", "rekenen"}}));
+}
+
 }  // namespace
 }  // namespace sluis::policy
