@@ -19,10 +19,9 @@ using nlohmann::json;
 using testing::enrolmentCsv;
 using testing::EnrolRow;
 using testing::Row;
+using testing::set;
 using testing::surveyCsv;
 using testing::uniformRow;
-
-const IndicatorSet& set() { return builtinIndicatorSet(); }
 
 std::vector<Row> rows(size_t n, const std::string& type, int grade, const std::string& brin,
                       unsigned seed) {

@@ -13,10 +13,9 @@ namespace {
 using testing::enrolmentCsv;
 using testing::EnrolRow;
 using testing::Row;
+using testing::set;
 using testing::surveyCsv;
 using testing::uniformRow;
-
-const IndicatorSet& set() { return builtinIndicatorSet(); }
 
 std::vector<SchoolRef> schools() {
     return {{"12AB", "00", "Het Lyceum"}, {"34CD", "01", "De Mavo"}};

@@ -26,10 +26,9 @@ using testing::enrolmentCsv;
 using testing::EnrolRow;
 using testing::fixed;
 using testing::Row;
+using testing::set;
 using testing::surveyCsv;
 using testing::uniformRow;
-
-const IndicatorSet& set() { return builtinIndicatorSet(); }
 
 std::vector<Row> randomRows(size_t n, unsigned seed, const std::string& type, int grade,
                             const std::string& brin = "12AB") {

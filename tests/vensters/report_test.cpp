@@ -20,10 +20,9 @@ using testing::enrolmentCsv;
 using testing::EnrolRow;
 using testing::fixed;
 using testing::Row;
+using testing::set;
 using testing::surveyCsv;
 using testing::uniformRow;
-
-const IndicatorSet& set() { return builtinIndicatorSet(); }
 
 Result<json> compute(const std::vector<Row>& rows, const std::vector<EnrolRow>& enrol,
                      Level level = Level::kSchool, int min_cell = 10) {

@@ -11,6 +11,9 @@
 
 namespace sluis::vensters::testing {
 
+/// The indicator set compiled into Sluis, which the tests read and write against.
+inline const IndicatorSet& set() { return builtinIndicatorSet(); }
+
 struct Row {
     std::string brin = "12AB";
     std::string vestiging = "00";
