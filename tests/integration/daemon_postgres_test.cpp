@@ -4,7 +4,6 @@
 
 #include <cstdlib>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "tests/support/http_client.h"
 #include "tests/support/pg_database.h"
@@ -16,7 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-using namespace std::chrono_literals;
 
 const std::string kExe = SLUIS_EXE;
 const char* kPassword = "pg-wachtwoord-dat-nooit-in-een-log-mag";
@@ -64,12 +62,10 @@ TEST(DaemonPostgres, ServeOnPostgresqlDeliversAnExport) {
     d.start(kExe, {"serve", "--config", config.string(), "--data-dir", data.string()},
             (dir / "serve.log").string());
     int port = 0;
-    for (int i = 0; i < test::kPollRounds && port == 0; ++i) {
-        if (fs::exists(data / "admin.port"))
-            port = std::stoi(test::readFile(data / "admin.port"));
-        else
-            std::this_thread::sleep_for(25ms);
-    }
+    test::waitUntil([&] {
+        if (fs::exists(data / "admin.port")) port = std::stoi(test::readFile(data / "admin.port"));
+        return port != 0;
+    });
     ASSERT_GT(port, 0) << test::readFile(dir / "serve.log");
 
     std::string out;

@@ -82,11 +82,8 @@ protected:
     int start(test::Daemon& d) {
         fs::remove(data_ / "admin.port");
         d.start(kExe, serveArgs(), (dir_ / "serve.log").string());
-        for (int i = 0; i < test::kPollRounds; ++i) {
-            if (fs::exists(data_ / "admin.port"))
-                return std::stoi(test::readFile(data_ / "admin.port"));
-            std::this_thread::sleep_for(25ms);
-        }
+        if (test::waitUntil([&] { return fs::exists(data_ / "admin.port"); }))
+            return std::stoi(test::readFile(data_ / "admin.port"));
         ADD_FAILURE() << "daemon did not start; log:\n" << test::readFile(dir_ / "serve.log");
         return 0;
     }
@@ -310,13 +307,17 @@ TEST(DemoConfig, PovoDossierLeavesOnlyAfterInzageAndApprovalAndIsValidOso) {
     int port = std::stoi(test::readFile(data / "admin.port"));
 
     auto find = [&](const std::string& state) {
-        for (int i = 0; i < test::kPollRounds; ++i) {
-            auto r = http(port, "GET", "/api/v1/transfers?subject=10001", mentor);
-            auto list = json::parse(r.body, nullptr, false);
-            if (list.is_object() && !list["transfers"].empty() && list["transfers"][0]["state"] == state)
-                return list["transfers"][0];
-            std::this_thread::sleep_for(25ms);
-        }
+        json found;
+        if (test::waitUntil([&] {
+                auto r = http(port, "GET", "/api/v1/transfers?subject=10001", mentor);
+                auto list = json::parse(r.body, nullptr, false);
+                if (!list.is_object() || list["transfers"].empty() ||
+                    list["transfers"][0]["state"] != state)
+                    return false;
+                found = list["transfers"][0];
+                return true;
+            }))
+            return found;
         ADD_FAILURE() << "never reached " << state;
         return json();
     };

@@ -133,15 +133,14 @@ class GatesTest : public ::testing::Test {
     json waitFor(const std::string& pupil_id, const std::string& state,
                  const std::string& route = "povo") {
         json last;
-        for (int i = 0; i < test::kPollRounds; ++i) {
-            auto r = api("beheerder", "GET",
-                         "/api/v1/transfers?subject=" + pupil_id + "&route=" + route);
-            if (r.status == 200 && !r.body["transfers"].empty()) {
+        if (test::waitUntil([&] {
+                auto r = api("beheerder", "GET",
+                             "/api/v1/transfers?subject=" + pupil_id + "&route=" + route);
+                if (r.status != 200 || r.body["transfers"].empty()) return false;
                 last = r.body["transfers"][0];
-                if (last["state"] == state) return last;
-            }
-            std::this_thread::sleep_for(25ms);
-        }
+                return last["state"] == state;
+            }))
+            return last;
         ADD_FAILURE() << "pupil " << pupil_id << " never reached " << state
                       << "; last: " << last.dump();
         return last;

@@ -54,11 +54,10 @@ TEST_F(GatesTest, NothingLeavesBeforeInzageAndTwoFreshApprovalsAndOnlyWhatThePur
     drop("groep8-correctie.jsonl", {pupil("501", "111222333", "v2")});
     std::string old_hash = preview.body["payload_hash"];
     json t2;
-    for (int i = 0; i < test::kPollRounds; ++i) {
+    test::waitUntil([&] {
         t2 = waitFor("501", "awaiting_approval");
-        if (t2["payload_hash"] != old_hash) break;
-        std::this_thread::sleep_for(25ms);
-    }
+        return t2["payload_hash"] != old_hash;
+    });
     ASSERT_NE(t2["payload_hash"], old_hash);
     api("dir-b", "GET", "/api/v1/transfers/" + id + "/preview");
     auto stale = api("dir-b", "POST", "/api/v1/transfers/" + id + "/approve", {{"payload_hash", old_hash}});

@@ -258,11 +258,10 @@ TEST_F(ClientTest, MentorPreparesABatchDirecteurenApproveItAfterEachPreview) {
     // 903's data changes before the second directeur: that one lapses, the others go out.
     drop("correctie.jsonl", {pupil("903", "111222333", "v2")});
     std::string old903 = shown.body["items"][2]["payload_hash"];
-    for (int i = 0; i < test::kPollRounds; ++i) {
+    test::waitUntil([&] {
         auto t = api("beheerder", "GET", "/api/v1/transfers/" + ids[2]);
-        if (t.body["payload_hash"] != old903 && t.body["state"] == "awaiting_approval") break;
-        std::this_thread::sleep_for(25ms);
-    }
+        return t.body["payload_hash"] != old903 && t.body["state"] == "awaiting_approval";
+    });
     for (const auto& id : {ids[0], ids[1]})
         ASSERT_EQ(cli("dir-b", {"transfer", "preview", id}).exit_code, 0);
     auto second = api("dir-b", "POST", "/api/v1/batches/" + batch + "/approve", json::object());

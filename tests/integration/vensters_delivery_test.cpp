@@ -179,16 +179,17 @@ class VenstersTest : public ::testing::Test {
     /// Waits until the procedure of `school` satisfies `pred`; returns it.
     json waitProcedure(const std::string& school, const std::function<bool(const json&)>& pred) {
         json last;
-        for (int i = 0; i < test::kPollRounds; ++i) {
-            auto r = api("beheerder", "GET", "/api/v1/procedures?purpose=vensters");
-            if (r.status == 200)
-                for (const auto& p : r.body["procedures"])
-                    if (p["subject"] == school) {
-                        last = p;
-                        if (pred(p)) return p;
-                    }
-            std::this_thread::sleep_for(25ms);
-        }
+        if (test::waitUntil([&] {
+                auto r = api("beheerder", "GET", "/api/v1/procedures?purpose=vensters");
+                if (r.status == 200)
+                    for (const auto& p : r.body["procedures"])
+                        if (p["subject"] == school) {
+                            last = p;
+                            if (pred(p)) return true;
+                        }
+                return false;
+            }))
+            return last;
         std::string log = test::readFile(dir_ / "serve.log");
         ADD_FAILURE() << "procedure for " << school
                       << " never reached the expected state; last: " << last.dump()
