@@ -81,7 +81,13 @@ size_t Engine::runOnce() {
                                           {"message", due.error().message}});
         return work;
     }
-    for (const auto& t : *due) {
+    for (const auto& d : due->damaged) {
+        // Left in the store as it is (nothing is lost); said on every pass until it is repaired.
+        log::error("engine.transfer_damaged", {{"transfer_id", d.transfer_id},
+                                               {"code", errorCodeName(d.error.code)},
+                                               {"message", d.error.message}});
+    }
+    for (const auto& t : due->transfers) {
         try {
             if (process(t)) ++work;
         } catch (const std::exception& e) {

@@ -552,8 +552,8 @@ public:
         });
     }
 
-    Result<std::vector<Transfer>> due(Timestamp now_ts, size_t max) override {
-        std::vector<Transfer> out;
+    Result<DueTransfers> due(Timestamp now_ts, size_t max) override {
+        DueTransfers out;
         Poco::Int64 at = toMillis(now_ts);
         Poco::Int64 limit = static_cast<Poco::Int64>(max);
         int received = static_cast<int>(State::kReceived), mapped = static_cast<int>(State::kMapped),
@@ -571,8 +571,8 @@ public:
             },
             [&](const Row& row) -> Status {
                 auto t = rowToTransfer(row);
-                if (!t) return t.status();
-                out.push_back(std::move(*t));
+                if (t) out.transfers.push_back(std::move(*t));
+                else out.damaged.push_back({row.str(0), t.error()});
                 return {};
             });
         if (!st) return st.error();

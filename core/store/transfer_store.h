@@ -248,6 +248,16 @@ struct ApiToken {
     bool revoked = false;
 };
 
+/// What TransferStore::due found.
+struct DueTransfers {
+    std::vector<Transfer> transfers;
+    struct Damaged {
+        std::string transfer_id;
+        Error error;  ///< kStorage, naming table, column and row (never the stored text)
+    };
+    std::vector<Damaged> damaged;
+};
+
 class TransferStore {
 public:
     virtual ~TransferStore() = default;
@@ -264,8 +274,10 @@ public:
                               const std::string& reason, Timestamp now) = 0;
 
     /// Transfers the worker should look at now: received, mapped, delivering, scheduled with
-    /// deliver_at <= now, failed with next_attempt_at <= now. Oldest first.
-    virtual Result<std::vector<Transfer>> due(Timestamp now, size_t max) = 0;
+    /// deliver_at <= now, failed with next_attempt_at <= now. Oldest first. A row among them that
+    /// cannot be read (damaged outside Sluis) does not stop the others: it is left as it is and
+    /// reported in `damaged`.
+    virtual Result<DueTransfers> due(Timestamp now, size_t max) = 0;
 
     virtual Result<Transfer> get(const std::string& id) = 0;
     virtual Result<std::vector<Transfer>> list(const ListFilter& filter) = 0;

@@ -1,5 +1,7 @@
 #include "core/engine/engine.h"
 
+#include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
 
 #include "connectors/directory/directory.h"
@@ -140,6 +142,17 @@ protected:
     }
 
     long long count(State s) { return (*store_->countByState())[s]; }
+    /// Runs an UPDATE behind the store's back, as damage from outside Sluis would.
+    void damage(const std::string& sql) {
+        if (pg_) {
+            ASSERT_EQ(pg_->query(sql + " RETURNING CAST(1 AS TEXT)").size(), 1u);
+            return;
+        }
+        Poco::Data::Session raw("SQLite", config_->store.sqlite_path);
+        Poco::Data::Statement stmt(raw);
+        stmt << sql;
+        ASSERT_EQ(stmt.execute(), 1u);
+    }
 
     test::TempDir dir_;
     connector::ConnectorRegistry connectors_;
@@ -250,6 +263,26 @@ TEST_P(EngineTest, RetriesWithBackoffThenDelivers) {
     EXPECT_EQ(count(State::kDelivered), 1);
     EXPECT_EQ(flaky_.delivered.size(), 1u);
     EXPECT_EQ(store_->list({})->at(0).receipt, "ontvangst-" + t.id);
+}
+
+// A row damaged outside Sluis is left as it is (and logged on every pass); the worker goes on
+// with the other transfers.
+TEST_P(EngineTest, ADamagedRowDoesNotHoldUpTheOthers) {
+    configure("flaky");
+    flaky_.failures = 2;  // both fail their first attempt, so both wait in the store
+    drop("a.jsonl", pupils(2));
+    runUntilIdle();
+    ASSERT_EQ(count(State::kFailed), 2);
+    auto all = store_->list({});
+    ASSERT_TRUE(all) << all.error().message;
+    const std::string damaged = all->at(0).id, other = all->at(1).id;
+    damage("UPDATE transfers SET choices = 'kapot' WHERE id = '" + damaged + "'");
+    clock_.advance(std::chrono::seconds(10));
+    runUntilIdle();
+    EXPECT_EQ(flaky_.delivered, std::vector<std::string>{other});
+    EXPECT_EQ(count(State::kDelivered), 1);
+    EXPECT_EQ(count(State::kFailed), 1) << "the damaged transfer is still there";
+    EXPECT_FALSE(store_->get(damaged));
 }
 
 TEST_P(EngineTest, GivesUpAfterMaxAttemptsAndOnRejection) {

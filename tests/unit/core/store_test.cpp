@@ -246,7 +246,8 @@ TEST_P(StoreTest, DueSelectsWhatTheWorkerMustDo) {
     ASSERT_TRUE(store_->ingest(b, t0_));
     auto due = store_->due(t0_, 10);
     ASSERT_TRUE(due);
-    EXPECT_EQ(due->size(), 2u);
+    EXPECT_EQ(due->transfers.size(), 2u);
+    EXPECT_TRUE(due->damaged.empty());
     TransitionUpdate later;
     later.payload = "p";
     ASSERT_TRUE(store_->transition(a, State::kReceived, State::kMapped, later, ev("m"), "", t0_));
@@ -255,10 +256,10 @@ TEST_P(StoreTest, DueSelectsWhatTheWorkerMustDo) {
     ASSERT_TRUE(store_->transition(a, State::kMapped, State::kScheduled, sched, ev("s"), "", t0_));
     due = store_->due(t0_, 10);
     ASSERT_TRUE(due);
-    ASSERT_EQ(due->size(), 1u);
-    EXPECT_EQ((*due)[0].id, c);
+    ASSERT_EQ(due->transfers.size(), 1u);
+    EXPECT_EQ(due->transfers[0].id, c);
     due = store_->due(t0_ + std::chrono::hours(24), 10);
-    EXPECT_EQ(due->size(), 2u);
+    EXPECT_EQ(due->transfers.size(), 2u);
 }
 
 TEST_P(StoreTest, ReopenChecksTheKey) {
@@ -414,10 +415,17 @@ TEST_P(StoreTest, ACorruptJsonColumnFailsTheReadNamingWhereNotWhat) {
 
     ASSERT_EQ(backend_->update("UPDATE transfers SET choices = '{\"niveau\": Geheim'" + where), 1u);
     expectNamed(store_->get(id).status(), "transfers.choices");
-    // A list or the worker's selection with one damaged row fails as a whole, saying which row.
+    // A list with one damaged row fails as a whole, saying which row.
     expectNamed(store_->list({}).status(), "transfers.choices");
-    expectNamed(store_->due(t0_, 10).status(), "transfers.choices");
     EXPECT_TRUE(store_->get(other)) << "the other rows stay readable one by one";
+    // The worker's selection goes on with the other rows and says which one it left.
+    auto due = store_->due(t0_, 10);
+    ASSERT_TRUE(due) << due.error().message;
+    ASSERT_EQ(due->transfers.size(), 1u);
+    EXPECT_EQ(due->transfers[0].id, other);
+    ASSERT_EQ(due->damaged.size(), 1u);
+    EXPECT_EQ(due->damaged[0].transfer_id, id);
+    expectNamed(Status(due->damaged[0].error), "transfers.choices");
 
     // Well-formed JSON that is not an object is damage too.
     ASSERT_EQ(backend_->update("UPDATE transfers SET choices = '{}', disclosure = '[\"Geheim\"]'" +
