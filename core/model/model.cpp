@@ -1,6 +1,7 @@
 #include "core/model/model.h"
 
 #include <algorithm>
+#include <cstring>
 #include <regex>
 #include <set>
 
@@ -88,28 +89,110 @@ std::string normalisePath(const std::string& path) {
     return out;
 }
 
-const FieldDef* TypeDef::find(std::string_view field) const {
-    if (indexed_ != fields.size() || by_length_.empty()) {
-        for (const auto& f : fields) {
-            if (f.name == field) return &f;
-        }
-        return nullptr;
+namespace {
+
+constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
+
+// Folds the middle words of a name longer than 16 bytes into `head` (kept out of keyOf, which is
+// on the hot path of every lookup).
+[[gnu::noinline]] uint64_t foldMiddle(uint64_t head, const char* p, size_t n) {
+    for (size_t i = 8; i + 8 < n; i += 8) {
+        uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        head = (head ^ w) * kMul;
     }
-    if (field.size() >= by_length_.size()) return nullptr;
-    for (size_t i : by_length_[field.size()]) {
-        if (fields[i].name == field) return &fields[i];
+    return head;
+}
+
+}  // namespace
+
+// The bytes of a name in two words, by overlapping loads: up to 16 bytes every byte has its
+// place, so two names of that length are equal exactly when their keys are. Beyond 16 bytes the
+// middle is folded into `head` and only the name itself decides.
+inline TypeDef::NameKey TypeDef::keyOf(std::string_view s) {
+    NameKey k;
+    const char* p = s.data();
+    k.size = s.size();
+    if (k.size >= 8) {
+        std::memcpy(&k.head, p, 8);
+        std::memcpy(&k.tail, p + k.size - 8, 8);
+        if (k.size > 16) k.head = foldMiddle(k.head, p, k.size);
+    } else if (k.size >= 4) {
+        uint32_t lo, hi;
+        std::memcpy(&lo, p, 4);
+        std::memcpy(&hi, p + k.size - 4, 4);
+        k.head = lo;
+        k.tail = hi;
+    } else if (k.size > 0) {
+        k.head = static_cast<unsigned char>(p[0]) | static_cast<unsigned char>(p[k.size / 2]) << 8 |
+                 static_cast<unsigned char>(p[k.size - 1]) << 16;
+    }
+    return k;
+}
+
+inline size_t TypeDef::slot(const NameKey& k) const {
+    uint64_t h = (k.head * kMul) ^ k.tail ^ (static_cast<uint64_t>(k.size) << 56);
+    return (h * seed_) >> shift_;
+}
+
+const FieldDef* TypeDef::findLinear(std::string_view field) const {
+    for (const auto& f : fields) {
+        if (f.name == field) return &f;
     }
     return nullptr;
 }
 
+const FieldDef* TypeDef::find(std::string_view field) const {
+    if (indexed_ != fields.size() || slots_.empty()) return findLinear(field);
+    const NameKey k = keyOf(field);
+    uint16_t i = slots_[slot(k)];
+    if (i == 0) return nullptr;
+    const NameKey& fk = keys_[i - 1];
+    if (fk.head != k.head || fk.tail != k.tail || fk.size != k.size) return nullptr;
+    if (k.size > 16 && std::memcmp(fields[i - 1].name.data(), field.data(), k.size) != 0)
+        return nullptr;  // the key holds only part of a long name
+    return &fields[i - 1];
+}
+
+size_t TypeDef::requiredCount() const {
+    if (indexed_ == fields.size()) return required_;
+    size_t n = 0;
+    for (const auto& f : fields) n += f.required ? 1 : 0;
+    return n;
+}
+
 void TypeDef::buildIndex() {
-    size_t longest = 0;
-    for (const auto& f : fields) longest = std::max(longest, f.name.size());
-    by_length_.assign(longest + 1, {});
-    // Declaration order within a length: with duplicate names the first one is found, as by a
-    // linear search.
-    for (size_t i = 0; i < fields.size(); ++i) by_length_[fields[i].name.size()].push_back(i);
+    required_ = 0;
+    for (const auto& f : fields) required_ += f.required ? 1 : 0;
     indexed_ = fields.size();
+    slots_.clear();
+    keys_.clear();
+    if (fields.empty() || fields.size() >= UINT16_MAX) return;  // find() searches linearly
+    for (const auto& f : fields) keys_.push_back(keyOf(f.name));
+    // Look for a multiplier that gives every name its own slot, in a table of at least four times
+    // as many slots as fields; a few dozen tries usually suffice.
+    uint64_t state = 0x2545F4914F6CDD1Dull;
+    for (unsigned bits = 3; bits <= 20; ++bits) {
+        if ((size_t{1} << bits) < 4 * fields.size()) continue;
+        for (int attempt = 0; attempt < 64; ++attempt) {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            seed_ = state | 1;
+            shift_ = 64 - bits;
+            slots_.assign(size_t{1} << bits, 0);
+            bool perfect = true;
+            for (size_t i = 0; i < fields.size() && perfect; ++i) {
+                uint16_t& s = slots_[slot(keys_[i])];
+                if (s == 0) {
+                    s = static_cast<uint16_t>(i + 1);
+                } else if (fields[s - 1].name != fields[i].name) {
+                    perfect = false;
+                }
+                // With duplicate names the first one keeps the slot, as a linear search finds it.
+            }
+            if (perfect) return;
+        }
+    }
+    slots_.clear();
 }
 
 Result<std::shared_ptr<const ModelDefinition>> ModelDefinition::parse(const std::string& text) {
@@ -339,9 +422,7 @@ void ModelDefinition::validateObject(const TypeDef& t, const json& obj, const Pa
         if (f->required) ++required_present;
         validateValue(*f, f->kind, value, here, out);
     }
-    size_t required_total = 0;
-    for (const auto& f : t.fields) required_total += f.required ? 1 : 0;
-    if (required_present == required_total) return;
+    if (required_present == t.requiredCount()) return;
     for (const auto& f : t.fields) {
         if (!f.required) continue;
         auto it = obj.find(f.name);

@@ -7,6 +7,7 @@
 /// documentation are all derived from that one table; nothing is hand-written per connector.
 ///
 /// Thread-safety: ModelDefinition is immutable after construction; share it freely.
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -62,10 +63,27 @@ struct TypeDef {
     const FieldDef* find(std::string_view field) const;
     /// Builds the name index used by find(); call again after changing `fields`.
     void buildIndex();
+    /// How many fields are required (counted by buildIndex(), else counted now).
+    size_t requiredCount() const;
 
 private:
-    // Field indices by name length, in declaration order: a lookup compares one or two names.
-    std::vector<std::vector<size_t>> by_length_;
+    // A name's bytes in two words (see keyOf in model.cpp).
+    struct NameKey {
+        uint64_t head = 0;
+        uint64_t tail = 0;
+        size_t size = 0;
+    };
+    static NameKey keyOf(std::string_view name);
+    [[gnu::cold]] const FieldDef* findLinear(std::string_view field) const;  // without an index
+    // A perfect hash of the field names: slots_[slot(key)] is the index + 1 of the only field
+    // that can have that name (0: none), and keys_[index] its key, so a lookup compares words
+    // instead of strings.
+    size_t slot(const NameKey& key) const;
+    std::vector<uint16_t> slots_;
+    std::vector<NameKey> keys_;
+    uint64_t seed_ = 0;
+    unsigned shift_ = 64;
+    size_t required_ = 0;
     size_t indexed_ = 0;  // fields.size() when the index was built
 };
 

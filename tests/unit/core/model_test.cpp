@@ -195,5 +195,40 @@ TEST(Model, RejectsBrokenDefinitions) {
         R"({"version":2,"root":"X","retired":{"X.a":"c"},"types":{"X":{"fields":[{"name":"b","kind":"string"}]}}})"));
 }
 
+
+// The field index is a perfect hash that compares names as words: names of every length up to
+// past 16 bytes (where only part of the name is in the words), names that differ only in the
+// middle, names that differ only in one end byte, and duplicates (the first one wins).
+TEST(Model, FieldIndexFindsExactlyTheDeclaredNames) {
+    std::vector<std::string> names;
+    for (size_t n = 1; n <= 26; ++n) names.push_back(std::string(n, 'a'));
+    for (size_t n = 2; n <= 26; ++n) names.push_back(std::string(n - 1, 'a') + "b");
+    for (size_t n = 1; n <= 26; ++n) names.push_back("b" + std::string(n - 1, 'a'));
+    names.push_back("abcdefgh_X_ijklmnop");
+    names.push_back("abcdefgh_Y_ijklmnop");
+    names.push_back("voornaam");
+    names.push_back("voornamen");
+    TypeDef t;
+    for (const auto& n : names) {
+        t.fields.emplace_back();
+        t.fields.back().name = n;
+    }
+    t.fields.emplace_back();
+    t.fields.back().name = "voornaam";  // a duplicate: the first one is found
+    t.buildIndex();
+    for (size_t i = 0; i < names.size(); ++i) {
+        EXPECT_EQ(t.find(names[i]), &t.fields[i]) << names[i];
+        // Same length, one byte different at the start, middle or end: not a field.
+        for (size_t at : {size_t{0}, names[i].size() / 2, names[i].size() - 1}) {
+            std::string other = names[i];
+            other[at] = 'z';
+            EXPECT_EQ(t.find(other), nullptr) << other;
+        }
+    }
+    EXPECT_EQ(t.find("abcdefgh_Z_ijklmnop"), nullptr);
+    EXPECT_EQ(t.find(""), nullptr);
+    EXPECT_EQ(t.find(std::string(27, 'a')), nullptr);
+}
+
 }  // namespace
 }  // namespace sluis::model
