@@ -1,6 +1,7 @@
 #include "mapping/csv/csv_reader.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -9,12 +10,16 @@ namespace sluis::csv {
 namespace {
 constexpr size_t kBlock = 64 * 1024;
 
-// True when one of the eight bytes of `w` is `c`.
-inline bool hasByte(uint64_t w, char c) {
+// The high bit of each byte of `w` that is `c`, and possibly of bytes after such a byte (a borrow
+// runs upwards): the lowest bit set is always the first match.
+inline uint64_t byteMask(uint64_t w, char c) {
     constexpr uint64_t kLow = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
     uint64_t v = w ^ (kLow * static_cast<unsigned char>(c));
-    return ((v - kLow) & ~v & kHigh) != 0;
+    return (v - kLow) & ~v & kHigh;
 }
+
+// True when one of the eight bytes of `w` is `c`.
+inline bool hasByte(uint64_t w, char c) { return byteMask(w, c) != 0; }
 }  // namespace
 
 Result<size_t> StringByteSource::read(char* buf, size_t n) {
@@ -132,6 +137,56 @@ Status CsvReader::fieldError(const std::string& what) const {
                   options_.source_name + ":" + std::to_string(line_) + ": " + what};
 }
 
+// The common record in one pass: complete in the buffer, without quotes, ended by LF, CRLF or a
+// lone CR. Sets the fields and consumes it; false (nothing consumed) leaves the record to the
+// general loop in next(), which also reports every error and limit.
+bool CsvReader::splitSimpleRecord() {
+    const char* d = buf_.data();
+    const size_t n = buf_.size();
+    const char sep = options_.separator;
+    size_t i = pos_;
+    size_t start = i;
+    size_t count = 0;
+    for (;;) {
+        // To the next separator, quote, CR or LF: eight bytes at a time, the last few one by one.
+        for (;;) {
+            if (i + 8 > n) {
+                while (i < n && d[i] != sep && d[i] != '"' && d[i] != '\r' && d[i] != '\n') ++i;
+                break;
+            }
+            uint64_t w;
+            std::memcpy(&w, d + i, 8);
+            uint64_t m =
+                byteMask(w, sep) | byteMask(w, '"') | byteMask(w, '\r') | byteMask(w, '\n');
+            if (m != 0) {
+                i += static_cast<size_t>(std::countr_zero(m)) / 8;
+                break;
+            }
+            i += 8;
+        }
+        if (i >= n || d[i] == '"') return false;  // incomplete, or quoting to be handled
+        if (count >= options_.max_fields || i - start > options_.max_field_bytes) return false;
+        if (count == fields_.size()) fields_.emplace_back();
+        std::string& f = fields_[count++];
+        f.clear();  // then append: cheaper than assign, which handles overlapping replacements
+        f.append(d + start, i - start);
+        if (d[i] == sep) {
+            start = ++i;
+            continue;
+        }
+        if (d[i] == '\r') {
+            if (i + 1 >= n) return false;  // an LF may follow in the next block
+            if (d[i + 1] == '\n') ++i;
+        }
+        ++i;
+        break;
+    }
+    pos_ = i;
+    count_ = count;
+    ++line_;
+    return true;
+}
+
 std::string& CsvReader::nextField() {
     if (count_ == fields_.size()) fields_.emplace_back();
     std::string& f = fields_[count_++];
@@ -159,6 +214,10 @@ Result<bool> CsvReader::next() {
             if (pos_ >= buf_.size()) return false;
         }
         record_line_ = line_;
+        if (splitSimpleRecord()) {
+            if (count_ == 1 && fields_[0].empty()) continue;  // a blank line
+            return true;
+        }
         bool end_of_record = false;
         while (!end_of_record) {
             if (count_ >= options_.max_fields)

@@ -84,6 +84,7 @@ private:
     bool atEnd() const { return pos_ >= buf_.size() && eof_; }
     Status fieldError(const std::string& what) const;
     std::string& nextField();
+    bool splitSimpleRecord();
 
     std::unique_ptr<ByteSource> source_;
     CsvOptions options_;

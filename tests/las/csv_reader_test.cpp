@@ -290,6 +290,97 @@ TEST(CsvReader, TrailingSeparatorGivesEmptyLastField) {
     EXPECT_EQ((*rows)[1], (std::vector<std::string>{"1", "2", ""}));
 }
 
+// Records without quotes are split in one pass, eight bytes at a time; anything else goes to the
+// general loop. Every run length from 0 to 20 puts the separators, line ends and quotes at every
+// position of a word and across block borders, so a wrong hand-over changes the rows.
+TEST(CsvReader, UnquotedFastPathHandsOverAtEveryPosition) {
+    for (size_t k = 0; k <= 20; ++k) {
+        std::string x(k, 'x'), y(k, 'y');
+        std::string in = "a;b;c\r\n";
+        in += x + ";" + y + ";z\r\n";                          // plain, CRLF
+        in += x + ";\"q;\"\"uo\"\"\";" + y + "\n";             // quote after a long run
+        in += x + "a\"b;" + y + ";\n";                         // quote inside an unquoted field
+        in += x + "\r" + y + ";;\n";                           // lone CR ends a record
+        in += "\r\n" + x + ";\"two\nlines\";" + y + "\r\n";    // blank line, then a quoted newline
+        in += y + ";" + x + ";end";                            // last record without line end
+        Rows want = {{"a", "b", "c"},
+                     {x, y, "z"},
+                     {x, "q;\"uo\"", y},
+                     {x + "a\"b", y, ""},
+                     {x},
+                     {y, "", ""},
+                     {x, "two\nlines", y},
+                     {y, x, "end"}};
+        if (k == 0) want.erase(want.begin() + 4);  // "\r" alone is a blank line
+        // The reader takes the first 64 KiB at once; after that, blocks of `block` bytes.
+        std::string filler = std::string(65535, 'f') + "\n";
+        want.insert(want.begin(), {filler.substr(0, 65535)});
+        for (size_t block : {0u, 1u, 5u, 7u, 8u, 9u, 16u}) {
+            auto rows = readAll(filler + in, {.separator = ';'}, block);
+            ASSERT_TRUE(rows.isOk()) << k << "/" << block << ": " << rows.error().message;
+            EXPECT_EQ(*rows, want) << "run " << k << ", block " << block;
+        }
+    }
+}
+
+TEST(CsvReader, LineNumbersAfterFastAndGeneralRecords) {
+    std::string in = "a;b\r\n1;2\r\n\"3\";4\n5\r6\n\n7;\"8\"x\n";
+    auto rows = readAll(in, {.source_name = "x.csv"});
+    ASSERT_FALSE(rows.isOk());
+    EXPECT_NE(rows.error().message.find("x.csv:7:"), std::string::npos) << rows.error().message;
+    CsvReader r(std::make_unique<StringByteSource>(in), {});
+    std::vector<size_t> lines;
+    while (true) {
+        auto more = r.next();
+        if (!more.isOk() || !*more) break;
+        lines.push_back(r.line());
+    }
+    EXPECT_EQ(lines, (std::vector<size_t>{1, 2, 3, 4, 5}));
+}
+
+TEST(CsvReader, LimitsHoldOnTheFastPath) {
+    auto ok = readAll("a;b;c\n1;2;3\n", {.max_fields = 3});
+    ASSERT_TRUE(ok.isOk()) << ok.error().message;
+    auto many = readAll("a;b;c\n1;2;3;4\n", {.source_name = "x.csv", .max_fields = 3});
+    ASSERT_FALSE(many.isOk());
+    EXPECT_EQ(many.error().code, ErrorCode::kTooLarge);
+    EXPECT_NE(many.error().message.find("x.csv:2: meer dan 3 kolommen"), std::string::npos)
+        << many.error().message;
+    auto fits = readAll("a;b\n" + std::string(16, 'x') + ";y\n", {.max_field_bytes = 16});
+    ASSERT_TRUE(fits.isOk());
+    auto big = readAll("a;b\n" + std::string(17, 'x') + ";y\n",
+                       {.source_name = "x.csv", .max_field_bytes = 16});
+    ASSERT_FALSE(big.isOk());
+    EXPECT_EQ(big.error().code, ErrorCode::kTooLarge);
+    EXPECT_NE(big.error().message.find("x.csv:2: veld langer dan 16 bytes"), std::string::npos)
+        << big.error().message;
+}
+
+// UTF-8 is checked 32 and 8 bytes at a time while the bytes are ASCII; a multi-byte character, an
+// invalid byte or a NUL right after a run of every length must still be found on its line.
+TEST(Encoding, Utf8CheckHandsOverAfterEveryAsciiRun) {
+    for (size_t k = 0; k <= 70; ++k) {
+        std::string run(k, 'a');
+        std::string good = "h\n\n" + run + "Zo\xC3\xAB\xE2\x82\xAC" + run + "\n";
+        Utf8Transcoder t(Encoding::kUtf8);
+        std::string out;
+        ASSERT_TRUE(t.feed(good, out).isOk()) << k;
+        EXPECT_EQ(out, good);
+        EXPECT_TRUE(t.finish().isOk());
+        for (std::string bad : {std::string("\xFF"), std::string("\xC3("), std::string(1, '\0')}) {
+            Utf8Transcoder u(Encoding::kUtf8);
+            std::string o;
+            auto st = u.feed("h\n\n" + run + bad + "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", o);
+            ASSERT_FALSE(st.isOk()) << k;
+            EXPECT_NE(st.message().find("op regel 3"), std::string::npos)
+                << k << ": " << st.message();
+            EXPECT_NE(st.message().find(bad[0] == '\0' ? "NUL-teken" : "geen geldige UTF-8"),
+                      std::string::npos)
+                << st.message();
+        }
+    }
+}
+
 TEST(Encoding, NamesRoundTrip) {
     for (auto e : {Encoding::kAuto, Encoding::kUtf8, Encoding::kUtf16Le, Encoding::kUtf16Be,
                    Encoding::kWindows1252})
