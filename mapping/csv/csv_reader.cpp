@@ -69,7 +69,7 @@ CsvReader::CsvReader(std::unique_ptr<ByteSource> source, CsvOptions options)
 std::vector<std::string_view> CsvReader::fields() const {
     std::vector<std::string_view> out;
     out.reserve(count_);
-    for (size_t i = 0; i < count_; ++i) out.emplace_back(fields_[i]);
+    out.assign(views_.begin(), views_.begin() + static_cast<std::ptrdiff_t>(count_));
     return out;
 }
 
@@ -166,10 +166,9 @@ bool CsvReader::splitSimpleRecord() {
         }
         if (i >= n || d[i] == '"') return false;  // incomplete, or quoting to be handled
         if (count >= options_.max_fields || i - start > options_.max_field_bytes) return false;
-        if (count == fields_.size()) fields_.emplace_back();
-        std::string& f = fields_[count++];
-        f.clear();  // then append: cheaper than assign, which handles overlapping replacements
-        f.append(d + start, i - start);
+        // A view into the buffer: the record is complete in it and needs no unquoting.
+        if (count == views_.size()) views_.emplace_back();
+        views_[count++] = std::string_view(d + start, i - start);
         if (d[i] == sep) {
             start = ++i;
             continue;
@@ -215,7 +214,7 @@ Result<bool> CsvReader::next() {
         }
         record_line_ = line_;
         if (splitSimpleRecord()) {
-            if (count_ == 1 && fields_[0].empty()) continue;  // a blank line
+            if (count_ == 1 && views_[0].empty()) continue;  // a blank line
             return true;
         }
         bool end_of_record = false;
@@ -343,6 +342,8 @@ Result<bool> CsvReader::next() {
         }
         // Skip blank lines (a single empty unquoted field).
         if (count_ == 1 && fields_[0].empty()) continue;
+        if (views_.size() < count_) views_.resize(count_);
+        for (size_t k = 0; k < count_; ++k) views_[k] = fields_[k];
         return true;
     }
 }

@@ -67,7 +67,8 @@ public:
     Result<bool> next();
 
     size_t fieldCount() const { return count_; }
-    const std::string& field(size_t i) const { return fields_[i]; }
+    /// Field `i` of the current record (valid until the next call to next()).
+    std::string_view field(size_t i) const { return views_[i]; }
     /// The fields of the current record (valid until the next call to next()).
     std::vector<std::string_view> fields() const;
     /// 1-based line where the current record starts.
@@ -97,7 +98,8 @@ private:
     bool failed_ = false;
     size_t line_ = 1;
     size_t record_line_ = 0;
-    std::vector<std::string> fields_;
+    std::vector<std::string> fields_;       // fields the general loop unquoted or joined
+    std::vector<std::string_view> views_;   // the current record: into buf_ or fields_
     size_t count_ = 0;
 };
 
