@@ -54,22 +54,26 @@ struct OpenFile {
 // An offset is (block << 40) | position.
 class Arena {
 public:
-    uint64_t append(std::string_view row) {
-        if (blocks_.empty() || blocks_.back().size() + row.size() > blocks_.back().capacity()) {
-            blocks_.emplace_back();
-            blocks_.back().reserve(std::max(kBlock, row.size()));
+    /// Room for `size` bytes; returns its offset (for at()) and where to write them.
+    std::pair<uint64_t, char*> allocate(size_t size) {
+        if (blocks_.empty() || used_ + size > capacity_) {
+            capacity_ = std::max(kBlock, size);
+            blocks_.push_back(std::make_unique_for_overwrite<char[]>(capacity_));
+            used_ = 0;
         }
-        uint64_t off = (static_cast<uint64_t>(blocks_.size() - 1) << 40) | blocks_.back().size();
-        blocks_.back().append(row);
-        return off;
+        uint64_t off = (static_cast<uint64_t>(blocks_.size() - 1) << 40) | used_;
+        char* p = blocks_.back().get() + used_;
+        used_ += size;
+        return {off, p};
     }
     const char* at(uint64_t off) const {
-        return blocks_[off >> 40].data() + (off & ((uint64_t{1} << 40) - 1));
+        return blocks_[off >> 40].get() + (off & ((uint64_t{1} << 40) - 1));
     }
 
 private:
     static constexpr size_t kBlock = 4u << 20;
-    std::vector<std::string> blocks_;
+    std::vector<std::unique_ptr<char[]>> blocks_;
+    size_t used_ = 0, capacity_ = 0;  // of the last block
 };
 
 struct Store {
@@ -135,17 +139,22 @@ Result<const Part*> detectPart(const Mapping& mapping, const std::vector<std::st
     return best;
 }
 
-uint64_t pack(Arena& arena, std::string& scratch, uint32_t line, const csv::CsvReader& r,
-              const std::vector<size_t>& cols) {
-    scratch.clear();
-    char b[4];
-    std::memcpy(b, &line, 4);
-    scratch.append(b, 4);
+uint64_t pack(Arena& arena, uint32_t line, const csv::CsvReader& r, const std::vector<size_t>& cols) {
+    const size_t count = r.fieldCount();
+    size_t size = 4;
+    for (size_t c : cols) size += (c < count ? r.field(c).size() : 0) + 1;
+    auto [off, p] = arena.allocate(size);
+    std::memcpy(p, &line, 4);
+    p += 4;
     for (size_t c : cols) {
-        if (c < r.fieldCount()) scratch.append(r.field(c));
-        scratch.push_back('\0');
+        if (c < count) {
+            std::string_view f = r.field(c);
+            std::memcpy(p, f.data(), f.size());
+            p += f.size();
+        }
+        *p++ = '\0';
     }
-    return arena.append(scratch);
+    return off;
 }
 
 uint32_t unpack(const Arena& arena, uint64_t off, size_t nslots, std::vector<std::string_view>& out) {
@@ -295,7 +304,6 @@ Status importMagisterStream(const std::vector<ExportFile>& files, const Mapping&
 
     // 2. Keep the mapped columns of every other file, by stamnummer.
     std::vector<Store> stores;
-    std::string scratch;
     for (const auto& p : mapping.parts) {
         if (&p == &main_part) continue;
         for (auto& of : open) {
@@ -327,7 +335,7 @@ Status importMagisterStream(const std::vector<ExportFile>& files, const Mapping&
                     continue;
                 }
                 st.by_key[key].push_back(
-                    pack(st.arena, scratch, static_cast<uint32_t>(line), *of.reader, cols));
+                    pack(st.arena, static_cast<uint32_t>(line), *of.reader, cols));
             }
             stores.push_back(std::move(st));
         }
