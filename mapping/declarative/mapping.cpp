@@ -232,6 +232,35 @@ Result<TargetPath> resolveTarget(const model::ModelDefinition& def, const std::s
     return t;
 }
 
+// A decimal written plainly ([-+]digits[,.digits], at most 15 digits): its exact value. The
+// digits form an integer below 2^53 and 10^k (k <= 15) is exact too, so the one division is
+// correctly rounded, the same double strtod gives. Anything else: nullopt (strtod decides).
+static std::optional<double> plainDecimal(std::string_view t) {
+    size_t i = 0;
+    bool negative = false;
+    if (i < t.size() && (t[i] == '-' || t[i] == '+')) negative = t[i++] == '-';
+    uint64_t mantissa = 0;
+    int digits = 0, fraction = -1;  // fraction: digits after the separator (-1: none seen)
+    for (; i < t.size(); ++i) {
+        char c = t[i];
+        if (c >= '0' && c <= '9') {
+            if (++digits > 15) return std::nullopt;
+            mantissa = mantissa * 10 + static_cast<uint64_t>(c - '0');
+            if (fraction >= 0) ++fraction;
+        } else if ((c == ',' || c == '.') && fraction < 0) {
+            fraction = 0;
+        } else {
+            return std::nullopt;
+        }
+    }
+    if (digits == 0 || fraction == 0) return std::nullopt;  // "", "-", "7,": strtod's rules apply
+    static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                        1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    double v = static_cast<double>(mantissa);
+    if (fraction > 0) v /= kPow10[fraction];
+    return negative ? -v : v;
+}
+
 bool FieldMapping::convert(std::string&& text, json& out, std::string& error) const {
     switch (target.kind) {
         case Kind::kBool: {
@@ -255,6 +284,10 @@ bool FieldMapping::convert(std::string&& text, json& out, std::string& error) co
             return true;
         }
         case Kind::kDecimal: {
+            if (auto quick = plainDecimal(text)) {
+                out = *quick;
+                return true;
+            }
             std::string& t = text;  // ours to change (see the signature)
             for (auto& c : t)
                 if (c == ',') c = '.';

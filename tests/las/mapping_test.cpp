@@ -2,6 +2,9 @@
 // binding, row mapping rules and the reverse direction.
 #include <gtest/gtest.h>
 
+#include <random>
+#include <cstring>
+#include <algorithm>
 #include <tuple>
 
 #include "mapping/declarative/mapping.h"
@@ -481,6 +484,48 @@ TEST(BoundPart, WrongGroupValueIsReportedInMappingOrder) {
     ASSERT_TRUE(row({"7", "Rekenen", "2025-2026", "6"}, problems)) << problems[0];
     ASSERT_EQ(record["cijferlijsten"].size(), 1u);
     EXPECT_EQ(record["cijferlijsten"][0]["cijfers"].size(), 2u);
+}
+
+// Decimals: the quick path for plain numbers gives exactly the double strtod gives, for every
+// length, sign and separator position; what it does not take still goes through strtod's rules.
+TEST(FieldMapping, DecimalsConvertExactlyAsStrtod) {
+    FieldMapping f;
+    f.target.kind = model::Kind::kDecimal;
+    std::mt19937_64 rng(42);
+    auto digit = [&] { return static_cast<char>('0' + rng() % 10); };
+    for (int n = 0; n < 20000; ++n) {
+        std::string text;
+        if (rng() % 4 == 0) text += rng() % 2 ? '-' : '+';
+        const size_t len = 1 + rng() % 18, sep = rng() % (len + 2);
+        for (size_t i = 0; i < len; ++i) {
+            if (i == sep && i > 0) text += rng() % 2 ? ',' : '.';
+            text += digit();
+        }
+        std::string dotted = text;
+        std::replace(dotted.begin(), dotted.end(), ',', '.');
+        const double expected = std::strtod(dotted.c_str(), nullptr);
+        json out;
+        std::string error;
+        ASSERT_TRUE(f.convert(std::string(text), out, error)) << text << ": " << error;
+        ASSERT_TRUE(out.is_number_float()) << text;
+        const double got = out.get<double>();
+        EXPECT_EQ(std::memcmp(&got, &expected, sizeof got), 0) << text << " gave " << got;
+    }
+    for (std::string ok : {"7,", ",5", "-0", "1e3", " 7,5"}) {
+        std::string dotted = ok;
+        std::replace(dotted.begin(), dotted.end(), ',', '.');
+        json out;
+        std::string error;
+        ASSERT_TRUE(f.convert(std::string(ok), out, error)) << ok << ": " << error;
+        const double got = out.get<double>(), expected = std::strtod(dotted.c_str(), nullptr);
+        EXPECT_EQ(std::memcmp(&got, &expected, sizeof got), 0) << ok;
+    }
+    for (std::string bad : {"", "-", "7,5,0", "7.5.0", "zeven", "0x10", "nan", "inf", "7,5 kg"}) {
+        json out;
+        std::string error;
+        EXPECT_FALSE(f.convert(std::string(bad), out, error)) << bad;
+        EXPECT_EQ(error, "verwacht een getal (bijvoorbeeld 7,5)") << bad;
+    }
 }
 
 TEST(Reverse, RoundTripsTheShippedMappingForGuardiansAndGrades) {
