@@ -93,6 +93,12 @@ protected:
         ASSERT_TRUE(connectors_.addSink(std::make_unique<FlakyFactory>(flaky_)));
         ASSERT_TRUE(mapping::registerCanonicalMappers(mappers_));
         ASSERT_TRUE(mappers_.addDecoder(std::make_unique<UncheckedJsonDecoder>()));
+        // Here and not in configure(): a failure in SetUp stops the test (no PostgreSQL test
+        // server: the test fails with the reason instead of crashing on a store it lacks).
+        if (GetParam() == "postgresql") {
+            pg_ = std::make_unique<test::PgDatabase>();
+            ASSERT_EQ(pg_->error(), "");
+        }
     }
 
     void configure(const std::string& sink_type, json policy_extra = json::object(),
@@ -119,8 +125,6 @@ protected:
         config_ = *cfg;
         config::StoreConfig store_cfg = config_->store;
         if (GetParam() == "postgresql") {
-            pg_ = std::make_unique<test::PgDatabase>();
-            ASSERT_EQ(pg_->error(), "");
             store_cfg.backend = "postgresql";
             store_cfg.postgresql_dsn = pg_->dsn();
         }
