@@ -173,17 +173,24 @@ TEST(CsvReader, UnterminatedQuoteNamesStartLine) {
 }
 
 TEST(CsvReader, RecordsSpanningBlockBordersAreIntact) {
+    // Well past the first 64 KiB the reader takes in one go, so that the later records really
+    // cross the borders of the source's blocks; quoted and plain records alternate.
     std::string in = "naam;tekst\n";
-    for (int i = 0; i < 500; ++i)
+    for (int i = 0; i < 3000; ++i) {
         in += "n" + std::to_string(i) + ";\"veld met ; en \"\" en\nregel " + std::to_string(i) + "\"\r\n";
+        in += "p" + std::to_string(i) + ";gewoon veld " + std::to_string(i) + "\r\n";
+    }
+    ASSERT_GT(in.size(), 2u * 65536u);
     auto whole = readAll(in, {});
     ASSERT_TRUE(whole.isOk());
+    ASSERT_EQ(whole->size(), 6001u);
     for (size_t block : {1u, 2u, 3u, 7u, 64u, 4096u}) {
         auto rows = readAll(in, {}, block);
         ASSERT_TRUE(rows.isOk()) << block << ": " << rows.error().message;
         EXPECT_EQ(*rows, *whole) << "block size " << block;
     }
-    EXPECT_EQ((*whole)[500][1], "veld met ; en \" en\nregel 499");
+    EXPECT_EQ((*whole)[5999][1], "veld met ; en \" en\nregel 2999");
+    EXPECT_EQ((*whole)[6000][1], "gewoon veld 2999");
 }
 
 TEST(CsvReader, Utf8WithAndWithoutBom) {
