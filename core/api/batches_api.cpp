@@ -70,7 +70,9 @@ void decideBatch(Request& r, bool approve) {
         auto st =
             r.store.closeBatch(id, "rejected", r.actor(), {{"reason_given", true}}, r.clock.now());
         if (!st) return r.sendError(st.error());
-        return r.sendJson(200, batchJson(r, *r.store.getBatch(id), &r.caller));
+        auto closed = r.store.getBatch(id);
+        if (!closed) return r.sendError(closed.error());
+        return r.sendJson(200, batchJson(r, *closed, &r.caller));
     }
     std::vector<std::string> unseen;
     for (const auto& i : b->items) {
@@ -119,7 +121,9 @@ void decideBatch(Request& r, bool approve) {
                                             {{"batch_id", id}, {"outcome", outcome}}},
                                            r.clock.now());
     if (!st) return r.sendError(st.error());
-    json out = batchJson(r, *r.store.getBatch(id), &r.caller);
+    auto done = r.store.getBatch(id);
+    if (!done) return r.sendError(done.error());
+    json out = batchJson(r, *done, &r.caller);
     out["results"] = results;
     out["approved"] = ok;
     out["still_waiting"] = waiting;

@@ -242,7 +242,9 @@ void withdrawTransfer(Request& r) {
             log::error("api.notification_failed",
                        {{"transfer_id", id}, {"message", queued.message()}});
     }
-    r.sendJson(200, transferJson(*r.store.get(id)));
+    auto now = r.store.get(id);  // the change is stored; a failing read is said, not crashed on
+    if (!now) return r.sendError(now.error());
+    r.sendJson(200, transferJson(*now));
 }
 
 void scheduleTransfer(Request& r) {
@@ -290,7 +292,9 @@ void scheduleTransfer(Request& r) {
         {r.actor(), "scheduled", id, t->purpose, {{"deliver_on", amsterdam::formatDate(*date)}}},
         regate ? "leverdatum gewijzigd; opnieuw opslaan nodig" : "", r.clock.now());
     if (!st) return r.sendError(st.error());
-    r.sendJson(200, transferJson(*r.store.get(id)));
+    auto now = r.store.get(id);  // the change is stored; a failing read is said, not crashed on
+    if (!now) return r.sendError(now.error());
+    r.sendJson(200, transferJson(*now));
 }
 
 }  // namespace sluis::api::detail

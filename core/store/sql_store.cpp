@@ -1413,21 +1413,33 @@ private:
                 if (!where.empty()) s, use(a);
                 s, use(lim);
             },
-            [&](const Row& row) {
+            [&](const Row& row) -> Status {
                 Batch b;
                 b.id = row.str(0);
                 b.name = row.str(1);
                 b.purpose = row.str(2);
                 b.prepared_by = row.str(3);
                 b.prepared_at = row.time(4);
+                // Sluis writes a list of {transfer_id, payload_hash}; anything else was damaged
+                // outside Sluis, and an empty batch must not be shown in its place.
                 auto items = nlohmann::json::parse(row.str(5), nullptr, false);
-                if (items.is_array())
-                    for (const auto& i : items)
-                        b.items.push_back({i.value("transfer_id", ""), i.value("payload_hash", "")});
+                bool intact = items.is_array();
+                for (const auto& i : intact ? items : nlohmann::json::array()) {
+                    intact = i.is_object() && i.contains("transfer_id") &&
+                             i["transfer_id"].is_string() && i.contains("payload_hash") &&
+                             i["payload_hash"].is_string();
+                    if (!intact) break;
+                    b.items.push_back({i["transfer_id"].get<std::string>(),
+                                       i["payload_hash"].get<std::string>()});
+                }
+                if (!intact)
+                    return Error{ErrorCode::kStorage, "opslag beschadigd: batches.items van rij " +
+                                                          b.id + " is geen geldige lijst"};
                 b.status = row.str(6);
                 b.decided_by = row.str(7);
                 b.decided_at = row.optTime(8);
                 out.push_back(std::move(b));
+                return {};
             });
         if (!st) return st.error();
         return out;

@@ -439,6 +439,27 @@ TEST_P(StoreTest, ACorruptJsonColumnFailsTheReadNamingWhereNotWhat) {
                                id + "'"),
               1u);
     expectNamed(store_->procedure(id).status(), "procedures.answers");
+
+    // A batch whose item list was damaged is not shown as an empty batch.
+    Batch batch_row;
+    batch_row.id = "bt_1";
+    batch_row.name = "groep 8";
+    batch_row.purpose = "demo";
+    batch_row.prepared_by = "juf";
+    batch_row.items = {{id, "hash"}};
+    ASSERT_TRUE(store_->addBatch(batch_row, t0_));
+    ASSERT_TRUE(store_->getBatch("bt_1"));
+    for (const char* damaged : {"'Geheim'", "'[{\"transfer_id\": 7}]'", "'{}'"}) {
+        ASSERT_EQ(backend_->update(std::string("UPDATE batches SET items = ") + damaged +
+                                   " WHERE id = 'bt_1'"),
+                  1u);
+        auto got = store_->getBatch("bt_1");
+        ASSERT_FALSE(got) << damaged;
+        EXPECT_EQ(got.error().code, ErrorCode::kStorage);
+        EXPECT_NE(got.error().message.find("batches.items van rij bt_1"), std::string::npos)
+            << got.error().message;
+        EXPECT_EQ(got.error().message.find("Geheim"), std::string::npos);
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgresql"),
