@@ -76,9 +76,7 @@ void decide(Request& r, bool approve) {
     const json& body = r.body;
     auto st = approveOne(r, id, field(body, "payload_hash"), approve, field(body, "reason"));
     if (!st) return r.sendError(st.error());
-    auto t = r.store.get(id);
-    if (!t) return r.sendError(t.error());
-    r.sendJson(200, transferJson(*t));
+    sendTransfer(r, id);
 }
 
 }  // namespace

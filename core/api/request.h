@@ -80,6 +80,9 @@ inline std::string joinErrors(const std::vector<std::string>& errors) { return j
 
 /// A transfer's metadata as the API shows it (never the payload). transfers_api.cpp
 nlohmann::json transferJson(const store::Transfer& t);
+/// Answers 200 with transfer `id` as it is stored now (after a change); a failing read is
+/// answered with its error. transfers_api.cpp
+void sendTransfer(Request& r, const std::string& id);
 
 /// Approves (or rejects, with a reason) transfer `id` for the caller, bound to payload `hash`
 /// the caller saw in the preview; then lets the gates move it on. approvals_api.cpp

@@ -40,6 +40,12 @@ json transferJson(const store::Transfer& t) {
     return j;
 }
 
+void sendTransfer(Request& r, const std::string& id) {
+    auto t = r.store.get(id);
+    if (!t) return r.sendError(t.error());
+    r.sendJson(200, transferJson(*t));
+}
+
 void listTransfers(Request& r) {
     store::ListFilter f;
     if (!r.param("state").empty()) {
@@ -205,9 +211,7 @@ void requeueTransfer(Request& r) {
                                  {r.actor(), "requeued", id, t->purpose, json::object()},
                                  "opnieuw aangeboden door beheerder", r.clock.now());
     if (!st) return r.sendError(st.error());
-    auto updated = r.store.get(id);
-    if (!updated) return r.sendError(updated.error());
-    r.sendJson(200, transferJson(*updated));
+    sendTransfer(r, id);
 }
 
 void withdrawTransfer(Request& r) {
@@ -242,9 +246,7 @@ void withdrawTransfer(Request& r) {
             log::error("api.notification_failed",
                        {{"transfer_id", id}, {"message", queued.message()}});
     }
-    auto now = r.store.get(id);  // the change is stored; a failing read is said, not crashed on
-    if (!now) return r.sendError(now.error());
-    r.sendJson(200, transferJson(*now));
+    sendTransfer(r, id);
 }
 
 void scheduleTransfer(Request& r) {
@@ -292,9 +294,7 @@ void scheduleTransfer(Request& r) {
         {r.actor(), "scheduled", id, t->purpose, {{"deliver_on", amsterdam::formatDate(*date)}}},
         regate ? "leverdatum gewijzigd; opnieuw opslaan nodig" : "", r.clock.now());
     if (!st) return r.sendError(st.error());
-    auto now = r.store.get(id);  // the change is stored; a failing read is said, not crashed on
-    if (!now) return r.sendError(now.error());
-    r.sendJson(200, transferJson(*now));
+    sendTransfer(r, id);
 }
 
 }  // namespace sluis::api::detail
