@@ -542,7 +542,7 @@ Result<std::shared_ptr<const Mapping>> loadMapping(std::string_view text,
                     if (has_target) {
                         std::string err;
                         json dummy;
-                        if (fm.value && !fm.convert(std::string(*fm.value), dummy, err))
+                        if (fm.value && !fm.convert(std::string(*fm.value), fm.fixed, err))
                             errors.push_back(fp + ".value: " + err);
                         if (fm.default_value && !fm.convert(std::string(*fm.default_value), dummy, err))
                             errors.push_back(fp + ".default: " + err);
@@ -623,18 +623,11 @@ Result<BoundPart> BoundPart::bind(const Part& part, const std::vector<std::strin
     }
     buildShape(part, b.nodes_, b.field_node_, nullptr);
     // A column field whose leaf an earlier column field also fills: it is only read when the
-    // earlier ones are empty. Fixed values are converted once, here.
+    // earlier ones are empty.
     b.field_shared_.assign(part.fields.size(), 0);
-    b.fixed_.assign(part.fields.size(), json());
     for (size_t i = 0; i < part.fields.size(); ++i) {
         const auto& f = part.fields[i];
-        if (f.value) {
-            std::string error;
-            if (!f.convert(std::string(*f.value), b.fixed_[i], error))  // checked by loadMapping
-                return Error{ErrorCode::kInvalidConfig, f.where + ".value: " + error};
-            continue;
-        }
-        if (b.nodes_[b.field_node_[i]].type != Node::Type::kLeaf) continue;
+        if (f.value || b.nodes_[b.field_node_[i]].type != Node::Type::kLeaf) continue;
         for (size_t k = 0; k < i; ++k)
             if (!part.fields[k].value && b.field_node_[k] == b.field_node_[i]) b.field_shared_[i] = 1;
     }
@@ -868,7 +861,7 @@ bool BoundPart::evaluate(const std::vector<std::string_view>& slots, size_t line
     };
     for (size_t i = 0; i < fields.size(); ++i) {
         const FieldMapping& f = fields[i];
-        if (f.value) continue;  // converted once, at bind
+        if (f.value) continue;  // converted once, by loadMapping (FieldMapping::fixed)
         const uint32_t node = field_node_[i];
         // When several columns fill one value, the first non-empty one wins.
         if (field_shared_[i] && row.filled[node]) continue;
@@ -927,14 +920,14 @@ bool BoundPart::makes(const Node& n, const RowValues& row) const {
 
 // The value of leaf `n` without taking it: the last fixed value, else the first filled column.
 const json* BoundPart::leafPeek(const Node& n, const RowValues& row) const {
-    if (!n.fixed.empty()) return &fixed_[n.fixed.back()];
+    if (!n.fixed.empty()) return &part_->fields[n.fixed.back()].fixed;
     for (uint32_t i : n.columns)
         if (!row.values[i].is_null()) return &row.values[i];
     return nullptr;
 }
 
 json BoundPart::leafValue(const Node& n, RowValues& row) const {
-    if (!n.fixed.empty()) return fixed_[n.fixed.back()];
+    if (!n.fixed.empty()) return part_->fields[n.fixed.back()].fixed;
     for (uint32_t i : n.columns)
         if (!row.values[i].is_null()) return std::move(row.values[i]);
     return json();
@@ -968,7 +961,7 @@ void BoundPart::fill(const Node& n, json& slot, RowValues& row) const {
             auto& arr = slot.get_ref<json::array_t&>();
             for (uint32_t i : n.columns)
                 if (!row.values[i].is_null()) arr.push_back(std::move(row.values[i]));
-            for (uint32_t i : n.fixed) arr.push_back(fixed_[i]);
+            for (uint32_t i : n.fixed) arr.push_back(part_->fields[i].fixed);
             return;
         }
     }
@@ -1184,24 +1177,6 @@ void releaseJson(json& v) {
     v = json();
 }
 
-void compactArrays(json& v) {
-    if (v.is_object()) {
-        for (auto& [k, e] : v.items()) compactArrays(e);
-    } else if (v.is_array()) {
-        bool has_null = false;
-        for (auto& e : v) {
-            if (e.is_null()) has_null = true;
-            else compactArrays(e);
-        }
-        if (has_null) {
-            json out = json::array();
-            for (auto& e : v)
-                if (!e.is_null()) out.push_back(std::move(e));
-            v = std::move(out);
-        }
-    }
-}
-
 namespace {
 
 const json* lookup(const json& root, const std::vector<TargetPath::Segment>& segs, size_t from,
@@ -1236,9 +1211,7 @@ std::vector<std::pair<std::string, json>> slotConstants(const Part& part, const 
         std::string sub;
         for (size_t k = i + 1; k < g.target.segments.size(); ++k)
             sub += (sub.empty() ? "" : ".") + g.target.segments[k].name;
-        json v;
-        std::string err;
-        if (g.convert(std::string(*g.value), v, err)) out.emplace_back(sub, v);
+        out.emplace_back(sub, g.fixed);
     }
     return out;
 }

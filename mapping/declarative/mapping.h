@@ -47,6 +47,7 @@ struct FieldMapping {
     TargetPath target;
     std::vector<std::string> columns;  ///< Header names (alternatives); empty for a fixed value.
     std::optional<std::string> value;  ///< Fixed value (instead of a column).
+    nlohmann::json fixed;              ///< `value` converted to the target's kind (loadMapping).
     bool required = false;
     bool trim = true;
     std::vector<Transform> transforms;
@@ -169,7 +170,6 @@ public:
     std::vector<Node> nodes_;             // nodes_[0] is the row itself
     std::vector<uint32_t> field_node_;    // per field: its kLeaf or kAppend node
     std::vector<char> field_shared_;      // per field: an earlier column field fills the same leaf
-    std::vector<nlohmann::json> fixed_;   // per field: the converted fixed value (or null)
     std::vector<int> group_node_;         // per group_by name: its kLeaf node under the root, or -1
     std::vector<int> group_of_;           // per field: the group_by name whose text it is, or -1
     static constexpr size_t kMaxGroupFields = 4;  // group values compared before conversion
@@ -180,8 +180,6 @@ void mergeInto(nlohmann::json& target, nlohmann::json&& row);
 /// Adds a mapped row of `part` to `record`: the main part merges into the record; other parts
 /// append to (or, with group_by, merge into a matching element of) the `into` array.
 void addRow(const Part& part, nlohmann::json& record, nlohmann::json&& row);
-/// Removes nulls that fixed array indices left in arrays (e.g. communicatie[1] without [0]).
-void compactArrays(nlohmann::json& v);
 /// Empties `v` (leaves it null), releasing the tree bottom-up. Same effect as destroying it, but
 /// much cheaper for nested records: nlohmann::json's destructor first moves every child of a
 /// non-empty container onto a heap-allocated stack, at every level.
