@@ -340,6 +340,11 @@ void ModelDefinition::buildClasses(const TypeDef& t, const std::string& prefix,
     }
 }
 
+std::string ModelDefinition::retiredReason(const std::string& replacement_path) const {
+    return "bestaat niet meer in modelversie " + std::to_string(version_) +
+           " (één vorm per gegeven); gebruik " + replacement_path;
+}
+
 const TypeDef* ModelDefinition::type(const std::string& name) const {
     auto it = types_.find(name);
     return it == types_.end() ? nullptr : &it->second;
@@ -406,11 +411,8 @@ void ModelDefinition::validateObject(const TypeDef& t, const json& obj, const Pa
         if (!f) {
             auto retired = t.retired.find(key);
             if (retired != t.retired.end()) {
-                out.push_back({here.str(),
-                               "veld bestaat niet meer in modelversie " + std::to_string(version_) +
-                                   " (één vorm per gegeven); gebruik " +
-                                   PathRef{path, retired->second, 0, false}.str(),
-                               true});
+                const std::string replacement = PathRef{path, retired->second, 0, false}.str();
+                out.push_back({here.str(), "veld " + retiredReason(replacement), true});
                 continue;
             }
             std::string valid;

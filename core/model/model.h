@@ -114,6 +114,9 @@ public:
     static std::shared_ptr<const ModelDefinition> builtin();
 
     int version() const { return version_; }
+    /// Why a retired field is refused, naming the path of its replacement (Dutch; used by
+    /// validation and by minimisation, so that both say the same).
+    std::string retiredReason(const std::string& replacement_path) const;
     const std::string& rootType() const { return root_; }
     const TypeDef* type(const std::string& name) const;
     const std::vector<std::string>* codelist(const std::string& name) const;

@@ -88,12 +88,9 @@ struct Walker {
         auto cls = model.classify(path);
         if (!cls) {
             if (auto retired = retiredOnPath(model, path)) {
-                // Worded like the model's validation of a retired field.
                 out.withheld.push_back(
                     {path, "veld " + (retired->path == path ? "" : retired->path + " ") +
-                               "bestaat niet meer in modelversie " +
-                               std::to_string(model.version()) +
-                               " (één vorm per gegeven); gebruik " + retired->replacement});
+                               model.retiredReason(retired->replacement)});
             } else {
                 out.withheld.push_back({path, "veld staat niet in het model"});
             }
