@@ -267,6 +267,13 @@ std::string transferColumns(const Dialect& d) {
            "  WHERE r.transfer_id = transfers.id) AS report_types";
 }
 
+/// A column damaged outside Sluis: names table, column and row, never what the column holds.
+Error damagedColumn(const char* table, const char* column, const std::string& id,
+                    const char* expected) {
+    return Error{ErrorCode::kStorage, std::string("opslag beschadigd: ") + table + "." + column +
+                                          " van rij " + id + " is " + expected};
+}
+
 /// One row of a query result, read by column number.
 class Row {
 public:
@@ -291,9 +298,7 @@ public:
                                   const std::string& id) const {
         auto j = nlohmann::json::parse(str(col), nullptr, false);
         if (j.is_object()) return j;
-        return Error{ErrorCode::kStorage, std::string("opslag beschadigd: ") + table + "." +
-                                              column + " van rij " + id +
-                                              " is geen geldig JSON-object"};
+        return damagedColumn(table, column, id, "geen geldig JSON-object");
     }
 
 private:
@@ -1423,18 +1428,16 @@ private:
                 // Sluis writes a list of {transfer_id, payload_hash}; anything else was damaged
                 // outside Sluis, and an empty batch must not be shown in its place.
                 auto items = nlohmann::json::parse(row.str(5), nullptr, false);
-                bool intact = items.is_array();
-                for (const auto& i : intact ? items : nlohmann::json::array()) {
-                    intact = i.is_object() && i.contains("transfer_id") &&
-                             i["transfer_id"].is_string() && i.contains("payload_hash") &&
-                             i["payload_hash"].is_string();
-                    if (!intact) break;
+                if (!items.is_array())
+                    return damagedColumn("batches", "items", b.id, "geen geldige lijst");
+                for (const auto& i : items) {
+                    if (!i.is_object() || !i.contains("transfer_id") ||
+                        !i["transfer_id"].is_string() || !i.contains("payload_hash") ||
+                        !i["payload_hash"].is_string())
+                        return damagedColumn("batches", "items", b.id, "geen geldige lijst");
                     b.items.push_back({i["transfer_id"].get<std::string>(),
                                        i["payload_hash"].get<std::string>()});
                 }
-                if (!intact)
-                    return Error{ErrorCode::kStorage, "opslag beschadigd: batches.items van rij " +
-                                                          b.id + " is geen geldige lijst"};
                 b.status = row.str(6);
                 b.decided_by = row.str(7);
                 b.decided_at = row.optTime(8);
