@@ -67,10 +67,7 @@ CsvReader::CsvReader(std::unique_ptr<ByteSource> source, CsvOptions options)
     : source_(std::move(source)), options_(std::move(options)) {}
 
 std::vector<std::string_view> CsvReader::fields() const {
-    std::vector<std::string_view> out;
-    out.reserve(count_);
-    out.assign(views_.begin(), views_.begin() + static_cast<std::ptrdiff_t>(count_));
-    return out;
+    return {views_.begin(), views_.begin() + static_cast<std::ptrdiff_t>(count_)};
 }
 
 Status CsvReader::fill() {

@@ -381,16 +381,15 @@ Status importMagisterStream(const std::vector<ExportFile>& files, const Mapping&
         row_problems.clear();
         json record = json::object();
         if (options.school.is_object()) record["school"] = options.school;
-        json scratch;
+        json scratch;  // for rows that cannot be built in place (mapRowInto leaves it empty)
         main->bound->mapRowInto(slots, line, record, scratch, row_problems);
         for (auto& st : stores) {
             auto found = st.by_key.find(key);
             if (found == st.by_key.end()) continue;
             const BoundPart& bp = *st.file->bound;
-            json r;
             for (uint64_t off : found->second) {
                 uint32_t l = unpack(st.arena, off, bp.slotColumns().size(), slots);
-                bp.mapRowInto(slots, l, record, r, row_problems);
+                bp.mapRowInto(slots, l, record, scratch, row_problems);
             }
             st.by_key.erase(found);
         }
