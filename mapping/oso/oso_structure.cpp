@@ -1040,7 +1040,12 @@ class Checker {
         if (!t.enums.empty() &&
             std::find(t.enums.begin(), t.enums.end(), v) == t.enums.end())
             return "waarde komt niet voor in de lijst van toegestane waarden";
-        if (t.length >= 0 || t.min_length >= 0 || t.max_length >= 0) {
+        // A UTF-8 text of n bytes has between n/4 and n code points: count only when the
+        // bytes alone cannot decide (large texts such as bijlagen are never counted).
+        long long bytes = static_cast<long long>(v.size());
+        bool decided = t.length < 0 && (t.min_length < 0 || (bytes + 3) / 4 >= t.min_length) &&
+                       (t.max_length < 0 || bytes <= t.max_length);
+        if (!decided) {
             long long len = static_cast<long long>(codePoints(v));
             if (t.length >= 0 && len != t.length)
                 return "lengte moet precies " + std::to_string(t.length) + " tekens zijn";
@@ -1079,6 +1084,33 @@ class Checker {
         return {};
     }
 
+    /// pugixml drops whitespace-only text; for types that keep whitespace (xs:string), the
+    /// content is recovered from the bytes: what stands between the start tag and the next '<'
+    /// when that is whitespace only.
+    std::string_view rawWhitespace(const pugi::xml_node& n) const {
+        ptrdiff_t off = n.offset_debug();
+        if (off < 0 || static_cast<size_t>(off) >= bytes_.size()) return {};
+        size_t i = static_cast<size_t>(off);
+        char quote = 0;
+        for (; i < bytes_.size(); ++i) {
+            char c = bytes_[i];
+            if (quote) {
+                if (c == quote) quote = 0;
+            } else if (c == '"' || c == '\'') {
+                quote = c;
+            } else if (c == '>') {
+                break;
+            }
+        }
+        if (i >= bytes_.size() || bytes_[i - 1] == '/') return {};
+        size_t b = i + 1, e = bytes_.find('<', b);
+        if (e == std::string_view::npos) return {};
+        std::string_view content = bytes_.substr(b, e - b);
+        for (char c : content)
+            if (!isWs(c)) return {};
+        return content;
+    }
+
     void simpleContent(const pugi::xml_node& n, const Decl& d) {
         std::string_view text;
         int texts = 0;
@@ -1109,6 +1141,7 @@ class Checker {
             return;
         }
         if (child_reported) return;
+        if (texts == 0 && d.type.ws != Ws::kCollapse) text = rawWhitespace(n);
         std::string buf;
         std::string problem = valueProblem(d.type, text, buf);
         if (!problem.empty()) report(n, "element '" + d.name + "': " + problem);

@@ -12,8 +12,8 @@
 ///
 /// Meldingen name the element (XPath, line) and what is wrong, never the value.
 ///
-/// Known approximations (docs/oso.md): pugixml drops whitespace-only text, so an xs:string
-/// element holding only whitespace is checked as empty; `\p{Nd}`/`\d` use the Unicode 14
+/// Known approximations (docs/oso.md): whitespace-only text (which pugixml drops) is recovered
+/// from the bytes without line-end normalisation; `\p{Nd}`/`\d` use the Unicode 14
 /// decimal-digit table; `\w`, `\i`, `\c` in patterns are approximated (the 2019.1 schema uses none).
 ///
 /// Thread-safety: a Structure is immutable after construction; share it freely.

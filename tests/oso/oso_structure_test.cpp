@@ -241,6 +241,17 @@ TEST(OsoStructure, MinLengthFacetCountsCharacters) {
     EXPECT_NE(too_long[0].text.find("maximale lengte van 35"), std::string::npos);
 }
 
+TEST(OsoStructure, WhitespaceOnlyStringIsNotEmpty) {
+    // xs:string keeps whitespace: one space satisfies minLength 1, as in the XSD.
+    EXPECT_TRUE(check2019(dossier("<achternaam> </achternaam>")).empty());
+    // The start tag's end is found past quoted attribute values (only the attribute is wrong).
+    EXPECT_EQ(check2019(dossier("<achternaam a=\"/>\"> </achternaam>")).size(), 1u);
+    EXPECT_EQ(check2019(dossier("<achternaam/>")).size(), 1u);
+    // A boolean collapses whitespace: only spaces is empty, hence invalid.
+    EXPECT_EQ(check2019(dossier("<achternaam>A</achternaam><adresgeheim> </adresgeheim>")).size(),
+              1u);
+}
+
 TEST(OsoStructure, TextAndChildrenWhereNotAllowed) {
     auto text = check2019(dossier("<achternaam>A</achternaam>los"));
     ASSERT_EQ(text.size(), 1u) << all(text);
