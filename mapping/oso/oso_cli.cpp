@@ -17,10 +17,13 @@ namespace {
 constexpr const char* kUsage =
     "gebruik:\n"
     "  sluis oso validate [--format text|meldingen] [--schema PAD] [--version V] BESTAND...\n"
-    "  sluis oso read [--version V] BESTAND\n"
+    "  sluis oso read [--schema PAD] [--version V] BESTAND\n"
     "  sluis oso write --profile POVO|POPO|VOVO|BB|POSWV|VOSWV [--opt-out CATEGORIE,...]\n"
     "                  [--schema PAD] [--version V] [--pakketnaam N] [--pakketversie N]\n"
-    "                  [--datum JJJJ-MM-DD] [--deeldossier D] CANONIEK.json\n";
+    "                  [--datum JJJJ-MM-DD] [--deeldossier D] CANONIEK.json\n"
+    "De structuur (volgorde, aantallen, typen, patronen) wordt altijd gecontroleerd met de in\n"
+    "Sluis ingebouwde gegevens; --schema PAD (of SLUIS_OSO_SCHEMA_DIR) voegt een controle met een\n"
+    "officieel OSO_gegevensset.xsd toe.\n";
 
 bool readAll(const std::string& path, std::string& out) {
     std::ifstream in(path, std::ios::binary);
@@ -88,12 +91,11 @@ int cmdValidate(const Parsed& p, const Standard& standard, std::shared_ptr<const
     }
     std::string schema =
         locateSchema(standard.version(), p.opts.count("schema") ? p.opts.at("schema") : "");
-    if (schema.empty()) {
-        std::cerr << "XML-schema OSO_gegevensset.xsd voor " << standard.version()
-                  << " niet gevonden (gebruik --schema of SLUIS_OSO_SCHEMA_DIR)\n";
+    Validator v(std::move(sp), ValidatorOptions{schema});
+    if (Status st = v.schemaStatus(); !st.isOk()) {
+        std::cerr << st.error().message << "\n";
         return 2;
     }
-    Validator v(std::move(sp), ValidatorOptions{schema});
     int rc = 0;
     for (const auto& f : p.files) {
         std::string bytes;
@@ -116,7 +118,7 @@ int cmdValidate(const Parsed& p, const Standard& standard, std::shared_ptr<const
     return rc;
 }
 
-int cmdRead(const Parsed& p, const Standard& standard) {
+int cmdRead(const Parsed& p, const Standard& standard, std::shared_ptr<const Standard> sp) {
     if (p.files.size() != 1) {
         std::cerr << kUsage;
         return 2;
@@ -125,6 +127,21 @@ int cmdRead(const Parsed& p, const Standard& standard) {
     if (!readAll(p.files[0], bytes)) {
         std::cerr << p.files[0] << ": bestand kan niet worden gelezen\n";
         return 2;
+    }
+    // A dossier is only read when its structure is valid (the business rules are for
+    // `oso validate`; an officially imperfect dossier may still be inspected).
+    Validator v(std::move(sp), ValidatorOptions{locateSchema(standard.version(), p.opts.count("schema")
+                                                                 ? p.opts.at("schema")
+                                                                 : "")});
+    if (Status st = v.schemaStatus(); !st.isOk()) {
+        std::cerr << st.error().message << "\n";
+        return 2;
+    }
+    ValidationReport structure = v.validateStructure(bytes);
+    if (!structure.valid()) {
+        std::cerr << p.files[0] << ": de structuur van het dossier is ongeldig\n"
+                  << formatText(structure, p.files[0]);
+        return structure.unreadable ? 2 : 1;
     }
     auto r = readDossier(bytes, standard);
     if (!r) {
@@ -160,10 +177,16 @@ int cmdWrite(const Parsed& p, const Standard& standard) {
     o.datum = opt("datum");
     o.deeldossier = opt("deeldossier");
     std::string schema = locateSchema(standard.version(), opt("schema"));
-    if (schema.empty()) {
-        std::cerr << "XML-schema OSO_gegevensset.xsd voor " << standard.version()
-                  << " niet gevonden (gebruik --schema of SLUIS_OSO_SCHEMA_DIR)\n";
-        return 2;
+    if (!schema.empty()) {
+        auto sp = Standard::get(standard.version());
+        if (!sp) {
+            std::cerr << sp.error().message << "\n";
+            return 2;
+        }
+        if (Status st = Validator(*sp, ValidatorOptions{schema}).schemaStatus(); !st.isOk()) {
+            std::cerr << st.error().message << "\n";
+            return 2;
+        }
     }
     std::vector<Melding> meldingen;
     auto w = writeValidated(record, standard, o, schema, &meldingen);
@@ -194,7 +217,7 @@ int runOsoCli(const std::vector<std::string>& args) {
     if (sub == "validate")
         p = parseArgs(args, 1, {"format", "schema", "version"});
     else if (sub == "read")
-        p = parseArgs(args, 1, {"version"});
+        p = parseArgs(args, 1, {"schema", "version"});
     else if (sub == "write")
         p = parseArgs(args, 1,
                       {"profile", "opt-out", "schema", "version", "pakketnaam", "pakketversie",
@@ -213,7 +236,7 @@ int runOsoCli(const std::vector<std::string>& args) {
         return 2;
     }
     if (sub == "validate") return cmdValidate(p, **s, *s);
-    if (sub == "read") return cmdRead(p, **s);
+    if (sub == "read") return cmdRead(p, **s, *s);
     return cmdWrite(p, **s);
 }
 

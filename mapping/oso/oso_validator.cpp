@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/model/bsn.h"
+#include "mapping/oso/oso_structure.h"
 
 namespace sluis::oso {
 
@@ -181,18 +182,22 @@ std::string locateSchema(const std::string& version, const std::string& explicit
         if (isFile(dir / version / kFile)) return (dir / version / kFile).string();
         return {};
     };
-    if (!explicit_path.empty()) {
-        if (isFile(explicit_path)) return explicit_path;
-        return fromDir(explicit_path);
-    }
-    if (const char* env = std::getenv("SLUIS_OSO_SCHEMA_DIR"); env && *env) return fromDir(env);
-    std::string p = fromDir(SLUIS_OSO_DEFAULT_SCHEMA_ROOT);
-    if (!p.empty()) return p;
-    return fromDir(fs::path("..") / "shared" / "oso");
+    std::string given = explicit_path;
+    if (given.empty())
+        if (const char* env = std::getenv("SLUIS_OSO_SCHEMA_DIR"); env && *env) given = env;
+    if (given.empty()) return {};
+    if (isFile(given)) return given;
+    std::string found = fromDir(given);
+    return found.empty() ? given : found;
 }
 
 Validator::Validator(std::shared_ptr<const Standard> standard, ValidatorOptions options)
     : standard_(std::move(standard)), options_(std::move(options)) {
+    auto st = Structure::get(standard_->version());
+    if (st)
+        structure_ = *st;
+    else
+        structure_error_ = st.error().message;
     // Code list entries by element name: "name" (any parent), "parent/name" or "parent/*".
     const auto& lists = standard_->codeLists();
     for (size_t i = 0; i < lists.size(); ++i)
@@ -205,14 +210,13 @@ Validator::Validator(std::shared_ptr<const Standard> standard, ValidatorOptions 
         }
 }
 
-ValidationReport Validator::validate(std::string_view bytes) const {
-    ValidationReport report;
-    pugi::xml_document doc;
+bool Validator::structureInto(std::string_view bytes, pugi::xml_document& doc,
+                              ValidationReport& report) const {
     XmlProblem problem;
     if (!parseSafe(bytes, doc, problem, options_.limits)) {
         report.unreadable = true;
         report.meldingen.push_back({problem.rule, problem.xpath, problem.text, 0});
-        return report;
+        return false;
     }
     pugi::xml_node root = doc.document_element();
     std::string_view rname = root ? root.name() : "";
@@ -222,16 +226,50 @@ ValidationReport Validator::validate(std::string_view bytes) const {
     if (!root || localName(root) != "dossier" ||
         standard_->ns() != root.attribute(nsattr.c_str()).value()) {
         report.meldingen.push_back({"OG.XML04", "/", standard_->ruleText("OG.XML04"), 1});
-        return report;
+        return false;
     }
-    if (!options_.schema_path.empty() && !xsd(bytes, report.meldingen)) {
+    if (!structure_) {
         report.unreadable = true;
-        report.meldingen.push_back(
-            {"XSD", "/", "het XML-schema kon niet worden geladen: " + options_.schema_path, 0});
-        return report;
+        report.meldingen.push_back({"XSD", "/", structure_error_, 0});
+        return false;
     }
-    businessRules(doc, bytes, report.meldingen);
+    size_t native = structure_->check(doc, bytes, report.meldingen);
+    if (!options_.schema_path.empty()) {
+        std::vector<Melding> lib;
+        if (!xsd(bytes, lib)) {
+            report.unreadable = true;
+            report.meldingen.push_back(
+                {"XSD", "/", "het XML-schema kon niet worden geladen: " + options_.schema_path, 0});
+            return false;
+        }
+        // Native meldingen are preferred (Dutch, precise); libxml2's only when it found
+        // something the native check did not, so that a disagreement is never hidden.
+        if (native == 0)
+            for (auto& m : lib) report.meldingen.push_back(std::move(m));
+    }
+    return true;
+}
+
+ValidationReport Validator::validate(std::string_view bytes) const {
+    ValidationReport report;
+    pugi::xml_document doc;
+    if (structureInto(bytes, doc, report)) businessRules(doc, bytes, report.meldingen);
     return report;
+}
+
+ValidationReport Validator::validateStructure(std::string_view bytes) const {
+    ValidationReport report;
+    pugi::xml_document doc;
+    structureInto(bytes, doc, report);
+    return report;
+}
+
+Status Validator::schemaStatus() const {
+    if (!structure_) return Error{ErrorCode::kNotFound, structure_error_};
+    if (!options_.schema_path.empty() && !loadSchema(options_.schema_path))
+        return Error{ErrorCode::kNotFound,
+                     "XML-schema kon niet worden geladen: " + options_.schema_path};
+    return Status::ok();
 }
 
 bool Validator::xsd(std::string_view bytes, std::vector<Melding>& out) const {
