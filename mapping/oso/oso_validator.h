@@ -1,7 +1,7 @@
 #pragma once
 /// Validates OSO dossiers: XSD validation (libxml2 against the official schema file) plus the
-/// standard's business rules implemented natively (code lists, categorie_uitlevering, profile,
-/// inzage, identity, advies, eindtoets and toets-date rules), each with its rule id.
+/// standard's business rules implemented natively (oso_rules.h: every official rule under its
+/// official id, and Sluis's own SLUIS.* checks).
 ///
 /// Output forms: Dutch text lines (`rule id, XPath, text`) and the standard `<meldingen>` XML.
 /// Meldingen never contain personal values. A Validator is immutable after construction and
@@ -19,7 +19,7 @@
 namespace sluis::oso {
 
 struct Melding {
-    std::string rule;   ///< e.g. `OS.cat09`, `OG.CL14`, `XSD`
+    std::string rule;   ///< e.g. `OS.cat09`, `OVa.LL14`, `CL14`, `SLUIS.SL01`, `XSD`
     std::string xpath;  ///< Location in the dossier.
     std::string text;   ///< Dutch.
     int line = 0;       ///< 0: unknown.
@@ -33,8 +33,7 @@ struct ValidationReport {
 };
 
 struct ValidatorOptions {
-    std::string schema_path;                ///< OSO_gegevensset.xsd; empty: business rules only.
-    bool vovo_toestemming_required = true;  ///< Policy: VO-VO needs toestemming (OVa.IZ02).
+    std::string schema_path;  ///< OSO_gegevensset.xsd; empty: business rules only.
     XmlLimits limits;
 };
 
@@ -50,7 +49,7 @@ class Validator {
     /// Validates one dossier. XSD problems carry rule id `XSD`.
     ValidationReport validate(std::string_view bytes) const;
 
-    /// Business rules only, on an already parsed document.
+    /// Business rules only, on an already parsed document (oso::businessRules).
     void businessRules(const pugi::xml_document& doc, std::string_view bytes,
                        std::vector<Melding>& out) const;
 
@@ -61,7 +60,6 @@ class Validator {
 
     std::shared_ptr<const Standard> standard_;
     ValidatorOptions options_;
-    std::map<std::string, std::vector<std::pair<std::string, size_t>>, std::less<>> codelist_index_;
 };
 
 /// `rule, XPath, text` lines (Dutch).

@@ -238,7 +238,7 @@ TEST(oso_reader, RefusesDoctypeAndEntities) {
         auto r = readDossier(sluis::test::readFile(test::casesDir() / f), *std2019());
         ASSERT_FALSE(r.isOk());
         EXPECT_EQ(r.error().code, ErrorCode::kInvalidInput);
-        EXPECT_TRUE(contains(r.error().message, "OG.XML02"));
+        EXPECT_TRUE(contains(r.error().message, "SLUIS.XML02"));
         EXPECT_FALSE(contains(r.error().message, "passwd"));
     }
 }
