@@ -95,6 +95,7 @@ const std::map<std::string, std::string>& uncoverable() {
         {"PaO.SO03", "the SWV rules only run for swv-dossier"},
         {"PaO.ZB01", "the zorg block is not in the 2019.1 schema"},
         {"PaO.ZB02", "the zorg block is not in the 2019.1 schema"},
+        {"OG.03", "the schema's einddatumType has the same pattern"},
     };
     return m;
 }
