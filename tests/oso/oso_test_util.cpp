@@ -109,15 +109,31 @@ std::string applyEdits(const std::string& xml, const nlohmann::json& edits) {
     return os.str();
 }
 
+nlohmann::json record(const std::string& name) {
+    auto path = casesDir() / "records" / name;
+    try {
+        return nlohmann::json::parse(sluis::test::readFile(path));
+    } catch (const nlohmann::json::exception& e) {
+        throw std::runtime_error("record " + path.string() + ": " + e.what());
+    }
+}
+
 std::string buildBase(const nlohmann::json& base) {
     if (base.is_string()) return example(base.get<std::string>());
     auto s = Standard::get("2019.1");
-    auto r = readDossier(example(base.at("example").get<std::string>()), **s);
-    if (!r) throw std::runtime_error("base read failed: " + r.error().message);
+    if (!s) throw std::runtime_error("standard 2019.1 not available");
+    nlohmann::json rec;
+    if (base.contains("record")) {
+        rec = record(base.at("record").get<std::string>());
+    } else {
+        auto r = readDossier(example(base.at("example").get<std::string>()), **s);
+        if (!r) throw std::runtime_error("base read failed: " + r.error().message);
+        rec = std::move(r->record);
+    }
     WriteOptions o;
     o.profile = base.at("profile").get<std::string>();
     o.opt_out = base.value("opt_out", std::vector<std::string>{});
-    auto w = writeDossier(r->record, **s, o);
+    auto w = writeDossier(rec, **s, o);
     if (!w) throw std::runtime_error("base write failed: " + w.error().message);
     return w->xml;
 }

@@ -24,8 +24,14 @@ std::vector<std::string> flatten(const std::string& xml);
 /// {"insert_before"|"insert_after": XPATH, "xml": FRAGMENT} (first match). Throws on a miss.
 std::string applyEdits(const std::string& xml, const nlohmann::json& edits);
 
-/// Builds a case's base dossier: an example file name, or {"example", "profile", "opt_out"}
-/// (read with the OSO reader and written with the OSO writer for that profile).
+/// A synthetic canonical record from cases/records/ (e.g. "povo_full.json"); throws naming the
+/// file when it is missing or not JSON.
+nlohmann::json record(const std::string& name);
+
+/// Builds a case's base dossier: {"record": "povo_full.json", "profile": "POVO", "opt_out": [...]}
+/// (a record from cases/records/ written with the OSO writer for that profile and opt-outs), or
+/// the older forms: an example file name, or {"example", "profile", "opt_out"} (read with the
+/// OSO reader, then written).
 std::string buildBase(const nlohmann::json& base);
 
 }  // namespace sluis::oso::test
