@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/error.h"
@@ -136,11 +137,15 @@ class Standard {
     const Profile* profileFor(const std::string& overdrachtsoort,
                               const std::string& overstap) const;
     const std::vector<CodeList>& codeLists() const { return code_lists_; }
+    /// Transparent string hash, so that the index is searched with a string_view.
+    struct NameHash {
+        using is_transparent = void;
+        size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    using CodeListIndex = std::unordered_map<std::string, std::vector<std::pair<size_t, size_t>>,
+                                             NameHash, std::equal_to<>>;
     /// Code-list fields by element name: (list index, field index) pairs.
-    const std::map<std::string, std::vector<std::pair<size_t, size_t>>, std::less<>>&
-    codeListIndex() const {
-        return code_list_index_;
-    }
+    const CodeListIndex& codeListIndex() const { return code_list_index_; }
     const std::map<std::string, OfficialRule, std::less<>>& officialRules() const {
         return official_;
     }
@@ -161,7 +166,7 @@ class Standard {
     std::vector<Category> categories_;
     std::vector<Profile> profiles_;
     std::vector<CodeList> code_lists_;
-    std::map<std::string, std::vector<std::pair<size_t, size_t>>, std::less<>> code_list_index_;
+    CodeListIndex code_list_index_;
     std::map<std::string, OfficialRule, std::less<>> official_;
     std::vector<CategoryRule> category_rules_;
     std::map<std::string, std::string> secret_;
