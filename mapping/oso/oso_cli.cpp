@@ -102,7 +102,7 @@ int cmdValidate(const Parsed& p, const Standard& standard, std::shared_ptr<const
         ValidationReport rep;
         if (!readAll(f, bytes)) {
             rep.unreadable = true;
-            rep.meldingen.push_back({"OG.XML01", "/", "bestand kan niet worden gelezen", 0});
+            rep.meldingen.push_back({"SLUIS.XML01", "/", "bestand kan niet worden gelezen", 0});
         } else {
             rep = v.validate(bytes);
         }

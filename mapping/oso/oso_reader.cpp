@@ -244,7 +244,7 @@ Result<ReadResult> readDossier(std::string_view bytes, const Standard& standard,
     const Node& rb = standard.root();
     if (!root || localName(root) != rb.name) {
         return Error{ErrorCode::kInvalidInput,
-                     "OG.XML04: het hoofdelement is geen '" + rb.name + "' (regel " +
+                     "SLUIS.XML04: het hoofdelement is geen '" + rb.name + "' (regel " +
                          std::to_string(root ? lineOf(bytes, root) : 0) + ")"};
     }
     std::string_view rname = root.name();
@@ -253,7 +253,7 @@ Result<ReadResult> readDossier(std::string_view bytes, const Standard& standard,
         colon == std::string_view::npos ? "xmlns" : "xmlns:" + std::string(rname.substr(0, colon));
     if (standard.ns() != root.attribute(nsattr.c_str()).value()) {
         return Error{ErrorCode::kInvalidInput,
-                     "OG.XML04: /" + rb.name + " staat niet in namespace " + standard.ns()};
+                     "SLUIS.XML04: /" + rb.name + " staat niet in namespace " + standard.ns()};
     }
     ReadResult out;
     out.record = json::object();

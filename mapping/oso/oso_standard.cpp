@@ -27,6 +27,19 @@ std::vector<std::string> splitDots(const std::string& s) {
     return out;
 }
 
+std::vector<std::string> splitSlashes(const std::string& s) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (true) {
+        size_t slash = s.find('/', start);
+        out.push_back(
+            s.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
+        if (slash == std::string::npos) break;
+        start = slash + 1;
+    }
+    return out;
+}
+
 void buildNode(const json& j, const std::string& parent_path, Node& n) {
     n.name = j.at("name").get<std::string>();
     n.path = parent_path.empty() ? n.name : parent_path + "/" + n.name;
@@ -130,10 +143,38 @@ Result<std::shared_ptr<const Standard>> Standard::parse(const std::string& bindi
             }
             s->profiles_.push_back(std::move(prof));
         }
-        for (const auto& [rule, c] : d.at("codelists").items())
-            s->code_lists_.push_back({rule, c.at("name").get<std::string>(),
-                                      c.at("values").get<std::vector<std::string>>(),
-                                      c.at("elements").get<std::vector<std::string>>()});
+        for (const auto& [rule, c] : d.at("code_lists").items()) {
+            CodeList cl{
+                rule, c.at("list").get<int>(), c.at("values").get<std::vector<std::string>>(), {}};
+            for (const auto& f : c.at("fields")) {
+                CodeListField field{splitSlashes(f.at("path").get<std::string>()),
+                                    f.at("text").get<std::string>(), f.value("required", false)};
+                s->code_list_index_[field.path.back()].push_back(
+                    {s->code_lists_.size(), cl.fields.size()});
+                cl.fields.push_back(std::move(field));
+            }
+            s->code_lists_.push_back(std::move(cl));
+        }
+        for (const auto& [id, r] : d.at("official_rules").items())
+            s->official_[id] = {id, r.at("scope").get<std::string>(),
+                                r.at("texts").get<std::vector<std::string>>(),
+                                r.at("source").get<std::string>(), r.value("check", std::string())};
+        for (const auto& [id, c] : d.at("category_rules").items()) {
+            CategoryRule cr;
+            cr.rule = id;
+            cr.field = c.at("field").get<std::string>();
+            if (!c.at("VERPLICHT").is_null()) {
+                cr.verplicht_any = c["VERPLICHT"].at("any").get<std::vector<std::string>>();
+                cr.verplicht_text = c["VERPLICHT"].at("text").get<std::string>();
+            }
+            for (const auto& i : c.at("VERBODEN"))
+                cr.verboden.push_back(
+                    {i.at("path").get<std::string>(), i.at("text").get<std::string>()});
+            for (const auto& i : c.at("OPT-UIT"))
+                cr.opt_uit.push_back(
+                    {i.at("path").get<std::string>(), i.at("text").get<std::string>()});
+            s->category_rules_.push_back(std::move(cr));
+        }
         auto forbidden = d.at("forbidden_elements").get<std::set<std::string>>();
         auto swv = d.at("swv_forbidden_elements").get<std::set<std::string>>();
         markCategories(s->root_, -1, by_path, forbidden, swv);
@@ -192,7 +233,16 @@ const Profile* Standard::profileFor(const std::string& overdrachtsoort,
     return nullptr;
 }
 
+std::string Standard::officialText(std::string_view id, size_t index) const {
+    auto it = official_.find(id);
+    if (it == official_.end() || it->second.texts.empty()) return {};
+    const auto& texts = it->second.texts;
+    return index < texts.size() ? texts[index] : texts.front();
+}
+
 std::string Standard::ruleText(const std::string& id) const {
+    std::string official = officialText(id);
+    if (!official.empty()) return official;
     auto it = rules_.find(id);
     return it == rules_.end() ? id : it->second;
 }

@@ -9,6 +9,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/error.h"
@@ -65,11 +67,42 @@ struct Profile {
     std::vector<Delivery> categories;  ///< Index as Standard::categories.
 };
 
+/// One field an official code list applies to (data/<version>/standard.json `code_lists`).
+struct CodeListField {
+    std::vector<std::string> path;  ///< Element names, outermost first; the last is the field.
+    std::string text;               ///< Official melding text (verbatim).
+    bool required = false;          ///< Also reported when the field is absent (list 33).
+};
+
+/// An official code list, by its list number (e.g. list 14, geslacht: rule id `CL14`).
 struct CodeList {
-    std::string rule;  ///< e.g. `OG.CL14`
-    std::string name;
+    std::string rule;  ///< `CL` + two-digit list number.
+    int list = 0;
     std::vector<std::string> values;
-    std::vector<std::string> elements;  ///< Element names or `parent/name` suffixes.
+    std::vector<CodeListField> fields;
+};
+
+/// An official business rule (standard.json `official_rules`).
+struct OfficialRule {
+    std::string id;     ///< e.g. `OVa.LL14`
+    std::string scope;  ///< overstapdossier, overdrachtbinnenbrin, swv-dossier or alle.
+    std::vector<std::string> texts;  ///< Official melding texts, verbatim (some rules have more).
+    std::string source;              ///< Official file and line of the check.
+    std::string check;               ///< Empty: checked; `none`: the official file has no check.
+};
+
+/// The OS.catNN checks of one category: what must be present when the dossier declares the
+/// category VERPLICHT, and what may not be present when it declares VERBODEN or OPT-UIT.
+struct CategoryRule {
+    struct Item {
+        std::string path;  ///< OSO path from the root.
+        std::string text;  ///< Official melding text.
+    };
+    std::string rule;                        ///< e.g. `OS.cat06`
+    std::string field;                       ///< e.g. `cat_vve`
+    std::vector<std::string> verplicht_any;  ///< Empty: no VERPLICHT check.
+    std::string verplicht_text;
+    std::vector<Item> verboden, opt_uit;
 };
 
 /// How a canonical cijferlijst given as LAS-style `cijfers` (no cijferlijstTypelijst) is written
@@ -104,8 +137,25 @@ class Standard {
     const Profile* profileFor(const std::string& overdrachtsoort,
                               const std::string& overstap) const;
     const std::vector<CodeList>& codeLists() const { return code_lists_; }
+    /// Transparent string hash, so that the index is searched with a string_view.
+    struct NameHash {
+        using is_transparent = void;
+        size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    using CodeListIndex = std::unordered_map<std::string, std::vector<std::pair<size_t, size_t>>,
+                                             NameHash, std::equal_to<>>;
+    /// Code-list fields by element name: (list index, field index) pairs.
+    const CodeListIndex& codeListIndex() const { return code_list_index_; }
+    const std::map<std::string, OfficialRule, std::less<>>& officialRules() const {
+        return official_;
+    }
+    const std::vector<CategoryRule>& categoryRules() const { return category_rules_; }
+    /// Official melding text `index` of an official rule (the first when out of range); empty
+    /// when the id is not official.
+    std::string officialText(std::string_view id, size_t index = 0) const;
     const std::map<std::string, std::string>& secretValues() const { return secret_; }
-    /// Dutch text of a rule id (the id itself when unknown).
+    /// Dutch text of a rule id: the first official text, or Sluis's own text (`rules`), or the
+    /// id itself when unknown.
     std::string ruleText(const std::string& id) const;
     const std::map<std::string, std::string>& rules() const { return rules_; }
     const CijfersRule& cijfersRule() const { return cijfers_rule_; }
@@ -116,6 +166,9 @@ class Standard {
     std::vector<Category> categories_;
     std::vector<Profile> profiles_;
     std::vector<CodeList> code_lists_;
+    CodeListIndex code_list_index_;
+    std::map<std::string, OfficialRule, std::less<>> official_;
+    std::vector<CategoryRule> category_rules_;
     std::map<std::string, std::string> secret_;
     std::map<std::string, std::string> rules_;
     CijfersRule cijfers_rule_;

@@ -10,7 +10,7 @@
 #include <mutex>
 #include <sstream>
 
-#include "core/model/bsn.h"
+#include "mapping/oso/oso_rules.h"
 #include "mapping/oso/oso_structure.h"
 
 namespace sluis::oso {
@@ -18,63 +18,6 @@ namespace sluis::oso {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string trimmed(const pugi::xml_node& n) {
-    std::string s = n.child_value();
-    size_t b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos) return std::string();
-    size_t e = s.find_last_not_of(" \t\r\n");
-    return s.substr(b, e - b + 1);
-}
-
-/// Elements by OSO path. Paths below the leerling start from an index of the leerling's
-/// children (built once per dossier), which keeps the many category lookups cheap.
-class PathFinder {
-  public:
-    explicit PathFinder(const pugi::xml_node& root) : root_(root) {
-        leerling_ = child(child(root, "huidigeschool"), "leerling");
-        for (auto c = leerling_.first_child(); c; c = c.next_sibling())
-            if (c.type() == pugi::node_element) by_name_[std::string(localName(c))].push_back(c);
-    }
-
-    std::vector<pugi::xml_node> find(const std::string& path) const {
-        static const std::string kL = "dossier/huidigeschool/leerling/";
-        std::vector<pugi::xml_node> cur;
-        size_t start;
-        if (path.compare(0, kL.size(), kL) == 0) {
-            size_t slash = path.find('/', kL.size());
-            auto it = by_name_.find(path.substr(
-                kL.size(), slash == std::string::npos ? std::string::npos : slash - kL.size()));
-            if (it == by_name_.end()) return cur;
-            cur = it->second;
-            if (slash == std::string::npos) return cur;
-            start = slash + 1;
-        } else {
-            size_t slash = path.find('/');
-            if (localName(root_) != path.substr(0, slash)) return cur;
-            cur.push_back(root_);
-            if (slash == std::string::npos) return cur;
-            start = slash + 1;
-        }
-        while (start <= path.size() && !cur.empty()) {
-            size_t slash = path.find('/', start);
-            std::string_view part(path.data() + start,
-                                  (slash == std::string::npos ? path.size() : slash) - start);
-            std::vector<pugi::xml_node> next;
-            for (const auto& n : cur)
-                for (auto c = n.first_child(); c; c = c.next_sibling())
-                    if (c.type() == pugi::node_element && localName(c) == part) next.push_back(c);
-            cur.swap(next);
-            if (slash == std::string::npos) break;
-            start = slash + 1;
-        }
-        return cur;
-    }
-
-  private:
-    pugi::xml_node root_, leerling_;
-    std::map<std::string, std::vector<pugi::xml_node>, std::less<>> by_name_;
-};
 
 // --- libxml2 schema cache -------------------------------------------------------------------
 
@@ -198,16 +141,6 @@ Validator::Validator(std::shared_ptr<const Standard> standard, ValidatorOptions 
         structure_ = *st;
     else
         structure_error_ = st.error().message;
-    // Code list entries by element name: "name" (any parent), "parent/name" or "parent/*".
-    const auto& lists = standard_->codeLists();
-    for (size_t i = 0; i < lists.size(); ++i)
-        for (const auto& e : lists[i].elements) {
-            auto slash = e.find('/');
-            if (slash == std::string::npos)
-                codelist_index_[e].push_back({"", i});
-            else
-                codelist_index_[e.substr(slash + 1)].push_back({e.substr(0, slash), i});
-        }
 }
 
 bool Validator::structureInto(std::string_view bytes, pugi::xml_document& doc,
@@ -225,7 +158,7 @@ bool Validator::structureInto(std::string_view bytes, pugi::xml_document& doc,
         colon == std::string_view::npos ? "xmlns" : "xmlns:" + std::string(rname.substr(0, colon));
     if (!root || localName(root) != "dossier" ||
         standard_->ns() != root.attribute(nsattr.c_str()).value()) {
-        report.meldingen.push_back({"OG.XML04", "/", standard_->ruleText("OG.XML04"), 1});
+        report.meldingen.push_back({"SLUIS.XML04", "/", standard_->ruleText("SLUIS.XML04"), 1});
         return false;
     }
     if (!structure_) {
@@ -280,7 +213,7 @@ bool Validator::xsd(std::string_view bytes, std::vector<Melding>& out) const {
         xmlReadMemory(bytes.data(), static_cast<int>(bytes.size()), "dossier.xml", nullptr,
                       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (!doc) {
-        out.push_back({"OG.XML01", "/", standard_->ruleText("OG.XML01"), 0});
+        out.push_back({"SLUIS.XML01", "/", standard_->ruleText("SLUIS.XML01"), 0});
         return true;
     }
     // One validation context per thread and schema, reused across dossiers.
@@ -307,199 +240,7 @@ bool Validator::xsd(std::string_view bytes, std::vector<Melding>& out) const {
 
 void Validator::businessRules(const pugi::xml_document& doc, std::string_view bytes,
                               std::vector<Melding>& out) const {
-    const Standard& s = *standard_;
-    pugi::xml_node root = doc.document_element();
-    auto add = [&](const std::string& rule, const pugi::xml_node& n,
-                   const std::string& extra = {}) {
-        std::string text = s.ruleText(rule);
-        if (!extra.empty()) text += " (" + extra + ")";
-        out.push_back({rule, n ? xpathOf(n) : "/", text, n ? lineOf(bytes, n) : 0});
-    };
-    const std::string L = "dossier/huidigeschool/leerling";
-    PathFinder finder(root);
-    auto findPath = [&finder](const pugi::xml_node&, const std::string& p) {
-        return finder.find(p);
-    };
-    pugi::xml_node metadata = child(root, "metadata");
-    pugi::xml_node leerling = child(child(root, "huidigeschool"), "leerling");
-
-    // One pass over every element: code lists (leaves), adresgeheim and secret contacts.
-    std::vector<pugi::xml_node> stack{root};
-    while (!stack.empty()) {
-        pugi::xml_node n = stack.back();
-        stack.pop_back();
-        bool leaf = true;
-        for (auto c = n.first_child(); c; c = c.next_sibling())
-            if (c.type() == pugi::node_element) {
-                stack.push_back(c);
-                leaf = false;
-            }
-        std::string_view name = localName(n);
-        if (!leaf) {
-            if (name == "communicatie" && trimmed(child(n, "geheim")) == "true") {
-                std::string soortc = trimmed(child(n, "soort"));
-                auto mask = s.secretValues().find(soortc);
-                if (mask != s.secretValues().end() && trimmed(child(n, "nummer")) != mask->second)
-                    add(soortc == "telefoon" ? "OG.ID03" : "OG.ID04", child(n, "nummer"));
-            }
-            continue;
-        }
-        if (name == "adresgeheim" && trimmed(n) == "true" && child(n.parent(), "adreslijst"))
-            add("OG.ID02", child(n.parent(), "adreslijst"));
-        auto check = [&](const std::vector<std::pair<std::string, size_t>>& entries) {
-            std::string_view parent;
-            bool have_parent = false;
-            for (const auto& [pe, index] : entries) {
-                if (!pe.empty()) {
-                    if (!have_parent) {
-                        parent = localName(n.parent());
-                        have_parent = true;
-                    }
-                    if (pe != parent) continue;
-                }
-                const CodeList& cl = s.codeLists()[index];
-                std::string v = trimmed(n);
-                bool found = false;
-                for (const auto& allowed : cl.values) found = found || allowed == v;
-                if (!found) add(cl.rule, n);
-            }
-        };
-        auto it = codelist_index_.find(name);
-        if (it != codelist_index_.end()) check(it->second);
-        auto any = codelist_index_.find(std::string_view("*"));
-        if (any != codelist_index_.end()) check(any->second);
-    }
-
-    // Standard version.
-    if (metadata && trimmed(child(metadata, "standaardversie")) != s.version())
-        add("OG.MD01", child(metadata, "standaardversie"));
-
-    // Profile.
-    std::string soort = trimmed(child(root, "overdrachtsoort"));
-    std::string overstap = trimmed(child(metadata, "overstap"));
-    std::string deel = trimmed(child(metadata, "deeldossier"));
-    bool ov = soort == "overstapdossier", swv = soort == "swv-dossier",
-         bb = soort == "overdrachtbinnenbrin";
-    // A value outside its code list is reported once, by the code list rule only.
-    bool overstap_known = overstap == "POPO" || overstap == "POVO" || overstap == "VOVO" ||
-                          overstap == "POSWV" || overstap == "VOSWV";
-    bool ov_overstap = overstap == "POPO" || overstap == "POVO" || overstap == "VOVO";
-    pugi::xml_node overstap_node = child(metadata, "overstap");
-    if (ov && (overstap.empty() || (overstap_known && !ov_overstap)))
-        add("OVa.MD01", overstap_node ? overstap_node : metadata);
-    if (swv && (overstap.empty() || (overstap_known && ov_overstap)))
-        add("PaO.MD01", overstap_node ? overstap_node : metadata);
-    if (bb && overstap_node) add("OVb.MD01", overstap_node);
-    if ((ov || swv) && (deel == "LVS" || deel == "TIB"))
-        add(ov ? "OVa.MD02" : "PaO.MD02", child(metadata, "deeldossier"));
-    const Profile* profile = s.profileFor(soort, overstap);
-    if (!profile) return;  // code list meldingen already say why
-
-    // categorie_uitlevering.
-    pugi::xml_node cu = child(metadata, "categorie_uitlevering");
-    // Sluis requires categorie_uitlevering: without it minimisation cannot be verified.
-    if (metadata && !cu) add("OG.MD02", metadata);
-    for (size_t i = 0; i < s.categories().size(); ++i) {
-        const Category& cat = s.categories()[i];
-        Delivery want = profile->categories[i];
-        Delivery declared = want;
-        pugi::xml_node decl = child(cu, "cat_" + cat.name);
-        if (cu) {
-            auto d = parseDelivery(trimmed(decl));
-            if (d) {
-                declared = *d;
-                bool ok = declared == want ||
-                          (want == Delivery::kOptioneel && declared == Delivery::kOptUit);
-                if (!ok)
-                    add(cat.rule, decl,
-                        std::string("profiel ") + profile->name + " vraagt " + deliveryName(want));
-            }
-        }
-        std::vector<pugi::xml_node> present;
-        for (const auto& p : cat.paths)
-            for (const auto& n : findPath(root, p)) present.push_back(n);
-        bool absentNeeded = want == Delivery::kVerboden || declared == Delivery::kVerboden ||
-                            declared == Delivery::kOptUit;
-        if (absentNeeded) {
-            for (const auto& n : present)
-                add(cat.rule, n, std::string("niet toegestaan bij ") + deliveryName(declared));
-        } else if (want == Delivery::kVerplicht && present.empty()) {
-            add(cat.rule, cat.name == "ouderinzage" || cat.name == "metadata" ? root : leerling,
-                "verplichte categorie ontbreekt");
-        }
-    }
-
-    // Inzage.
-    pugi::xml_node inzage = child(root, "inzage");
-    if (inzage) {
-        pugi::xml_node flag = child(inzage, "inzage");
-        if (ov && trimmed(flag) != "true" && trimmed(flag) != "1")
-            add("OVa.IZ01", flag ? flag : inzage);
-        if ((trimmed(flag) == "true" || trimmed(flag) == "1") && !child(inzage, "inzagedatum"))
-            add("OG.IZ01", inzage);
-        if (profile->name == "VOVO" && options_.vovo_toestemming_required &&
-            !child(inzage, "toestemming"))
-            add("OVa.IZ02", inzage);
-        if (child(inzage, "redennietakkoord") && trimmed(child(inzage, "akkoord")) != "Nee")
-            add("OG.IZ02", child(inzage, "redennietakkoord"));
-    }
-
-    // Identity.
-    pugi::xml_node bsn = child(leerling, "bsn"), onr = child(leerling, "onderwijsnummer");
-    if (ov && leerling && !bsn && !onr) add("OVa.ID01", leerling);
-    if (swv) {
-        if (bsn) add("PaO.ID01", bsn);
-        if (onr) add("PaO.ID01", onr);
-    }
-    if (bsn && !swv && !model::isValidBsn(trimmed(bsn))) add("OG.ID05", bsn);
-    if (profile->name == "POVO" && leerling && !child(leerling, "leerlingid"))
-        add("OVa.ID02", leerling);
-    for (const char* f : {"geboortemaand", "postcode4adres", "geboorteplaats", "nationaliteit"})
-        for (const auto& n : findPath(root, L + "/" + f)) add("OG.ID01", n);
-
-    // Advies.
-    pugi::xml_node advies = child(leerling, "overstapadvies");
-    if (profile->name == "POVO" && advies && !child(advies, "advies")) add("OVa.AD01", advies);
-    if (advies && child(advies, "herzienadvies") && !child(advies, "motivatie_herzienadvies"))
-        add("OVa.AD02", child(advies, "herzienadvies"));
-
-    // Eindtoets.
-    pugi::xml_node et = child(leerling, "eindtoets_basisonderwijs");
-    if (et) {
-        std::string deelg = trimmed(child(et, "deelgenomen"));
-        bool has = static_cast<bool>(child(et, "eindtoetsresultaat"));
-        if ((deelg == "true" || deelg == "1") && !has) add("OVa.ET01", et);
-        if ((deelg == "false" || deelg == "0") && has)
-            add("OVa.ET02", child(et, "eindtoetsresultaat"));
-    }
-
-    // Test windows: didactische leeftijd 0..60 months; the eindtoets is taken between
-    // 1 February and 30 June (ISO dates compare as strings).
-    for (const auto& n : findPath(root, L + "/toetslijst/toets/afname/dl")) {
-        std::string v = trimmed(n);
-        bool ok = !v.empty() && v.size() <= 3 &&
-                  v.find_first_not_of("0123456789") == std::string::npos && std::stoi(v) <= 60;
-        if (!ok) add("OG.TS01", n);
-    }
-    for (const auto& n :
-         findPath(root, L + "/eindtoets_basisonderwijs/eindtoetsresultaat/datum_afname")) {
-        std::string v = trimmed(n);
-        std::string md = v.size() == 10 ? v.substr(5) : std::string();
-        if (md < "02-01" || md > "06-30") add("OG.TS02", n);
-    }
-
-    // Schoolloopbaan: the current school must appear; periods must be ordered.
-    if (ov && leerling) {
-        auto lb = findPath(root, L + "/schoolloopbaanlijst/schoolloopbaan");
-        std::string brin = trimmed(child(child(root, "huidigeschool"), "brincode"));
-        bool current = false;
-        for (const auto& n : lb) current = current || trimmed(child(n, "brincode")) == brin;
-        if (!lb.empty() && !current) add("OVa.SL01", child(leerling, "schoolloopbaanlijst"));
-    }
-    for (const auto& n : findPath(root, L + "/schoolloopbaanlijst/schoolloopbaan")) {
-        std::string b = trimmed(child(n, "begindatum")), e = trimmed(child(n, "einddatum"));
-        if (!b.empty() && !e.empty() && e < b) add("OVa.SL02", child(n, "einddatum"));
-    }
+    oso::businessRules(*standard_, doc, bytes, out);
 }
 
 std::string formatText(const ValidationReport& report, const std::string& file) {

@@ -2,8 +2,8 @@
 /// Validates OSO dossiers: the native structure check (oso_structure.h: everything the XSD says,
 /// from the project's own structure.json, always run), optionally an additional libxml2 XSD
 /// validation against an official schema file an operator supplies, plus the standard's business
-/// rules implemented natively (code lists, categorie_uitlevering, profile, inzage, identity,
-/// advies, eindtoets and toets-date rules), each with its rule id.
+/// rules implemented natively (oso_rules.h: every official rule under its official id, and
+/// Sluis's own SLUIS.* checks).
 ///
 /// Output forms: Dutch text lines (`rule id, XPath, text`) and the standard `<meldingen>` XML.
 /// Meldingen never contain personal values. A Validator is immutable after construction and
@@ -21,7 +21,7 @@
 namespace sluis::oso {
 
 struct Melding {
-    std::string rule;   ///< e.g. `OS.cat09`, `OG.CL14`, `XSD`
+    std::string rule;   ///< e.g. `OS.cat09`, `OVa.LL14`, `CL14`, `SLUIS.SL01`, `XSD`
     std::string xpath;  ///< Location in the dossier.
     std::string text;   ///< Dutch.
     int line = 0;       ///< 0: unknown.
@@ -39,7 +39,6 @@ struct ValidatorOptions {
     /// structure check only (which always runs). A path that cannot be loaded makes every
     /// dossier unreadable (never a silent skip).
     std::string schema_path;
-    bool vovo_toestemming_required = true;  ///< Policy: VO-VO needs toestemming (OVa.IZ02).
     XmlLimits limits;
 };
 
@@ -70,7 +69,7 @@ class Validator {
     /// set, the schema loads. Callers (CLI, daemon) check this once, before any dossier.
     Status schemaStatus() const;
 
-    /// Business rules only, on an already parsed document.
+    /// Business rules only, on an already parsed document (oso::businessRules).
     void businessRules(const pugi::xml_document& doc, std::string_view bytes,
                        std::vector<Melding>& out) const;
 
@@ -87,7 +86,6 @@ class Validator {
     std::shared_ptr<const Structure> structure_;
     std::string structure_error_;
     ValidatorOptions options_;
-    std::map<std::string, std::vector<std::pair<std::string, size_t>>, std::less<>> codelist_index_;
 };
 
 /// `rule, XPath, text` lines (Dutch).

@@ -59,7 +59,7 @@ bool parseSafe(std::string_view bytes, pugi::xml_document& doc, XmlProblem& prob
                const XmlLimits& limits) {
     if (bytes.size() > limits.max_bytes) {
         problem = {
-            "OG.XML03", "/",
+            "SLUIS.XML03", "/",
             "het bestand is groter dan de grens van " + std::to_string(limits.max_bytes) + " bytes",
             ErrorCode::kTooLarge};
         return false;
@@ -70,7 +70,7 @@ bool parseSafe(std::string_view bytes, pugi::xml_document& doc, XmlProblem& prob
     pugi::xml_parse_result r =
         doc.load_buffer(bytes.data(), bytes.size(), opts, pugi::encoding_auto);
     if (!r) {
-        problem = {"OG.XML01", "/",
+        problem = {"SLUIS.XML01", "/",
                    "geen goedgevormde XML (regel " +
                        std::to_string(lineAtOffset(bytes, static_cast<size_t>(r.offset))) +
                        "): " + r.description(),
@@ -79,7 +79,7 @@ bool parseSafe(std::string_view bytes, pugi::xml_document& doc, XmlProblem& prob
     }
     for (auto c = doc.first_child(); c; c = c.next_sibling()) {
         if (c.type() == pugi::node_doctype) {
-            problem = {"OG.XML02", "/",
+            problem = {"SLUIS.XML02", "/",
                        "DOCTYPE/ENTITY-declaratie op regel " + std::to_string(lineOf(bytes, c)) +
                            " geweigerd",
                        ErrorCode::kInvalidInput};
@@ -94,7 +94,7 @@ bool parseSafe(std::string_view bytes, pugi::xml_document& doc, XmlProblem& prob
         auto [n, d] = stack.back();
         stack.pop_back();
         if (d > limits.max_depth) {
-            problem = {"OG.XML03", xpathOf(n),
+            problem = {"SLUIS.XML03", xpathOf(n),
                        "nesting dieper dan " + std::to_string(limits.max_depth) +
                            " niveaus (regel " + std::to_string(lineOf(bytes, n)) + ")",
                        ErrorCode::kTooLarge};

@@ -17,7 +17,7 @@ struct XmlLimits {
     int max_depth = 64;
 };
 
-/// A reason an input was refused, with the rule id used in meldingen (OG.XML01..04).
+/// A reason an input was refused, with the rule id used in meldingen (SLUIS.XML01..04).
 struct XmlProblem {
     std::string rule;
     std::string xpath;
