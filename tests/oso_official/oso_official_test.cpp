@@ -419,9 +419,9 @@ TEST(oso_official, ExamplesAreValidAndRoundTripExactly) {
             o.profile = soort == "overdrachtbinnenbrin"
                             ? "BB"
                             : r->record.value(json::json_pointer("/metadata/overstap"), std::string());
-            for (const auto& [cat, v] :
-                 r->record.value(json::json_pointer("/metadata/categorie_uitlevering"), json::object())
-                     .items())
+            const json cats = r->record.value(json::json_pointer("/metadata/categorie_uitlevering"),
+                                              json::object());
+            for (const auto& [cat, v] : cats.items())
                 if (v == "OPT-UIT") o.opt_out.push_back(cat.substr(cat.find('_') + 1));
             auto out = writeDossier(r->record, *std2019(), o);
             if (!out)
