@@ -11,6 +11,9 @@ PACKAGES=(
   libjemalloc-dev
   # pdftotext: the Vensters PDF tests read the rendered report back with it.
   poppler-utils
+  # Saxon-HE and a JRE: the OSO oracle suite (tests/oso_official/) runs the official XSLT
+  # business rules with them when SLUIS_OSO_OFFICIAL_DIR names the official material.
+  libsaxonhe-java default-jre-headless
 )
 # Tests start a real PostgreSQL server on loopback (scripts/pg-test-server.sh). The PostgreSQL store
 # itself needs libpq-dev; its Poco connector (PocoDataPostgreSQL) comes with libpoco-dev.

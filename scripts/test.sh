@@ -18,6 +18,16 @@ SLUIS_TEST_PG_DSN=$(scripts/pg-test-server.sh start "$PG_DIR")
 export SLUIS_TEST_PG_DSN
 echo "SLUIS_TEST_PG_DSN=$SLUIS_TEST_PG_DSN"
 
+# The OSO oracle suite (tests/oso_official/) compares Sluis's verdicts with the official XSD and
+# XSLT rules. It finds that material only through SLUIS_OSO_OFFICIAL_DIR; set it here when the
+# official material lies beside the clone (../shared/oso, holding 2019.1/). An explicit value
+# wins. Without it the suite reports that it did not run (and fails under CI=true).
+if [[ -z "${SLUIS_OSO_OFFICIAL_DIR:-}" && -d ../shared/oso ]]; then
+  SLUIS_OSO_OFFICIAL_DIR=$(cd ../shared/oso && pwd)
+  export SLUIS_OSO_OFFICIAL_DIR
+fi
+echo "SLUIS_OSO_OFFICIAL_DIR=${SLUIS_OSO_OFFICIAL_DIR:-(niet gezet: de OSO-orakeltests draaien niet)}"
+
 echo "== build (RelWithDebInfo)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$JOBS"

@@ -30,21 +30,22 @@ CliRun run(const std::string& args, bool with_stderr = false) {
     return r;
 }
 
-std::string ex(const std::string& name) { return (test::examplesDir() / name).string(); }
+/// A dossier Sluis wrote from a synthetic record (cases/golden/).
+std::string ex(const std::string& name) { return (test::casesDir() / "golden" / name).string(); }
 
 TEST(oso_cli, ValidateExitCodes) {
-    CliRun ok = run("oso validate " + ex("Voorbeelddossier_OV_POVO_full.xml") + " " +
-                    ex("Voorbeelddossier_OV_VOVO_opt_out.xml"));
+    CliRun ok = run("oso validate " + ex("povo_full.xml") + " " +
+                    ex("vovo_opt_out.xml"));
     EXPECT_EQ(ok.rc, 0) << ok.out;
     EXPECT_NE(ok.out.find("geldig"), std::string::npos);
 
     sluis::test::TempDir dir;
     std::string broken = test::applyEdits(
-        test::example("Voorbeelddossier_OV_POVO_opt_out.xml"),
+        sluis::test::readFile(ex("povo_opt_out.xml")),
         nlohmann::json::parse(
             R"([{"set": "/dossier/huidigeschool/leerling/geslacht", "value": "5"}])"));
     sluis::test::writeFile(dir / "broken.xml", broken);
-    CliRun bad = run("oso validate " + ex("Voorbeelddossier_OV_POVO_full.xml") + " " +
+    CliRun bad = run("oso validate " + ex("povo_full.xml") + " " +
                      (dir / "broken.xml").string());
     EXPECT_EQ(bad.rc, 1);
     EXPECT_NE(bad.out.find("CL14, /dossier/huidigeschool/leerling/geslacht"), std::string::npos)
@@ -63,19 +64,19 @@ TEST(oso_cli, ValidateExitCodes) {
     sluis::test::writeFile(
         dir / "dtd.xml", sluis::test::readFile(test::casesDir() / "raw/xml02_external_entity.xml"));
     EXPECT_EQ(run("oso validate " + (dir / "dtd.xml").string()).rc, 2);
-    EXPECT_EQ(run("oso validate --format html " + ex("Voorbeelddossier_OV_POVO_full.xml")).rc, 2);
+    EXPECT_EQ(run("oso validate --format html " + ex("povo_full.xml")).rc, 2);
     EXPECT_EQ(run("oso validate --schema " + (dir / "nope").string() + " " +
-                  ex("Voorbeelddossier_OV_POVO_full.xml"))
+                  ex("povo_full.xml"))
                   .rc,
               2);
 }
 
 TEST(oso_cli, ReadThenWriteRoundTrips) {
     sluis::test::TempDir dir;
-    CliRun read = run("oso read " + ex("Voorbeelddossier_OV_VOVO_opt_out.xml"));
+    CliRun read = run("oso read " + ex("vovo_opt_out.xml"));
     ASSERT_EQ(read.rc, 0);
     auto j = nlohmann::json::parse(read.out);
-    EXPECT_EQ(j["leerling"]["achternaam"], "Berg");
+    EXPECT_EQ(j["leerling"]["achternaam"], "Kampen");
     sluis::test::writeFile(dir / "rec.json", read.out);
     CliRun write =
         run("oso write --profile VOVO --opt-out "
@@ -83,8 +84,7 @@ TEST(oso_cli, ReadThenWriteRoundTrips) {
             "cijferlijsten,vombo,bijlagedocs " +
             (dir / "rec.json").string());
     ASSERT_EQ(write.rc, 0);
-    EXPECT_EQ(test::flatten(write.out),
-              test::flatten(test::example("Voorbeelddossier_OV_VOVO_opt_out.xml")));
+    EXPECT_EQ(write.out, sluis::test::readFile(ex("vovo_opt_out.xml")));
 }
 
 TEST(oso_cli, WriteRefusesAnInvalidDossier) {

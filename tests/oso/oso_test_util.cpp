@@ -13,12 +13,7 @@ namespace sluis::oso::test {
 
 namespace fs = std::filesystem;
 
-fs::path examplesDir() { return fs::path(SLUIS_SHARED_DIR) / "oso" / "2019.1" / "examples"; }
 fs::path casesDir() { return fs::path(SLUIS_SOURCE_DIR) / "tests" / "oso" / "cases"; }
-std::string schemaPath() {
-    return (fs::path(SLUIS_SHARED_DIR) / "oso" / "2019.1" / "OSO_gegevensset.xsd").string();
-}
-std::string example(const std::string& name) { return sluis::test::readFile(examplesDir() / name); }
 
 std::vector<fs::path> caseFiles(const std::string& kind) {
     std::vector<fs::path> out;
@@ -119,17 +114,14 @@ nlohmann::json record(const std::string& name) {
 }
 
 std::string buildBase(const nlohmann::json& base) {
-    if (base.is_string()) return example(base.get<std::string>());
+    if (base.is_string() || !base.contains("record"))
+        throw std::runtime_error(
+            "base " + base.dump() +
+            ": official example files are not part of this project; use "
+            "{\"record\": \"<profile>_full.json\", \"profile\": ..., \"opt_out\": [...]}");
     auto s = Standard::get("2019.1");
     if (!s) throw std::runtime_error("standard 2019.1 not available");
-    nlohmann::json rec;
-    if (base.contains("record")) {
-        rec = record(base.at("record").get<std::string>());
-    } else {
-        auto r = readDossier(example(base.at("example").get<std::string>()), **s);
-        if (!r) throw std::runtime_error("base read failed: " + r.error().message);
-        rec = std::move(r->record);
-    }
+    nlohmann::json rec = record(base.at("record").get<std::string>());
     WriteOptions o;
     o.profile = base.at("profile").get<std::string>();
     o.opt_out = base.value("opt_out", std::vector<std::string>{});

@@ -1,6 +1,8 @@
 #pragma once
-/// Shared helpers for the OSO tests: example and schema locations, case files, XML edits and a
-/// whitespace-insensitive flattening of dossiers for comparison.
+/// Shared helpers for the OSO tests: case files, the synthetic records (cases/records/), XML
+/// edits and a whitespace-insensitive flattening of dossiers for comparison. Nothing here reads
+/// the official OSO material; only the oracle suite (tests/oso_official/) does, through
+/// SLUIS_OSO_OFFICIAL_DIR.
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -8,10 +10,7 @@
 
 namespace sluis::oso::test {
 
-std::filesystem::path examplesDir();
 std::filesystem::path casesDir();
-std::string schemaPath();
-std::string example(const std::string& name);
 
 /// Every `*.json` case file under cases/<kind>/, sorted.
 std::vector<std::filesystem::path> caseFiles(const std::string& kind);
@@ -29,9 +28,8 @@ std::string applyEdits(const std::string& xml, const nlohmann::json& edits);
 nlohmann::json record(const std::string& name);
 
 /// Builds a case's base dossier: {"record": "povo_full.json", "profile": "POVO", "opt_out": [...]}
-/// (a record from cases/records/ written with the OSO writer for that profile and opt-outs), or
-/// the older forms: an example file name, or {"example", "profile", "opt_out"} (read with the
-/// OSO reader, then written).
+/// (a record from cases/records/ written with the OSO writer for that profile and opt-outs).
+/// Any other form (an official example's name) throws with a message saying what to use.
 std::string buildBase(const nlohmann::json& base);
 
 }  // namespace sluis::oso::test

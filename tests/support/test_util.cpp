@@ -61,6 +61,5 @@ void writeFile(const std::filesystem::path& p, const std::string& content) {
 }
 
 std::filesystem::path sourceDir() { return SLUIS_SOURCE_DIR; }
-std::filesystem::path sharedDir() { return SLUIS_SHARED_DIR; }
 
 }  // namespace sluis::test

@@ -24,7 +24,6 @@ class TempDir {
 std::string readFile(const std::filesystem::path& p);
 void writeFile(const std::filesystem::path& p, const std::string& content);
 std::filesystem::path sourceDir();
-std::filesystem::path sharedDir();
 
 /// Rounds of 25 ms for polling waits (60 s). Only a backstop: a wait ends as soon as its condition
 /// holds, but sanitizer builds under parallel ctest on a loaded 2-core machine can need many
