@@ -466,7 +466,10 @@ TEST(oso_official, NegativeCasesAreRejectedOfficiallyToo) {
     for (const auto& f : test::caseFiles("negative")) {
         json c = json::parse(sluis::test::readFile(f));
         Case k{"negative", f.stem().string()};
-        k.expect = c.value("expect", "");
+        // `expect` is one rule id, or a list where the official rules make a second melding
+        // inevitable; the first id is the one the case is about.
+        const json& e = c.at("expect");
+        k.expect = e.is_array() ? e.at(0).get<std::string>() : e.get<std::string>();
         try {
             if (c.contains("file"))
                 k.xml = sluis::test::readFile(test::casesDir() / c.at("file").get<std::string>());
@@ -477,7 +480,6 @@ TEST(oso_official, NegativeCasesAreRejectedOfficiallyToo) {
             continue;
         }
         ValidatorOptions opts{};
-        opts.vovo_toestemming_required = c.value("vovo_toestemming_required", true);
         k.sluis = Validator(std2019(), opts).validate(k.xml);
         k.sluis_valid = k.sluis.valid();
         cases.push_back(std::move(k));
