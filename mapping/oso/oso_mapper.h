@@ -19,7 +19,8 @@ Status registerOsoMappers(mapper::MapperRegistry& registry);
 namespace sluis::oso {
 
 /// Writes and validates in one step: the XML, or kValidationFailed with every melding as
-/// `rule xpath` lines in the message (no values). `schema_path` empty: business rules only.
+/// `rule xpath` lines in the message (no values). The native structure check and the business
+/// rules always run; `schema_path` set: libxml2 validation with that XSD too (unloadable: refused).
 Result<WriteResult> writeValidated(const nlohmann::json& record, const Standard& standard,
                                    const WriteOptions& options, const std::string& schema_path,
                                    std::vector<Melding>* meldingen = nullptr);

@@ -482,7 +482,13 @@ enum class Ws : uint8_t { kPreserve, kReplace, kCollapse };
 struct Bound {
     bool set = false;
     std::string text;  // as in the schema (also shown in meldingen: schema data, not a value)
-    Dec dec;
+    /// The bound as a decimal. Parsed on use: a Dec views its text, and a stored view would
+    /// dangle once the type is copied (short strings live inside the object).
+    Dec dec() const {
+        Dec d;
+        parseDecimal(text, d, false);
+        return d;
+    }
 };
 
 struct SimpleType {
@@ -537,7 +543,8 @@ void compileBound(const json& facets, const char* key, Bound& b) {
     if (!facets.contains(key)) return;
     b.set = true;
     b.text = facets[key].get<std::string>();
-    if (!parseDecimal(b.text, b.dec, false))
+    Dec check;
+    if (!parseDecimal(b.text, check, false))
         throw std::runtime_error(std::string("facet ") + key + " is geen getal");
 }
 
@@ -1066,13 +1073,13 @@ class Checker {
             }
         }
         if (numeric) {
-            if (t.min_incl.set && compareDec(dec, t.min_incl.dec) < 0)
+            if (t.min_incl.set && compareDec(dec, t.min_incl.dec()) < 0)
                 return "kleiner dan het minimum " + t.min_incl.text;
-            if (t.max_incl.set && compareDec(dec, t.max_incl.dec) > 0)
+            if (t.max_incl.set && compareDec(dec, t.max_incl.dec()) > 0)
                 return "groter dan het maximum " + t.max_incl.text;
-            if (t.min_excl.set && compareDec(dec, t.min_excl.dec) <= 0)
+            if (t.min_excl.set && compareDec(dec, t.min_excl.dec()) <= 0)
                 return "moet groter zijn dan " + t.min_excl.text;
-            if (t.max_excl.set && compareDec(dec, t.max_excl.dec) >= 0)
+            if (t.max_excl.set && compareDec(dec, t.max_excl.dec()) >= 0)
                 return "moet kleiner zijn dan " + t.max_excl.text;
             size_t ip = dec.ip.size(), fp = dec.fp.size();
             if (t.total_digits >= 0 && std::max<size_t>(ip + fp, 1) >
