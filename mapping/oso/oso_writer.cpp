@@ -412,6 +412,14 @@ Result<WriteResult> writeDossier(const json& record, const Standard& standard,
     if (!record.is_object())
         return Error{ErrorCode::kInvalidArgument, "het canonieke dossier is geen JSON-object"};
     const Profile& profile = *standard.profile(options.profile);
+    // OSO has one advies; a double advice is one combined code of code list 2 (the Magister
+    // mapping combines Advies + Advies 2 at import). Refused here by path, never at delivery.
+    if (auto oa = record.find("overstapadvies"); oa != record.end() && oa->is_object())
+        if (auto a = oa->find("advies"); a != oa->end() && a->is_array() && a->size() > 1)
+            return Error{ErrorCode::kValidationFailed,
+                         "overstapadvies.advies: " + std::to_string(a->size()) +
+                             " adviezen, maar een OSO-dossier heeft er één; geef een dubbel advies "
+                             "als de gecombineerde code uit OSO-codelijst 2 (bijvoorbeeld vmbo-gt/havo)"};
     WriteResult out;
     out.xml.reserve(64 * 1024);
     out.xml += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
