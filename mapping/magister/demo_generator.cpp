@@ -187,7 +187,7 @@ Status generateMagisterExport(const std::filesystem::path& dir, const DemoOption
                         "Verzorgers aansprakelijk", "Aansprakelijke instelling", "Instelling straat",
                         "Instelling huisnr", "Instelling postcode", "Instelling plaats",
                         "Instelling telefoon", "Inzage ouders", "Datum inzage", "Akkoord ouders",
-                        "Voorlopig dossier"});
+                        "Voorlopig dossier", "Toestemming ouders"});
         ouders.row({"Stamnr", "Relatie", "Gezag", "Voorletters", "Tussenv.", "Achternaam", "Geslacht",
                     "Straat", "Huisnr", "Toev.", "Postcode", "Woonplaats", "Telefoon", "Mobiel",
                     "E-mail"});
@@ -251,7 +251,8 @@ Status generateMagisterExport(const std::filesystem::path& dir, const DemoOption
                             instelling ? "Jeugdbescherming " + std::string(ip.name) : "",
                             instelling ? inst_street : "", instelling ? inst_nr : "",
                             instelling ? inst_pc : "", instelling ? ip.name : "",
-                            instelling ? inst_phone : "", "Ja", inzagedatum, akkoord, "Nee"});
+                            instelling ? inst_phone : "", "Ja", inzagedatum, akkoord, "Nee",
+                            chance(ls, 90) ? "Ja" : "Nee"});
             ++sum.pupils;
             // Guardians: usually two, sometimes one, now and then a voogd.
             int n_guardians = chance(s, 80) ? 2 : 1;
