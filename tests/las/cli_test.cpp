@@ -194,9 +194,11 @@ TEST(DemoCli, GeneratedExportWritesOsoDossiersForEveryProfile) {
                 static const std::set<std::string> kCombined = {"21", "31", "41", "51", "61"};
                 EXPECT_TRUE(kCombined.count(rec["overstapadvies"]["advies"][0])) << id;
             }
-            for (const char* w : {"wensouders", "wensleerling"})
-                if (rec["overstapadvies"].contains(w))
+            for (const char* w : {"wensouders", "wensleerling"}) {
+                if (rec["overstapadvies"].contains(w)) {
                     EXPECT_EQ(rec["overstapadvies"][w].get<std::string>().size(), 2u) << id;
+                }
+            }
             EXPECT_TRUE(rec["leerling"].contains("datuminschrijving")) << id;
             EXPECT_TRUE(rec["leerling"].contains("adresgeheim")) << id;
             ASSERT_TRUE(rec.contains("verzorgersaansprakelijk")) << id;
