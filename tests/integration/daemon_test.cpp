@@ -195,7 +195,7 @@ TEST_F(DaemonTest, OsoDossierThatBreaksTheStandardIsRefusedAtRenderWithItsReason
     }
     test::writeFile(config_ / "policies.json",
                     json{{"purposes", {{"povo", {{"legal_basis", "test"},
-                                                 {"basis", "none"},
+                                                 {"basis", "inzage"},
                                                  {"categories", "all"},
                                                  {"identifiers", true}}}}}}
                         .dump());
@@ -205,11 +205,24 @@ TEST_F(DaemonTest, OsoDossierThatBreaksTheStandardIsRefusedAtRenderWithItsReason
                                       {"profile", "POVO"}, {"encoder", "oso-2019.1"},
                                       {"sink", "outbox"}}}}}
                         .dump());
-    std::string admin = token("beheerder"), directeur = token("directeur");
+    std::string admin = token("beheerder"), directeur = token("directeur"), mentor = token("mentor");
     test::Daemon d;
     int port = start(d);
     ASSERT_GT(port, 0);
     drop("export.jsonl", jsonl);
+    // The dossier carries the parents' inzage as registered in Sluis: render waits for it.
+    for (const char* pupil : {"10001", "10002"}) {
+        ASSERT_TRUE(test::waitUntil([&] {
+            auto r = json::parse(http(port, "GET", std::string("/api/v1/transfers?subject=") + pupil, admin).body,
+                                 nullptr, false);
+            return r.is_object() && !r["transfers"].empty() &&
+                   r["transfers"][0]["state"] == "awaiting_consent";
+        })) << test::readFile(dir_ / "serve.log");
+        auto reg = test::httpCall(port, "POST", "/api/v1/inzage", mentor,
+                                  {{"pupil", pupil}, {"purpose", "povo"},
+                                   {"inzagedatum", "2026-03-25"}, {"akkoord", "Ja"}});
+        ASSERT_EQ(reg.status, 201) << reg.raw;
+    }
 
     json refused;
     ASSERT_TRUE(test::waitUntil([&] {
