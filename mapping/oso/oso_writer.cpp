@@ -112,6 +112,9 @@ std::string today() {
 
 // --- Canonical cijfers -> OSO cijferlijstTypelijst (docs/oso.md, "Cijfers") ---------------
 
+/// The kwalificatie of a derived cijferlijst's totaalscore (there is no total in LAS cijfers).
+const char* const kNoTotal = "geen totaalscore";
+
 /// Text of a present, non-blank value; empty otherwise.
 std::string nonBlank(const json& obj, const char* key) {
     auto it = obj.find(key);
@@ -241,8 +244,10 @@ Result<std::optional<json>> deriveCijferlijsten(const json& record, const Standa
         if (typelijst["naam"].get<std::string>().empty())
             return cijferError(path, "geen naam volgens de OSO-gegevens");
         typelijst["onderdeel"] = std::move(onderdelen);
-        // The XSD requires a totaalscore; the canonical cijfers have none: an empty <score/>.
-        typelijst["score"] = json::array({json::object()});
+        // The XSD requires a totaalscore and the official rules (OVa.CL01, PaO.CL01) a waarde or
+        // kwalificatie in every score. The canonical cijfers have no total and no average is
+        // invented: the kwalificatie says so.
+        typelijst["score"] = json::array({json{{"kwalificatie", kNoTotal}}});
         cl["cijferlijstTypelijst"] = std::move(typelijst);
         cl["jaargroep"] = jaargroep;
         if (periode.empty())
