@@ -115,6 +115,12 @@ void previewTransfer(Request& r) {
     auto t = r.store.get(id);
     if (!t) return r.sendError(t.error());
     const auto* p = r.policyFor(*t);
+    if (t->payload_hash.empty() && !t->last_error.empty() &&
+        (t->state == transfer::State::kRejected || t->state == transfer::State::kDeadLettered))
+        return r.sendError(Error{ErrorCode::kConflict,
+                                 "er is niets om te bekijken: de overdracht is niet omgezet (" +
+                                     std::string(transfer::stateName(t->state)) + "): " +
+                                     t->last_error});
     if (t->payload_hash.empty())
         return r.sendError(
             Error{ErrorCode::kConflict, "overdracht is nog niet omgezet; probeer het zo opnieuw"});

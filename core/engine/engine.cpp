@@ -245,6 +245,20 @@ bool Engine::render(const Transfer& t, const config::RouteConfig& r) {
     for (auto& [k, v] : chosen.items()) options[k] = v;
     mapper::EncodeContext ctx{r.purpose, r.profile, r.opt_out, options};
     auto encoded = encoder->encode(reduced.record, ctx);
+    if (!encoded && encoded.error().code == ErrorCode::kValidationFailed) {
+        // The data breaks the destination's standard (e.g. an OSO dossier the official rules
+        // would refuse): never sent, never retried. The meldingen name rules and field paths,
+        // never values; a corrected export makes a new transfer.
+        TransitionUpdate u;
+        u.last_error = "geweigerd bij het omzetten: " + encoded.error().message;
+        auto st = store_.transition(t.id, State::kReceived, State::kRejected, u,
+                                    event("render_refused", t, {{"encoder", r.encoder}}),
+                                    "geweigerd: de gegevens voldoen niet aan de standaard van de "
+                                    "ontvanger; verbeter de bron en lever opnieuw aan",
+                                    clock_.now());
+        log::warn("engine.render_refused", {{"transfer_id", t.id}, {"encoder", r.encoder}});
+        return st.isOk();
+    }
     if (!encoded) return fail("render_failed", encoded.error().message);
     std::vector<std::pair<std::string, std::string>> reports;
     for (const auto& name : r.report_encoders) {

@@ -11,6 +11,7 @@ const std::set<std::pair<State, State>>& table() {
     static const std::set<std::pair<State, State>> t = {
         {S::kReceived, S::kMapped},
         {S::kReceived, S::kDeadLettered},  // cannot be rendered for its destination
+        {S::kReceived, S::kRejected},  // refused at render: breaks the destination's standard
         {S::kReceived, S::kWithdrawn},
         {S::kReceived, S::kAwaitingConsent},  // inzage first: the dossier carries it
         {S::kMapped, S::kAwaitingConsent},

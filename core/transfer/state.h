@@ -16,7 +16,8 @@ enum class State : int {
     kScheduled = 5,         ///< All gates open; goes out at deliver_at.
     kDelivering = 6,        ///< Handed to the sink; if the daemon dies here, it is retried (idempotently).
     kDelivered = 7,         ///< Terminal: the receiver has it.
-    kRejected = 8,          ///< Terminal: an approver said no.
+    kRejected = 8,          ///< Terminal: an approver said no, or refused at render (invalid for
+                            ///< the destination's standard, e.g. an OSO dossier; see last_error).
     kWithdrawn = 9,         ///< Terminal: consent/approval withdrawn before delivery.
     kFailed = 10,           ///< Delivery failed; retried at next_attempt_at (back-off).
     kDeadLettered = 11,     ///< Gave up (permanent error or attempts exhausted); needs a person.

@@ -85,6 +85,54 @@ std::string lineCol(std::string_view text, size_t byte) {
     return "regel " + std::to_string(line) + ", kolom " + std::to_string(col);
 }
 
+// Reads a part's `combine` (see Combine): {"target": list of codes, "codes": {"a+b": code}}.
+void loadCombine(const json& cj, const std::string& path, const model::ModelDefinition& def,
+                 const std::string& element_type, Part& part, std::vector<std::string>& errors) {
+    if (!cj.is_object()) {
+        errors.push_back(path + ": verwacht een object met target en codes");
+        return;
+    }
+    checkKeys(cj, {"target", "codes", "description"}, path, errors);
+    if (!part.into.empty() && part.into_path.kind != Kind::kObject) {
+        errors.push_back(path + ": alleen voor een deel met één regel per leerling (hoofdbestand of "
+                                "een 'into' die een object is)");
+        return;
+    }
+    Combine c;
+    c.where = path;
+    if (cj.contains("description") && cj["description"].is_string())
+        c.description = cj["description"].get<std::string>();
+    const model::FieldDef* f = nullptr;
+    if (!cj.contains("target") || !cj["target"].is_string()) {
+        errors.push_back(path + ".target: verplicht: een lijstveld van het element, bijvoorbeeld "
+                                "\"advies\"");
+    } else if (!element_type.empty()) {
+        c.target = cj["target"].get<std::string>();
+        f = def.type(element_type)->find(c.target);
+        if (!f || f->kind != Kind::kArray || !f->type.empty())
+            errors.push_back(path + ".target: '" + c.target + "' is geen lijst van waarden van " +
+                             element_type);
+    }
+    if (!cj.contains("codes") || !cj["codes"].is_object() || cj["codes"].empty()) {
+        errors.push_back(path + ".codes: verwacht een object \"a+b\": \"code\"");
+    } else {
+        const std::vector<std::string>* list =
+            f && !f->codelist.empty() ? def.codelist(f->codelist) : nullptr;
+        for (auto& [k, v] : cj["codes"].items()) {
+            if (k.find('+') == std::string::npos || !v.is_string()) {
+                errors.push_back(path + ".codes." + k + ": verwacht \"a+b\": \"code\"");
+                continue;
+            }
+            std::string code = v.get<std::string>();
+            if (list && std::find(list->begin(), list->end(), code) == list->end())
+                errors.push_back(path + ".codes." + k + ": '" + code + "' staat niet in codelijst " +
+                                 f->codelist);
+            c.codes[k] = code;
+        }
+    }
+    part.combine = std::move(c);
+}
+
 // Follows `segs[0..count)` from `root`, creating what is missing when `create` ([] is [0]).
 json* navigate(json& root, const std::vector<TargetPath::Segment>& segs, size_t count, bool create) {
     json* j = &root;
@@ -418,7 +466,8 @@ Result<std::shared_ptr<const Mapping>> loadMapping(std::string_view text,
                 errors.push_back(pp + ": verwacht een object");
                 continue;
             }
-            checkKeys(pj, {"name", "description", "key", "into", "group_by", "fields"}, pp, errors);
+            checkKeys(pj, {"name", "description", "key", "into", "group_by", "fields", "combine"}, pp,
+                      errors);
             if (!pj.contains("name") || !pj["name"].is_string() ||
                 util::isBlank(pj["name"].get<std::string>()))
                 errors.push_back(pp + ".name: verplicht (tekst)");
@@ -564,6 +613,9 @@ Result<std::shared_ptr<const Mapping>> loadMapping(std::string_view text,
                     errors.push_back(f.where + ".target: alle []-velden van een deel moeten in "
                                      "dezelfde lijst komen (" + item_list + "[])");
             }
+            if (pj.contains("combine")) loadCombine(pj["combine"], pp + ".combine", *def,
+                                                    element_ok ? element_type : std::string(),
+                                                    part, errors);
             BoundPart::checkShape(part, errors);
             m->parts.push_back(std::move(part));
         }
@@ -1117,6 +1169,55 @@ void mergeInto(json& target, json&& row) {
             for (auto& e : v) it->push_back(std::move(e));
         }
     }
+}
+
+bool applyCombine(const Part& part, json& record, const std::string& file, size_t line,
+                  const std::vector<std::string>& header, std::vector<std::string>& problems) {
+    if (!part.combine) return true;
+    const Combine& c = *part.combine;
+    json* element = &record;
+    if (!part.into.empty()) {
+        const auto& segs = part.into_path.segments;
+        element = navigate(record, segs, segs.size(), false);
+    }
+    if (!element || !element->is_object()) return true;
+    auto it = element->find(c.target);
+    if (it == element->end() || !it->is_array() || it->size() < 2) return true;
+    std::string key;
+    for (const auto& v : *it) key += (key.empty() ? "" : "+") + (v.is_string() ? v.get<std::string>() : v.dump());
+    auto found = c.codes.find(key);
+    if (found == c.codes.end() && it->size() == 2) {
+        std::string swapped = (*it)[1].is_string() ? (*it)[1].get<std::string>() : (*it)[1].dump();
+        swapped += "+" + ((*it)[0].is_string() ? (*it)[0].get<std::string>() : (*it)[0].dump());
+        found = c.codes.find(swapped);
+    }
+    if (found != c.codes.end()) {
+        *it = json::array({found->second});
+        return true;
+    }
+    // Name the column that holds the second value (the values themselves are personal data).
+    std::string column;
+    size_t number = 0;
+    std::string second = c.target + "[1]";
+    for (const auto& f : part.fields) {
+        if (f.target.text != second) continue;
+        for (const auto& name : f.columns)
+            for (size_t i = 0; i < header.size() && !number; ++i)
+                if (normaliseHeader(header[i]) == normaliseHeader(name)) {
+                    column = header[i];
+                    number = i + 1;
+                }
+        if (number) break;
+    }
+    std::string where = file + ":" + std::to_string(line) + ": ";
+    if (number)
+        where += "kolom '" + column + "' (kolom " + std::to_string(number) + ", " + c.target + "[1]): ";
+    else
+        where += c.target + ": ";
+    problems.push_back(where + std::to_string(it->size()) +
+                       " waarden, maar OSO kent er één; deze combinatie heeft geen gecombineerde "
+                       "code (" + c.where + ".codes); geef één advies of een combinatie uit die lijst");
+    return false;
 }
 
 void addRow(const Part& part, json& record, json&& row) {

@@ -7,6 +7,7 @@
 /// immutable afterwards; share it as `shared_ptr<const Mapping>` between threads. Binding a part
 /// to a file's header (BoundPart) and mapping rows are pure functions of their inputs.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -60,6 +61,16 @@ struct FieldMapping {
     bool convert(std::string&& text, nlohmann::json& out, std::string& error) const;
 };
 
+/// Values of one list field that the standard knows only as one combined code (e.g. a double
+/// schooladvies, OSO code list 2): after a row is mapped, a list with more than one value becomes
+/// the single combined code, or the row is refused naming file, line and column.
+struct Combine {
+    std::string where;   ///< JSON path in the mapping file, e.g. parts[3].combine
+    std::string target;  ///< Field of the part's element: a list of codes, e.g. "advies".
+    std::map<std::string, std::string> codes;  ///< "a+b" (row order, either way round) -> code
+    std::string description;
+};
+
 struct Part {
     std::string name;
     std::string description;
@@ -69,6 +80,7 @@ struct Part {
     std::string element_type;              ///< Record type of one element of `into`.
     std::vector<std::string> group_by;     ///< Element fields that identify an element.
     std::vector<FieldMapping> fields;
+    std::optional<Combine> combine;
 };
 
 struct Mapping {
@@ -174,6 +186,12 @@ public:
     std::vector<int> group_of_;           // per field: the group_by name whose text it is, or -1
     static constexpr size_t kMaxGroupFields = 4;  // group values compared before conversion
 };
+
+/// Applies `part.combine` to the element the last row of `part` filled in `record`. Returns false
+/// and adds "<file>:<line>: kolom '<header>' (kolom N): ..." to `problems` when the values have no
+/// combined code. `header` is the file's header (to name the column of the second value).
+bool applyCombine(const Part& part, nlohmann::json& record, const std::string& file, size_t line,
+                  const std::vector<std::string>& header, std::vector<std::string>& problems);
 
 /// Merges a row object into an element: objects merge, arrays concatenate, present scalars win.
 void mergeInto(nlohmann::json& target, nlohmann::json&& row);

@@ -5,6 +5,8 @@
 #include <memory>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "mapping/magister/magister_import.h"
 
 namespace sluis::mapping {
@@ -181,14 +183,18 @@ Status generateMagisterExport(const std::filesystem::path& dir, const DemoOption
         leerlingen.row({"Stamnr", "Achternaam", "Tussenv.", "Roepnaam", "Voornamen", "Voorletters",
                         "Geslacht", "Geb. datum", "BSN", "Straat", "Huisnr", "Toev.", "Postcode",
                         "Woonplaats", "Telefoon", "E-mail", "Klas", "Studie", "Leerjaar",
-                        "Schooljaar", "Datum inschrijving", "Adres geheim", "Mentor"});
+                        "Schooljaar", "Datum inschrijving", "Adres geheim", "Mentor",
+                        "Verzorgers aansprakelijk", "Aansprakelijke instelling", "Instelling straat",
+                        "Instelling huisnr", "Instelling postcode", "Instelling plaats",
+                        "Instelling telefoon", "Inzage ouders", "Datum inzage", "Akkoord ouders",
+                        "Voorlopig dossier", "Toestemming ouders"});
         ouders.row({"Stamnr", "Relatie", "Gezag", "Voorletters", "Tussenv.", "Achternaam", "Geslacht",
                     "Straat", "Huisnr", "Toev.", "Postcode", "Woonplaats", "Telefoon", "Mobiel",
                     "E-mail"});
         cijfers.row({"Stamnr", "Schooljaar", "Periode", "Vak", "Toets", "Cijfer", "Weging", "Datum"});
         if (overstap)
-            overstap->row(
-                {"Stamnr", "Advies", "Advies 2", "Datum advies", "Voorlopig", "Wens ouders"});
+            overstap->row({"Stamnr", "Advies", "Advies 2", "Datum advies", "Voorlopig",
+                           "Wens ouders", "Wens leerling"});
         if (loopbaan)
             loopbaan->row({"Stamnr", "Schooljaar", "BRIN", "Vestiging", "Groep", "Groepsnaam",
                            "Jaargroep", "Begindatum", "Einddatum", "Schoolsoort"});
@@ -199,6 +205,8 @@ Status generateMagisterExport(const std::filesystem::path& dir, const DemoOption
         uint64_t s = o.seed * 0x2545F4914F6CDD1Dull + 12345;
         // A stream of its own, so the other files stay the same for a seed with or without it.
         uint64_t os = o.seed * 0x9E3779B97F4A7C15ull + 777;
+        // Liability and the parents' inzage: a stream of their own too, for the same reason.
+        uint64_t ls = o.seed * 0xD1B54A32D192ED03ull + 4242;
         for (size_t i = 0; i < o.pupils; ++i) {
             std::string stamnr = std::to_string(10001 + i);
             bool girl = chance(s, 50);
@@ -222,10 +230,29 @@ Status generateMagisterExport(const std::filesystem::path& dir, const DemoOption
             std::string family = (sn.prefix[0] ? std::string(sn.prefix) + " " : "") + sn.name;
             std::string email = chance(s, 30) ? lowerAscii(roep) + "." + lowerAscii(sn.name) + "@example.nl" : "";
             std::string klas = chance(s, 50) ? "8A" : "8B";
+            // Now and then the ouders are not liable but an institution is (OSO
+            // aansprakelijkeinstelling, e.g. a gecertificeerde instelling with a voogdij measure).
+            bool instelling = chance(ls, 2);
+            const Place& ip = pickFrom(ls, kPlaces);
+            std::string inst_pc = std::to_string(ip.pc) + digits(ls, 2) + " " +
+                                  static_cast<char>('A' + pick(ls, 26)) +
+                                  static_cast<char>('B' + pick(ls, 24));
+            std::string inst_street = pickFrom(ls, kStreets);
+            std::string inst_nr = std::to_string(1 + pick(ls, 180));
+            std::string inst_phone = std::string(ip.area) + "-" + digits(ls, ip.area[2] ? 7 : 6);
+            // The parents saw the dossier after the definitive advice (March), mostly agreeing.
+            std::string inzagedatum = date(year1 + 1, 3, 21 + static_cast<int>(pick(ls, 8)));
+            std::string akkoord = chance(ls, 95) ? "Ja" : "Nee";
             leerlingen.row({stamnr, sn.name, sn.prefix, roep, voornamen, voorletters, girl ? "V" : "M",
                             date(by, bm, bd), demoBsn(s), street, nr, toev, pc, place.name, phone,
                             email, klas, "Groep 8", "8", o.schooljaar, date(by + 4, bm, 1 + (bd % 28)),
-                            chance(s, 3) ? "Ja" : "Nee", klas == "8A" ? "Mw. de Vries" : "Dhr. Bakker"});
+                            chance(s, 3) ? "Ja" : "Nee", klas == "8A" ? "Mw. de Vries" : "Dhr. Bakker",
+                            instelling ? "Nee" : "Ja",
+                            instelling ? "Jeugdbescherming " + std::string(ip.name) : "",
+                            instelling ? inst_street : "", instelling ? inst_nr : "",
+                            instelling ? inst_pc : "", instelling ? ip.name : "",
+                            instelling ? inst_phone : "", "Ja", inzagedatum, akkoord, "Nee",
+                            chance(ls, 90) ? "Ja" : "Nee"});
             ++sum.pupils;
             // Guardians: usually two, sometimes one, now and then a voogd.
             int n_guardians = chance(s, 80) ? 2 : 1;
@@ -270,13 +297,24 @@ Status generateMagisterExport(const std::filesystem::path& dir, const DemoOption
                 static const char* const kAdvies[] = {"10", "20", "21", "30", "31", "40", "41",
                                                       "50", "60", "61", "70", "70", "60", "40"};
                 std::string advies = pickFrom(os, kAdvies);
-                std::string advies2 = chance(os, 10) ? pickFrom(os, kAdvies) : "";
-                if (advies2 == advies) advies2.clear();
-                static const char* const kWens[] = {"", "", "Zelfde school als broer/zus",
-                                                    "Dichtbij huis", "Tweetalig onderwijs"};
+                // Now and then a double advice, written as two codes (Advies + Advies 2) of
+                // neighbouring levels: the mapping turns it into OSO's combined code.
+                static const char* const kDouble[][2] = {
+                    {"20", "30"}, {"30", "40"}, {"40", "50"}, {"50", "60"}, {"60", "70"}};
+                std::string advies2;
+                if (chance(os, 10)) {
+                    const auto& d = kDouble[pick(os, 5)];
+                    advies = d[0];
+                    advies2 = d[1];
+                }
+                // Wishes as a school would type them (school types), translated by the mapping.
+                static const char* const kWens[] = {"", "", "havo", "vwo", "havo/vwo", "vmbo-t",
+                                                    "vmbo-gt", "vmbo-k"};
+                std::string wens_ouders = pickFrom(os, kWens);
+                std::string wens_leerling = chance(os, 30) ? pickFrom(os, kWens) : "";
                 overstap->row({stamnr, advies, advies2,
                                date(year1 + 1, 3, 1 + static_cast<int>(pick(os, 20))), "Nee",
-                               pickFrom(os, kWens)});
+                               wens_ouders, wens_leerling});
                 ++sum.adviezen;
             }
             if (loopbaan) {
@@ -321,6 +359,33 @@ Status generateMagisterExport(const std::filesystem::path& dir, const DemoOption
         if (plannen) plannen->flush();
     }
     for (const auto& n : names) sum.files.push_back(dir / n);
+    {
+        // The school's own data (canonical `school`), for `sluis mapping import --school-json`
+        // and the magister-csv decoder option `school`: an OSO dossier needs its address and
+        // communicatie.
+        const Place& sp = kPlaces[o.seed % (sizeof kPlaces / sizeof kPlaces[0])];
+        nlohmann::json school = {
+            {"naam", "Basisschool De Regenboog"},
+            {"brincode", o.brin},
+            {"vestigingscode", o.vestiging},
+            {"aanleverpunt", o.brin + o.vestiging},
+            {"adressen", nlohmann::json::array({{{"soortadres", "bezoek"},
+                                                 {"straat", "Schoolstraat"},
+                                                 {"nummer", "1"},
+                                                 {"postcode", std::to_string(sp.pc) + "00 AA"},
+                                                 {"plaats", sp.name}}})},
+            {"communicatie",
+             nlohmann::json::array({{{"soort", "telefoon"},
+                                     {"aanduiding", "werk"},
+                                     {"nummer", std::string(sp.area) + "-1234567"}},
+                                    {{"soort", "e-mail"},
+                                     {"aanduiding", "werk"},
+                                     {"nummer", "info@regenboog.example.nl"}}})}};
+        std::ofstream out(dir / "school.json", std::ios::binary);
+        out << school.dump(2) << "\n";
+        if (!out) return Status{ErrorCode::kIo, dir.string() + "/school.json: kan niet schrijven"};
+        sum.files.push_back(dir / "school.json");
+    }
     if (o.bundle) {
         std::vector<std::string> contents;
         for (const auto& n : names) {

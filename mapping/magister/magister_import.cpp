@@ -382,14 +382,17 @@ Status importMagisterStream(const std::vector<ExportFile>& files, const Mapping&
         json record = json::object();
         if (options.school.is_object()) record["school"] = options.school;
         json scratch;  // for rows that cannot be built in place (mapRowInto leaves it empty)
-        main->bound->mapRowInto(slots, line, record, scratch, row_problems);
+        if (main->bound->mapRowInto(slots, line, record, scratch, row_problems))
+            applyCombine(main_part, record, main->src->name, line, main->header, row_problems);
         for (auto& st : stores) {
             auto found = st.by_key.find(key);
             if (found == st.by_key.end()) continue;
             const BoundPart& bp = *st.file->bound;
             for (uint64_t off : found->second) {
                 uint32_t l = unpack(st.arena, off, bp.slotColumns().size(), slots);
-                bp.mapRowInto(slots, l, record, scratch, row_problems);
+                if (bp.mapRowInto(slots, l, record, scratch, row_problems))
+                    applyCombine(bp.part(), record, st.file->src->name, l, st.file->header,
+                                 row_problems);
             }
             st.by_key.erase(found);
         }

@@ -20,10 +20,14 @@ const char* const kMappingUsage =
     "  sluis mapping check MAPPING...\n"
     "      controleert mappingbestanden en toont elke fout met haar plek\n"
     "  sluis mapping try MAPPING INVOER... [--rows N] [--school NAAM] [--brin CODE]\n"
+    "                    [--school-json BESTAND]\n"
     "      toont het canonieke resultaat van de eerste N leerlingen (standaard 3) en elke\n"
     "      kolom die de mapping niet gebruikt\n"
-    "  sluis mapping import MAPPING INVOER... --school NAAM --brin CODE [--out BESTAND.jsonl]\n"
-    "      importeert een hele export (alles of niets) naar canonieke JSONL\n"
+    "  sluis mapping import MAPPING INVOER... (--school NAAM --brin CODE | --school-json BESTAND)\n"
+    "                       [--out BESTAND.jsonl]\n"
+    "      importeert een hele export (alles of niets) naar canonieke JSONL; --school-json geeft\n"
+    "      de hele school (naam, brincode, vestigingscode, adressen, communicatie), zoals de\n"
+    "      school.json van 'sluis demo generate-magister'\n"
     "  sluis mapping reverse MAPPING DEEL DOSSIER.json\n"
     "      zet een canoniek dossier terug naar CSV voor één deel (bijvoorbeeld ouders)\n"
     "  sluis mapping bundle UIT.bundle INVOER...\n"
@@ -47,7 +51,7 @@ ExportFile inputArg(const std::string& arg) {
 struct Flags {
     std::vector<std::string> positional;
     size_t rows = 3;
-    std::string school, brin, out;
+    std::string school, brin, out, school_json;
     bool bundle = false;
     size_t pupils = 30;
     uint64_t seed = 1;
@@ -76,6 +80,7 @@ Flags parseFlags(const std::vector<std::string>& args, size_t from) {
         if (a == "--rows") f.rows = number(value());
         else if (a == "--school") f.school = value();
         else if (a == "--brin") f.brin = value();
+        else if (a == "--school-json") f.school_json = value();
         else if (a == "--out") f.out = value();
         else if (a == "--bundle") f.bundle = true;
         else if (a == "--pupils") f.pupils = number(value());
@@ -88,13 +93,27 @@ Flags parseFlags(const std::vector<std::string>& args, size_t from) {
     return f;
 }
 
-json schoolFrom(const Flags& f, bool for_try) {
-    if (f.school.empty() && f.brin.empty()) {
-        if (!for_try) return json();
-        return json{{"naam", "Proefschool (sluis mapping try)"}, {"brincode", "99XX"}};
+/// The canonical `school` for an import: --school-json (the whole object, e.g. with adressen and
+/// communicatie, which an OSO dossier needs), with --school/--brin over naam/brincode.
+Result<json> schoolFrom(const Flags& f, bool for_try) {
+    json school;
+    if (!f.school_json.empty()) {
+        std::ifstream in(f.school_json, std::ios::binary);
+        if (!in) return Error{ErrorCode::kInvalidArgument, f.school_json + ": niet leesbaar"};
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        school = json::parse(ss.str(), nullptr, false);
+        if (school.is_discarded() || !school.is_object())
+            return Error{ErrorCode::kInvalidArgument,
+                         f.school_json + ": verwacht een JSON-object met de schoolgegevens (naam, "
+                                         "brincode, vestigingscode, adressen, communicatie)"};
     }
-    return json{{"naam", f.school.empty() ? std::string("(onbekend)") : f.school},
-                {"brincode", f.brin}};
+    if (!f.school.empty()) school["naam"] = f.school;
+    if (!f.brin.empty()) school["brincode"] = f.brin;
+    if (school.is_object() && !school.contains("naam")) school["naam"] = "(onbekend)";
+    if (school.is_null() && for_try)
+        return json{{"naam", "Proefschool (sluis mapping try)"}, {"brincode", "99XX"}};
+    return school;
 }
 
 char sepName(char c) { return c == '\t' ? 't' : c; }
@@ -142,7 +161,12 @@ int cmdTry(const Flags& f, bool import_all) {
     std::vector<ExportFile> files;
     for (size_t i = 1; i < f.positional.size(); ++i) files.push_back(inputArg(f.positional[i]));
     ImportOptions opts;
-    opts.school = schoolFrom(f, !import_all);
+    auto school = schoolFrom(f, !import_all);
+    if (!school.isOk()) {
+        std::cerr << school.error().message << "\n";
+        return 2;
+    }
+    opts.school = std::move(*school);
     ImportReport report;
     if (import_all) {
         auto batch = importMagisterExport(files, **m, opts, &report);
@@ -304,8 +328,9 @@ int runDemoCommand(const std::vector<std::string>& args) {
         "gebruik: sluis demo generate-magister MAP [--pupils N] [--seed N] [--grades N]\n"
         "                                          [--brin CODE] [--bundle]\n"
         "  schrijft een verzonnen Magister-achtige export van groep 8 (leerlingen, ouders,\n"
-        "  cijfers, overstapgegevens en schoolloopbaan, absenties, handelingsplannen); dezelfde\n"
-        "  seed geeft dezelfde bestanden\n";
+        "  cijfers, overstapgegevens en schoolloopbaan, absenties, handelingsplannen) en\n"
+        "  school.json (de schoolgegevens voor --school-json); dezelfde seed geeft dezelfde\n"
+        "  bestanden\n";
     if (args.empty() || args[0] != "generate-magister") {
         std::cerr << usage;
         return 2;

@@ -112,6 +112,9 @@ std::string today() {
 
 // --- Canonical cijfers -> OSO cijferlijstTypelijst (docs/oso.md, "Cijfers") ---------------
 
+/// The kwalificatie of a derived cijferlijst's totaalscore (there is no total in LAS cijfers).
+const char* const kNoTotal = "geen totaalscore";
+
 /// Text of a present, non-blank value; empty otherwise.
 std::string nonBlank(const json& obj, const char* key) {
     auto it = obj.find(key);
@@ -241,8 +244,10 @@ Result<std::optional<json>> deriveCijferlijsten(const json& record, const Standa
         if (typelijst["naam"].get<std::string>().empty())
             return cijferError(path, "geen naam volgens de OSO-gegevens");
         typelijst["onderdeel"] = std::move(onderdelen);
-        // The XSD requires a totaalscore; the canonical cijfers have none: an empty <score/>.
-        typelijst["score"] = json::array({json::object()});
+        // The XSD requires a totaalscore and the official rules (OVa.CL01, PaO.CL01) a waarde or
+        // kwalificatie in every score. The canonical cijfers have no total and no average is
+        // invented: the kwalificatie says so.
+        typelijst["score"] = json::array({json{{"kwalificatie", kNoTotal}}});
         cl["cijferlijstTypelijst"] = std::move(typelijst);
         cl["jaargroep"] = jaargroep;
         if (periode.empty())
@@ -412,6 +417,14 @@ Result<WriteResult> writeDossier(const json& record, const Standard& standard,
     if (!record.is_object())
         return Error{ErrorCode::kInvalidArgument, "het canonieke dossier is geen JSON-object"};
     const Profile& profile = *standard.profile(options.profile);
+    // OSO has one advies; a double advice is one combined code of code list 2 (the Magister
+    // mapping combines Advies + Advies 2 at import). Refused here by path, never at delivery.
+    if (auto oa = record.find("overstapadvies"); oa != record.end() && oa->is_object())
+        if (auto a = oa->find("advies"); a != oa->end() && a->is_array() && a->size() > 1)
+            return Error{ErrorCode::kValidationFailed,
+                         "overstapadvies.advies: " + std::to_string(a->size()) +
+                             " adviezen, maar een OSO-dossier heeft er één; geef een dubbel advies "
+                             "als de gecombineerde code uit OSO-codelijst 2 (bijvoorbeeld vmbo-gt/havo)"};
     WriteResult out;
     out.xml.reserve(64 * 1024);
     out.xml += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";

@@ -29,7 +29,9 @@ struct WriteResult {
     std::vector<std::string> notes;  ///< What the rules removed or masked (paths only).
 };
 
-/// Errors: kInvalidArgument (unknown profile or category, opting out a VERPLICHT category).
+/// Errors: kInvalidArgument (unknown profile or category, opting out a VERPLICHT category);
+/// kValidationFailed (data the standard cannot express, e.g. more than one overstapadvies.advies:
+/// a double advice must be one combined code of OSO code list 2), naming the field path.
 Result<WriteResult> writeDossier(const nlohmann::json& record, const Standard& standard,
                                  const WriteOptions& options);
 

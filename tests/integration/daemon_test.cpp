@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "tests/support/http_client.h"
@@ -165,6 +166,99 @@ TEST_F(DaemonTest, ExportIsDeliveredAndVisibleThroughTheApi) {
     EXPECT_EQ(log.find(test::validBsn(1)), std::string::npos);
     for (const auto& line : std::vector<std::string>{log.substr(0, log.find('\n'))})
         EXPECT_NO_THROW(json::parse(line));
+}
+
+// An OSO dossier that breaks the standard is refused when it is rendered: the transfer is
+// rejected (terminal, never retried, not a dead letter at delivery) and the reason, naming the
+// field path, shows in the transfer detail and the preview. The other pupils go out.
+TEST_F(DaemonTest, OsoDossierThatBreaksTheStandardIsRefusedAtRenderWithItsReason) {
+    // Two pupils of a generated Magister-style export, imported as the README demo does.
+    auto gen = test::run(kExe, {"demo", "generate-magister", (dir_ / "export").string(), "--pupils",
+                                "2", "--seed", "3"});
+    ASSERT_EQ(gen.exit_code, 0) << gen.err;
+    std::vector<std::string> args = {"mapping", "import", "magister"};
+    for (const char* f : {"leerlingen.csv", "ouders.csv", "cijfers.csv", "overstap.csv",
+                          "schoolloopbaan.csv"})
+        args.push_back((dir_ / "export" / f).string());
+    args.insert(args.end(), {"--school-json", (dir_ / "export" / "school.json").string(), "--out",
+                             (dir_ / "pupils.jsonl").string()});
+    auto imp = test::run(kExe, args);
+    ASSERT_EQ(imp.exit_code, 0) << imp.err;
+    std::istringstream in(test::readFile(dir_ / "pupils.jsonl"));
+    std::string line, jsonl;
+    for (int i = 0; std::getline(in, line); ++i) {
+        json rec = json::parse(line);
+        ASSERT_TRUE(rec.contains("inzage")) << "the export carries the parents' inzage";
+        // The second pupil comes from a source that kept a double advice as two codes.
+        if (i == 1) rec["overstapadvies"]["advies"] = json::array({"60", "70"});
+        jsonl += rec.dump() + "\n";
+    }
+    test::writeFile(config_ / "policies.json",
+                    json{{"purposes", {{"povo", {{"legal_basis", "test"},
+                                                 {"basis", "inzage"},
+                                                 {"categories", "all"},
+                                                 {"identifiers", true}}}}}}
+                        .dump());
+    test::writeFile(config_ / "routes.json",
+                    json{{"routes", {{{"name", "povo"}, {"source", "inbox"},
+                                      {"decoder", "canonical-jsonl"}, {"purpose", "povo"},
+                                      {"profile", "POVO"}, {"encoder", "oso-2019.1"},
+                                      {"sink", "outbox"}}}}}
+                        .dump());
+    std::string admin = token("beheerder"), directeur = token("directeur"), mentor = token("mentor");
+    test::Daemon d;
+    int port = start(d);
+    ASSERT_GT(port, 0);
+    drop("export.jsonl", jsonl);
+    // The dossier carries the parents' inzage as registered in Sluis: render waits for it.
+    for (const char* pupil : {"10001", "10002"}) {
+        ASSERT_TRUE(test::waitUntil([&] {
+            auto r = json::parse(http(port, "GET", std::string("/api/v1/transfers?subject=") + pupil, admin).body,
+                                 nullptr, false);
+            return r.is_object() && !r["transfers"].empty() &&
+                   r["transfers"][0]["state"] == "awaiting_consent";
+        })) << test::readFile(dir_ / "serve.log");
+        auto reg = test::httpCall(port, "POST", "/api/v1/inzage", mentor,
+                                  {{"pupil", pupil}, {"purpose", "povo"},
+                                   {"inzagedatum", "2026-03-25"}, {"akkoord", "Ja"}});
+        ASSERT_EQ(reg.status, 201) << reg.raw;
+    }
+
+    json refused;
+    ASSERT_TRUE(test::waitUntil([&] {
+        auto r = json::parse(http(port, "GET", "/api/v1/transfers?subject=10002", admin).body, nullptr, false);
+        if (!r.is_object() || r["transfers"].empty() || r["transfers"][0]["state"] != "rejected")
+            return false;
+        refused = r["transfers"][0];
+        return true;
+    })) << test::readFile(dir_ / "serve.log");
+    ASSERT_TRUE(test::waitUntil([&] { return outboxFiles().size() == 1; }));
+    std::string err = refused["last_error"];
+    EXPECT_NE(err.find("geweigerd bij het omzetten"), std::string::npos) << err;
+    EXPECT_NE(err.find("overstapadvies.advies"), std::string::npos) << err;
+    EXPECT_TRUE(refused["payload_hash"].get<std::string>().empty());
+    std::string id = refused["id"];
+    auto detail = json::parse(http(port, "GET", "/api/v1/transfers/" + id, admin).body);
+    ASSERT_FALSE(detail["history"].empty());
+    EXPECT_EQ(detail["history"].back()["to"], "rejected");
+    EXPECT_EQ(detail["history"].back()["from"], "received");
+    auto preview = http(port, "GET", "/api/v1/transfers/" + id + "/preview", directeur);
+    EXPECT_EQ(preview.status, 409);
+    EXPECT_NE(preview.body.find("overstapadvies.advies"), std::string::npos) << preview.body;
+    // Nothing is dead-lettered and the refusal is not retried.
+    auto dead = json::parse(http(port, "GET", "/api/v1/transfers?state=dead_lettered", admin).body);
+    EXPECT_TRUE(dead["transfers"].empty());
+    auto again = json::parse(http(port, "GET", "/api/v1/transfers/" + id, admin).body);
+    EXPECT_EQ(again["attempts"], 0);
+    EXPECT_EQ(again["history"].size(), detail["history"].size());
+    EXPECT_EQ(d.terminate(), 0);
+    std::string log = test::readFile(dir_ / "serve.log");
+    EXPECT_NE(log.find("engine.render_refused"), std::string::npos);
+    // The delivered pupil is a POVO dossier that Sluis's validator accepts.
+    auto files = outboxFiles();
+    ASSERT_EQ(files.size(), 1u);
+    auto v = test::run(kExe, {"oso", "validate", files[0].string()});
+    EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
 }
 
 // kill -9 at random moments, restart, repeat: nothing is lost and nothing is delivered twice.

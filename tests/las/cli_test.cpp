@@ -5,6 +5,8 @@
 #include <array>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 #include <sys/wait.h>
 
 #include "app/cli.h"
@@ -147,6 +149,86 @@ TEST(DemoCli, GeneratesDeterministicValidExportThatImports) {
     ASSERT_EQ(again->records.size(), 1u);
     EXPECT_EQ(again->records[0]["leerling"], batch->records[3]["leerling"]);
     EXPECT_EQ(again->records[0]["cijferlijsten"], batch->records[3]["cijferlijsten"]);
+}
+
+// The path the README demo and the OSO oracle suite take: a generated export, imported with its
+// school.json, written as OSO dossiers. The export carries everything the official rules require
+// (school address and communicatie, Datum inschrijving, Adres geheim, Verzorgers aansprakelijk,
+// the ouders' inzage, wishes as code list 2 values, one advies), and Sluis's own writer and
+// validator accept every dossier for POVO, POPO and VOVO.
+TEST(DemoCli, GeneratedExportWritesOsoDossiersForEveryProfile) {
+    test::TempDir dir;
+    size_t doubles = 0, instellingen = 0, written = 0;
+    for (int seed : {5, 11}) {
+        std::string d = (dir / ("s" + std::to_string(seed))).string();
+        auto gen = run("demo generate-magister " + d + " --pupils 60 --seed " + std::to_string(seed));
+        ASSERT_EQ(gen.rc, 0) << gen.out;
+        EXPECT_NE(gen.out.find("school.json"), std::string::npos) << gen.out;
+        json school = json::parse(test::readFile(d + "/school.json"));
+        EXPECT_FALSE(school["adressen"].empty());
+        EXPECT_FALSE(school["communicatie"].empty());
+        // Some pupils have a double advice in the export: two codes in Advies + Advies 2.
+        std::istringstream ov(test::readFile(d + "/overstap.csv"));
+        std::string row;
+        std::getline(ov, row);
+        std::set<std::string> double_pupils;
+        while (std::getline(ov, row)) {
+            auto a = row.find(';'), b = row.find(';', a + 1), c = row.find(';', b + 1);
+            if (c > b + 1) double_pupils.insert(row.substr(0, a));
+        }
+        doubles += double_pupils.size();
+        std::string out = d + "/pupils.jsonl";
+        auto imp = run("mapping import magister " + d + "/leerlingen.csv " + d + "/ouders.csv " + d +
+                       "/cijfers.csv " + d + "/overstap.csv " + d + "/schoolloopbaan.csv " + d +
+                       "/absenties.csv " + d + "/handelingsplannen.csv --school-json " + d +
+                       "/school.json --out " + out);
+        ASSERT_EQ(imp.rc, 0) << imp.out;
+        std::istringstream in(test::readFile(out));
+        std::string line;
+        size_t n = 0;
+        while (std::getline(in, line)) {
+            json rec = json::parse(line);
+            std::string id = rec["leerling"]["leerlingid"];
+            ASSERT_EQ(rec["overstapadvies"]["advies"].size(), 1u) << id;
+            if (double_pupils.count(id)) {
+                static const std::set<std::string> kCombined = {"21", "31", "41", "51", "61"};
+                EXPECT_TRUE(kCombined.count(rec["overstapadvies"]["advies"][0])) << id;
+            }
+            for (const char* w : {"wensouders", "wensleerling"}) {
+                if (rec["overstapadvies"].contains(w)) {
+                    EXPECT_EQ(rec["overstapadvies"][w].get<std::string>().size(), 2u) << id;
+                }
+            }
+            EXPECT_TRUE(rec["leerling"].contains("datuminschrijving")) << id;
+            EXPECT_TRUE(rec["leerling"].contains("adresgeheim")) << id;
+            ASSERT_TRUE(rec.contains("verzorgersaansprakelijk")) << id;
+            if (!rec["verzorgersaansprakelijk"].get<bool>()) {
+                ++instellingen;
+                EXPECT_FALSE(rec["aansprakelijkeinstelling"]["naam"].get<std::string>().empty());
+            }
+            EXPECT_TRUE(rec["inzage"]["inzage"].get<bool>()) << id;
+            EXPECT_EQ(rec["school"]["adressen"], school["adressen"]);
+            // Every fourth pupil through `sluis oso write`, each profile in turn.
+            if (n % 4 == 0) {
+                static const char* const kProfiles[] = {"POVO", "POPO", "VOVO"};
+                std::string f = d + "/rec" + std::to_string(n) + ".json";
+                test::writeFile(f, rec.dump());
+                std::string profile = kProfiles[(n / 4) % 3];
+                auto w = run("oso write " + f + " --profile " + profile +
+                             (n % 8 == 0 ? " --opt-out cijferlijsten,verzuim" : ""));
+                EXPECT_EQ(w.rc, 0) << id << " " << profile << ": " << w.out.substr(w.out.size() > 2000 ? w.out.size() - 2000 : 0);
+                EXPECT_NE(w.out.find("<advies>"), std::string::npos);
+                EXPECT_EQ(w.out.find("<advies>", w.out.find("<advies>") + 1), std::string::npos)
+                    << "one advies";
+                ++written;
+            }
+            ++n;
+        }
+        EXPECT_EQ(n, 60u);
+    }
+    EXPECT_GT(doubles, 0u) << "the seeds give no double advice: the test would not test it";
+    EXPECT_GT(instellingen, 0u) << "the seeds give no aansprakelijke instelling";
+    EXPECT_EQ(written, 30u);
 }
 
 TEST(DemoGenerator, BsnsPassElfproef) {

@@ -68,10 +68,12 @@ TEST(oso_cijfers, MagisterStyleCijfersWriteAValidPovoDossier) {
     EXPECT_EQ(text(onderdelen[1], "naam"), "Taal");
     EXPECT_EQ(std::string(onderdelen[1].child("score").child("waarde").text().as_string()), "V");
     EXPECT_TRUE(onderdelen[1].child("afnamedatum").empty());
-    // The XSD requires a totaalscore; there is none in the canonical cijfers.
+    // The XSD requires a totaalscore and OVa.CL01 a waarde or kwalificatie in it; there is no
+    // total in the canonical cijfers, and none is invented.
     pugi::xml_node total = tl.child("score");
     ASSERT_FALSE(total.empty());
-    EXPECT_TRUE(total.first_child().empty());
+    EXPECT_TRUE(total.child("waarde").empty());
+    EXPECT_EQ(std::string(total.child("kwalificatie").text().as_string()), "geen totaalscore");
     EXPECT_EQ(text(first, "jaargroep"), "8");
     EXPECT_EQ(text(first, "periode"), "1");
     EXPECT_TRUE(first.child("afnamedatum").empty());
