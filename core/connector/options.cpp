@@ -14,6 +14,8 @@ const char* optionTypeName(OptionType t) {
         case OptionType::kDurationMs: return "duur (bijv. \"500ms\", \"30s\", \"5m\", \"730d\")";
         case OptionType::kPath: return "pad";
         case OptionType::kStringList: return "lijst van teksten";
+        case OptionType::kObject: return "object";
+        case OptionType::kObjectList: return "lijst van objecten";
     }
     return "?";
 }
@@ -82,6 +84,12 @@ Result<Options> validateOptions(const std::vector<OptionSpec>& specs, const json
             case OptionType::kStringList: {
                 ok = v.is_array();
                 for (auto& e : v) ok = ok && e.is_string();
+                break;
+            }
+            case OptionType::kObject: ok = v.is_object(); break;
+            case OptionType::kObjectList: {
+                ok = v.is_array();
+                for (auto& e : v) ok = ok && e.is_object();
                 break;
             }
             case OptionType::kDurationMs: {

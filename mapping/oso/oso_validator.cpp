@@ -340,8 +340,8 @@ void Validator::businessRules(const pugi::xml_document& doc, std::string_view by
     std::string soort = trimmed(child(root, "overdrachtsoort"));
     std::string overstap = trimmed(child(metadata, "overstap"));
     std::string deel = trimmed(child(metadata, "deeldossier"));
-    bool ov = soort == "overstapdossier", swv = soort == "swv-dossier",
-         bb = soort == "overdrachtbinnenbrin";
+    // A BB dossier (overdrachtbinnenbrin) may carry an overstap: the official examples do.
+    bool ov = soort == "overstapdossier", swv = soort == "swv-dossier";
     // A value outside its code list is reported once, by the code list rule only.
     bool overstap_known = overstap == "POPO" || overstap == "POVO" || overstap == "VOVO" ||
                           overstap == "POSWV" || overstap == "VOSWV";
@@ -351,7 +351,6 @@ void Validator::businessRules(const pugi::xml_document& doc, std::string_view by
         add("OVa.MD01", overstap_node ? overstap_node : metadata);
     if (swv && (overstap.empty() || (overstap_known && ov_overstap)))
         add("PaO.MD01", overstap_node ? overstap_node : metadata);
-    if (bb && overstap_node) add("OVb.MD01", overstap_node);
     if ((ov || swv) && (deel == "LVS" || deel == "TIB"))
         add(ov ? "OVa.MD02" : "PaO.MD02", child(metadata, "deeldossier"));
     const Profile* profile = s.profileFor(soort, overstap);
