@@ -326,8 +326,8 @@ void checkRouteMappers(RouteConfig& rc, ObjReader& r, const std::string& data_di
     auto needs = enc->check(mapper::EncodeContext{rc.purpose, rc.profile, rc.opt_out,
                                                   rc.encoder_options});
     if (!needs) {
-        std::string where = !rc.profile.empty() ? r.at("profile") : r.at("encoder");
-        errors.push_back(where + ": " + needs.error().message);
+        // The message starts with the route key it concerns (mapper::Encoder::check).
+        errors.push_back(r.at(needs.error().message));
         return;
     }
     if (!policy) return;  // unknown purpose: reported already

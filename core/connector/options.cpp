@@ -57,7 +57,8 @@ Result<Options> validateOptions(const std::vector<OptionSpec>& specs, const json
         if (!known) {
             std::string valid;
             for (auto& s : specs) valid += (valid.empty() ? "" : ", ") + s.key;
-            errors.push_back(path + "." + key + ": onbekende optie; geldige opties: " + valid);
+            errors.push_back(path + "." + key + ": onbekende optie; " +
+                             (valid.empty() ? "er zijn hier geen opties" : "geldige opties: " + valid));
         }
     }
     for (const auto& s : specs) {

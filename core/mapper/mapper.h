@@ -86,11 +86,16 @@ public:
     /// Checks a route once, when the configuration is loaded: its profile, opt-outs and options
     /// (already of the declared types), and everything the encoder needs to render (e.g. a
     /// schema it validates against). Returns what the output needs from the route's purpose.
+    /// Errors (kInvalidConfig, Dutch) start with the route key they concern, e.g.
+    /// "profile: ...", "opt_out: ...", "encoder_options.schema: ...".
     /// Default: an encoder without profiles refuses a profile or opt-outs.
     virtual Result<PurposeNeeds> check(const EncodeContext& ctx) const {
-        if (!ctx.profile.empty() || !ctx.opt_out.empty())
+        if (!ctx.profile.empty())
             return Error{ErrorCode::kInvalidConfig,
-                         "encoder '" + name() + "' kent geen profielen of opt-outs"};
+                         "profile: encoder '" + name() + "' kent geen profielen"};
+        if (!ctx.opt_out.empty())
+            return Error{ErrorCode::kInvalidConfig,
+                         "opt_out: encoder '" + name() + "' kent geen opt-outs"};
         return PurposeNeeds{};
     }
 };

@@ -50,14 +50,18 @@ Result<mapper::PurposeNeeds> checkRoute(const Standard& standard, const std::str
         std::string names;
         for (const auto& p : standard.profiles()) names += (names.empty() ? "" : ", ") + p.name;
         return Error{ErrorCode::kInvalidConfig,
-                     "een OSO-route heeft een profiel nodig (" + names + ")"};
+                     "profile: een OSO-route heeft een profiel nodig (" + names + ")"};
     }
     auto d = deliveries(standard, profile, opt_out);
-    if (!d) return Error{ErrorCode::kInvalidConfig, d.error().message};
+    if (!d)
+        return Error{ErrorCode::kInvalidConfig,
+                     std::string(standard.profile(profile) ? "opt_out: " : "profile: ") +
+                         d.error().message};
     if (options.is_object()) {
         if (auto it = options.find("schema"); it != options.end() && it->is_string()) {
             Status st = checkSchema(standard.version(), it->get<std::string>());
-            if (!st) return Error{ErrorCode::kInvalidConfig, "encoder_options.schema: " + st.message()};
+            if (!st)
+                return Error{ErrorCode::kInvalidConfig, "encoder_options.schema: " + st.message()};
         }
         if (auto it = options.find("datum"); it != options.end() && it->is_string()) {
             const std::string& v = it->get<std::string>();
