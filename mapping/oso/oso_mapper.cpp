@@ -30,15 +30,27 @@ Status checkSchema(const std::string& version, const std::string& explicit_path)
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         return {ErrorCode::kInvalidConfig, "XML-schema " + path + " is geen leesbaar bestand"};
-    xmlSchemaParserCtxtPtr pctx = xmlSchemaNewParserCtxt(path.c_str());
-    if (!pctx) return {ErrorCode::kInvalidConfig, "XML-schema " + path + " kan niet worden gelezen"};
+    // Parsed first without network and without libxml2 printing on stderr; the schema parser
+    // borrows the document, freed last.
+    xmlDocPtr doc = xmlReadFile(path.c_str(), nullptr,
+                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc)
+        return {ErrorCode::kInvalidConfig,
+                "XML-schema " + path + " kan niet worden gelezen of is geen geldig XML-schema"};
+    xmlSchemaParserCtxtPtr pctx = xmlSchemaNewDocParserCtxt(doc);
+    if (!pctx) {
+        xmlFreeDoc(doc);
+        return {ErrorCode::kInvalidConfig, "XML-schema " + path + " kan niet worden gelezen"};
+    }
     xmlSchemaSetParserStructuredErrors(pctx, silentSchemaError, nullptr);
     xmlSchemaPtr schema = xmlSchemaParse(pctx);
     xmlSchemaFreeParserCtxt(pctx);
-    if (!schema)
+    const bool compiles = schema != nullptr;
+    if (schema) xmlSchemaFree(schema);
+    xmlFreeDoc(doc);
+    if (!compiles)
         return {ErrorCode::kInvalidConfig,
                 "XML-schema " + path + " kan niet worden gelezen of is geen geldig XML-schema"};
-    xmlSchemaFree(schema);
     compiled.insert(path);
     return {};
 }

@@ -341,7 +341,8 @@ void Validator::businessRules(const pugi::xml_document& doc, std::string_view by
     std::string overstap = trimmed(child(metadata, "overstap"));
     std::string deel = trimmed(child(metadata, "deeldossier"));
     // A BB dossier (overdrachtbinnenbrin) may carry an overstap: the official examples do.
-    bool ov = soort == "overstapdossier", swv = soort == "swv-dossier";
+    bool ov = soort == "overstapdossier", swv = soort == "swv-dossier",
+         bb = soort == "overdrachtbinnenbrin";
     // A value outside its code list is reported once, by the code list rule only.
     bool overstap_known = overstap == "POPO" || overstap == "POVO" || overstap == "VOVO" ||
                           overstap == "POSWV" || overstap == "VOSWV";
@@ -351,8 +352,8 @@ void Validator::businessRules(const pugi::xml_document& doc, std::string_view by
         add("OVa.MD01", overstap_node ? overstap_node : metadata);
     if (swv && (overstap.empty() || (overstap_known && ov_overstap)))
         add("PaO.MD01", overstap_node ? overstap_node : metadata);
-    if ((ov || swv) && (deel == "LVS" || deel == "TIB"))
-        add(ov ? "OVa.MD02" : "PaO.MD02", child(metadata, "deeldossier"));
+    if ((ov || swv || bb) && (deel == "LVS" || deel == "TIB"))
+        add(ov ? "OVa.MD02" : swv ? "PaO.MD02" : "OVb.MD01", child(metadata, "deeldossier"));
     const Profile* profile = s.profileFor(soort, overstap);
     if (!profile) return;  // code list meldingen already say why
 
