@@ -90,7 +90,9 @@ TEST_F(OsoRouteConfigTest, GoodOsoRoutesPassAndTheDaemonStarts) {
                                 {"serve", "--config", config_.string(), "--data-dir", data_.string()},
                                 data_, dir_ / "serve.log");
     EXPECT_NE(port, 0);
-    if (port != 0) EXPECT_EQ(daemon.terminate(), 0);
+    if (port != 0) {
+        EXPECT_EQ(daemon.terminate(), 0);
+    }
 }
 
 TEST_F(OsoRouteConfigTest, CheckConfigRefusesWhatThePurposeCannotSatisfy) {
@@ -145,17 +147,18 @@ TEST_F(OsoRouteConfigTest, CheckConfigRefusesBadProfilesVersionsAndOptions) {
             route(0, "povo", "POPO", {{"encoder_options", {{"schema", (dir_ / "kapot.xsd").string()}}}})});
     r = checkConfig();
     EXPECT_EQ(r.exit_code, 1);
-    for (const std::string want :
-         {"routes.json: routes[0].opt_out: categorie 'schoolloopbaan' is VERPLICHT in profiel POVO",
-          "routes.json: routes[1].encoder_options.schema: XML-schema OSO_gegevensset.xsd niet gevonden",
-          "routes.json: routes[2].encoder_options.schema: XML-schema " + (dir_ / "kapot.xsd").string() +
-              " kan niet worden gelezen of is geen geldig XML-schema"})
+    for (const std::string& want : std::vector<std::string>{
+             "routes.json: routes[0].opt_out: categorie 'schoolloopbaan' is VERPLICHT in profiel POVO",
+             "routes.json: routes[1].encoder_options.schema: XML-schema OSO_gegevensset.xsd niet gevonden",
+             "routes.json: routes[2].encoder_options.schema: XML-schema " + (dir_ / "kapot.xsd").string() +
+                 " kan niet worden gelezen of is geen geldig XML-schema"})
         EXPECT_NE(r.err.find(want), std::string::npos) << want << "\n" << r.err;
 }
 
 TEST_F(OsoRouteConfigTest, TheDaemonRefusesToStartWhenAnOsoRouteCannotValidate) {
     test::writeFile(dir_ / "kapot.xsd", "geen xml");
-    routes({route(0, "povo", "POVO", {{"encoder_options", {{"schema", (dir_ / "kapot.xsd").string()}}}})});
+    routes(json::array(
+        {route(0, "povo", "POVO", {{"encoder_options", {{"schema", (dir_ / "kapot.xsd").string()}}}})}));
     auto r = serveMustRefuse();
     EXPECT_NE(r.exit_code, 124) << "sluis serve started with a schema it cannot compile";
     EXPECT_NE(r.exit_code, 0);

@@ -21,7 +21,9 @@ using nlohmann::json;
 
 std::shared_ptr<const Standard> std2019() { return *Standard::get("2019.1"); }
 
-/// A small pupil of our own, with data in most categories.
+/// A small pupil of our own, with data in most categories. Written for BB, POSWV and VOSWV (also
+/// with every OPTIONEEL category opted out) it is valid per the official XSD and XSLT rules too
+/// (checked by hand while writing this test; the oracle suite checks such dossiers permanently).
 json pupil() {
     return json::parse(R"({
   "metadata": {"pakketnaam": "Sluis", "pakketversie": "1", "datum": "2026-03-02",
@@ -29,7 +31,9 @@ json pupil() {
   "school": {"naam": "Basisschool De Esch", "brincode": "21XY", "vestigingscode": "01",
              "aanleverpunt": "1",
              "adressen": [{"soortadres": "bezoek", "straat": "Schoolpad", "nummer": "4",
-                           "postcode": "9999ZZ", "plaats": "Ergens"}]},
+                           "postcode": "9999ZZ", "plaats": "Ergens"}],
+             "communicatie": [{"soort": "telefoon", "aanduiding": "werk",
+                               "nummer": "0501234567", "geheim": false}]},
   "leerling": {"voornamenlijst": ["Kim"], "roepnaam": "Kim", "achternaam": "Testpersoon",
                "geboortedatum": "2014-02-03", "geslacht": "1", "adresgeheim": false,
                "geboorteplaats": "Ergens", "bsn": "111222333", "leerlingid": "T0001",
