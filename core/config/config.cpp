@@ -1,7 +1,9 @@
 #include "core/config/config.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "core/schedule/recurrence.h"
@@ -286,6 +288,68 @@ void loadProcedure(const json& value, const std::string& path, PurposePolicy& pp
         errors.push_back(path + ": een begeleide levering vraagt een akkoord (approvals.required >= 1)");
 }
 
+/// Declared options of a decoder or encoder: validated like connector options, relative paths
+/// made absolute against the data directory (like connector paths). Empty optional: invalid.
+std::optional<json> mapperOptions(const std::vector<connector::OptionSpec>& specs,
+                                  const json& values, const std::string& path,
+                                  const std::string& data_dir, std::vector<std::string>& errors) {
+    auto opts = connector::validateOptions(specs, values, path, errors);
+    if (!opts) return std::nullopt;
+    json out = opts->raw();
+    for (const auto& s : specs)
+        if (s.type == connector::OptionType::kPath && out.contains(s.key))
+            out[s.key] = absolute(out[s.key].get<std::string>(), data_dir);
+    return out;
+}
+
+/// The route's decoder and encoder options, profile and opt-outs, checked when the configuration
+/// is loaded (not when the first export arrives), and what the encoder's output needs from the
+/// purpose compared with the purpose's policy (docs/config.md, "Route checks").
+void checkRouteMappers(RouteConfig& rc, ObjReader& r, const std::string& data_dir,
+                       const PurposePolicy* policy, const mapper::MapperRegistry& mappers,
+                       std::vector<std::string>& errors) {
+    if (const auto* dec = mappers.decoder(rc.decoder)) {
+        auto opts = mapperOptions(dec->options(), rc.decoder_options, r.at("decoder_options"),
+                                  data_dir, errors);
+        if (opts) {
+            rc.decoder_options = *opts;
+            if (Status st = dec->check(rc.decoder_options); !st)
+                errors.push_back(r.at("decoder_options") + ": " + st.message());
+        }
+    }
+    const auto* enc = mappers.encoder(rc.encoder);
+    if (!enc) return;
+    auto opts = mapperOptions(enc->options(), rc.encoder_options, r.at("encoder_options"),
+                              data_dir, errors);
+    if (!opts) return;
+    rc.encoder_options = *opts;
+    auto needs = enc->check(mapper::EncodeContext{rc.purpose, rc.profile, rc.opt_out,
+                                                  rc.encoder_options});
+    if (!needs) {
+        // The message starts with the route key it concerns (mapper::Encoder::check).
+        errors.push_back(r.at(needs.error().message));
+        return;
+    }
+    if (!policy) return;  // unknown purpose: reported already
+    const std::string purpose_path = "policies.json: purposes." + rc.purpose;
+    std::string subject = rc.profile.empty() ? "encoder " + rc.encoder : "profiel " + rc.profile;
+    for (const auto& c : needs->categories)
+        if (!policy->allowsCategory(c))
+            errors.push_back(r.at("purpose") + ": " + subject + " kan niet zonder categorie '" +
+                             c + "', maar doel '" + rc.purpose + "' staat die niet toe (" +
+                             purpose_path + ".categories)");
+    if (!needs->bases.empty() &&
+        std::find(needs->bases.begin(), needs->bases.end(), basisName(policy->basis)) ==
+            needs->bases.end()) {
+        std::string want;
+        for (const auto& b : needs->bases) want += (want.empty() ? "\"" : " of \"") + b + "\"";
+        errors.push_back(r.at("purpose") + ": " + subject + " vraagt grondslag " + want +
+                         ", maar doel '" + rc.purpose + "' heeft \"" + basisName(policy->basis) +
+                         "\" (" + purpose_path + ".basis)" +
+                         (needs->basis_reason.empty() ? "" : ": " + needs->basis_reason));
+    }
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, json>& docs,
@@ -508,6 +572,7 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
                 errors.push_back(r.at("encoder") + ": onbekende encoder '" + rc.encoder +
                                  "'; bekende: " + valid);
             }
+            checkRouteMappers(rc, r, cfg->data_dir, cfg->policy(rc.purpose), mappers, errors);
             cfg->routes.push_back(std::move(rc));
         }
     }

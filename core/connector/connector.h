@@ -14,7 +14,16 @@
 
 namespace sluis::connector {
 
-enum class OptionType { kString, kInt, kBool, kDurationMs, kPath, kStringList };
+enum class OptionType {
+    kString,
+    kInt,
+    kBool,
+    kDurationMs,
+    kPath,
+    kStringList,
+    kObject,      ///< A JSON object (its content checked by the owner, e.g. Decoder::check).
+    kObjectList,  ///< A list of JSON objects.
+};
 
 const char* optionTypeName(OptionType t);
 

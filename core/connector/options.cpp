@@ -14,6 +14,8 @@ const char* optionTypeName(OptionType t) {
         case OptionType::kDurationMs: return "duur (bijv. \"500ms\", \"30s\", \"5m\", \"730d\")";
         case OptionType::kPath: return "pad";
         case OptionType::kStringList: return "lijst van teksten";
+        case OptionType::kObject: return "object";
+        case OptionType::kObjectList: return "lijst van objecten";
     }
     return "?";
 }
@@ -55,7 +57,8 @@ Result<Options> validateOptions(const std::vector<OptionSpec>& specs, const json
         if (!known) {
             std::string valid;
             for (auto& s : specs) valid += (valid.empty() ? "" : ", ") + s.key;
-            errors.push_back(path + "." + key + ": onbekende optie; geldige opties: " + valid);
+            errors.push_back(path + "." + key + ": onbekende optie; " +
+                             (valid.empty() ? "er zijn hier geen opties" : "geldige opties: " + valid));
         }
     }
     for (const auto& s : specs) {
@@ -82,6 +85,12 @@ Result<Options> validateOptions(const std::vector<OptionSpec>& specs, const json
             case OptionType::kStringList: {
                 ok = v.is_array();
                 for (auto& e : v) ok = ok && e.is_string();
+                break;
+            }
+            case OptionType::kObject: ok = v.is_object(); break;
+            case OptionType::kObjectList: {
+                ok = v.is_array();
+                for (auto& e : v) ok = ok && e.is_object();
                 break;
             }
             case OptionType::kDurationMs: {

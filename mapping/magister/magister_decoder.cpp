@@ -53,6 +53,19 @@ Result<ImportOptions> importOptionsFrom(const json& o) {
 class MagisterDecoder final : public mapper::Decoder {
 public:
     std::string name() const override { return "magister-csv"; }
+    std::vector<mapper::OptionSpec> options() const override {
+        using connector::OptionType;
+        return {{"mapping", OptionType::kString, nullptr, false, false, "mappingbestand"},
+                {"school", OptionType::kObject, nullptr, false, false, "gegevens van de school"},
+                {"encoding", OptionType::kString, nullptr, false, false, "tekencodering"},
+                {"separator", OptionType::kString, nullptr, false, false, "; , tab of auto"},
+                {"orphans", OptionType::kString, nullptr, false, false, "warning of error"}};
+    }
+    Status check(const json& options) const override {
+        if (auto o = importOptionsFrom(options); !o) return o.error();
+        if (auto m = mappingFrom(options); !m) return m.error();
+        return {};
+    }
 
     Result<mapper::DecodedBatch> decode(std::string_view bytes,
                                         const mapper::DecodeContext& ctx) const override {
@@ -77,6 +90,13 @@ public:
 class MagisterEncoder final : public mapper::Encoder {
 public:
     std::string name() const override { return "magister-csv"; }
+    std::vector<mapper::OptionSpec> options() const override {
+        return {{"mapping", connector::OptionType::kString, nullptr, false, false, "mappingbestand"}};
+    }
+    Result<mapper::PurposeNeeds> check(const mapper::EncodeContext& ctx) const override {
+        if (auto m = mappingFrom(ctx.options); !m) return m.error();
+        return mapper::Encoder::check(ctx);
+    }
 
     Result<mapper::Encoded> encode(const json& record,
                                    const mapper::EncodeContext& ctx) const override {

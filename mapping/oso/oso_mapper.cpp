@@ -1,8 +1,110 @@
 #include "mapping/oso/oso_mapper.h"
 
+#include <libxml/parser.h>
+#include <libxml/xmlschemas.h>
+
+#include <filesystem>
+#include <mutex>
+#include <set>
+
 #include "mapping/oso/oso_reader.h"
 
 namespace sluis::oso {
+
+namespace {
+
+void silentSchemaError(void*, xmlErrorPtr) {}
+
+}  // namespace
+
+Status checkSchema(const std::string& version, const std::string& explicit_path) {
+    std::string path = locateSchema(version, explicit_path);
+    if (path.empty())
+        return {ErrorCode::kInvalidConfig,
+                "XML-schema OSO_gegevensset.xsd niet gevonden op " + explicit_path};
+    // Compiled once per path and process; a path that compiled stays good.
+    static std::mutex mu;
+    static std::set<std::string> compiled;
+    std::lock_guard<std::mutex> lock(mu);
+    if (compiled.count(path)) return {};
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        return {ErrorCode::kInvalidConfig, "XML-schema " + path + " is geen leesbaar bestand"};
+    // Parsed first without network and without libxml2 printing on stderr; the schema parser
+    // borrows the document, freed last.
+    xmlDocPtr doc = xmlReadFile(path.c_str(), nullptr,
+                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc)
+        return {ErrorCode::kInvalidConfig,
+                "XML-schema " + path + " kan niet worden gelezen of is geen geldig XML-schema"};
+    xmlSchemaParserCtxtPtr pctx = xmlSchemaNewDocParserCtxt(doc);
+    if (!pctx) {
+        xmlFreeDoc(doc);
+        return {ErrorCode::kInvalidConfig, "XML-schema " + path + " kan niet worden gelezen"};
+    }
+    xmlSchemaSetParserStructuredErrors(pctx, silentSchemaError, nullptr);
+    xmlSchemaPtr schema = xmlSchemaParse(pctx);
+    xmlSchemaFreeParserCtxt(pctx);
+    const bool compiles = schema != nullptr;
+    if (schema) xmlSchemaFree(schema);
+    xmlFreeDoc(doc);
+    if (!compiles)
+        return {ErrorCode::kInvalidConfig,
+                "XML-schema " + path + " kan niet worden gelezen of is geen geldig XML-schema"};
+    compiled.insert(path);
+    return {};
+}
+
+Result<mapper::PurposeNeeds> checkRoute(const Standard& standard, const std::string& profile,
+                                        const std::vector<std::string>& opt_out,
+                                        const nlohmann::json& options) {
+    if (profile.empty()) {
+        std::string names;
+        for (const auto& p : standard.profiles()) names += (names.empty() ? "" : ", ") + p.name;
+        return Error{ErrorCode::kInvalidConfig,
+                     "profile: een OSO-route heeft een profiel nodig (" + names + ")"};
+    }
+    auto d = deliveries(standard, profile, opt_out);
+    if (!d)
+        return Error{ErrorCode::kInvalidConfig,
+                     std::string(standard.profile(profile) ? "opt_out: " : "profile: ") +
+                         d.error().message};
+    if (options.is_object()) {
+        if (auto it = options.find("schema"); it != options.end() && it->is_string()) {
+            Status st = checkSchema(standard.version(), it->get<std::string>());
+            if (!st)
+                return Error{ErrorCode::kInvalidConfig, "encoder_options.schema: " + st.message()};
+        }
+        if (auto it = options.find("datum"); it != options.end() && it->is_string()) {
+            const std::string& v = it->get<std::string>();
+            bool ok = v.size() == 10 && v[4] == '-' && v[7] == '-';
+            for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) ok = ok && i < v.size() && v[i] >= '0' && v[i] <= '9';
+            if (!ok) return Error{ErrorCode::kInvalidConfig, "encoder_options.datum: verwacht JJJJ-MM-DD"};
+        }
+    }
+    const Profile& p = *standard.profile(profile);
+    mapper::PurposeNeeds needs;
+    for (size_t i = 0; i < standard.categories().size(); ++i) {
+        const std::string& name = standard.categories()[i].name;
+        // metadata is written by the writer itself, never taken from the record.
+        if (p.categories[i] == Delivery::kVerplicht && name != "metadata")
+            needs.categories.push_back(name);
+    }
+    int inzage = standard.categoryIndex("ouderinzage");
+    if (p.swv) {
+        needs.bases = {"consent"};
+        needs.basis_reason =
+            "een dossier voor het samenwerkingsverband (" + p.overdrachtsoort +
+            ") gaat naar een andere organisatie en bevat verplicht de onderwijsondersteuning; "
+            "daarvoor is toestemming van ouders/verzorgers nodig";
+    } else if (inzage >= 0 && p.categories[static_cast<size_t>(inzage)] == Delivery::kVerplicht) {
+        needs.bases = {"inzage"};
+        needs.basis_reason =
+            "categorie ouderinzage is VERPLICHT in dit profiel; het dossier draagt de inzage "
+            "door ouders/verzorgers, die Sluis uit het inzageregister haalt";
+    }
+    return needs;
+}
 
 Result<WriteResult> writeValidated(const nlohmann::json& record, const Standard& standard,
                                    const WriteOptions& options, const std::string& schema_path,
@@ -44,6 +146,21 @@ class OsoEncoder : public mapper::Encoder {
   public:
     explicit OsoEncoder(std::shared_ptr<const Standard> s) : std_(std::move(s)) {}
     std::string name() const override { return "oso-" + std_->version(); }
+    std::vector<mapper::OptionSpec> options() const override {
+        using connector::OptionType;
+        return {
+            {"schema", OptionType::kPath, nullptr, false, false,
+             "OSO_gegevensset.xsd (of de map ervan): extra XSD-validatie met libxml2"},
+            {"pakketnaam", OptionType::kString, nullptr, false, false, "metadata/pakketnaam"},
+            {"pakketversie", OptionType::kString, nullptr, false, false, "metadata/pakketversie"},
+            {"datum", OptionType::kString, nullptr, false, false,
+             "metadata/datum (JJJJ-MM-DD); standaard de dag van omzetten"},
+            {"deeldossier", OptionType::kString, nullptr, false, false, "metadata/deeldossier"},
+        };
+    }
+    Result<mapper::PurposeNeeds> check(const mapper::EncodeContext& ctx) const override {
+        return checkRoute(*std_, ctx.profile, ctx.opt_out, ctx.options);
+    }
     Result<mapper::Encoded> encode(const nlohmann::json& record,
                                    const mapper::EncodeContext& ctx) const override {
         WriteOptions o;
@@ -54,7 +171,15 @@ class OsoEncoder : public mapper::Encoder {
         o.pakketversie = opt("pakketversie");
         o.datum = opt("datum");
         o.deeldossier = opt("deeldossier");
-        auto w = writeValidated(record, *std_, o, locateSchema(std_->version(), opt("schema")));
+        std::string schema;
+        if (!opt("schema").empty()) {
+            // An explicit schema is a promise: never render without it.
+            if (Status st = checkSchema(std_->version(), opt("schema")); !st) return st.error();
+            schema = locateSchema(std_->version(), opt("schema"));
+        } else {
+            schema = locateSchema(std_->version());
+        }
+        auto w = writeValidated(record, *std_, o, schema);
         if (!w) return w.error();
         return mapper::Encoded{"application/xml", "xml", std::move(w->xml)};
     }

@@ -449,7 +449,10 @@ Result<WriteResult> writeDossier(const json& record, const Standard& standard,
     for (size_t i = 0; i < standard.categories().size(); ++i)
         cu["cat_" + standard.categories()[i].name] = deliveryName((*d)[i]);
     md["categorie_uitlevering"] = cu;
-    if (!profile.overstap.empty()) md["overstap"] = profile.overstap;
+    // BB (overdrachtbinnenbrin) has no overstap of its own; one the record carries (an OV
+    // overstap value, as in the official BB examples) is kept.
+    std::string overstap = profile.overstap.empty() ? pick("", "overstap", "") : profile.overstap;
+    if (!overstap.empty()) md["overstap"] = overstap;
     w.setMetadata(std::move(md));
     w.writeRoot();
     return out;

@@ -543,6 +543,10 @@ namespace {
 class SomtodayDecoder final : public mapper::Decoder {
   public:
     std::string name() const override { return "somtoday-json"; }
+    std::vector<mapper::OptionSpec> options() const override {
+        return {{"school", connector::OptionType::kObject, nullptr, false, false,
+                 "gegevens van de school"}};
+    }
 
     Result<mapper::DecodedBatch> decode(std::string_view bytes,
                                         const mapper::DecodeContext& ctx) const override {
@@ -579,6 +583,17 @@ class SomtodayDecoder final : public mapper::Decoder {
 class SomtodayEncoder final : public mapper::Encoder {
   public:
     std::string name() const override { return "somtoday-json"; }
+    std::vector<mapper::OptionSpec> options() const override {
+        return {{"unmapped", connector::OptionType::kString, nullptr, false, false,
+                 "error of omit"}};
+    }
+    Result<mapper::PurposeNeeds> check(const mapper::EncodeContext& ctx) const override {
+        if (ctx.options.contains("unmapped") && ctx.options["unmapped"] != "error" &&
+            ctx.options["unmapped"] != "omit")
+            return Error{ErrorCode::kInvalidConfig,
+                         "somtoday-json: optie unmapped: verwacht \"error\" of \"omit\""};
+        return mapper::Encoder::check(ctx);
+    }
 
     Result<mapper::Encoded> encode(const json& record,
                                    const mapper::EncodeContext& ctx) const override {

@@ -30,6 +30,25 @@ namespace {
 class SurveyDecoder final : public mapper::Decoder {
   public:
     std::string name() const override { return "vensters-enquete"; }
+    std::vector<mapper::OptionSpec> options() const override {
+        using connector::OptionType;
+        return {{"niveau", OptionType::kString, nullptr, true, false, "school, onderwijssoort of keuze"},
+                {"inschrijvingen", OptionType::kString, nullptr, false, false, "pad van de inschrijvingen-CSV"},
+                {"inschrijvingen_csv", OptionType::kString, nullptr, false, false, "de inschrijvingen-CSV zelf"},
+                {"min_cel", OptionType::kInt, nullptr, false, false, "kleinste celgrootte"},
+                {"scholen", OptionType::kObjectList, nullptr, false, false, "de scholen"},
+                {"schooljaar", OptionType::kString, nullptr, false, false, "schooljaar"},
+                {"indicatoren", OptionType::kString, nullptr, false, false, "pad van de indicatorenset"}};
+    }
+    Status check(const json& o) const override {
+        const std::string n = o.value("niveau", "");
+        if (n != "keuze" && !parseLevel(n))
+            return {ErrorCode::kInvalidConfig,
+                    "niveau: verwacht \"school\", \"onderwijssoort\" of \"keuze\""};
+        if (o.contains("min_cel") && (o["min_cel"].get<long long>() < 1 || o["min_cel"].get<long long>() > 1000000))
+            return {ErrorCode::kInvalidConfig, "min_cel: verwacht een geheel getal >= 1"};
+        return {};
+    }
 
     Result<mapper::DecodedBatch> decode(std::string_view bytes,
                                         const mapper::DecodeContext& ctx) const override {
@@ -144,6 +163,10 @@ class SurveyDecoder final : public mapper::Decoder {
 /// niveau "keuze") is resolved the same way for each.
 class ReportEncoder final : public mapper::Encoder {
   public:
+    std::vector<mapper::OptionSpec> options() const override {
+        return {{"niveau", connector::OptionType::kString, nullptr, false, false,
+                 "school of onderwijssoort (anders de keuze in de begeleide levering)"}};
+    }
     enum class Kind { kJson, kHtml, kPdf };
     explicit ReportEncoder(Kind kind) : kind_(kind) {}
     std::string name() const override {

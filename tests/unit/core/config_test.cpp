@@ -226,5 +226,90 @@ TEST_F(ConfigTest, GuidedDeliveryAndScheduleAreCheckedWithPaths) {
         EXPECT_NE(m.find(want), std::string::npos) << want << "\n" << m;
 }
 
+TEST_F(ConfigTest, DecoderAndEncoderOptionsAreCheckedWhenLoaded) {
+    writeValid();
+    write("connectors.json",
+          {{"sources",
+            {{{"name", "in"}, {"type", "directory"}, {"options", {{"path", "inbox"}}}},
+             {{"name", "in2"}, {"type", "directory"}, {"options", {{"path", "inbox2"}}}},
+             {{"name", "in3"}, {"type", "directory"}, {"options", {{"path", "inbox3"}}}}}},
+           {"sinks", {{{"name", "out"}, {"type", "directory"}, {"options", {{"path", "/tmp/x"}}}}}}});
+    write("policies.json",
+          {{"purposes",
+            {{"demo", {{"legal_basis", "test"}}},
+             {"povo", {{"legal_basis", "test"}, {"basis", "inzage"}}}}}});
+    json routes = json::array();
+    routes.push_back({{"name", "a"}, {"source", "in"}, {"decoder", "magister-csv"},
+                      {"decoder_options", {{"mapping", (dir_ / "weg.json").string()}, {"school", "x"}}},
+                      {"purpose", "demo"}, {"encoder", "canonical-json"}, {"profile", "POVO"},
+                      {"sink", "out"}});
+    routes.push_back({{"name", "b"}, {"source", "in2"}, {"decoder", "canonical-jsonl"},
+                      {"decoder_options", {{"bogus", 1}}}, {"purpose", "demo"},
+                      {"encoder", "oso-2019.1"}, {"profile", "BB"},
+                      {"encoder_options", {{"datum", "gisteren"}}}, {"sink", "out"}});
+    routes.push_back({{"name", "c"}, {"source", "in3"}, {"decoder", "magister-csv"},
+                      {"decoder_options", {{"mapping", (dir_ / "weg.json").string()}}},
+                      {"purpose", "povo"}, {"encoder", "oso-2019.1"}, {"profile", "POVO"},
+                      {"sink", "out"}});
+    write("routes.json", {{"routes", routes}});
+    auto cfg = load();
+    ASSERT_FALSE(cfg);
+    const std::string& m = cfg.error().message;
+    for (const std::string want :
+         {"routes.json: routes[0].decoder_options.school: verwacht object",
+          "routes.json: routes[0].profile: encoder 'canonical-json' kent geen profielen",
+          "routes.json: routes[1].decoder_options.bogus: onbekende optie; er zijn hier geen opties",
+          "routes.json: routes[1].encoder_options.datum: verwacht JJJJ-MM-DD",
+          "routes.json: routes[2].decoder_options: "})
+        EXPECT_NE(m.find(want), std::string::npos) << want << "\n" << m;
+    EXPECT_EQ(m.find("routes[0].decoder_options: "), std::string::npos)  // types first
+        << m;
+
+    // Fixed: the schema path, relative like connector paths, is made absolute against data_dir.
+    routes[0].erase("profile");
+    routes[0]["decoder_options"] = json::object();
+    routes[1]["decoder_options"] = json::object();
+    routes[1]["encoder_options"] = {{"datum", "2026-03-01"}};
+    routes[2]["decoder_options"] = json::object();
+    routes[2]["encoder_options"] = {{"pakketnaam", "LAS"}};
+    write("routes.json", {{"routes", routes}});
+    cfg = load();
+    ASSERT_TRUE(cfg) << cfg.error().message;
+    EXPECT_EQ((*cfg)->routes[2].encoder_options, (json{{"pakketnaam", "LAS"}}));
+    routes[2]["encoder_options"] = {{"schema", "oso"}};
+    write("routes.json", {{"routes", routes}});
+    cfg = load();
+    ASSERT_FALSE(cfg);
+    EXPECT_NE(cfg.error().message.find("routes.json: routes[2].encoder_options.schema: XML-schema "
+                                       "OSO_gegevensset.xsd niet gevonden op " +
+                                       (dir_ / "data/oso").string()),
+              std::string::npos)
+        << cfg.error().message;
+}
+
+TEST_F(ConfigTest, AnOsoProfileNeedsWhatItsPurposeAllows) {
+    writeValid();
+    write("policies.json",
+          {{"purposes",
+            {{"demo", {{"legal_basis", "test"}, {"categories", {"school", "leerling"}}}}}}});
+    write("routes.json", {{"routes",
+                           {{{"name", "r"}, {"source", "in"}, {"decoder", "canonical-jsonl"},
+                             {"purpose", "demo"}, {"profile", "POSWV"},
+                             {"encoder", "oso-2019.1"}, {"sink", "out"}}}}});
+    auto cfg = load();
+    ASSERT_FALSE(cfg);
+    const std::string& m = cfg.error().message;
+    EXPECT_NE(m.find("routes.json: routes[0].purpose: profiel POSWV vraagt grondslag \"consent\", "
+                     "maar doel 'demo' heeft \"none\" (policies.json: purposes.demo.basis)"),
+              std::string::npos)
+        << m;
+    for (const char* c : {"oudersverzorgers", "schoolloopbaan", "onderwijsondersteuning"})
+        EXPECT_NE(m.find(std::string("profiel POSWV kan niet zonder categorie '") + c + "'"),
+                  std::string::npos)
+            << c << "\n" << m;
+    EXPECT_EQ(m.find("categorie 'school'"), std::string::npos) << m;
+    EXPECT_EQ(m.find("categorie 'metadata'"), std::string::npos) << m;
+}
+
 }  // namespace
 }  // namespace sluis::config
