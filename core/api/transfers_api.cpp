@@ -208,15 +208,33 @@ void requeueTransfer(Request& r) {
             Error{ErrorCode::kPermissionDenied, "alleen een beheerder mag opnieuw aanbieden"});
     auto t = r.store.get(id);
     if (!t) return r.sendError(t.error());
+    // Only what gave up or failed can be offered again; a transfer that waits for consent,
+    // inzage or approval waits for exactly that (requeue is no way around a gate).
+    if (t->state != transfer::State::kDeadLettered && t->state != transfer::State::kFailed)
+        return r.sendError(Error{ErrorCode::kConflict,
+                                 std::string("opnieuw aanbieden kan alleen bij een mislukte of "
+                                             "opgegeven overdracht; deze is ") +
+                                     transfer::stateName(t->state)});
     store::TransitionUpdate u;
     u.attempts = 0;
     u.next_attempt_at = std::optional<Timestamp>();
     // A delivery date that passed (missed while down) no longer holds it back.
     if (t->deliver_at && *t->deliver_at <= r.clock.now()) u.deliver_at = std::optional<Timestamp>();
-    auto st = r.store.transition(id, t->state, transfer::State::kScheduled, u,
+    // Back through every gate: with a rendered payload to mapped (the gates decide again), without
+    // one (refused at render) to received (rendered again, then the gates).
+    transfer::State to =
+        t->payload_hash.empty() ? transfer::State::kReceived : transfer::State::kMapped;
+    auto st = r.store.transition(id, t->state, to, u,
                                  {r.actor(), "requeued", id, t->purpose, json::object()},
-                                 "opnieuw aangeboden door beheerder", r.clock.now());
+                                 "opnieuw aangeboden door beheerder; poorten opnieuw beoordeeld",
+                                 r.clock.now());
     if (!st) return r.sendError(st.error());
+    if (to == transfer::State::kMapped) {
+        policy::Gates gates(r.config, r.store, r.clock);
+        auto moved = gates.advance(id, r.actor());
+        if (!moved)
+            log::error("api.requeue_gates_failed", {{"transfer_id", id}, {"message", moved.error().message}});
+    }
     sendTransfer(r, id);
 }
 

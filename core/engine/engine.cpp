@@ -4,6 +4,7 @@
 #include "core/policy/retention.h"
 #include "core/schedule/recurrence.h"
 #include "core/util/amsterdam_time.h"
+#include "core/util/fs.h"
 #include "core/util/log.h"
 
 namespace sluis::engine {
@@ -424,6 +425,40 @@ bool Engine::missedDelivery(const Transfer& t) {
 
 bool Engine::deliver(Transfer t, const config::RouteConfig& r) {
     if (missedDelivery(t)) return true;
+    // The payload and the gates are checked immediately before every delivery, whatever put the
+    // transfer here (a requeue, a row changed in the database, a consent that lapsed meanwhile).
+    auto payload = store_.payload(t.id);
+    if (!payload) {
+        log::error("engine.read_failed", {{"transfer_id", t.id}, {"message", payload.error().message}});
+        return false;
+    }
+    if (util::sha256Hex(*payload) != t.payload_hash) {
+        // What would leave is not what was rendered and approved: never deliver it.
+        TransitionUpdate u;
+        u.last_error = "te leveren gegevens komen niet overeen met de goedgekeurde hash; "
+                       "niet geleverd (opslag gewijzigd buiten Sluis?)";
+        auto st = store_.transition(t.id, t.state, State::kDeadLettered, u,
+                                    event("payload_mismatch", t, {{"alert", true}}),
+                                    "gegevens wijken af van de goedgekeurde hash", clock_.now());
+        log::error("engine.payload_mismatch", {{"transfer_id", t.id}, {"alert", true}});
+        if (!st) log::error("engine.transition_failed", {{"transfer_id", t.id}, {"message", st.message()}});
+        return st.isOk();
+    }
+    auto decision = gates_.evaluate(t);
+    if (!decision) {
+        log::error("engine.gate_failed", {{"transfer_id", t.id}, {"message", decision.error().message}});
+        return false;
+    }
+    if (decision->next != State::kScheduled) {
+        auto st = store_.transition(
+            t.id, t.state, State::kMapped, {},
+            event("gates_closed_before_delivery", t, {{"gate", transfer::stateName(decision->next)}}),
+            "poorten vlak voor levering opnieuw beoordeeld: " + decision->reason, clock_.now());
+        log::warn("engine.gates_closed_before_delivery",
+                  {{"transfer_id", t.id}, {"gate", transfer::stateName(decision->next)}, {"alert", true}});
+        if (!st) log::error("engine.transition_failed", {{"transfer_id", t.id}, {"message", st.message()}});
+        return st.isOk();
+    }
     Timestamp now = clock_.now();
     if (t.state != State::kDelivering) {
         TransitionUpdate u;
@@ -437,11 +472,6 @@ bool Engine::deliver(Transfer t, const config::RouteConfig& r) {
         }
         t.attempts += 1;
         t.state = State::kDelivering;
-    }
-    auto payload = store_.payload(t.id);
-    if (!payload) {
-        log::error("engine.read_failed", {{"transfer_id", t.id}, {"message", payload.error().message}});
-        return false;
     }
     connector::Delivery d{t.id, t.idempotency_key, t.content_type, t.file_extension, *payload};
     auto result = sinks_.at(r.sink)->deliver(d);

@@ -164,7 +164,7 @@ Result<std::vector<std::string>> Gates::withdrawConsent(const std::string& conse
     f.subject = k->pupil;
     f.purpose = k->purpose;
     f.states = {State::kReceived, State::kMapped, State::kAwaitingConsent, State::kAwaitingApproval,
-                State::kScheduled, State::kFailed};
+                State::kScheduled, State::kFailed, State::kDeadLettered};
     f.limit = 10000;
     auto list = store_.list(f);
     if (!list) return list.error();

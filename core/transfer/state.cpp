@@ -36,7 +36,14 @@ const std::set<std::pair<State, State>>& table() {
         {S::kFailed, S::kDelivering},
         {S::kFailed, S::kDeadLettered},
         {S::kFailed, S::kWithdrawn},
-        {S::kDeadLettered, S::kScheduled},  // a beheerder requeues after fixing the cause
+        // A beheerder requeues after fixing the cause: back through every gate, never straight
+        // to scheduled. Without a rendered payload (refused at render) it is rendered again.
+        {S::kDeadLettered, S::kMapped},
+        {S::kDeadLettered, S::kReceived},
+        {S::kFailed, S::kMapped},
+        // The engine re-evaluates the gates immediately before every delivery; a transfer whose
+        // gates closed meanwhile (consent lapsed, approvals no longer valid) goes back to mapped.
+        {S::kDelivering, S::kMapped},
         {S::kDeadLettered, S::kWithdrawn},
         // The data changed before delivery (a corrected export): render again; approvals lapse
         // because they are bound to the old payload hash.

@@ -95,6 +95,12 @@ class GatesTest : public ::testing::Test {
         for (const char* role : {"mentor", "beheerder", "fg"}) tokens_[role] = token(role, role);
         for (const char* name : {"dir-a", "dir-b", "dir-c"})
             tokens_[name] = token(name, "directeur");
+        startDaemon();
+        ASSERT_NE(port_, 0);
+    }
+
+    /// Starts `sluis serve` (again, after `daemon_.terminate()`); sets `port_` (0 on failure).
+    void startDaemon() {
         std::vector<std::string> args = {"serve", "--config", config_.string(), "--data-dir",
                                          data_.string()};
         if (!clock_file_.empty()) {
@@ -102,7 +108,13 @@ class GatesTest : public ::testing::Test {
             args.insert(args.end(), {"--test-clock", clock_file_.string()});
         }
         port_ = test::startServe(daemon_, kExe, args, data_, dir_ / "serve.log");
-        ASSERT_NE(port_, 0);
+    }
+
+    /// Runs one SQL statement on the store file, as someone with write access to the database
+    /// (but not to the key) could. Call with the daemon stopped.
+    void sqlite(const std::string& statement) {
+        auto r = test::run("/usr/bin/sqlite3", {(data_ / "sluis.db").string(), statement});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
     }
 
     std::string token(const std::string& name, const std::string& role) {

@@ -38,7 +38,15 @@ TEST(StateTable, GatesCannotBeSkippedBackwardsOrIntoDelivery) {
     EXPECT_FALSE(canTransition(State::kDelivered, State::kScheduled));
     EXPECT_FALSE(canTransition(State::kWithdrawn, State::kScheduled));
     EXPECT_TRUE(canTransition(State::kFailed, State::kDelivering));
-    EXPECT_TRUE(canTransition(State::kDeadLettered, State::kScheduled));
+    // A requeue goes back through the gates (mapped, or received to render again), never
+    // straight to scheduled.
+    EXPECT_FALSE(canTransition(State::kDeadLettered, State::kScheduled));
+    EXPECT_FALSE(canTransition(State::kFailed, State::kScheduled));
+    EXPECT_TRUE(canTransition(State::kDeadLettered, State::kMapped));
+    EXPECT_TRUE(canTransition(State::kDeadLettered, State::kReceived));
+    EXPECT_TRUE(canTransition(State::kFailed, State::kMapped));
+    // Gates closed just before delivery: back to mapped for re-evaluation.
+    EXPECT_TRUE(canTransition(State::kDelivering, State::kMapped));
     EXPECT_TRUE(canTransition(State::kScheduled, State::kMapped));  // data changed after approval
 }
 

@@ -1,0 +1,166 @@
+// Integration tests with the real daemon: no way around the gates (issue 14, H1 and part of M3).
+// A requeue is no way past consent, inzage or approval; the engine re-evaluates the gates and the
+// payload hash immediately before every delivery, so a row changed in the database cannot make a
+// transfer leave; a withdrawn consent also stops transfers that gave up or failed.
+#include "tests/integration/gates_fixture.h"
+
+namespace sluis {
+namespace {
+
+using namespace gates_fixture;
+
+class GatesBypassTest : public GatesTest {
+  protected:
+    json detail(const std::string& id) {
+        auto r = api("beheerder", "GET", "/api/v1/transfers/" + id);
+        EXPECT_EQ(r.status, 200) << r.raw;
+        return r.body;
+    }
+    bool historySays(const std::string& id, const std::string& text) {
+        return detail(id)["history"].dump().find(text) != std::string::npos;
+    }
+    void restartAfter(const std::string& statement) {
+        ASSERT_EQ(daemon_.terminate(), 0);
+        sqlite(statement);
+        startDaemon();
+        ASSERT_NE(port_, 0);
+    }
+};
+
+TEST_F(GatesBypassTest, RequeueIsNoWayPastInzageOrApproval) {
+    drop("groep8.jsonl", {pupil("701", "111222333", "v1")});
+    std::string id = waitFor("701", "awaiting_consent")["id"];
+
+    // Waiting for inzage: a requeue is refused and changes nothing.
+    auto r1 = api("beheerder", "POST", "/api/v1/transfers/" + id + "/requeue");
+    EXPECT_EQ(r1.status, 409) << r1.raw;
+    EXPECT_EQ(detail(id)["state"], "awaiting_consent");
+
+    ASSERT_EQ(api("mentor", "POST", "/api/v1/inzage",
+                  {{"pupil", "701"}, {"purpose", "povo"}, {"inzagedatum", "2026-11-01"},
+                   {"akkoord", "Ja"}})
+                  .status,
+              201);
+    waitFor("701", "awaiting_approval");
+    // Waiting for approval: refused too.
+    auto r2 = api("beheerder", "POST", "/api/v1/transfers/" + id + "/requeue");
+    EXPECT_EQ(r2.status, 409) << r2.raw;
+    EXPECT_EQ(detail(id)["state"], "awaiting_approval");
+
+    // A dead-lettered transfer (here: marked so in the database) that never had its approvals:
+    // the requeue sends it back through the gates, where it waits for approval again.
+    restartAfter("UPDATE transfers SET state = 11 WHERE id = '" + id + "';");
+    EXPECT_EQ(detail(id)["state"], "dead_lettered");
+    auto r3 = api("beheerder", "POST", "/api/v1/transfers/" + id + "/requeue");
+    ASSERT_EQ(r3.status, 200) << r3.raw;
+    EXPECT_EQ(r3.body["state"], "awaiting_approval");
+    waitFor("701", "awaiting_approval");
+    EXPECT_TRUE(allDeliveredBytes().empty()) << "delivered without approval";
+
+    // After two approvals it leaves, and the register names both approvers.
+    for (const char* who : {"dir-a", "dir-b"}) {
+        auto p = api(who, "GET", "/api/v1/transfers/" + id + "/preview");
+        ASSERT_EQ(p.status, 200);
+        ASSERT_EQ(api(who, "POST", "/api/v1/transfers/" + id + "/approve",
+                      {{"payload_hash", p.body["payload_hash"]}})
+                      .status,
+                  200);
+    }
+    waitFor("701", "delivered");
+    auto reg = api("fg", "GET", "/api/v1/pupils/701/disclosures");
+    ASSERT_EQ(reg.status, 200);
+    ASSERT_EQ(reg.body["deliveries"].size(), 1u);
+    EXPECT_EQ(reg.body["deliveries"][0]["approved_by"].size(), 2u);
+}
+
+TEST_F(GatesBypassTest, EngineReevaluatesTheGatesImmediatelyBeforeDelivery) {
+    drop("groep8.jsonl", {pupil("702", "111222333", "v1")});
+    std::string id = waitFor("702", "awaiting_consent")["id"];
+    ASSERT_EQ(api("mentor", "POST", "/api/v1/inzage",
+                  {{"pupil", "702"}, {"purpose", "povo"}, {"inzagedatum", "2026-11-01"},
+                   {"akkoord", "Ja"}})
+                  .status,
+              201);
+    waitFor("702", "awaiting_approval");
+
+    // Someone with write access to the database marks it scheduled without any approval.
+    restartAfter("UPDATE transfers SET state = 5 WHERE id = '" + id + "';");
+    // The engine checks the gates before handing it to the sink: back to waiting for approval.
+    waitFor("702", "awaiting_approval");
+    EXPECT_TRUE(historySays(id, "poorten vlak voor levering opnieuw beoordeeld")) << detail(id).dump();
+    EXPECT_TRUE(allDeliveredBytes().empty()) << "delivered without approval";
+}
+
+TEST_F(GatesBypassTest, APayloadThatIsNotTheApprovedOneNeverLeaves) {
+    drop("groep8.jsonl", {pupil("703", "111222333", "v1")});
+    std::string id = waitFor("703", "awaiting_consent")["id"];
+    ASSERT_EQ(api("mentor", "POST", "/api/v1/inzage",
+                  {{"pupil", "703"}, {"purpose", "povo"}, {"inzagedatum", "2026-11-01"},
+                   {"akkoord", "Ja"}})
+                  .status,
+              201);
+    waitFor("703", "awaiting_approval");
+    // A delivery date far ahead (chosen by a third directeur), then two approvals: scheduled.
+    ASSERT_EQ(api("dir-c", "POST", "/api/v1/transfers/" + id + "/schedule",
+                  {{"deliver_on", "2099-03-25"}})
+                  .status,
+              200);
+    for (const char* who : {"dir-a", "dir-b"}) {
+        auto p = api(who, "GET", "/api/v1/transfers/" + id + "/preview");
+        ASSERT_EQ(p.status, 200);
+        ASSERT_EQ(api(who, "POST", "/api/v1/transfers/" + id + "/approve",
+                      {{"payload_hash", p.body["payload_hash"]}})
+                      .status,
+                  200);
+    }
+    waitFor("703", "scheduled");
+
+    // The approved payload is swapped for the full, unminimised canonical record in the database
+    // (both are ciphertexts under the same data key), and the delivery date is made due.
+    restartAfter("UPDATE transfers SET payload = canonical, deliver_at = NULL WHERE id = '" + id +
+                 "';");
+    waitFor("703", "dead_lettered");
+    json t = detail(id);
+    EXPECT_NE(t.dump().find("goedgekeurde hash"), std::string::npos) << t.dump();
+    std::string sent = allDeliveredBytes();
+    EXPECT_TRUE(sent.empty()) << "a payload other than the approved one left the building";
+    EXPECT_EQ(sent.find("GEHEIM"), std::string::npos);
+    // A requeue does not help: the payload still does not match its hash.
+    ASSERT_EQ(api("beheerder", "POST", "/api/v1/transfers/" + id + "/requeue").status, 200);
+    ASSERT_TRUE(test::waitUntil([&] {
+        json d = detail(id);
+        return d["state"] == "dead_lettered" && d["history"].size() > t["history"].size();
+    })) << detail(id).dump();
+    EXPECT_TRUE(allDeliveredBytes().empty());
+}
+
+TEST_F(GatesBypassTest, AWithdrawnConsentAlsoStopsDeadLetteredAndFailedTransfers) {
+    drop("swv.jsonl", {pupil("704", "111222333", "v1"), pupil("705", "123456782", "v1")},
+         "swv-inbox");
+    std::string a = waitFor("704", "awaiting_consent", "swv")["id"];
+    std::string b = waitFor("705", "awaiting_consent", "swv")["id"];
+    auto consent = [&](const std::string& pupil_id) {
+        auto c = api("mentor", "POST", "/api/v1/consents",
+                     {{"pupil", pupil_id}, {"purpose", "swv"}, {"given_by", "ouder"},
+                      {"relation", "vader"}, {"decision", "gegeven"}, {"decided_on", "2026-11-01"},
+                      {"method", "formulier"}});
+        EXPECT_EQ(c.status, 201) << c.raw;
+        return c.body["id"].get<std::string>();
+    };
+    // Both transfers gave up before consent was registered (dead-lettered, failed).
+    restartAfter("UPDATE transfers SET state = 11 WHERE id = '" + a + "'; UPDATE transfers SET state = 10, next_attempt_at = 4102444800000000 WHERE id = '" + b + "';");
+    std::string ca = consent("704"), cb = consent("705");
+    for (const auto& [c, id] : {std::pair{ca, a}, std::pair{cb, b}}) {
+        auto w = api("mentor", "POST", "/api/v1/consents/" + c + "/withdraw");
+        ASSERT_EQ(w.status, 200) << w.raw;
+        EXPECT_EQ(w.body["withdrawn_transfers"].size(), 1u) << w.raw;
+        EXPECT_EQ(detail(id)["state"], "withdrawn");
+    }
+    // And a requeue cannot bring them back.
+    EXPECT_EQ(api("beheerder", "POST", "/api/v1/transfers/" + a + "/requeue").status, 409);
+    bool nothing = !fs::exists(data_ / "swv-outbox") || fs::is_empty(data_ / "swv-outbox");
+    EXPECT_TRUE(nothing);
+}
+
+}  // namespace
+}  // namespace sluis
