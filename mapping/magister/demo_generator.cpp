@@ -194,7 +194,8 @@ Status generateMagisterExport(const std::filesystem::path& dir, const DemoOption
         cijfers.row({"Stamnr", "Schooljaar", "Periode", "Vak", "Toets", "Cijfer", "Weging", "Datum"});
         if (overstap)
             overstap->row({"Stamnr", "Advies", "Advies 2", "Datum advies", "Voorlopig",
-                           "Wens ouders", "Wens leerling"});
+                           "Wens ouders", "Wens leerling", "Contact nodig", "Contactpersoon",
+                           "Telefoon contactpersoon"});
         if (loopbaan)
             loopbaan->row({"Stamnr", "Schooljaar", "BRIN", "Vestiging", "Groep", "Groepsnaam",
                            "Jaargroep", "Begindatum", "Einddatum", "Schoolsoort"});
@@ -312,9 +313,17 @@ Status generateMagisterExport(const std::filesystem::path& dir, const DemoOption
                                                     "vmbo-gt", "vmbo-k"};
                 std::string wens_ouders = pickFrom(os, kWens);
                 std::string wens_leerling = chance(os, 30) ? pickFrom(os, kWens) : "";
+                // OSO wants to know whether the receiving school should get in touch (a warm
+                // handover): here for praktijkonderwijs and vmbo-b advices, with the intern
+                // begeleider at the school's number. Decided without a draw, so the other
+                // columns stay what they were for a seed.
+                bool contact = advies == "10" || advies == "20" || advies == "21";
+                const Place& sp = kPlaces[o.seed % (sizeof kPlaces / sizeof kPlaces[0])];
                 overstap->row({stamnr, advies, advies2,
                                date(year1 + 1, 3, 1 + static_cast<int>(pick(os, 20))), "Nee",
-                               wens_ouders, wens_leerling});
+                               wens_ouders, wens_leerling, contact ? "Ja" : "Nee",
+                               contact ? "Intern begeleider" : "",
+                               contact ? std::string(sp.area) + "-1234567" : ""});
                 ++sum.adviezen;
             }
             if (loopbaan) {

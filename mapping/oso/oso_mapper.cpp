@@ -28,6 +28,15 @@ Status checkSchema(const std::string& version, const std::string& explicit_path)
     std::lock_guard<std::mutex> lock(mu);
     if (compiled.count(path)) return {};
     std::error_code ec;
+    // A directory (or a path that is not there and does not name an .xsd file) was meant to
+    // hold OSO_gegevensset.xsd; a missing .xsd path is missing itself.
+    bool names_file = std::filesystem::path(path).extension() == ".xsd";
+    if (std::filesystem::is_directory(path, ec) ||
+        (!std::filesystem::exists(path, ec) && !names_file))
+        return {ErrorCode::kInvalidConfig,
+                "XML-schema OSO_gegevensset.xsd niet gevonden op " + path};
+    if (!std::filesystem::exists(path, ec))
+        return {ErrorCode::kInvalidConfig, "XML-schema " + path + " niet gevonden"};
     if (!std::filesystem::is_regular_file(path, ec))
         return {ErrorCode::kInvalidConfig, "XML-schema " + path + " is geen leesbaar bestand"};
     // Parsed first without network and without libxml2 printing on stderr; the schema parser
