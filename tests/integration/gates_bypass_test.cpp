@@ -19,6 +19,23 @@ class GatesBypassTest : public GatesTest {
     bool historySays(const std::string& id, const std::string& text) {
         return detail(id)["history"].dump().find(text) != std::string::npos;
     }
+    /// The parents' inzage for the povo purpose, registered by the mentor.
+    void registerInzage(const std::string& pupil_id) {
+        auto r = api("mentor", "POST", "/api/v1/inzage",
+                     {{"pupil", pupil_id}, {"purpose", "povo"}, {"inzagedatum", "2026-11-01"},
+                      {"akkoord", "Ja"}});
+        ASSERT_EQ(r.status, 201) << r.raw;
+    }
+    /// Two directeuren preview and approve the current payload.
+    void approveByTwoDirecteuren(const std::string& id) {
+        for (const char* who : {"dir-a", "dir-b"}) {
+            auto p = api(who, "GET", "/api/v1/transfers/" + id + "/preview");
+            ASSERT_EQ(p.status, 200) << p.raw;
+            auto a = api(who, "POST", "/api/v1/transfers/" + id + "/approve",
+                         {{"payload_hash", p.body["payload_hash"]}});
+            ASSERT_EQ(a.status, 200) << a.raw;
+        }
+    }
     void restartAfter(const std::string& statement) {
         ASSERT_EQ(daemon_.terminate(), 0);
         sqlite(statement);
@@ -36,11 +53,7 @@ TEST_F(GatesBypassTest, RequeueIsNoWayPastInzageOrApproval) {
     EXPECT_EQ(r1.status, 409) << r1.raw;
     EXPECT_EQ(detail(id)["state"], "awaiting_consent");
 
-    ASSERT_EQ(api("mentor", "POST", "/api/v1/inzage",
-                  {{"pupil", "701"}, {"purpose", "povo"}, {"inzagedatum", "2026-11-01"},
-                   {"akkoord", "Ja"}})
-                  .status,
-              201);
+    registerInzage("701");
     waitFor("701", "awaiting_approval");
     // Waiting for approval: refused too.
     auto r2 = api("beheerder", "POST", "/api/v1/transfers/" + id + "/requeue");
@@ -58,14 +71,7 @@ TEST_F(GatesBypassTest, RequeueIsNoWayPastInzageOrApproval) {
     EXPECT_TRUE(allDeliveredBytes().empty()) << "delivered without approval";
 
     // After two approvals it leaves, and the register names both approvers.
-    for (const char* who : {"dir-a", "dir-b"}) {
-        auto p = api(who, "GET", "/api/v1/transfers/" + id + "/preview");
-        ASSERT_EQ(p.status, 200);
-        ASSERT_EQ(api(who, "POST", "/api/v1/transfers/" + id + "/approve",
-                      {{"payload_hash", p.body["payload_hash"]}})
-                      .status,
-                  200);
-    }
+    approveByTwoDirecteuren(id);
     waitFor("701", "delivered");
     auto reg = api("fg", "GET", "/api/v1/pupils/701/disclosures");
     ASSERT_EQ(reg.status, 200);
@@ -76,11 +82,7 @@ TEST_F(GatesBypassTest, RequeueIsNoWayPastInzageOrApproval) {
 TEST_F(GatesBypassTest, EngineReevaluatesTheGatesImmediatelyBeforeDelivery) {
     drop("groep8.jsonl", {pupil("702", "111222333", "v1")});
     std::string id = waitFor("702", "awaiting_consent")["id"];
-    ASSERT_EQ(api("mentor", "POST", "/api/v1/inzage",
-                  {{"pupil", "702"}, {"purpose", "povo"}, {"inzagedatum", "2026-11-01"},
-                   {"akkoord", "Ja"}})
-                  .status,
-              201);
+    registerInzage("702");
     waitFor("702", "awaiting_approval");
 
     // Someone with write access to the database marks it scheduled without any approval.
@@ -94,25 +96,14 @@ TEST_F(GatesBypassTest, EngineReevaluatesTheGatesImmediatelyBeforeDelivery) {
 TEST_F(GatesBypassTest, APayloadThatIsNotTheApprovedOneNeverLeaves) {
     drop("groep8.jsonl", {pupil("703", "111222333", "v1")});
     std::string id = waitFor("703", "awaiting_consent")["id"];
-    ASSERT_EQ(api("mentor", "POST", "/api/v1/inzage",
-                  {{"pupil", "703"}, {"purpose", "povo"}, {"inzagedatum", "2026-11-01"},
-                   {"akkoord", "Ja"}})
-                  .status,
-              201);
+    registerInzage("703");
     waitFor("703", "awaiting_approval");
     // A delivery date far ahead (chosen by a third directeur), then two approvals: scheduled.
     ASSERT_EQ(api("dir-c", "POST", "/api/v1/transfers/" + id + "/schedule",
                   {{"deliver_on", "2099-03-25"}})
                   .status,
               200);
-    for (const char* who : {"dir-a", "dir-b"}) {
-        auto p = api(who, "GET", "/api/v1/transfers/" + id + "/preview");
-        ASSERT_EQ(p.status, 200);
-        ASSERT_EQ(api(who, "POST", "/api/v1/transfers/" + id + "/approve",
-                      {{"payload_hash", p.body["payload_hash"]}})
-                      .status,
-                  200);
-    }
+    approveByTwoDirecteuren(id);
     waitFor("703", "scheduled");
 
     // The approved payload is swapped for the full, unminimised canonical record in the database
