@@ -80,6 +80,11 @@ void swvRules(RuleContext& ctx);
 /// value; reported under `verzorger_rule` when it belongs to a verzorger.
 void secretCommunicatie(RuleContext& ctx, const std::string& person_rule,
                         const std::string& verzorger_rule);
+/// OVa.LL01-LL11 and PaO.LL01-LL11 (the same eleven checks in both files, `prefix` "OVa" or
+/// "PaO"): voornaam, geboortedatum, no geboortemaand, adresgeheim given, an address unless geheim,
+/// no address when geheim, no postcode4adres, secret communicatie (LL08, OV04 for a verzorger),
+/// no adresbuitenland when geheim, no geboorteplaats, no nationaliteit.
+void leerlingBasisRules(RuleContext& ctx, const std::string& prefix);
 /// OVa.TR05/TR06/CL01, PaO.TR01/TR02/CL01: a resultaat, toetsscore or score has content.
 void scoreRules(RuleContext& ctx, const char* resultaat_rule, const char* toetsscore_rule,
                 const char* score_rule);

@@ -56,19 +56,7 @@ void leerlingRulesOva(RuleContext& ctx) {
     const pugi::xml_node l = ctx.leerling;
     auto has = [&](const char* name) { return static_cast<bool>(ctx.leerlingChild(name)); };
     auto at = [&](const char* name) { return ctx.leerlingChild(name); };
-    const bool geheim = xsTrue(at("adresgeheim"));
-    const bool adres = static_cast<bool>(descend(l, "adreslijst/adres"));
-    if (!has("voornaam")) ctx.official("OVa.LL01", l);
-    if (!has("geboortedatum")) ctx.official("OVa.LL02", l);
-    if (has("geboortemaand")) ctx.official("OVa.LL03", at("geboortemaand"));
-    if (!has("adresgeheim")) ctx.official("OVa.LL04", l);
-    if (!adres && !has("adresbuitenland") && !geheim) ctx.official("OVa.LL05", l);
-    if (geheim && adres) ctx.official("OVa.LL06", at("adreslijst"));
-    if (has("postcode4adres")) ctx.official("OVa.LL07", at("postcode4adres"));
-    secretCommunicatie(ctx, "OVa.LL08", "OVa.OV04");
-    if (geheim && has("adresbuitenland")) ctx.official("OVa.LL09", at("adresbuitenland"));
-    if (has("geboorteplaats")) ctx.official("OVa.LL10", at("geboorteplaats"));
-    if (has("nationaliteit")) ctx.official("OVa.LL11", at("nationaliteit"));
+    leerlingBasisRules(ctx, "OVa");
     if (!has("bsn") && !has("onderwijsnummer")) ctx.official("OVa.LL12", l);
     if (ctx.overstap == "POVO" && !has("leerlingid")) ctx.official("OVa.LL13", l);
     if (!has("datuminschrijving")) ctx.official("OVa.LL14", l);
@@ -164,6 +152,26 @@ void toetsDateRule(RuleContext& ctx) {
 
 /// OVa.LL08/OV04, OVb.LL04/OV02, PaO.LL08/OV04: a secret telefoon or e-mail is sent as the
 /// standard's secret value. Reported under the verzorger id for a verzorger's communicatie.
+void leerlingBasisRules(RuleContext& ctx, const std::string& prefix) {
+    const pugi::xml_node l = ctx.leerling;
+    auto has = [&](const char* name) { return static_cast<bool>(ctx.leerlingChild(name)); };
+    auto at = [&](const char* name) { return ctx.leerlingChild(name); };
+    auto id = [&](const char* rule) { return prefix + "." + rule; };
+    const bool geheim = xsTrue(at("adresgeheim"));
+    const bool adres = static_cast<bool>(descend(l, "adreslijst/adres"));
+    if (!has("voornaam")) ctx.official(id("LL01"), l);
+    if (!has("geboortedatum")) ctx.official(id("LL02"), l);
+    if (has("geboortemaand")) ctx.official(id("LL03"), at("geboortemaand"));
+    if (!has("adresgeheim")) ctx.official(id("LL04"), l);
+    if (!adres && !has("adresbuitenland") && !geheim) ctx.official(id("LL05"), l);
+    if (geheim && adres) ctx.official(id("LL06"), at("adreslijst"));
+    if (has("postcode4adres")) ctx.official(id("LL07"), at("postcode4adres"));
+    secretCommunicatie(ctx, id("LL08"), id("OV04"));
+    if (geheim && has("adresbuitenland")) ctx.official(id("LL09"), at("adresbuitenland"));
+    if (has("geboorteplaats")) ctx.official(id("LL10"), at("geboorteplaats"));
+    if (has("nationaliteit")) ctx.official(id("LL11"), at("nationaliteit"));
+}
+
 void secretCommunicatie(RuleContext& ctx, const std::string& person_rule,
                         const std::string& verzorger_rule) {
     const auto& secret = ctx.standard.secretValues();

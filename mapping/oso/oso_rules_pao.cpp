@@ -25,20 +25,8 @@ void swvRules(RuleContext& ctx) {
     if (const pugi::xml_node l = ctx.leerling) {
         auto has = [&](const char* name) { return static_cast<bool>(ctx.leerlingChild(name)); };
         auto at = [&](const char* name) { return ctx.leerlingChild(name); };
-        const bool geheim = xsTrue(at("adresgeheim"));
-        const bool adres = static_cast<bool>(descend(l, "adreslijst/adres"));
         const bool vo = ctx.overstap == "VOSWV", po = ctx.overstap == "POSWV";
-        if (!has("voornaam")) ctx.official("PaO.LL01", l);
-        if (!has("geboortedatum")) ctx.official("PaO.LL02", l);
-        if (has("geboortemaand")) ctx.official("PaO.LL03", at("geboortemaand"));
-        if (!has("adresgeheim")) ctx.official("PaO.LL04", l);
-        if (!adres && !has("adresbuitenland") && !geheim) ctx.official("PaO.LL05", l);
-        if (geheim && adres) ctx.official("PaO.LL06", at("adreslijst"));
-        if (has("postcode4adres")) ctx.official("PaO.LL07", at("postcode4adres"));
-        secretCommunicatie(ctx, "PaO.LL08", "PaO.OV04");
-        if (geheim && has("adresbuitenland")) ctx.official("PaO.LL09", at("adresbuitenland"));
-        if (has("geboorteplaats")) ctx.official("PaO.LL10", at("geboorteplaats"));
-        if (has("nationaliteit")) ctx.official("PaO.LL11", at("nationaliteit"));
+        leerlingBasisRules(ctx, "PaO");
         if (has("bsn") || has("onderwijsnummer"))
             ctx.official("PaO.LL12", has("bsn") ? at("bsn") : at("onderwijsnummer"));
         if (vo && has("vanpeuterspeelzaal")) ctx.official("PaO.VV01", at("vanpeuterspeelzaal"));
