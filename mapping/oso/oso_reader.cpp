@@ -1,5 +1,7 @@
 #include "mapping/oso/oso_reader.h"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 
 #include "core/model/model.h"
@@ -108,39 +110,45 @@ class Reader {
     }
 
     void checkAttachment(const pugi::xml_node& el, std::string_view text) {
-        if (!isZip(decodeBase64(text)))
+        // Attachments are the bulk of a full dossier (hundreds of KB of base64). A ZIP starts
+        // with "PK\x03\x04", so decode only the first four bytes before decoding the whole.
+        if (decodeBase64(text, 4).compare(0, 4, "PK\x03\x04") != 0 || !isZip(decodeBase64(text)))
             warn(el, "bijlage is geen geldig ZIP-bestand; ongewijzigd bewaard");
     }
 
-    /// Decodes base64, skipping whitespace; stops at the first invalid character.
-    static std::string decodeBase64(std::string_view text) {
-        std::string out;
-        out.reserve(text.size() * 3 / 4);
+    /// Decodes base64, skipping whitespace; stops at the first invalid character or after
+    /// `limit` output bytes. Table-driven and written into a pre-sized buffer: attachments are
+    /// most of a full dossier's bytes, so this loop dominates the read (see docs/oso.md).
+    static std::string decodeBase64(std::string_view text, size_t limit = std::string::npos) {
+        static constexpr signed char kSkip = -1, kStop = -2;
+        static constexpr auto kTable = [] {
+            std::array<signed char, 256> t{};
+            t.fill(kStop);  // '=' padding or garbage
+            for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<size_t>(c)] = static_cast<signed char>(c - 'A');
+            for (int c = 'a'; c <= 'z'; ++c) t[static_cast<size_t>(c)] = static_cast<signed char>(c - 'a' + 26);
+            for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = static_cast<signed char>(c - '0' + 52);
+            t['+'] = 62;
+            t['/'] = 63;
+            for (char c : {' ', '\n', '\r', '\t'}) t[static_cast<unsigned char>(c)] = kSkip;
+            return t;
+        }();
+        std::string out(std::min(limit, text.size() * 3 / 4 + 3), '\0');
+        size_t n = 0;
         unsigned buf = 0;
         int bits = 0;
         for (char c : text) {
-            int v;
-            if (c >= 'A' && c <= 'Z')
-                v = c - 'A';
-            else if (c >= 'a' && c <= 'z')
-                v = c - 'a' + 26;
-            else if (c >= '0' && c <= '9')
-                v = c - '0' + 52;
-            else if (c == '+')
-                v = 62;
-            else if (c == '/')
-                v = 63;
-            else if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
-                continue;
-            else
-                break;  // '=' padding or garbage
+            if (n >= out.size()) break;
+            signed char v = kTable[static_cast<unsigned char>(c)];
+            if (v == kSkip) continue;
+            if (v == kStop) break;
             buf = (buf << 6) | static_cast<unsigned>(v);
             bits += 6;
             if (bits >= 8) {
                 bits -= 8;
-                out += static_cast<char>((buf >> bits) & 0xFF);
+                out[n++] = static_cast<char>((buf >> bits) & 0xFF);
             }
         }
+        out.resize(n);
         return out;
     }
 
@@ -178,6 +186,11 @@ class Reader {
     }
     static bool validUtf8(std::string_view s) {
         for (size_t i = 0; i < s.size();) {
+            // ASCII fast path: nearly all text (and all base64) is ASCII.
+            if (static_cast<unsigned char>(s[i]) < 0x80) {
+                ++i;
+                continue;
+            }
             size_t n = utf8Length(s, i);
             if (n == 0) return false;
             i += n;
