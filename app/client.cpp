@@ -22,6 +22,7 @@
 #include "core/config/config.h"
 #include "core/util/fs.h"
 #include "core/util/text.h"
+#include "core/util/json.h"
 
 namespace sluis::app {
 
@@ -137,7 +138,7 @@ Result<Reply> call(const Connection& c, const std::string& method, const std::st
         ss << in.rdbuf();
         r.body = ss.str();
         if (r.content_type.starts_with("application/json"))
-            r.data = json::parse(r.body, nullptr, false);
+            r.data = util::parseJsonOrDiscarded(r.body);
         if (r.data.is_discarded()) r.data = nullptr;
         if (r.status >= 400) {
             if (r.data.is_object() && r.data.contains("error"))

@@ -1,4 +1,5 @@
 #include "connectors/common/http_client_util.h"
+#include "core/util/json.h"
 
 #include <algorithm>
 #include <cctype>
@@ -94,7 +95,7 @@ std::string errorDetail(CURLcode rc, const char* errbuf) {
 }
 
 std::string jsonReceipt(std::string_view body, const std::string& field) {
-    auto j = nlohmann::json::parse(body, nullptr, false);
+    auto j = util::parseJsonOrDiscarded(body);
     if (j.is_discarded() || !j.is_object() || !j.contains(field)) return "";
     const auto& v = j[field];
     if (v.is_string()) return v.get<std::string>();

@@ -11,6 +11,7 @@
 #include "connectors/common/http_client_util.h"
 #include "connectors/somtoday/somtoday.h"
 #include "core/util/log.h"
+#include "core/util/json.h"
 
 namespace sluis::connectors::somtoday {
 
@@ -253,7 +254,7 @@ Status Client::ensureToken() {
     if (r->status != 200)
         return {ErrorCode::kUnavailable,
                 s_.prefix + "onverwacht antwoord van het token-endpoint (" + code + ")"};
-    auto j = nlohmann::json::parse(r->body, nullptr, false);
+    auto j = util::parseJsonOrDiscarded(r->body);
     if (j.is_discarded() || !j.is_object() || !j.contains("access_token") ||
         !j["access_token"].is_string() || j["access_token"].get<std::string>().empty())
         return {ErrorCode::kUnavailable,

@@ -20,6 +20,7 @@
 #include "connectors/somtoday/somtoday_client.h"
 #include "core/util/fs.h"
 #include "core/util/log.h"
+#include "core/util/json.h"
 
 namespace sluis::connectors {
 
@@ -154,7 +155,7 @@ class SomtodaySource final : public connector::Source {
         if (fs::exists(s_.cursor_file, ec)) {
             auto text = util::readFile(s_.cursor_file, 64u * 1024u * 1024u);
             if (!text) return text.error();
-            auto j = json::parse(*text, nullptr, false);
+            auto j = util::parseJsonOrDiscarded(*text);
             if (j.is_discarded() || !j.is_object() || !j.contains("changed_since") ||
                 !j["changed_since"].is_string() ||
                 !parseIsoMillis(j["changed_since"].get<std::string>()))
@@ -218,7 +219,9 @@ class SomtodaySource final : public connector::Source {
             return {ErrorCode::kRejected,
                     "bron " + instance_ + ": " + where + ": onverwacht antwoord (" + code + ")"};
         try {
-            page = json::parse(r->body);
+            page = util::parseJson(r->body, "SomToday-antwoord");
+        } catch (const util::JsonTooDeep& e) {
+            return {ErrorCode::kInvalidInput, "bron " + instance_ + ": " + where + ": " + e.what()};
         } catch (const json::parse_error& e) {
             return {ErrorCode::kInvalidInput,
                     "bron " + instance_ + ": " + where +

@@ -21,6 +21,7 @@
 #include "core/util/fs.h"
 #include "core/util/log.h"
 #include "core/util/text.h"
+#include "core/util/json.h"
 
 namespace sluis::api {
 
@@ -153,6 +154,8 @@ Result<json> readBody(HTTPServerRequest& req, std::streamsize max) {
             return Error{ErrorCode::kTooLarge, "verzoek groter dan " + limit};
     }
     if (util::isBlank(body)) return json::object();
+    if (auto deep = util::jsonDepthError(body, "verzoek"); !deep.empty())
+        return Error{ErrorCode::kInvalidInput, deep};
     json j = json::parse(body, nullptr, false);
     if (j.is_discarded() || !j.is_object())
         return Error{ErrorCode::kInvalidInput, "verzoek is geen geldig JSON-object"};

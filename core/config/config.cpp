@@ -9,6 +9,7 @@
 #include "core/schedule/recurrence.h"
 #include "core/util/fs.h"
 #include "core/util/text.h"
+#include "core/util/json.h"
 
 namespace sluis::config {
 
@@ -610,7 +611,10 @@ Result<std::shared_ptr<const Config>> loadConfig(const std::string& dir, const O
             continue;
         }
         try {
-            docs[name] = json::parse(util::stripUtf8Bom(*text));
+            docs[name] = util::parseJson(util::stripUtf8Bom(*text), name);
+        } catch (const util::JsonTooDeep& e) {
+            errors.push_back(e.what());
+            continue;
         } catch (const json::parse_error& e) {
             // Position only; parse_error::what() may quote content.
             std::string_view body = util::stripUtf8Bom(*text);

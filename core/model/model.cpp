@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/model/bsn.h"
+#include "core/util/json.h"
 
 namespace sluis::embedded {
 extern const std::string_view kCanonicalModelJson;
@@ -201,7 +202,9 @@ Result<std::shared_ptr<const ModelDefinition>> ModelDefinition::parse(const std:
     };
     json doc;
     try {
-        doc = json::parse(text);
+        doc = util::parseJson(text, "model");
+    } catch (const util::JsonTooDeep& e) {
+        return fail("", e.what());
     } catch (const json::exception& e) {
         return fail("", std::string("geen geldige JSON: ") + e.what());
     }

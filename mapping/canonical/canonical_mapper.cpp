@@ -2,6 +2,7 @@
 
 #include "core/model/model.h"
 #include "core/util/text.h"
+#include "core/util/json.h"
 
 namespace sluis::mapping {
 
@@ -40,7 +41,11 @@ public:
             std::string where = ctx.source_name + ":" + std::to_string(line_no);
             json rec;
             try {
-                rec = json::parse(line);
+                rec = util::parseJson(line, where);
+            } catch (const util::JsonTooDeep& e) {
+                problems.push_back(e.what());
+                if (end == body.size()) break;
+                continue;
             } catch (const json::parse_error& e) {
                 problems.push_back(where + ": geen geldige JSON (teken " +
                                    std::to_string(e.byte) + ")");

@@ -15,6 +15,7 @@
 
 #include "core/model/bsn.h"
 #include "core/util/text.h"
+#include "core/util/json.h"
 
 namespace sluis::mapping {
 
@@ -411,7 +412,9 @@ Result<std::shared_ptr<const Mapping>> loadMapping(std::string_view text,
                                                     const std::string& source_name) {
     json doc;
     try {
-        doc = json::parse(text);
+        doc = util::parseJson(text, "mapping");
+    } catch (const util::JsonTooDeep& e) {
+        return Error{ErrorCode::kInvalidConfig, source_name + ": " + e.what()};
     } catch (const json::parse_error& e) {
         return Error{ErrorCode::kInvalidConfig,
                      source_name + ": " + lineCol(text, e.byte) + ": geen geldige JSON"};

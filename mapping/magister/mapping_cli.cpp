@@ -8,6 +8,7 @@
 #include "core/util/text.h"
 #include "mapping/magister/demo_generator.h"
 #include "mapping/magister/magister_import.h"
+#include "core/util/json.h"
 
 namespace sluis::mapping {
 
@@ -102,7 +103,7 @@ Result<json> schoolFrom(const Flags& f, bool for_try) {
         if (!in) return Error{ErrorCode::kInvalidArgument, f.school_json + ": niet leesbaar"};
         std::ostringstream ss;
         ss << in.rdbuf();
-        school = json::parse(ss.str(), nullptr, false);
+        school = util::parseJsonOrDiscarded(ss.str());
         if (school.is_discarded() || !school.is_object())
             return Error{ErrorCode::kInvalidArgument,
                          f.school_json + ": verwacht een JSON-object met de schoolgegevens (naam, "
@@ -246,7 +247,10 @@ int cmdReverse(const Flags& f) {
     ss << in.rdbuf();
     json record;
     try {
-        record = json::parse(ss.str());
+        record = util::parseJson(ss.str(), "record");
+    } catch (const util::JsonTooDeep& e) {
+        std::cerr << f.positional[2] << ": " << e.what() << "\n";
+        return 1;
     } catch (const json::parse_error&) {
         std::cerr << f.positional[2] << ": geen geldige JSON\n";
         return 1;

@@ -9,6 +9,7 @@
 #include "mapping/oso/oso_reader.h"
 #include "mapping/oso/oso_validator.h"
 #include "mapping/oso/oso_writer.h"
+#include "core/util/json.h"
 
 namespace sluis::oso {
 
@@ -163,7 +164,7 @@ int cmdWrite(const Parsed& p, const Standard& standard) {
         std::cerr << p.files[0] << ": bestand kan niet worden gelezen\n";
         return 2;
     }
-    nlohmann::json record = nlohmann::json::parse(text, nullptr, false);
+    nlohmann::json record = util::parseJsonOrDiscarded(text);
     if (record.is_discarded() || !record.is_object()) {
         std::cerr << p.files[0] << ": geen geldig JSON-object\n";
         return 2;

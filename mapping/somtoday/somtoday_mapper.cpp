@@ -10,6 +10,7 @@
 #include "core/model/bsn.h"
 #include "core/model/model.h"
 #include "core/util/text.h"
+#include "core/util/json.h"
 
 namespace sluis::mapping {
 
@@ -559,7 +560,9 @@ class SomtodayDecoder final : public mapper::Decoder {
             return Error{ErrorCode::kTooLarge, source + ": groter dan 16 MiB"};
         json bundle;
         try {
-            bundle = json::parse(bytes);
+            bundle = util::parseJson(bytes, "SomToday-gegevens");
+        } catch (const util::JsonTooDeep& e) {
+            return Error{ErrorCode::kInvalidInput, source + ": " + e.what()};
         } catch (const json::parse_error& e) {
             // e.what() may quote the input; only the position is reported.
             return Error{ErrorCode::kInvalidInput, source + ": geen geldige JSON (fout bij byte " +

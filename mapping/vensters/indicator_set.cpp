@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "core/util/fs.h"
+#include "core/util/json.h"
 
 namespace sluis::embedded {
 extern const std::string_view kVenstersIndicatorsJson;  // generated from the config file
@@ -123,7 +124,7 @@ const SchoolType* IndicatorSet::schoolType(std::string_view code) const {
 }
 
 Result<IndicatorSet> parseIndicatorSet(std::string_view json_text, const std::string& source_name) {
-    json root = json::parse(json_text, nullptr, false);
+    json root = util::parseJsonOrDiscarded(json_text);
     if (root.is_discarded() || !root.is_object())
         return Error{ErrorCode::kInvalidConfig, source_name + ": geen geldig JSON-object"};
     Checker c(source_name);
