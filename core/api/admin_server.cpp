@@ -15,6 +15,8 @@
 #include <Poco/URI.h>
 
 #include <array>
+#include <cerrno>
+#include <optional>
 
 #include "core/api/request.h"
 #include "core/crypto/payload_cipher.h"
@@ -169,18 +171,27 @@ class Handler final : public HTTPRequestHandler {
         : config_(std::move(config)), store_(store), metrics_(metrics), clock_(clock) {}
 
     void handleRequest(HTTPServerRequest& req, HTTPServerResponse& resp) override {
+        // A malformed URI (bad percent-encoding such as "/%zz") is the client's error: 400 and a
+        // log line naming the remote address, not a 500. The raw URI is not logged (it may hold
+        // anything the client typed).
+        std::optional<Poco::URI> uri;
         try {
-            route(req, resp);
+            uri.emplace(req.getURI());
+        } catch (const Poco::Exception&) {
+            log::warn("api.bad_uri", {{"method", req.getMethod()},
+                                      {"remote", req.clientAddress().host().toString()}});
+            return sendError(resp, Error{ErrorCode::kInvalidInput, "ongeldige URI"});
+        }
+        try {
+            route(*uri, req, resp);
         } catch (const std::exception& e) {
-            log::error("api.exception",
-                       {{"path", Poco::URI(req.getURI()).getPath()}, {"what", e.what()}});
+            log::error("api.exception", {{"path", uri->getPath()}, {"what", e.what()}});
             if (!resp.sent()) sendError(resp, Error{ErrorCode::kInternal, "interne fout"});
         }
     }
 
   private:
-    void route(HTTPServerRequest& req, HTTPServerResponse& resp) {
-        Poco::URI uri(req.getURI());
+    void route(const Poco::URI& uri, HTTPServerRequest& req, HTTPServerResponse& resp) {
         const std::string path = uri.getPath();
         const std::string& method = req.getMethod();
         const auto parts = segments(path);
@@ -194,6 +205,11 @@ class Handler final : public HTTPRequestHandler {
 
         auto caller = authenticate(req);
         if (!caller) {
+            // Every failed authentication is logged with the remote address (never the token).
+            log::warn("api.unauthenticated",
+                      {{"method", method},
+                       {"path", path},
+                       {"remote", req.clientAddress().host().toString()}});
             resp.set("WWW-Authenticate", "Bearer realm=\"sluis\"");
             return sendError(resp, caller.error());
         }
@@ -267,11 +283,29 @@ Status AdminServer::start() {
     try {
         Poco::Net::SocketAddress addr(config_->admin.listen,
                                       static_cast<Poco::UInt16>(config_->admin.port));
-        Poco::Net::ServerSocket socket(addr, 64);
+        // Bind explicitly without SO_REUSEPORT: Poco's ServerSocket(addr, backlog) sets it, and
+        // then a second daemon could share the port (requests alternating between the two).
+        Poco::Net::ServerSocket socket;
+        try {
+            socket.bind(addr, /*reuseAddress=*/true, /*reusePort=*/false);
+        } catch (const Poco::Net::NetException& e) {
+            if (e.code() == EADDRINUSE || e.message().find("in use") != std::string::npos ||
+                e.displayText().find("in use") != std::string::npos)
+                return {ErrorCode::kIo, "beheer-API: poort " + std::to_string(config_->admin.port) +
+                                            " op " + config_->admin.listen +
+                                            " is al in gebruik (draait er al een sluis serve?)"};
+            throw;
+        }
+        socket.listen(64);
         port_ = socket.address().port();
+        // More workers than the old 8, a bounded queue (Poco answers a full queue with a fast
+        // 503), and short per-read and keep-alive timeouts.
         auto params = new Poco::Net::HTTPServerParams;
-        params->setMaxThreads(8);
+        params->setMaxThreads(32);
+        params->setMaxQueued(64);
+        params->setTimeout(Poco::Timespan(10, 0));
         params->setKeepAlive(true);
+        params->setKeepAliveTimeout(Poco::Timespan(5, 0));
         server_ = std::make_unique<Poco::Net::HTTPServer>(
             new Factory(config_, store_, metrics_, clock_), socket, params);
         server_->start();
