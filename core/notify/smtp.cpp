@@ -205,7 +205,7 @@ Error describeFailure(CURLcode rc, long reply, const Trace& trace, const SmtpSet
             return {ErrorCode::kRejected,
                     prefix +
                         "de server biedt geen STARTTLS aan; er wordt niet onversleuteld "
-                        "verzonden (tls is \"required\" of er is een username ingesteld)"};
+                        "verzonden (tls is \"starttls\" of \"required\")"};
         case CURLE_PEER_FAILED_VERIFICATION:
             return {ErrorCode::kRejected,
                     prefix +
@@ -384,7 +384,7 @@ Result<SmtpSettings> parseSmtpSettings(const json& value, const std::string& pat
         {"host", OptionType::kString, nullptr, true, false, "SMTP-server (hostnaam of IP-adres)"},
         {"port", OptionType::kInt, 587, false, false, "poort (587 voor STARTTLS)"},
         {"from", OptionType::kString, nullptr, true, false, "afzenderadres"},
-        {"tls", OptionType::kString, "starttls", false, false, "starttls, required of none"},
+        {"tls", OptionType::kString, "required", false, false, "required, starttls of none"},
         {"ca_file", OptionType::kPath, nullptr, false, false, "CA-bestand (PEM)"},
         {"username", OptionType::kString, nullptr, false, false, "gebruikersnaam voor AUTH"},
         {"password", OptionType::kString, nullptr, false, true, "wachtwoord voor AUTH"},
@@ -494,10 +494,9 @@ Result<std::string> SmtpClient::send(const MailMessage& message) const {
     Upload upload{&rendered.value(), 0};
     Trace trace;
 
-    long use_ssl = CURLUSESSL_TRY;
-    if (s.tls == SmtpTls::kRequired || (s.tls == SmtpTls::kStartTls && !s.username.empty()))
-        use_ssl = CURLUSESSL_ALL;
-    if (s.tls == SmtpTls::kNone) use_ssl = CURLUSESSL_NONE;
+    // "starttls" and "required" both demand the upgrade: never CURLUSESSL_TRY, which would
+    // silently send in clear when the server does not offer STARTTLS.
+    long use_ssl = s.tls == SmtpTls::kNone ? CURLUSESSL_NONE : CURLUSESSL_ALL;
 
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp");

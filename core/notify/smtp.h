@@ -20,10 +20,9 @@ namespace sluis::notify {
 
 /// How the connection to the SMTP server is protected.
 enum class SmtpTls {
-    kStartTls,  ///< "starttls": upgrade with STARTTLS when the server offers it, else send in clear
-                ///< (opportunistic). With a username set this behaves as kRequired: a password is
-                ///< never sent in clear.
-    kRequired,  ///< "required": refuse to send unless the server offers STARTTLS.
+    kStartTls,  ///< "starttls": upgrade with STARTTLS; same as kRequired (no fall-back to clear
+                ///< text when the server does not offer it or the handshake fails).
+    kRequired,  ///< "required" (default): refuse to send unless the STARTTLS upgrade succeeds.
     kNone,      ///< "none": never use TLS (only for a relay on the same host or a closed network).
 };
 
@@ -35,7 +34,7 @@ struct SmtpSettings {
     std::string host;
     int port = 587;
     std::string from;  ///< Envelope sender and From header, e.g. "sluis@school.example".
-    SmtpTls tls = SmtpTls::kStartTls;
+    SmtpTls tls = SmtpTls::kRequired;
     std::string ca_file;   ///< PEM file with the CA(s) to verify the server; empty: system CAs.
     std::string username;  ///< Empty: no AUTH.
     std::string password;  ///< Secret: never logged or echoed.
@@ -46,7 +45,7 @@ struct SmtpSettings {
 /// "<path>.<key>: <Dutch message>" (secrets are never echoed); the result carries the first one
 /// (code kInvalidConfig). Unknown keys are errors. Checks that `ca_file`, when given, is a
 /// readable file. Keys: host (required), port (default 587), from (required), tls (default
-/// "starttls"), ca_file, username, password, timeout (duration, default "30s").
+/// "required"), ca_file, username, password, timeout (duration, default "30s").
 Result<SmtpSettings> parseSmtpSettings(const nlohmann::json& value, const std::string& path,
                                        std::vector<std::string>& errors);
 

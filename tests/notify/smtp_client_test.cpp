@@ -101,16 +101,19 @@ TEST_F(SmtpClientTest, DeliversOverStartTlsWithCorrectContent) {
     EXPECT_EQ(cmds.front(), "EHLO");
 }
 
-TEST_F(SmtpClientTest, SendsInClearWhenServerOffersNoStartTls) {
+TEST_F(SmtpClientTest, StartTlsRefusesWhenServerOffersNoStartTls) {
+    // "starttls" is no longer opportunistic: without the upgrade nothing is sent in clear.
     SmtpPeer::Behaviour b;
     b.offer_starttls = false;
     peer_.setBehaviour(b);
     auto id = send(settings(SmtpTls::kStartTls));
-    ASSERT_TRUE(id.isOk()) << id.error().message;
-    auto got = peer_.waitForMessage(1, 5s);
-    ASSERT_TRUE(got);
-    EXPECT_FALSE(got->tls);
-    EXPECT_EQ(got->body, kBody);
+    ASSERT_FALSE(id.isOk());
+    EXPECT_EQ(id.error().code, ErrorCode::kRejected);
+    EXPECT_NE(id.error().message.find("STARTTLS"), std::string::npos) << id.error().message;
+    auto cmds = peer_.commands();
+    EXPECT_EQ(std::count(cmds.begin(), cmds.end(), "MAIL"), 0);
+    EXPECT_EQ(std::count(cmds.begin(), cmds.end(), "DATA"), 0);
+    EXPECT_TRUE(peer_.received().empty());
 }
 
 TEST_F(SmtpClientTest, TlsNoneNeverStartsTls) {

@@ -33,7 +33,7 @@ TEST(SmtpSettings, MinimalGetsDefaults) {
     EXPECT_EQ(s->host, "smtp.school.example");
     EXPECT_EQ(s->port, 587);
     EXPECT_EQ(s->from, "sluis@school.example");
-    EXPECT_EQ(s->tls, SmtpTls::kStartTls);
+    EXPECT_EQ(s->tls, SmtpTls::kRequired);
     EXPECT_TRUE(s->ca_file.empty());
     EXPECT_TRUE(s->username.empty());
     EXPECT_EQ(s->timeout, std::chrono::seconds(30));
