@@ -1537,7 +1537,12 @@ Result<AuditVerification> verifyAudit(TransferStore& store) {
                 v.problem = why;
             };
             if (rec.seq != expected_seq) {
-                bad("record " + std::to_string(expected_seq) + " ontbreekt (verwijderd?)");
+                // Name the whole missing range, not just its first record.
+                if (rec.seq == expected_seq + 1)
+                    bad("record " + std::to_string(expected_seq) + " ontbreekt (verwijderd?)");
+                else
+                    bad("records " + std::to_string(expected_seq) + ".." + std::to_string(rec.seq - 1) +
+                        " ontbreken (verwijderd?)");
                 v.first_bad_seq = expected_seq;
             } else if (rec.prev_hash != prev) {
                 bad("verwijst niet naar het vorige record (volgorde gewijzigd of record vervangen)");

@@ -231,6 +231,24 @@ TEST_P(StoreTest, RegisterFieldsAreEncryptedAndAuditIsVerifiable) {
     EXPECT_EQ(raw.find("te laag"), std::string::npos);
 }
 
+TEST_P(StoreTest, AuditVerifyNamesTheWholeMissingRangeInTheMiddle) {
+    for (int i = 0; i < 8; ++i) ASSERT_TRUE(store_->audit(ev("e" + std::to_string(i)), t0_));
+    ASSERT_TRUE(verifyAudit(*store_)->ok);
+    // Removed behind the store's back, as someone with write access to the database could.
+    ASSERT_EQ(backend_->update("DELETE FROM audit WHERE seq = 5"), 1u);
+    auto one = verifyAudit(*store_);
+    ASSERT_TRUE(one);
+    EXPECT_FALSE(one->ok);
+    EXPECT_EQ(one->first_bad_seq, 5);
+    EXPECT_EQ(one->problem, "record 5 ontbreekt (verwijderd?)");
+    ASSERT_EQ(backend_->update("DELETE FROM audit WHERE seq IN (3, 4)"), 2u);
+    auto range = verifyAudit(*store_);
+    ASSERT_TRUE(range);
+    EXPECT_FALSE(range->ok);
+    EXPECT_EQ(range->first_bad_seq, 3);
+    EXPECT_EQ(range->problem, "records 3..5 ontbreken (verwijderd?)");
+}
+
 TEST_P(StoreTest, PayloadsAreEncryptedAtRest) {
     ASSERT_TRUE(store_->ingest(batch("k", 2), t0_));
     store_.reset();  // flush and close
