@@ -14,7 +14,8 @@
 namespace sluis::crypto {
 
 namespace {
-constexpr unsigned char kVersion = 1;
+constexpr unsigned char kVersion = 1;       // generic seal(): keys, register fields, v1 blobs
+constexpr unsigned char kBoundVersion = 2;  // a transfer's column blob, id + column in the AAD
 constexpr size_t kNonce = 12;
 constexpr size_t kTag = 16;
 
@@ -68,7 +69,33 @@ Result<Key> loadOrCreateKeyFile(const std::filesystem::path& path, bool may_crea
     return key;
 }
 
+namespace {
+Result<std::string> sealVersioned(const Key& key, std::string_view plaintext, std::string_view aad,
+                                  unsigned char version);
+Result<std::string> openVersioned(const Key& key, std::string_view sealed, std::string_view aad,
+                                  unsigned char version);
+
+/// Associated data of a version 2 blob. Length-prefixed parts, so that no id/column pair can
+/// produce the bytes of another pair.
+std::string boundAad(std::string_view transfer_id, std::string_view column) {
+    std::string aad = "sluis.blob.v2|";
+    aad += std::to_string(transfer_id.size()) + ":" + std::string(transfer_id) + "|";
+    aad += std::to_string(column.size()) + ":" + std::string(column);
+    return aad;
+}
+}  // namespace
+
 Result<std::string> seal(const Key& key, std::string_view plaintext, std::string_view aad) {
+    return sealVersioned(key, plaintext, aad, kVersion);
+}
+
+Result<std::string> open(const Key& key, std::string_view sealed, std::string_view aad) {
+    return openVersioned(key, sealed, aad, kVersion);
+}
+
+namespace {
+Result<std::string> sealVersioned(const Key& key, std::string_view plaintext, std::string_view aad,
+                                  unsigned char version) {
     std::string nonce = randomBytes(kNonce);
     CtxPtr ctx(EVP_CIPHER_CTX_new());
     if (!ctx) return cryptoError("EVP_CIPHER_CTX_new mislukt");
@@ -83,7 +110,7 @@ Result<std::string> seal(const Key& key, std::string_view plaintext, std::string
         return cryptoError("versleutelen mislukt");
     std::string out;
     out.resize(1 + kNonce + plaintext.size() + kTag);
-    out[0] = static_cast<char>(kVersion);
+    out[0] = static_cast<char>(version);
     std::memcpy(out.data() + 1, nonce.data(), kNonce);
     auto* ct = reinterpret_cast<unsigned char*>(out.data() + 1 + kNonce);
     if (EVP_EncryptUpdate(ctx.get(), ct, &len, u(plaintext), static_cast<int>(plaintext.size())) != 1)
@@ -96,9 +123,12 @@ Result<std::string> seal(const Key& key, std::string_view plaintext, std::string
     return out;
 }
 
-Result<std::string> open(const Key& key, std::string_view sealed, std::string_view aad) {
-    if (sealed.size() < 1 + kNonce + kTag || static_cast<unsigned char>(sealed[0]) != kVersion)
-        return cryptoError("versleutelde gegevens hebben een onbekend formaat");
+Result<std::string> openVersioned(const Key& key, std::string_view sealed, std::string_view aad,
+                                  unsigned char version) {
+    if (sealed.size() < 1 + kNonce + kTag || static_cast<unsigned char>(sealed[0]) != version)
+        return cryptoError("versleutelde gegevens hebben een onbekend formaat (versie " +
+                           std::to_string(sealed.empty() ? 0 : static_cast<unsigned char>(sealed[0])) +
+                           ", verwacht " + std::to_string(version) + ")");
     size_t ct_len = sealed.size() - 1 - kNonce - kTag;
     auto u = [](std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); };
     CtxPtr ctx(EVP_CIPHER_CTX_new());
@@ -125,6 +155,8 @@ Result<std::string> open(const Key& key, std::string_view sealed, std::string_vi
     return out;
 }
 
+}  // namespace
+
 Result<std::string> PayloadCipher::newWrappedDataKey(std::string_view transfer_id) const {
     std::string dek = randomBytes(32);
     return seal(master_, dek, std::string("dek:") + std::string(transfer_id));
@@ -140,17 +172,29 @@ Result<Key> PayloadCipher::unwrap(std::string_view wrapped, std::string_view tra
 }
 
 Result<std::string> PayloadCipher::encrypt(std::string_view wrapped_key, std::string_view id,
+                                           std::string_view column,
                                            std::string_view plaintext) const {
     auto k = unwrap(wrapped_key, id);
     if (!k) return k.error();
-    return seal(*k, plaintext, id);
+    return sealVersioned(*k, plaintext, boundAad(id, column), kBoundVersion);
 }
 
 Result<std::string> PayloadCipher::decrypt(std::string_view wrapped_key, std::string_view id,
-                                           std::string_view sealed) const {
+                                           std::string_view column, std::string_view sealed) const {
     auto k = unwrap(wrapped_key, id);
     if (!k) return k.error();
-    return open(*k, sealed, id);
+    auto out = openVersioned(*k, sealed, boundAad(id, column), kBoundVersion);
+    if (!out)
+        return cryptoError("kolom " + std::string(column) + " van overdracht " + std::string(id) +
+                           " is niet te ontsleutelen: " + out.error().message);
+    return out;
+}
+
+Result<std::string> PayloadCipher::decryptLegacy(std::string_view wrapped_key, std::string_view id,
+                                                 std::string_view sealed) const {
+    auto k = unwrap(wrapped_key, id);
+    if (!k) return k.error();
+    return openVersioned(*k, sealed, id, kVersion);
 }
 
 }  // namespace sluis::crypto

@@ -4,8 +4,14 @@
 /// The master key (32 random bytes) lives in a key file that `sluis` creates with mode 0600 on
 /// first start. Each transfer gets its own data key, stored only wrapped (encrypted) with the
 /// master key; purging a payload deletes its wrapped data key too (crypto-shredding). Sealed
-/// blobs are `version(1) | nonce(12) | ciphertext | tag(16)`; the associated data binds a blob to
-/// its transfer id so blobs cannot be swapped between rows.
+/// blobs are `version(1) | nonce(12) | ciphertext | tag(16)`.
+///
+/// A transfer's blobs (version 2) carry as associated data the transfer id *and* the column they
+/// belong in (`canonical`, `payload`, `report:<content type>`), so that someone who can write the
+/// database but has no key can neither move a blob to another transfer nor swap a transfer's
+/// unminimised `canonical` record into its `payload` column: the swapped blob fails
+/// authentication. Version 1 blobs (associated data: the transfer id only) are read only by
+/// `decryptLegacy`, which the store uses once to re-seal them (see the store's blob migration).
 ///
 /// Thread-safety: immutable after construction; all methods are safe to call concurrently.
 #include <array>
@@ -39,10 +45,19 @@ public:
 
     /// A new data key, wrapped with the master key (for storage).
     Result<std::string> newWrappedDataKey(std::string_view transfer_id) const;
+    /// Seals `plaintext` for column `column` of transfer `transfer_id` (version 2 blob).
     Result<std::string> encrypt(std::string_view wrapped_key, std::string_view transfer_id,
-                                std::string_view plaintext) const;
+                                std::string_view column, std::string_view plaintext) const;
+    /// Opens a version 2 blob; fails when it was sealed for another transfer or another column.
     Result<std::string> decrypt(std::string_view wrapped_key, std::string_view transfer_id,
-                                std::string_view sealed) const;
+                                std::string_view column, std::string_view sealed) const;
+    /// Opens a version 1 blob (bound to the transfer id only). For the one-time migration.
+    Result<std::string> decryptLegacy(std::string_view wrapped_key, std::string_view transfer_id,
+                                      std::string_view sealed) const;
+    /// The version byte of a sealed blob (0 when it is too short to be one).
+    static unsigned blobVersion(std::string_view sealed) {
+        return sealed.empty() ? 0u : static_cast<unsigned char>(sealed[0]);
+    }
     std::string fingerprint() const { return keyFingerprint(master_); }
     /// Small register fields (evidence notes, parents' views) sealed directly with the master key.
     Result<std::string> sealField(std::string_view aad, std::string_view plaintext) const {

@@ -187,21 +187,32 @@ bool Engine::process(const Transfer& t) {
 }
 
 bool Engine::render(const Transfer& t, const config::RouteConfig& r) {
+    auto fail = [&](const std::string& event_name, const std::string& message, bool alert = false) {
+        TransitionUpdate u;
+        u.last_error = message;
+        json details = {{"encoder", r.encoder}};
+        if (alert) details["alert"] = true;
+        auto st = store_.transition(t.id, State::kReceived, State::kDeadLettered, u,
+                                    event(event_name, t, details), "kan niet worden omgezet",
+                                    clock_.now());
+        if (alert) {
+            log::error("engine." + event_name, {{"transfer_id", t.id}, {"alert", true}});
+        } else {
+            log::warn("engine." + event_name, {{"transfer_id", t.id}, {"encoder", r.encoder}});
+        }
+        return st.isOk();
+    };
     auto canonical = store_.canonical(t.id);
+    if (!canonical && canonical.error().code == ErrorCode::kCrypto)
+        return fail("canonical_unauthentic",
+                    "opgeslagen record is niet te ontsleutelen met de sleutel van deze overdracht "
+                    "(verplaatst of gewijzigd in de opslag buiten Sluis?)",
+                    /*alert=*/true);
     if (!canonical) {
         log::error("engine.read_failed", {{"transfer_id", t.id}, {"message", canonical.error().message}});
         return false;
     }
     const auto* p = config_->policy(t.purpose);
-    auto fail = [&](const std::string& event_name, const std::string& message) {
-        TransitionUpdate u;
-        u.last_error = message;
-        auto st = store_.transition(t.id, State::kReceived, State::kDeadLettered, u,
-                                    event(event_name, t, {{"encoder", r.encoder}}),
-                                    "kan niet worden omgezet", clock_.now());
-        log::warn("engine." + event_name, {{"transfer_id", t.id}, {"encoder", r.encoder}});
-        return st.isOk();
-    };
     json record = json::parse(*canonical, nullptr, false);
     if (record.is_discarded() || !p) return fail("render_failed", "opgeslagen record onleesbaar of doel zonder beleid");
 
@@ -428,15 +439,21 @@ bool Engine::deliver(Transfer t, const config::RouteConfig& r) {
     // The payload and the gates are checked immediately before every delivery, whatever put the
     // transfer here (a requeue, a row changed in the database, a consent that lapsed meanwhile).
     auto payload = store_.payload(t.id);
-    if (!payload) {
+    // A blob that fails authentication (moved from another column or row, or altered) is
+    // tampering, not a passing read error: it is handled like a hash mismatch below.
+    const bool unauthentic = !payload && payload.error().code == ErrorCode::kCrypto;
+    if (!payload && !unauthentic) {
         log::error("engine.read_failed", {{"transfer_id", t.id}, {"message", payload.error().message}});
         return false;
     }
-    if (util::sha256Hex(*payload) != t.payload_hash) {
+    if (unauthentic || util::sha256Hex(*payload) != t.payload_hash) {
         // What would leave is not what was rendered and approved: never deliver it.
         TransitionUpdate u;
-        u.last_error = "te leveren gegevens komen niet overeen met de goedgekeurde hash; "
-                       "niet geleverd (opslag gewijzigd buiten Sluis?)";
+        u.last_error = unauthentic
+                           ? "te leveren gegevens zijn niet te ontsleutelen met de sleutel van deze "
+                             "overdracht (verplaatst of gewijzigd in de opslag buiten Sluis?); niet geleverd"
+                           : "te leveren gegevens komen niet overeen met de goedgekeurde hash; "
+                             "niet geleverd (opslag gewijzigd buiten Sluis?)";
         auto st = store_.transition(t.id, t.state, State::kDeadLettered, u,
                                     event("payload_mismatch", t, {{"alert", true}}),
                                     "gegevens wijken af van de goedgekeurde hash", clock_.now());

@@ -26,6 +26,7 @@
 
 #include "core/store/transfer_store.h"
 #include "core/util/fs.h"
+#include "core/util/log.h"
 #include "core/util/text.h"
 
 namespace sluis::store {
@@ -369,6 +370,19 @@ public:
             try {
                 Status st = migrate(!locked);
                 if (st.isOk()) st = initKey(key_file);
+                if (st.isOk()) {
+                    if (locked) {
+                        st = resealLegacyBlobs();
+                    } else {
+                        session_.begin();
+                        st = resealLegacyBlobs();
+                        if (st.isOk()) {
+                            session_.commit();
+                        } else {
+                            session_.rollback();
+                        }
+                    }
+                }
                 if (locked) {
                     if (st.isOk()) {
                         session_.commit();
@@ -415,7 +429,7 @@ public:
                 }
                 if (!existing_id.isNull() && !existing_dk.isNull()) {
                     std::string eid = existing_id.value();
-                    auto enc = cipher_->encrypt(unb64(existing_dk.value()), eid, nt.canonical);
+                    auto enc = cipher_->encrypt(unb64(existing_dk.value()), eid, "canonical", nt.canonical);
                     if (!enc) return enc.error();
                     std::string canon = b64(*enc), actor = batch.actor;
                     State from = static_cast<State>(existing_state.value());
@@ -435,7 +449,7 @@ public:
                 }
                 auto wrapped = cipher_->newWrappedDataKey(t.id);
                 if (!wrapped) return wrapped.error();
-                auto enc = cipher_->encrypt(*wrapped, t.id, nt.canonical);
+                auto enc = cipher_->encrypt(*wrapped, t.id, "canonical", nt.canonical);
                 if (!enc) return enc.error();
                 std::string dk = b64(*wrapped), canon = b64(*enc);
                 int state = static_cast<int>(State::kReceived);
@@ -493,7 +507,7 @@ public:
                 if (dk_null.isNull())
                     return Status(ErrorCode::kConflict, "payload van " + id + " is al verwijderd");
                 if (u.payload) {
-                    auto enc = cipher_->encrypt(unb64(dk_null.value()), id, *u.payload);
+                    auto enc = cipher_->encrypt(unb64(dk_null.value()), id, "payload", *u.payload);
                     if (!enc) return enc.error();
                     payload_b64 = b64(*enc);
                     hash = util::sha256Hex(*u.payload);
@@ -501,7 +515,7 @@ public:
                 }
                 if (u.reports) {
                     for (const auto& [type, bytes] : *u.reports) {
-                        auto enc = cipher_->encrypt(unb64(dk_null.value()), id, bytes);
+                        auto enc = cipher_->encrypt(unb64(dk_null.value()), id, reportColumn(type), bytes);
                         if (!enc) return enc.error();
                         sealed_reports.emplace_back(type, b64(*enc));
                     }
@@ -982,7 +996,7 @@ public:
         if (!st) return st.error();
         if (dk.isNull() || data.isNull())
             return Error{ErrorCode::kNotFound, "geen rapport (" + content_type + ") voor overdracht " + id};
-        return cipher_->decrypt(unb64(dk.value()), id, unb64(data.value()));
+        return cipher_->decrypt(unb64(dk.value()), id, reportColumn(content_type), unb64(data.value()));
     }
 
     Result<ProcedureRecord> procedure(const std::string& transfer_id) override {
@@ -1463,7 +1477,89 @@ private:
         if (dk.isNull() || data.isNull())
             return Error{ErrorCode::kNotFound, "gegevens van overdracht " + id +
                                                    " zijn er niet (nog niet aangemaakt of verwijderd)"};
-        return cipher_->decrypt(unb64(dk.value()), id, unb64(data.value()));
+        return cipher_->decrypt(unb64(dk.value()), id, column, unb64(data.value()));
+    }
+
+    /// The column name a report blob is bound to (see PayloadCipher).
+    static std::string reportColumn(const std::string& content_type) { return "report:" + content_type; }
+
+    /// One-time migration: blobs written before blobs were bound to their column (version 1,
+    /// bound to the transfer id only) are opened and sealed again as version 2. Until this has
+    /// run, an old blob could be moved between a transfer's columns; after it, no version 1 blob
+    /// is left and none is accepted. Batches of 200 rows keep memory flat on a large store.
+    Status resealLegacyBlobs() {
+        NullStr done;
+        sql("SELECT value FROM meta WHERE key = 'blob_binding'"), into(done), now;
+        if (!done.isNull() && done.value() == "2") return {};
+        size_t resealed = 0;
+        std::string after;
+        for (;;) {
+            std::vector<std::string> ids, keys;
+            std::vector<NullStr> canon, payload;
+            Status st = eachRow(
+                "SELECT id, data_key, canonical, payload FROM transfers WHERE data_key IS NOT NULL"
+                " AND id > ? ORDER BY id LIMIT 200",
+                [&](Statement& s) { s, use(after); },
+                [&](Row& row) {
+                    ids.push_back(row.str(0));
+                    keys.push_back(row.str(1));
+                    canon.push_back(row.isNull(2) ? NullStr() : NullStr(row.str(2)));
+                    payload.push_back(row.isNull(3) ? NullStr() : NullStr(row.str(3)));
+                });
+            if (!st) return st;
+            if (ids.empty()) break;
+            for (size_t i = 0; i < ids.size(); ++i) {
+                std::string dk = unb64(keys[i]);
+                auto reseal = [&](const NullStr& blob, const std::string& column,
+                                  const std::string& update, const std::string* extra) -> Status {
+                    if (blob.isNull()) return {};
+                    std::string sealed = unb64(blob.value());
+                    if (crypto::PayloadCipher::blobVersion(sealed) != 1) return {};
+                    auto plain = cipher_->decryptLegacy(dk, ids[i], sealed);
+                    if (!plain)
+                        return Status(ErrorCode::kCrypto, "bijwerken van de versleuteling: kolom " + column +
+                                                              " van overdracht " + ids[i] + ": " +
+                                                              plain.error().message);
+                    auto enc = cipher_->encrypt(dk, ids[i], column, *plain);
+                    if (!enc) return enc.error();
+                    std::string value = b64(*enc), id = ids[i];
+                    if (extra) {
+                        std::string type = *extra;
+                        sql(update), use(value), use(id), use(type), now;
+                    } else {
+                        sql(update), use(value), use(id), now;
+                    }
+                    ++resealed;
+                    return {};
+                };
+                SLUIS_RETURN_IF_ERROR(reseal(canon[i], "canonical",
+                                             "UPDATE transfers SET canonical = ? WHERE id = ?", nullptr));
+                SLUIS_RETURN_IF_ERROR(reseal(payload[i], "payload",
+                                             "UPDATE transfers SET payload = ? WHERE id = ?", nullptr));
+                std::vector<std::pair<std::string, std::string>> reports;
+                std::string tid = ids[i];
+                SLUIS_RETURN_IF_ERROR(eachRow(
+                    "SELECT content_type, data FROM transfer_reports WHERE transfer_id = ?",
+                    [&](Statement& s) { s, use(tid); },
+                    [&](Row& row) {
+                        reports.emplace_back(row.str(0), row.str(1));
+                    }));
+                for (const auto& [type, data] : reports)
+                    SLUIS_RETURN_IF_ERROR(reseal(NullStr(data), reportColumn(type),
+                                                 "UPDATE transfer_reports SET data = ? WHERE transfer_id = ?"
+                                                 " AND content_type = ?",
+                                                 &type));
+            }
+            after = ids.back();
+        }
+        if (done.isNull()) {
+            sql("INSERT INTO meta (key, value) VALUES ('blob_binding', '2')"), now;
+        } else {
+            sql("UPDATE meta SET value = '2' WHERE key = 'blob_binding'"), now;
+        }
+        if (resealed > 0)
+            log::info("store.blobs_resealed", {{"blobs", static_cast<long long>(resealed)}});
+        return {};
     }
 
     Status initKey(const std::string& key_file) {

@@ -19,6 +19,16 @@ class GatesBypassTest : public GatesTest {
     bool historySays(const std::string& id, const std::string& text) {
         return detail(id)["history"].dump().find(text) != std::string::npos;
     }
+    /// Whether the audit log holds an alert `event` for transfer `id`.
+    bool auditHasAlert(const std::string& id, const std::string& event) {
+        auto r = api("beheerder", "GET", "/api/v1/audit?limit=5000");
+        EXPECT_EQ(r.status, 200) << r.raw;
+        for (const auto& rec : r.body["records"])
+            if (rec["transfer_id"] == id && rec["event"] == event &&
+                rec["details"].value("alert", false))
+                return true;
+        return false;
+    }
     /// The parents' inzage for the povo purpose, registered by the mentor.
     void registerInzage(const std::string& pupil_id) {
         auto r = api("mentor", "POST", "/api/v1/inzage",
@@ -112,7 +122,9 @@ TEST_F(GatesBypassTest, APayloadThatIsNotTheApprovedOneNeverLeaves) {
                  "';");
     waitFor("703", "dead_lettered");
     json t = detail(id);
-    EXPECT_NE(t.dump().find("goedgekeurde hash"), std::string::npos) << t.dump();
+    // The swapped blob was sealed for the canonical column: it does not open as the payload.
+    EXPECT_NE(t.dump().find("niet te ontsleutelen"), std::string::npos) << t.dump();
+    EXPECT_TRUE(auditHasAlert(id, "payload_mismatch")) << detail(id).dump();
     std::string sent = allDeliveredBytes();
     EXPECT_TRUE(sent.empty()) << "a payload other than the approved one left the building";
     EXPECT_EQ(sent.find("GEHEIM"), std::string::npos);
@@ -122,6 +134,28 @@ TEST_F(GatesBypassTest, APayloadThatIsNotTheApprovedOneNeverLeaves) {
         json d = detail(id);
         return d["state"] == "dead_lettered" && d["history"].size() > t["history"].size();
     })) << detail(id).dump();
+    EXPECT_TRUE(allDeliveredBytes().empty());
+}
+
+TEST_F(GatesBypassTest, APayloadHashThatIsNotTheApprovedOneNeverLeaves) {
+    drop("groep8.jsonl", {pupil("706", "111222333", "v1")});
+    std::string id = waitFor("706", "awaiting_consent")["id"];
+    registerInzage("706");
+    waitFor("706", "awaiting_approval");
+    ASSERT_EQ(api("dir-c", "POST", "/api/v1/transfers/" + id + "/schedule",
+                  {{"deliver_on", "2099-03-25"}})
+                  .status,
+              200);
+    approveByTwoDirecteuren(id);
+    waitFor("706", "scheduled");
+    // The recorded hash no longer matches the sealed payload (as after a payload was replaced
+    // by an older one of the same transfer, or the hash edited): not delivered.
+    restartAfter("UPDATE transfers SET payload_hash = '" + std::string(64, 'a') +
+                 "', deliver_at = NULL WHERE id = '" + id + "';");
+    waitFor("706", "dead_lettered");
+    json t = detail(id);
+    EXPECT_NE(t.dump().find("goedgekeurde hash"), std::string::npos) << t.dump();
+    EXPECT_TRUE(auditHasAlert(id, "payload_mismatch")) << t.dump();
     EXPECT_TRUE(allDeliveredBytes().empty());
 }
 

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cstring>
+
 #include "tests/support/test_util.h"
 
 namespace sluis::crypto {
@@ -34,14 +36,48 @@ TEST(Crypto, EnvelopeKeys) {
     PayloadCipher cipher(master);
     auto wrapped = cipher.newWrappedDataKey("tr_a");
     ASSERT_TRUE(wrapped);
-    auto enc = cipher.encrypt(*wrapped, "tr_a", "payload");
+    auto enc = cipher.encrypt(*wrapped, "tr_a", "payload", "inhoud");
     ASSERT_TRUE(enc);
-    auto dec = cipher.decrypt(*wrapped, "tr_a", *enc);
+    EXPECT_EQ(PayloadCipher::blobVersion(*enc), 2u);
+    auto dec = cipher.decrypt(*wrapped, "tr_a", "payload", *enc);
     ASSERT_TRUE(dec);
-    EXPECT_EQ(*dec, "payload");
-    EXPECT_FALSE(cipher.decrypt(*wrapped, "tr_b", *enc));
+    EXPECT_EQ(*dec, "inhoud");
+    EXPECT_FALSE(cipher.decrypt(*wrapped, "tr_b", "payload", *enc));
     PayloadCipher other(Key{});
-    EXPECT_FALSE(other.decrypt(*wrapped, "tr_a", *enc));
+    EXPECT_FALSE(other.decrypt(*wrapped, "tr_a", "payload", *enc));
+}
+
+TEST(Crypto, ABlobIsBoundToItsColumn) {
+    Key master{};
+    master[1] = 7;
+    PayloadCipher cipher(master);
+    auto wrapped = cipher.newWrappedDataKey("tr_a");
+    ASSERT_TRUE(wrapped);
+    // The unminimised record, sealed for the canonical column, cannot be read as the payload.
+    auto canonical = cipher.encrypt(*wrapped, "tr_a", "canonical", "volledig record");
+    ASSERT_TRUE(canonical);
+    auto swapped = cipher.decrypt(*wrapped, "tr_a", "payload", *canonical);
+    ASSERT_FALSE(swapped);
+    EXPECT_EQ(swapped.error().code, ErrorCode::kCrypto);
+    EXPECT_NE(swapped.error().message.find("kolom payload van overdracht tr_a"), std::string::npos)
+        << swapped.error().message;
+    EXPECT_EQ(swapped.error().message.find("volledig"), std::string::npos);
+    EXPECT_FALSE(cipher.decrypt(*wrapped, "tr_a", "report:text/html", *canonical));
+    EXPECT_TRUE(cipher.decrypt(*wrapped, "tr_a", "canonical", *canonical));
+    // A version 1 blob (id-only binding) is not accepted where version 2 is expected, and a
+    // version 2 blob is not accepted by the legacy reader.
+    EXPECT_FALSE(cipher.decryptLegacy(*wrapped, "tr_a", *canonical));
+    Key dek_bytes{};
+    auto dek = open(master, *wrapped, "dek:tr_a");
+    ASSERT_TRUE(dek);
+    std::memcpy(dek_bytes.data(), dek->data(), 32);
+    auto legacy = seal(dek_bytes, "oud record", "tr_a");
+    ASSERT_TRUE(legacy);
+    EXPECT_EQ(PayloadCipher::blobVersion(*legacy), 1u);
+    EXPECT_FALSE(cipher.decrypt(*wrapped, "tr_a", "canonical", *legacy));
+    auto old = cipher.decryptLegacy(*wrapped, "tr_a", *legacy);
+    ASSERT_TRUE(old);
+    EXPECT_EQ(*old, "oud record");
 }
 
 TEST(KeyFile, CreatedWithOwnerOnlyPermissionsAndReloaded) {

@@ -4,9 +4,12 @@
 #include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <thread>
 
+#include "core/crypto/payload_cipher.h"
 #include "core/util/fs.h"
+#include "core/util/text.h"
 #include "tests/support/pg_database.h"
 #include "tests/support/test_util.h"
 
@@ -37,6 +40,17 @@ public:
         return out;
     }
     test::PgDatabase* pg() { return pg_.get(); }
+    /// The first column of the first row of a query run behind the store's back.
+    std::string scalar(const std::string& sql) {
+        if (pg_) {
+            auto rows = pg_->query(sql);
+            return rows.empty() ? std::string() : rows[0];
+        }
+        Poco::Data::Session raw("SQLite", (dir_ / "sluis.db").string());
+        std::string out;
+        raw << sql, Poco::Data::Keywords::into(out), Poco::Data::Keywords::now;
+        return out;
+    }
     /// Runs an UPDATE behind the store's back (as damage from outside Sluis would); returns how
     /// many rows it changed.
     size_t update(const std::string& sql) {
@@ -309,6 +323,50 @@ TEST_P(StoreTest, ReopenChecksTheKey) {
     ASSERT_TRUE(list);
     ASSERT_EQ(list->size(), 1u);
     EXPECT_TRUE((*again)->canonical((*list)[0].id));
+}
+
+TEST_P(StoreTest, BlobsWrittenBeforeColumnBindingAreResealedOnOpen) {
+    auto b = batch("k", 1);
+    std::string id = b.transfers[0].meta.id;
+    ASSERT_TRUE(store_->ingest(b, t0_));
+    store_.reset();
+    // Make the row look as an older Sluis wrote it: the canonical record sealed with only the
+    // transfer id as associated data (blob version 1), and no migration recorded.
+    auto master = crypto::loadOrCreateKeyFile(dir_ / "sluis.key", false);
+    ASSERT_TRUE(master);
+    auto wrapped = util::decodeBase64(backend_->scalar("SELECT data_key FROM transfers WHERE id = '" + id + "'"));
+    ASSERT_TRUE(wrapped);
+    auto dek = crypto::open(*master, *wrapped, "dek:" + id);
+    ASSERT_TRUE(dek);
+    crypto::Key k{};
+    std::memcpy(k.data(), dek->data(), k.size());
+    auto legacy = crypto::seal(k, json{{"leerling", {{"achternaam", "Oudnaam"}}}}.dump(), id);
+    ASSERT_TRUE(legacy);
+    EXPECT_EQ(backend_->update("UPDATE transfers SET canonical = '" + util::encodeBase64(*legacy) +
+                               "' WHERE id = '" + id + "'"),
+              1u);
+    EXPECT_EQ(backend_->update("DELETE FROM meta WHERE key = 'blob_binding'"), 1u);
+
+    auto reopened = backend_->open(dir_ / "sluis.key");
+    ASSERT_TRUE(reopened) << reopened.error().message;
+    auto canonical = (*reopened)->canonical(id);
+    ASSERT_TRUE(canonical) << canonical.error().message;
+    EXPECT_NE(canonical->find("Oudnaam"), std::string::npos);
+    reopened->reset();
+    auto sealed = util::decodeBase64(backend_->scalar("SELECT canonical FROM transfers WHERE id = '" + id + "'"));
+    ASSERT_TRUE(sealed);
+    EXPECT_EQ(crypto::PayloadCipher::blobVersion(*sealed), 2u) << "resealed, bound to its column";
+    EXPECT_EQ(backend_->scalar("SELECT value FROM meta WHERE key = 'blob_binding'"), "2");
+
+    // After the migration a version 1 blob is refused, not read.
+    EXPECT_EQ(backend_->update("UPDATE transfers SET canonical = '" + util::encodeBase64(*legacy) +
+                               "' WHERE id = '" + id + "'"),
+              1u);
+    auto again = backend_->open(dir_ / "sluis.key");
+    ASSERT_TRUE(again) << again.error().message;
+    auto refused = (*again)->canonical(id);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ErrorCode::kCrypto);
 }
 
 TEST_P(StoreTest, TokensAreStoredHashed) {
