@@ -18,12 +18,12 @@
 #include <cerrno>
 #include <optional>
 
+#include "core/api/body.h"
 #include "core/api/request.h"
 #include "core/crypto/payload_cipher.h"
 #include "core/util/fs.h"
 #include "core/util/log.h"
 #include "core/util/text.h"
-#include "core/util/json.h"
 
 namespace sluis::api {
 
@@ -155,13 +155,7 @@ Result<json> readBody(HTTPServerRequest& req, std::streamsize max) {
         if (static_cast<std::streamsize>(body.size()) > max)
             return Error{ErrorCode::kTooLarge, "verzoek groter dan " + limit};
     }
-    if (util::isBlank(body)) return json::object();
-    if (auto deep = util::jsonDepthError(body, "verzoek"); !deep.empty())
-        return Error{ErrorCode::kInvalidInput, deep};
-    json j = json::parse(body, nullptr, false);
-    if (j.is_discarded() || !j.is_object())
-        return Error{ErrorCode::kInvalidInput, "verzoek is geen geldig JSON-object"};
-    return j;
+    return parseRequestBody(body, max);
 }
 
 class Handler final : public HTTPRequestHandler {
