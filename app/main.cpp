@@ -1,9 +1,14 @@
+#include <sys/stat.h>
+
 #include <iostream>
 
 #include "app/cli.h"
 
 int main(int argc, char** argv) {
     using sluis::app::commands;
+    // Everything Sluis creates (store, key, inbox/outbox files, exports) holds pupil data: owner
+    // only, whatever umask the caller has. The daemon also repairs existing files at start.
+    ::umask(077);
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
         std::cout << "gebruik: sluis <opdracht> [argumenten]\n\nopdrachten:\n";

@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -17,6 +18,7 @@
 #include "core/store/transfer_store.h"
 #include "core/util/file_clock.h"
 #include "core/util/fs.h"
+#include "core/util/permissions.h"
 #include "core/util/log.h"
 #include "core/util/text.h"
 
@@ -104,6 +106,23 @@ int cmdServe(const Args& args) {
 
     auto lock = lockDataDir((*cfg)->data_dir);
     if (!lock) return fail(lock.error());
+    // Owner-only data dir and store files, whatever umask this was started with (or a copy or
+    // restore left behind): repaired and logged, or refused when Sluis cannot change them.
+    {
+        std::vector<fs::path> files = {(*cfg)->key_file};
+        if ((*cfg)->store.backend == "sqlite" && !(*cfg)->store.sqlite_path.empty())
+            for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+                files.emplace_back((*cfg)->store.sqlite_path + suffix);
+        auto repaired = util::makeOwnerOnly((*cfg)->data_dir, files);
+        if (!repaired) return fail(repaired.error());
+        for (const auto& r : *repaired) {
+            char old_mode[8], new_mode[8];
+            std::snprintf(old_mode, sizeof old_mode, "%04o", r.old_mode);
+            std::snprintf(new_mode, sizeof new_mode, "%04o", r.new_mode);
+            log::warn("daemon.permissions_repaired",
+                      {{"path", r.path.string()}, {"old_mode", old_mode}, {"new_mode", new_mode}});
+        }
+    }
 
     // Block termination signals in every thread; the main thread waits for them below.
     sigset_t signals;

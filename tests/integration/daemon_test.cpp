@@ -3,6 +3,7 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 #include <random>
@@ -319,6 +320,45 @@ TEST_F(DaemonTest, SurvivesKillNineAtRandomMoments) {
     for (auto& e : fs::directory_iterator(data_ / "inbox/processed")) processed += e.is_regular_file();
     EXPECT_EQ(processed, static_cast<size_t>(kFiles));
     EXPECT_EQ(d.terminate(), 0);
+}
+
+/// Permission bits of `p` (not following a symlink).
+unsigned modeOf(const fs::path& p) {
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) != 0) return 01000;  // cannot be a valid mode
+    return st.st_mode & 07777;
+}
+
+TEST_F(DaemonTest, DataDirAndStoreFilesAreOwnerOnlyWhateverTheUmask) {
+    // Started the way a careless service unit would: umask 022.
+    mode_t old = ::umask(022);
+    std::string admin = token("beheerder");
+    test::Daemon d;
+    int port = start(d);
+    ::umask(old);
+    ASSERT_GT(port, 0);
+    drop("export.jsonl", exportFile(1, 3));
+    ASSERT_TRUE(test::waitUntil([&] { return outboxFiles().size() >= 2; }));
+    EXPECT_EQ(modeOf(data_), 0700u);
+    for (const char* f : {"sluis.db", "sluis.db-wal", "sluis.db-shm", "sluis.key", "sluis.lock"}) {
+        ASSERT_TRUE(fs::exists(data_ / f)) << f;
+        EXPECT_EQ(modeOf(data_ / f), 0600u) << f;
+    }
+    ASSERT_EQ(d.terminate(), 0);
+
+    // A restore or a copy left them open: the daemon narrows them at start and says so.
+    ASSERT_EQ(::chmod(data_.c_str(), 0755), 0);
+    ASSERT_EQ(::chmod((data_ / "sluis.db").c_str(), 0644), 0);
+    ASSERT_EQ(::chmod((data_ / "sluis.key").c_str(), 0640), 0);
+    test::Daemon again;
+    ASSERT_GT(start(again), 0);
+    EXPECT_EQ(modeOf(data_), 0700u);
+    EXPECT_EQ(modeOf(data_ / "sluis.db"), 0600u);
+    EXPECT_EQ(modeOf(data_ / "sluis.key"), 0600u);
+    std::string log = test::readFile(dir_ / "serve.log");
+    EXPECT_NE(log.find("daemon.permissions_repaired"), std::string::npos) << log;
+    EXPECT_NE(log.find("0644"), std::string::npos) << log;
+    EXPECT_NE(log.find("sluis.db"), std::string::npos) << log;
 }
 
 TEST_F(DaemonTest, ClearErrorsForBrokenEnvironments) {
