@@ -16,6 +16,7 @@
 #include "core/engine/engine.h"
 #include "core/store/open_store.h"
 #include "core/store/transfer_store.h"
+#include "core/util/amsterdam_time.h"
 #include "core/util/file_clock.h"
 #include "core/util/fs.h"
 #include "core/util/permissions.h"
@@ -177,35 +178,108 @@ int cmdCheckConfig(const Args& args) {
     return 0;
 }
 
-int cmdToken(const Args& args) {
-    if (args.empty() || args[0] != "create") {
-        std::cerr << "gebruik: sluis token create --name NAAM --role ROL [--config DIR] [--data-dir DIR]\n"
-                     "rollen: beheerder, mentor, zorgcoordinator, directeur, bevoegd-gezag, fg\n";
-        return 2;
+namespace {
+
+constexpr const char* kTokenUsage =
+    "gebruik: sluis token create --name NAAM --role ROL [--expires 90d|JJJJ-MM-DD|nooit]\n"
+    "         sluis token list\n"
+    "         sluis token revoke ID\n"
+    "         (elk met [--config DIR] [--data-dir DIR])\n"
+    "rollen: beheerder, mentor, zorgcoordinator, directeur, bevoegd-gezag, fg\n"
+    "een nieuw token verloopt standaard na 365 dagen\n";
+
+/// `--expires`: "<n>d" (days from now), a date (valid up to the start of that day in
+/// Europe/Amsterdam), or "nooit". Default: 365 days.
+Result<std::optional<Timestamp>> tokenExpiry(const std::string& text, Timestamp now) {
+    if (text.empty()) return std::optional<Timestamp>(now + std::chrono::hours(24 * 365));
+    if (text == "nooit") return std::optional<Timestamp>();
+    if (text.size() >= 2 && text.back() == 'd' && text.size() <= 6 &&
+        text.find_first_not_of("0123456789", 0) == text.size() - 1) {
+        int days = std::stoi(text.substr(0, text.size() - 1));
+        if (days >= 1) return std::optional<Timestamp>(now + std::chrono::hours(24 * days));
     }
-    auto a = parseArgs(Args(args.begin() + 1, args.end()), withDirs({"name", "role"}), {}, false);
+    auto date = amsterdam::parseDate(text);
+    if (date) {
+        Timestamp at = amsterdam::startOfDay(*date);
+        if (at > now) return std::optional<Timestamp>(at);
+        return Error{ErrorCode::kInvalidArgument,
+                     "--expires " + text + " ligt niet in de toekomst"};
+    }
+    return Error{ErrorCode::kInvalidArgument,
+                 "--expires verwacht een aantal dagen (bijv. 90d), een datum JJJJ-MM-DD of 'nooit', niet '" +
+                     text + "'"};
+}
+
+std::string tokenStatus(const store::ApiToken& t, Timestamp now) {
+    if (t.revoked) return "ingetrokken";
+    if (t.expires_at && *t.expires_at <= now) return "verlopen";
+    return "geldig";
+}
+
+}  // namespace
+
+int cmdToken(const Args& args) {
+    const std::string sub = args.empty() ? "" : args[0];
+    if (sub != "create" && sub != "list" && sub != "revoke") {
+        std::cerr << kTokenUsage;
+        return sub == "--help" || sub == "-h" ? 0 : 2;
+    }
+    Args rest(args.begin() + 1, args.end());
+    auto a = sub == "create" ? parseArgs(rest, withDirs({"name", "role", "expires"}), {}, false)
+                             : parseArgs(rest, withDirs({}), {}, sub == "revoke");
     if (!a) return fail(a.error());
-    const auto& roles = api::knownRoles();
-    std::string role = a->get("role"), name = a->get("name");
-    if (name.empty() || std::find(roles.begin(), roles.end(), role) == roles.end())
-        return fail(Error{ErrorCode::kInvalidArgument, "geef --name en een geldige --role op"});
+    SystemClock clock;
+    const Timestamp now = clock.now();
+    std::string role, name;
+    std::optional<Timestamp> expires;
+    if (sub == "create") {
+        const auto& roles = api::knownRoles();
+        role = a->get("role");
+        name = a->get("name");
+        if (name.empty() || std::find(roles.begin(), roles.end(), role) == roles.end())
+            return fail(Error{ErrorCode::kInvalidArgument, "geef --name en een geldige --role op"});
+        auto e = tokenExpiry(a->get("expires"), now);
+        if (!e) return fail(e.error());
+        expires = *e;
+    } else if (sub == "revoke" && a->positional.size() != 1) {
+        return fail(Error{ErrorCode::kInvalidArgument, "geef precies één token-id op: sluis token revoke ID"});
+    }
     connector::ConnectorRegistry connectors;
     mapper::MapperRegistry mappers;
     auto cfg = loadAll(*a, connectors, mappers);
     if (!cfg) return fail(cfg.error());
     auto store = openStore(**cfg);
     if (!store) return fail(store.error());
+
+    if (sub == "list") {
+        auto tokens = (*store)->listTokens();
+        if (!tokens) return fail(tokens.error());
+        // Never the token or its hash: only what identifies it.
+        std::cout << "ID\tNAAM\tROL\tAANGEMAAKT\tVERLOOPT\tSTATUS\n";
+        for (const auto& t : *tokens)
+            std::cout << t.id << '\t' << t.name << '\t' << t.role << '\t' << formatIso(t.created_at) << '\t'
+                      << (t.expires_at ? formatIso(*t.expires_at) : std::string("nooit")) << '\t'
+                      << tokenStatus(t, now) << '\n';
+        return 0;
+    }
+    if (sub == "revoke") {
+        const std::string id = a->positional[0];
+        if (auto st = (*store)->revokeToken(id, "cli", now); !st) return fail(st.error());
+        std::cerr << "token " << id << " ingetrokken; het werkt vanaf nu niet meer\n";
+        return 0;
+    }
+
     auto [token, hash] = api::newApiToken();
-    SystemClock clock;
-    store::ApiToken t{"tok_" + util::toHex(crypto::randomBytes(8)), name, role, hash, clock.now(), false};
+    store::ApiToken t{"tok_" + util::toHex(crypto::randomBytes(8)), name, role, hash, now, false, expires, {}};
     if (auto st = (*store)->addToken(t); !st) return fail(st.error());
-    if (auto st = (*store)->audit({"cli", "token_created", "", "", {{"token_id", t.id}, {"role", role}}},
-                                  clock.now());
-        !st)
+    nlohmann::json details = {{"token_id", t.id}, {"role", role}};
+    details["expires_at"] = expires ? nlohmann::json(formatIso(*expires)) : nlohmann::json(nullptr);
+    if (auto st = (*store)->audit({"cli", "token_created", "", "", details}, now); !st)
         return fail(st.error());
     std::cout << token << "\n";
-    std::cerr << "token voor '" << name << "' (rol " << role
-              << ") aangemaakt; bewaar het goed, het wordt niet opnieuw getoond\n";
+    std::cerr << "token " << t.id << " voor '" << name << "' (rol " << role << ") aangemaakt"
+              << (expires ? ", geldig tot " + formatIso(*expires) : std::string(", verloopt nooit"))
+              << "; bewaar het goed, het wordt niet opnieuw getoond\n";
     return 0;
 }
 

@@ -240,6 +240,9 @@ class Handler final : public HTTPRequestHandler {
         if (!found) return found.error();
         if (!found->has_value())
             return Error{ErrorCode::kUnauthenticated, "onbekend of ingetrokken token"};
+        if ((*found)->expires_at && *(*found)->expires_at <= clock_.now())
+            return Error{ErrorCode::kUnauthenticated,
+                         "token is verlopen; vraag de beheerder om een nieuw token"};
         return Caller{(*found)->name, (*found)->role};
     }
 

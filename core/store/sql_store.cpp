@@ -136,6 +136,11 @@ const std::vector<std::vector<std::string>>& migrations() {
             " route TEXT NOT NULL, due_at INTEGER NOT NULL, outcome TEXT NOT NULL, at INTEGER NOT NULL,"
             " PRIMARY KEY (route, due_at))",
         },
+        {
+            // Token expiry and when a token was revoked (issue 14 L1).
+            "ALTER TABLE api_tokens ADD COLUMN expires_at INTEGER",
+            "ALTER TABLE api_tokens ADD COLUMN revoked_at INTEGER",
+        },
     };
     return m;
 }
@@ -1132,9 +1137,10 @@ public:
         return txn("token opslaan", [&]() -> Status {
             std::string id = t.id, name = t.name, role = t.role, hash = t.token_hash;
             Poco::Int64 at = toMillis(t.created_at);
-            sql("INSERT INTO api_tokens (id, name, role, token_hash, created_at)"
-                        " VALUES (?, ?, ?, ?, ?)"),
-                use(id), use(name), use(role), use(hash), use(at), now;
+            NullInt expires = nullable(t.expires_at);
+            sql("INSERT INTO api_tokens (id, name, role, token_hash, created_at, expires_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?)"),
+                use(id), use(name), use(role), use(hash), use(at), use(expires), now;
             return {};
         });
     }
@@ -1143,7 +1149,8 @@ public:
         std::optional<ApiToken> out;
         std::string hash = token_hash;
         Status st = read(
-            "SELECT id, name, role, created_at FROM api_tokens WHERE token_hash = ? AND revoked = 0",
+            "SELECT id, name, role, created_at, expires_at FROM api_tokens"
+            " WHERE token_hash = ? AND revoked = 0",
             [&](Statement& s) { s, use(hash); },
             [&](const Row& row) {
                 ApiToken t;
@@ -1151,11 +1158,53 @@ public:
                 t.name = row.str(1);
                 t.role = row.str(2);
                 t.created_at = row.time(3);
+                t.expires_at = row.optTime(4);
                 t.token_hash = hash;
                 out = t;
             });
         if (!st) return st.error();
         return out;
+    }
+
+    Result<std::vector<ApiToken>> listTokens() override {
+        std::vector<ApiToken> out;
+        Status st = read(
+            "SELECT id, name, role, created_at, expires_at, revoked, revoked_at, token_hash"
+            " FROM api_tokens ORDER BY created_at DESC, id",
+            [](Statement&) {},
+            [&](const Row& row) {
+                ApiToken t;
+                t.id = row.str(0);
+                t.name = row.str(1);
+                t.role = row.str(2);
+                t.created_at = row.time(3);
+                t.expires_at = row.optTime(4);
+                t.revoked = row.i32(5) != 0;
+                t.revoked_at = row.optTime(6);
+                t.token_hash = row.str(7);
+                out.push_back(std::move(t));
+            });
+        if (!st) return st.error();
+        return out;
+    }
+
+    Status revokeToken(const std::string& id, const std::string& actor, Timestamp now_ts) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("token intrekken", [&]() -> Status {
+            std::string token_id = id;
+            int revoked = 0;
+            Poco::Nullable<int> found;
+            sql("SELECT revoked FROM api_tokens WHERE id = ?"), use(token_id), into(found), now;
+            if (found.isNull())
+                return Error{ErrorCode::kNotFound, "token " + id + " bestaat niet"};
+            revoked = found.value();
+            if (revoked != 0)
+                return Error{ErrorCode::kConflict, "token " + id + " is al ingetrokken"};
+            Poco::Int64 at = toMillis(now_ts);
+            sql("UPDATE api_tokens SET revoked = 1, revoked_at = ? WHERE id = ?"), use(at), use(token_id),
+                now;
+            return insertAudit({actor, "token_revoked", "", "", {{"token_id", id}}}, now_ts);
+        });
     }
 
 

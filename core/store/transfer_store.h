@@ -246,6 +246,8 @@ struct ApiToken {
     std::string token_hash;  ///< SHA-256 hex of the token; the token itself is never stored.
     Timestamp created_at{};
     bool revoked = false;
+    std::optional<Timestamp> expires_at;  ///< none: never expires
+    std::optional<Timestamp> revoked_at;
 };
 
 /// What TransferStore::due found.
@@ -358,7 +360,14 @@ public:
                                     Timestamp now) = 0;
 
     virtual Status addToken(const ApiToken& token) = 0;
+    /// The token with this hash, unless revoked (an expired token is returned: the caller
+    /// compares `expires_at` with its clock, so it can say why it refuses).
     virtual Result<std::optional<ApiToken>> findToken(const std::string& token_hash) = 0;
+    /// Every token, newest first, revoked ones included (hashes included: callers never show them).
+    virtual Result<std::vector<ApiToken>> listTokens() = 0;
+    /// Revokes a token for good and audits `token_revoked` in the same transaction.
+    /// kNotFound: no such token; kConflict: already revoked.
+    virtual Status revokeToken(const std::string& id, const std::string& actor, Timestamp now) = 0;
 };
 
 struct SqliteOptions {

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <thread>
 
+#include "core/util/clock.h"
+#include "core/util/fs.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/test_util.h"
@@ -359,6 +361,95 @@ TEST_F(DaemonTest, DataDirAndStoreFilesAreOwnerOnlyWhateverTheUmask) {
     EXPECT_NE(log.find("daemon.permissions_repaired"), std::string::npos) << log;
     EXPECT_NE(log.find("0644"), std::string::npos) << log;
     EXPECT_NE(log.find("sluis.db"), std::string::npos) << log;
+}
+
+TEST_F(DaemonTest, TokensCanBeListedRevokedAndExpire) {
+    auto tokenCli = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), "token");
+        args.insert(args.end(), {"--config", config_.string(), "--data-dir", data_.string()});
+        return test::run(kExe, args);
+    };
+    auto create = [&](const std::string& name, const std::string& expires) {
+        std::vector<std::string> args = {"create", "--name", name, "--role", "beheerder"};
+        if (!expires.empty()) args.insert(args.end(), {"--expires", expires});
+        auto r = tokenCli(args);
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        return r.out.substr(0, r.out.find('\n'));
+    };
+    std::string standard = create("standaard", "");
+    std::string month = create("maand", "30d");
+    std::string revoked = create("weg", "nooit");
+
+    auto bad = tokenCli({"create", "--name", "x", "--role", "beheerder", "--expires", "gisteren"});
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.err.find("--expires"), std::string::npos) << bad.err;
+    bad = tokenCli({"create", "--name", "x", "--role", "beheerder", "--expires", "2001-01-01"});
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.err.find("niet in de toekomst"), std::string::npos) << bad.err;
+
+    // The list names every token with its expiry, never the token or its hash.
+    auto list = tokenCli({"list"});
+    ASSERT_EQ(list.exit_code, 0) << list.err;
+    for (const auto& t : {standard, month, revoked}) {
+        EXPECT_EQ(list.out.find(t), std::string::npos) << "token value in the list";
+        EXPECT_EQ(list.out.find(util::sha256Hex(t)), std::string::npos) << "token hash in the list";
+    }
+    for (const char* name : {"standaard", "maand", "weg"})
+        EXPECT_NE(list.out.find(name), std::string::npos) << list.out;
+    EXPECT_NE(list.out.find("nooit"), std::string::npos) << list.out;
+    auto idOf = [&](const std::string& name) {
+        std::istringstream lines(list.out);
+        for (std::string line; std::getline(lines, line);)
+            if (line.find("\t" + name + "\t") != std::string::npos) return line.substr(0, line.find('\t'));
+        ADD_FAILURE() << name << " not listed:\n" << list.out;
+        return std::string();
+    };
+
+    // The daemon runs on a clock the test moves: a day from now.
+    const Timestamp now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    fs::path clock = dir_ / "clock";
+    test::setClockFile(clock, formatIso(now + 24h));
+    setenv("SLUIS_ENABLE_TEST_CLOCK", "1", 1);
+    test::Daemon d;
+    fs::remove(data_ / "admin.port");
+    auto args = serveArgs();
+    args.insert(args.end(), {"--test-clock", clock.string()});
+    int port = test::startServe(d, kExe, args, data_, dir_ / "serve.log");
+    ASSERT_GT(port, 0);
+    for (const auto& t : {standard, month, revoked})
+        EXPECT_EQ(http(port, "GET", "/api/v1/transfers", t).status, 200);
+
+    // Revoked while the daemon runs: refused from the next request on, and audited.
+    auto r = tokenCli({"revoke", idOf("weg")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto refused = http(port, "GET", "/api/v1/transfers", revoked);
+    EXPECT_EQ(refused.status, 401);
+    EXPECT_NE(refused.body.find("ingetrokken"), std::string::npos) << refused.body;
+    r = tokenCli({"revoke", idOf("weg")});
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.err.find("al ingetrokken"), std::string::npos) << r.err;
+    r = tokenCli({"revoke", "tok_bestaatniet"});
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.err.find("bestaat niet"), std::string::npos) << r.err;
+    auto audit = http(port, "GET", "/api/v1/audit?limit=1000", standard);
+    ASSERT_EQ(audit.status, 200);
+    EXPECT_NE(audit.body.find("token_revoked"), std::string::npos);
+    EXPECT_NE(audit.body.find(idOf("weg")), std::string::npos);
+
+    // Forty days on, the 30-day token has expired; the default one (365 days) still works.
+    test::setClockFile(clock, formatIso(now + 40 * 24h));
+    ASSERT_TRUE(test::waitUntil([&] { return http(port, "GET", "/api/v1/transfers", month).status == 401; }));
+    auto expired = http(port, "GET", "/api/v1/transfers", month);
+    EXPECT_NE(expired.body.find("verlopen"), std::string::npos) << expired.body;
+    EXPECT_EQ(http(port, "GET", "/api/v1/transfers", standard).status, 200);
+    // A year and a day on, the default one has expired too.
+    test::setClockFile(clock, formatIso(now + 367 * 24h));
+    ASSERT_TRUE(test::waitUntil([&] { return http(port, "GET", "/api/v1/transfers", standard).status == 401; }));
+
+    list = tokenCli({"list"});
+    ASSERT_EQ(list.exit_code, 0) << list.err;
+    EXPECT_NE(list.out.find("ingetrokken"), std::string::npos) << list.out;
+    ASSERT_EQ(d.terminate(), 0);
 }
 
 TEST_F(DaemonTest, ClearErrorsForBrokenEnvironments) {

@@ -369,6 +369,45 @@ TEST_P(StoreTest, BlobsWrittenBeforeColumnBindingAreResealedOnOpen) {
     EXPECT_EQ(refused.error().code, ErrorCode::kCrypto);
 }
 
+TEST_P(StoreTest, TokensExpireAndAreRevokedWithAnAuditRecord) {
+    ApiToken a{"tok_a", "juf", "mentor", util::sha256Hex("a"), fromMillis(1000), false, fromMillis(5000), {}};
+    ApiToken b{"tok_b", "meester", "beheerder", util::sha256Hex("b"), fromMillis(2000), false, {}, {}};
+    ASSERT_TRUE(store_->addToken(a));
+    ASSERT_TRUE(store_->addToken(b));
+    auto found = store_->findToken(util::sha256Hex("a"));
+    ASSERT_TRUE(found && found->has_value());
+    ASSERT_TRUE((*found)->expires_at.has_value());
+    EXPECT_EQ(toMillis(*(*found)->expires_at), 5000);
+
+    ASSERT_TRUE(store_->revokeToken("tok_b", "cli", fromMillis(3000)));
+    auto gone = store_->findToken(util::sha256Hex("b"));
+    ASSERT_TRUE(gone);
+    EXPECT_FALSE(gone->has_value());
+    auto again = store_->revokeToken("tok_b", "cli", fromMillis(3001));
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, ErrorCode::kConflict);
+    auto missing = store_->revokeToken("tok_x", "cli", fromMillis(3001));
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+
+    auto all = store_->listTokens();
+    ASSERT_TRUE(all);
+    ASSERT_EQ(all->size(), 2u);
+    EXPECT_EQ((*all)[0].id, "tok_b");  // newest first
+    EXPECT_TRUE((*all)[0].revoked);
+    ASSERT_TRUE((*all)[0].revoked_at.has_value());
+    EXPECT_EQ(toMillis(*(*all)[0].revoked_at), 3000);
+    EXPECT_FALSE((*all)[0].expires_at.has_value());
+    EXPECT_FALSE((*all)[1].revoked);
+
+    auto log = store_->auditLog(0, 100);
+    ASSERT_TRUE(log);
+    bool audited = false;
+    for (const auto& r : *log)
+        if (r.event.event == "token_revoked" && r.event.details.value("token_id", "") == "tok_b") audited = true;
+    EXPECT_TRUE(audited);
+}
+
 TEST_P(StoreTest, TokensAreStoredHashed) {
     ApiToken t{"tok_1", "juf", "mentor", util::sha256Hex("sluis_secret"), fromMillis(0), false};
     ASSERT_TRUE(store_->addToken(t));
@@ -576,7 +615,9 @@ TEST(StoreOpen, AnOlderSqliteDatabaseIsMigratedAndKeepsItsData) {
         for (const char* sql : {"DROP TABLE transfer_reports", "DROP TABLE procedures",
                                 "DROP TABLE notifications", "DROP TABLE schedule_runs",
                                 "ALTER TABLE transfers DROP COLUMN choices",
-                                "DELETE FROM schema_migrations WHERE version = 4"})
+                                "ALTER TABLE api_tokens DROP COLUMN expires_at",
+                                "ALTER TABLE api_tokens DROP COLUMN revoked_at",
+                                "DELETE FROM schema_migrations WHERE version >= 4"})
             raw << sql, now;
     }
     auto s = openSqliteStore({db, key});
@@ -611,8 +652,11 @@ TEST(PostgresStore, TwoDaemonsMigratingAtOnceBothOpen) {
         });
     for (auto& t : starts) t.join();
     for (size_t i = 0; i < stores.size(); ++i) ASSERT_TRUE(stores[i]) << errors[i];
-    EXPECT_EQ(db.query("SELECT CAST(COUNT(*) AS TEXT) FROM schema_migrations"),
-              std::vector<std::string>{"4"});
+    // Every version applied exactly once, none skipped.
+    auto applied = db.query("SELECT CAST(COUNT(*) AS TEXT) FROM schema_migrations");
+    ASSERT_EQ(applied.size(), 1u);
+    EXPECT_GE(std::stoi(applied[0]), 5);
+    EXPECT_EQ(db.query("SELECT CAST(MAX(version) AS TEXT) FROM schema_migrations"), applied);
     EXPECT_EQ(db.query("SELECT value FROM meta WHERE key = 'key_fingerprint'").size(), 1u);
     // Audit records from two connections form one chain.
     std::vector<std::thread> writers;
