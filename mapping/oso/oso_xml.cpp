@@ -1,6 +1,7 @@
 #include "mapping/oso/oso_xml.h"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 namespace sluis::oso {
@@ -55,6 +56,27 @@ int lineOf(std::string_view bytes, const pugi::xml_node& n) {
     return off < 0 ? 0 : lineAtOffset(bytes, static_cast<size_t>(off));
 }
 
+int LineCounter::lineOf(const pugi::xml_node& n) {
+    ptrdiff_t off = n.offset_debug();
+    if (off < 0) return 0;
+    size_t o = std::min(static_cast<size_t>(off), bytes_.size());
+    if (o < offset_) {
+        offset_ = 0;
+        line_ = 1;
+    }
+    // memchr per line rather than a byte loop: a base64 attachment is one long line.
+    const char* p = bytes_.data() + offset_;
+    const char* const end = bytes_.data() + o;
+    while (p < end) {
+        p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+        if (!p) break;
+        ++line_;
+        ++p;
+    }
+    offset_ = o;
+    return line_;
+}
+
 bool parseSafe(std::string_view bytes, pugi::xml_document& doc, XmlProblem& problem,
                const XmlLimits& limits) {
     if (bytes.size() > limits.max_bytes) {
@@ -86,13 +108,21 @@ bool parseSafe(std::string_view bytes, pugi::xml_document& doc, XmlProblem& prob
             return false;
         }
     }
-    // Depth check without recursion.
-    std::vector<std::pair<pugi::xml_node, int>> stack;
-    for (auto c = doc.first_child(); c; c = c.next_sibling())
-        if (c.type() == pugi::node_element) stack.push_back({c, 1});
-    while (!stack.empty()) {
-        auto [n, d] = stack.back();
-        stack.pop_back();
+    // Depth check without recursion and without a heap-allocated stack: walks the elements in
+    // pre-order, last child first (the order of the explicit stack this replaced, so that a
+    // refusal names the same element), moving through the tree's own links.
+    auto lastElement = [](const pugi::xml_node& parent) {
+        for (auto c = parent.last_child(); c; c = c.previous_sibling())
+            if (c.type() == pugi::node_element) return c;
+        return pugi::xml_node();
+    };
+    auto previousElement = [](const pugi::xml_node& n) {
+        for (auto c = n.previous_sibling(); c; c = c.previous_sibling())
+            if (c.type() == pugi::node_element) return c;
+        return pugi::xml_node();
+    };
+    int d = 1;
+    for (pugi::xml_node n = lastElement(doc); n;) {
         if (d > limits.max_depth) {
             problem = {"SLUIS.XML03", xpathOf(n),
                        "nesting dieper dan " + std::to_string(limits.max_depth) +
@@ -100,8 +130,24 @@ bool parseSafe(std::string_view bytes, pugi::xml_document& doc, XmlProblem& prob
                        ErrorCode::kTooLarge};
             return false;
         }
-        for (auto c = n.first_child(); c; c = c.next_sibling())
-            if (c.type() == pugi::node_element) stack.push_back({c, d + 1});
+        if (auto c = lastElement(n)) {
+            n = c;
+            ++d;
+            continue;
+        }
+        // Up to the nearest ancestor-or-self with an earlier sibling element; done at the top.
+        for (;;) {
+            if (auto s = previousElement(n)) {
+                n = s;
+                break;
+            }
+            if (d == 1) {
+                n = pugi::xml_node();
+                break;
+            }
+            n = n.parent();
+            --d;
+        }
     }
     return true;
 }
