@@ -20,14 +20,15 @@ class Reader {
         : lines_(bytes), warnings_(warnings) {}
 
     void walk(const pugi::xml_node& el, const Node& bn, json& obj, json& root) {
+        size_t hint = 0;  // children come in schema order: try the expected ones before the map
         for (auto ch = el.first_child(); ch; ch = ch.next_sibling()) {
             if (ch.type() != pugi::node_element) continue;
-            auto it = bn.by_name.find(localName(ch));
-            if (it == bn.by_name.end() || it->second == bn.item.get()) {
+            const Node* found = child(bn, localName(ch), hint);
+            if (!found || found == bn.item.get()) {
                 warn(ch, "onbekend element genegeerd");
                 continue;
             }
-            const Node& cb = *it->second;
+            const Node& cb = *found;
             json& dest = cb.place.empty() ? obj : resolve(root, cb.place);
             if (cb.collapse) {
                 json& arr = dest[cb.key];
@@ -48,8 +49,10 @@ class Reader {
             } else if (cb.wrap) {
                 dest[cb.key] = json::array({scalar(ch, cb)});
             } else {
-                if (dest.contains(cb.key)) warn(ch, "element komt vaker voor dan toegestaan");
-                dest[cb.key] = readElement(ch, cb, root);
+                // One map look-up for "already there?" and the insertion (dest is an object).
+                auto [slot, inserted] = dest.get_ref<json::object_t&>().try_emplace(cb.key);
+                if (!inserted) warn(ch, "element komt vaker voor dan toegestaan");
+                slot->second = readElement(ch, cb, root);
                 if (!cb.complex)
                     for (const auto& a : cb.attributes) {
                         auto attr = ch.attribute(a.name.c_str());
@@ -60,6 +63,20 @@ class Reader {
     }
 
   private:
+    /// What `bn.by_name` finds for `name` (nullptr: nothing). Looks first at the schema children
+    /// from `hint` on (the same one again for a list, else one of the next two) and moves `hint`.
+    static const Node* child(const Node& bn, std::string_view name, size_t& hint) {
+        const auto& kids = bn.children;
+        for (size_t k = hint, last = std::min(kids.size(), hint + 3); k < last; ++k) {
+            if (kids[k].name != name) continue;
+            hint = k;
+            if (kids[k].found_by_name) return &kids[k];
+            break;
+        }
+        auto it = bn.by_name.find(name);
+        return it == bn.by_name.end() ? nullptr : it->second;
+    }
+
     json readElement(const pugi::xml_node& el, const Node& bn, json& root) {
         if (bn.complex) {
             json obj = json::object();

@@ -46,6 +46,9 @@ struct Node {
     bool swv_forbidden = false;  ///< Never written in an SWV dossier.
     /// Children by element name; transparent, so that a reader looks names up without a copy.
     std::map<std::string, const Node*, std::less<>> by_name;
+    /// The parent's by_name finds this node under its name (false when a sibling or the parent's
+    /// item has the same name): a reader that finds this node by position may use it directly.
+    bool found_by_name = false;
 
     bool repeated() const { return max != 1; }
 };

@@ -108,46 +108,27 @@ bool parseSafe(std::string_view bytes, pugi::xml_document& doc, XmlProblem& prob
             return false;
         }
     }
-    // Depth check without recursion and without a heap-allocated stack: walks the elements in
-    // pre-order, last child first (the order of the explicit stack this replaced, so that a
-    // refusal names the same element), moving through the tree's own links.
-    auto lastElement = [](const pugi::xml_node& parent) {
-        for (auto c = parent.last_child(); c; c = c.previous_sibling())
-            if (c.type() == pugi::node_element) return c;
-        return pugi::xml_node();
-    };
-    auto previousElement = [](const pugi::xml_node& n) {
-        for (auto c = n.previous_sibling(); c; c = c.previous_sibling())
-            if (c.type() == pugi::node_element) return c;
-        return pugi::xml_node();
-    };
-    int d = 1;
-    for (pugi::xml_node n = lastElement(doc); n;) {
-        if (d > limits.max_depth) {
-            problem = {"SLUIS.XML03", xpathOf(n),
-                       "nesting dieper dan " + std::to_string(limits.max_depth) +
-                           " niveaus (regel " + std::to_string(lineOf(bytes, n)) + ")",
-                       ErrorCode::kTooLarge};
-            return false;
+    // Depth check in one pass of pugixml's own iterative traversal (no recursion, no stack of
+    // ours). The element refused is the one the former explicit-stack walk (pre-order, last
+    // child first) met first: an element at depth max+1, and of those the last in document order.
+    struct DepthWalker : pugi::xml_tree_walker {
+        int max_depth = 0;
+        pugi::xml_node deepest;  ///< Last element at depth max_depth + 1 (1 = the root element).
+        bool for_each(pugi::xml_node& n) override {
+            // depth() is 0 for the children of the document.
+            if (depth() == max_depth && n.type() == pugi::node_element) deepest = n;
+            return true;
         }
-        if (auto c = lastElement(n)) {
-            n = c;
-            ++d;
-            continue;
-        }
-        // Up to the nearest ancestor-or-self with an earlier sibling element; done at the top.
-        for (;;) {
-            if (auto s = previousElement(n)) {
-                n = s;
-                break;
-            }
-            if (d == 1) {
-                n = pugi::xml_node();
-                break;
-            }
-            n = n.parent();
-            --d;
-        }
+    } walker;
+    walker.max_depth = std::max(0, limits.max_depth);  // below 0: the root element is too deep
+    doc.traverse(walker);
+    if (walker.deepest) {
+        pugi::xml_node n = walker.deepest;
+        problem = {"SLUIS.XML03", xpathOf(n),
+                   "nesting dieper dan " + std::to_string(limits.max_depth) + " niveaus (regel " +
+                       std::to_string(lineOf(bytes, n)) + ")",
+                   ErrorCode::kTooLarge};
+        return false;
     }
     return true;
 }
