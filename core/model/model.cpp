@@ -55,8 +55,10 @@ bool isBase64(const std::string& s) {
     // Checked per block of 4096 characters, so that invalid weights can never overflow the sum.
     std::uint64_t sum = 0;
     for (size_t i = 0; i < s.size(); i += 4096) {
-        size_t end = std::min(s.size(), i + 4096);
-        for (size_t k = i; k < end; ++k) sum += kWeight[static_cast<unsigned char>(s[k])];
+        size_t end = std::min(s.size(), i + 4096), k = i;
+        auto w = [&](size_t at) { return kWeight[static_cast<unsigned char>(s[at])]; };
+        for (; k + 4 <= end; k += 4) sum += w(k) + w(k + 1) + w(k + 2) + w(k + 3);
+        for (; k < end; ++k) sum += w(k);
         if (sum >= kInvalid) return false;
     }
     return sum % 4 == 0;
