@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 #include "core/model/model.h"
 
@@ -15,17 +17,18 @@ using nlohmann::json;
 class Reader {
   public:
     Reader(std::string_view bytes, std::vector<std::string>& warnings)
-        : bytes_(bytes), warnings_(warnings) {}
+        : lines_(bytes), warnings_(warnings) {}
 
     void walk(const pugi::xml_node& el, const Node& bn, json& obj, json& root) {
+        size_t hint = 0;  // children come in schema order: try the expected ones before the map
         for (auto ch = el.first_child(); ch; ch = ch.next_sibling()) {
             if (ch.type() != pugi::node_element) continue;
-            auto it = bn.by_name.find(std::string(localName(ch)));
-            if (it == bn.by_name.end() || it->second == bn.item.get()) {
+            const Node* found = child(bn, localName(ch), hint);
+            if (!found || found == bn.item.get()) {
                 warn(ch, "onbekend element genegeerd");
                 continue;
             }
-            const Node& cb = *it->second;
+            const Node& cb = *found;
             json& dest = cb.place.empty() ? obj : resolve(root, cb.place);
             if (cb.collapse) {
                 json& arr = dest[cb.key];
@@ -46,8 +49,10 @@ class Reader {
             } else if (cb.wrap) {
                 dest[cb.key] = json::array({scalar(ch, cb)});
             } else {
-                if (dest.contains(cb.key)) warn(ch, "element komt vaker voor dan toegestaan");
-                dest[cb.key] = readElement(ch, cb, root);
+                // One map look-up for "already there?" and the insertion (dest is an object).
+                auto [slot, inserted] = dest.get_ref<json::object_t&>().try_emplace(cb.key);
+                if (!inserted) warn(ch, "element komt vaker voor dan toegestaan");
+                slot->second = readElement(ch, cb, root);
                 if (!cb.complex)
                     for (const auto& a : cb.attributes) {
                         auto attr = ch.attribute(a.name.c_str());
@@ -58,6 +63,20 @@ class Reader {
     }
 
   private:
+    /// What `bn.by_name` finds for `name` (nullptr: nothing). Looks first at the schema children
+    /// from `hint` on (the same one again for a list, else one of the next two) and moves `hint`.
+    static const Node* child(const Node& bn, std::string_view name, size_t& hint) {
+        const auto& kids = bn.children;
+        for (size_t k = hint, last = std::min(kids.size(), hint + 3); k < last; ++k) {
+            if (kids[k].name != name) continue;
+            hint = k;
+            if (kids[k].found_by_name) return &kids[k];
+            break;
+        }
+        auto it = bn.by_name.find(name);
+        return it == bn.by_name.end() ? nullptr : it->second;
+    }
+
     json readElement(const pugi::xml_node& el, const Node& bn, json& root) {
         if (bn.complex) {
             json obj = json::object();
@@ -119,6 +138,9 @@ class Reader {
     /// Decodes base64, skipping whitespace; stops at the first invalid character or after
     /// `limit` output bytes. Table-driven and written into a pre-sized buffer: attachments are
     /// most of a full dossier's bytes, so this loop dominates the read (see docs/oso.md).
+    /// Whole groups of four valid characters (nearly all of a line) are decoded at once; a
+    /// group with whitespace, padding or garbage goes through the character-by-character loop,
+    /// which gives the same result for every input.
     static std::string decodeBase64(std::string_view text, size_t limit = std::string::npos) {
         static constexpr signed char kSkip = -1, kStop = -2;
         static constexpr auto kTable = [] {
@@ -132,20 +154,50 @@ class Reader {
             for (char c : {' ', '\n', '\r', '\t'}) t[static_cast<unsigned char>(c)] = kSkip;
             return t;
         }();
+        // The same table per position in a group of four, shifted into place; -1 (every bit set)
+        // for whatever is not a base64 digit, so that one sign test checks all four.
+        static constexpr auto kShifted = [] {
+            std::array<std::array<std::int32_t, 256>, 4> t{};
+            for (size_t pos = 0; pos < 4; ++pos)
+                for (size_t c = 0; c < 256; ++c)
+                    t[pos][c] = kTable[c] < 0 ? -1
+                                              : static_cast<std::int32_t>(kTable[c])
+                                                    << (6 * (3 - static_cast<int>(pos)));
+            return t;
+        }();
         std::string out(std::min(limit, text.size() * 3 / 4 + 3), '\0');
+        const size_t cap = out.size();
+        char* o = out.data();
+        const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+        const auto* const end = p + text.size();
         size_t n = 0;
         unsigned buf = 0;
         int bits = 0;
-        for (char c : text) {
-            if (n >= out.size()) break;
-            signed char v = kTable[static_cast<unsigned char>(c)];
+        for (;;) {
+            // Fast path, only at a group boundary (bits == 0: the bits left in buf from earlier
+            // characters are never used again): whole groups while all four are digits.
+            if (bits == 0) {
+                size_t groups = std::min(static_cast<size_t>(end - p) / 4, (cap - n) / 3);
+                for (; groups > 0; --groups) {
+                    std::int32_t v = kShifted[0][p[0]] | kShifted[1][p[1]] | kShifted[2][p[2]] |
+                                     kShifted[3][p[3]];
+                    if (v < 0) break;
+                    o[n] = static_cast<char>((v >> 16) & 0xFF);
+                    o[n + 1] = static_cast<char>((v >> 8) & 0xFF);
+                    o[n + 2] = static_cast<char>(v & 0xFF);
+                    n += 3;
+                    p += 4;
+                }
+            }
+            if (p == end || n >= cap) break;
+            signed char v = kTable[*p++];
             if (v == kSkip) continue;
             if (v == kStop) break;
             buf = (buf << 6) | static_cast<unsigned>(v);
             bits += 6;
             if (bits >= 8) {
                 bits -= 8;
-                out[n++] = static_cast<char>((buf >> bits) & 0xFF);
+                o[n++] = static_cast<char>((buf >> bits) & 0xFF);
             }
         }
         out.resize(n);
@@ -163,7 +215,8 @@ class Reader {
         if (z.size() < 22 || z.compare(0, 4, "PK\x03\x04") != 0) return false;
         size_t lowest = z.size() > 22 + 65535 ? z.size() - 22 - 65535 : 0;
         for (size_t p = z.size() - 22 + 1; p-- > lowest;) {
-            if (z.compare(p, 4, "PK\x05\x06") != 0) continue;
+            // First byte inline: a file that is not a ZIP is searched over its last 64 KiB.
+            if (z[p] != 'P' || z.compare(p, 4, "PK\x05\x06") != 0) continue;
             size_t cd_size = u32(p + 12), cd_offset = u32(p + 16);
             if (cd_offset + cd_size > p) return false;
             return cd_size == 0 ||
@@ -186,7 +239,16 @@ class Reader {
     }
     static bool validUtf8(std::string_view s) {
         for (size_t i = 0; i < s.size();) {
-            // ASCII fast path: nearly all text (and all base64) is ASCII.
+            // ASCII fast paths: nearly all text (and all base64) is ASCII; eight bytes at a time
+            // while no byte has its high bit set.
+            if (s.size() - i >= 8) {
+                std::uint64_t w;
+                std::memcpy(&w, s.data() + i, 8);
+                if ((w & 0x8080808080808080ULL) == 0) {
+                    i += 8;
+                    continue;
+                }
+            }
             if (static_cast<unsigned char>(s[i]) < 0x80) {
                 ++i;
                 continue;
@@ -233,7 +295,7 @@ class Reader {
     }
 
     void warn(const pugi::xml_node& n, const std::string& what) {
-        warnings_.push_back(xpathOf(n) + " (regel " + std::to_string(lineOf(bytes_, n)) +
+        warnings_.push_back(xpathOf(n) + " (regel " + std::to_string(lines_.lineOf(n)) +
                             "): " + what);
     }
 
@@ -241,7 +303,7 @@ class Reader {
         return validUtf8(v) ? std::string(v) : replaceInvalidUtf8(v);
     }
 
-    std::string_view bytes_;
+    LineCounter lines_;  ///< Meldingen come in document order: one pass for all their lines.
     std::vector<std::string>& warnings_;
 };
 

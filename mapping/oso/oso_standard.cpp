@@ -73,6 +73,7 @@ void buildNode(const json& j, const std::string& parent_path, Node& n) {
         buildNode(j["item"], n.path, *n.item);
         n.by_name[n.item->name] = n.item.get();
     }
+    for (auto& c : n.children) c.found_by_name = n.by_name.at(c.name) == &c;
 }
 
 void markCategories(Node& n, int inherited, const std::map<std::string, int>& by_path,

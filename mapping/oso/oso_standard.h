@@ -44,7 +44,11 @@ struct Node {
     int category = -1;           ///< Index into Standard::categories (-1: inherited none).
     bool forbidden = false;      ///< Never written (identity rules).
     bool swv_forbidden = false;  ///< Never written in an SWV dossier.
-    std::map<std::string, const Node*> by_name;  ///< Children by element name.
+    /// Children by element name; transparent, so that a reader looks names up without a copy.
+    std::map<std::string, const Node*, std::less<>> by_name;
+    /// The parent's by_name finds this node under its name (false when a sibling or the parent's
+    /// item has the same name): a reader that finds this node by position may use it directly.
+    bool found_by_name = false;
 
     bool repeated() const { return max != 1; }
 };

@@ -1,6 +1,7 @@
 #include "mapping/oso/oso_xml.h"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 namespace sluis::oso {
@@ -55,6 +56,27 @@ int lineOf(std::string_view bytes, const pugi::xml_node& n) {
     return off < 0 ? 0 : lineAtOffset(bytes, static_cast<size_t>(off));
 }
 
+int LineCounter::lineOf(const pugi::xml_node& n) {
+    ptrdiff_t off = n.offset_debug();
+    if (off < 0) return 0;
+    size_t o = std::min(static_cast<size_t>(off), bytes_.size());
+    if (o < offset_) {
+        offset_ = 0;
+        line_ = 1;
+    }
+    // memchr per line rather than a byte loop: a base64 attachment is one long line.
+    const char* p = bytes_.data() + offset_;
+    const char* const end = bytes_.data() + o;
+    while (p < end) {
+        p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+        if (!p) break;
+        ++line_;
+        ++p;
+    }
+    offset_ = o;
+    return line_;
+}
+
 bool parseSafe(std::string_view bytes, pugi::xml_document& doc, XmlProblem& problem,
                const XmlLimits& limits) {
     if (bytes.size() > limits.max_bytes) {
@@ -86,22 +108,27 @@ bool parseSafe(std::string_view bytes, pugi::xml_document& doc, XmlProblem& prob
             return false;
         }
     }
-    // Depth check without recursion.
-    std::vector<std::pair<pugi::xml_node, int>> stack;
-    for (auto c = doc.first_child(); c; c = c.next_sibling())
-        if (c.type() == pugi::node_element) stack.push_back({c, 1});
-    while (!stack.empty()) {
-        auto [n, d] = stack.back();
-        stack.pop_back();
-        if (d > limits.max_depth) {
-            problem = {"SLUIS.XML03", xpathOf(n),
-                       "nesting dieper dan " + std::to_string(limits.max_depth) +
-                           " niveaus (regel " + std::to_string(lineOf(bytes, n)) + ")",
-                       ErrorCode::kTooLarge};
-            return false;
+    // Depth check in one pass of pugixml's own iterative traversal (no recursion, no stack of
+    // ours). The element refused is the one the former explicit-stack walk (pre-order, last
+    // child first) met first: an element at depth max+1, and of those the last in document order.
+    struct DepthWalker : pugi::xml_tree_walker {
+        int max_depth = 0;
+        pugi::xml_node deepest;  ///< Last element at depth max_depth + 1 (1 = the root element).
+        bool for_each(pugi::xml_node& n) override {
+            // depth() is 0 for the children of the document.
+            if (depth() == max_depth && n.type() == pugi::node_element) deepest = n;
+            return true;
         }
-        for (auto c = n.first_child(); c; c = c.next_sibling())
-            if (c.type() == pugi::node_element) stack.push_back({c, d + 1});
+    } walker;
+    walker.max_depth = std::max(0, limits.max_depth);  // below 0: the root element is too deep
+    doc.traverse(walker);
+    if (walker.deepest) {
+        pugi::xml_node n = walker.deepest;
+        problem = {"SLUIS.XML03", xpathOf(n),
+                   "nesting dieper dan " + std::to_string(limits.max_depth) + " niveaus (regel " +
+                       std::to_string(lineOf(bytes, n)) + ")",
+                   ErrorCode::kTooLarge};
+        return false;
     }
     return true;
 }
