@@ -128,6 +128,9 @@ int cmdServe(const Args& args) {
         }
     }
 
+    // A client that goes away while the admin API answers must not end the daemon: writes to
+    // its socket fail with EPIPE instead of raising SIGPIPE.
+    ::signal(SIGPIPE, SIG_IGN);
     // Block termination signals in every thread; the main thread waits for them below.
     sigset_t signals;
     sigemptyset(&signals);

@@ -68,9 +68,11 @@ std::pair<std::string, std::string> newApiToken() {
 
 /// The whole-request deadline (docs/operations.md, "Slow clients"). Every connection is
 /// registered when a worker picks it up, with a duplicate of its descriptor; a thread shuts the
-/// socket down (both directions) when the connection has not delivered its request (TLS
-/// handshake, headers and body) by the deadline. Whatever the worker is blocked on (poll, read,
-/// TLS handshake) then returns at once, and the worker is free. Poco's own timeouts are per read
+/// socket down for reading when the connection has not delivered its request (TLS handshake,
+/// headers and body) by the deadline. Whatever read the worker is blocked on (poll, read, TLS
+/// handshake) then sees the end of the stream at once, the connection ends and the worker is
+/// free. Only the reading side: a short error answer may still be written, and no write can
+/// fail with EPIPE because of us. Poco's own timeouts are per read
 /// and restart with every byte, so they alone do not bound a request. The duplicate keeps the
 /// descriptor number from being reused for another connection while it is registered.
 class Deadlines {
@@ -116,11 +118,12 @@ class Deadlines {
             entries_.erase(it);
         }
     }
-    /// Ends every open connection (the server is stopping).
+    /// Ends every connection still reading its request (the server is stopping); a handler
+    /// that is running finishes its answer.
     void shutdownAll() {
         std::lock_guard lock(mutex_);
         for (auto& [id, e] : entries_) {
-            ::shutdown(e.fd, SHUT_RDWR);
+            ::shutdown(e.fd, SHUT_RD);
             e.armed = false;
         }
     }
@@ -141,7 +144,7 @@ class Deadlines {
             for (auto& [id, e] : entries_) {
                 if (!e.armed) continue;
                 if (e.deadline <= now) {
-                    ::shutdown(e.fd, SHUT_RDWR);
+                    ::shutdown(e.fd, SHUT_RD);
                     e.armed = false;
                     log::warn("api.request_deadline",
                               {{"remote", e.remote},
@@ -720,8 +723,8 @@ Status AdminServer::start() {
 
 void AdminServer::stop() {
     if (server_) {
-        server_->stop();           // no new connections; the waiting ones are dropped
-        deadlines_->shutdownAll();  // the open ones end now
+        server_->stop();            // no new connections; the waiting ones are dropped
+        deadlines_->shutdownAll();  // the ones still reading end now
         pool_->joinAll();
         server_.reset();
     }

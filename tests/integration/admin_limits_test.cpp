@@ -223,6 +223,8 @@ TEST_F(AdminLimitsTest, SixtyFourSlowClientsDoNotBlockHealthOrAConsentWithdrawal
 
 TEST_F(AdminLimitsTest, AWholeRequestHasADeadlineHoweverSlowlyItsBytesKeepComing) {
     writeConfig({{"request_timeout", "1s"}});
+    const std::string token = test::createToken(kExe, config_, data_, "mentor-a", "mentor");
+    ASSERT_FALSE(token.empty());
     test::Daemon d;
     const int port = start(d);
     ASSERT_NE(port, 0);
@@ -239,18 +241,21 @@ TEST_F(AdminLimitsTest, AWholeRequestHasADeadlineHoweverSlowlyItsBytesKeepComing
         [&] { return log().find("api.request_deadline") != std::string::npos; }))
         << log();
 
-    // A complete header with a body that trickles in: cut at the deadline too.
+    // Complete, authenticated headers with a body that trickles in: cut at the deadline too.
     RawConnection body(port);
     ASSERT_TRUE(body.connected());
-    ASSERT_TRUE(body.send("POST /api/v1/consents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
-                          "x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"));
     const auto body_start = Clock::now();
+    ASSERT_TRUE(body.send("POST /api/v1/consents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                          token +
+                          "\r\nContent-Type: application/json\r\nContent-Length: "
+                          "100000\r\n\r\n{"));
     EXPECT_TRUE(test::waitUntil(
         [&] {
             body.send(" ");
             return body.closedByServer();
         },
         std::chrono::seconds(20)));
+    EXPECT_GE(Clock::now() - body_start, std::chrono::milliseconds(900));
     EXPECT_LT(Clock::now() - body_start, std::chrono::seconds(10));
 
     // The daemon goes on answering.

@@ -181,7 +181,9 @@ TEST_F(AdminTlsTest, HttpsWorksWithTheCliClientAndPlainHttpToTheTlsPortFails) {
     char buf[64];
     int n = -1;
     try {
-        n = raw.receiveBytes(buf, sizeof buf);
+        // At most a TLS alert, then the end of the stream.
+        while ((n = raw.receiveBytes(buf, sizeof buf)) > 0) {
+        }
     } catch (const Poco::Exception&) {
         n = 0;  // reset: closed as well
     }
