@@ -72,9 +72,9 @@ std::pair<std::string, std::string> newApiToken() {
 /// headers and body) by the deadline. Whatever read the worker is blocked on (poll, read, TLS
 /// handshake) then sees the end of the stream at once, the connection ends and the worker is
 /// free. Only the reading side: a short error answer may still be written, and no write can
-/// fail with EPIPE because of us. Poco's own timeouts are per read
-/// and restart with every byte, so they alone do not bound a request. The duplicate keeps the
-/// descriptor number from being reused for another connection while it is registered.
+/// fail with EPIPE because of us. Poco's own timeouts are per read and restart with every byte,
+/// so they alone do not bound a request. The duplicate keeps the descriptor number from being
+/// reused for another connection while it is registered.
 class Deadlines {
   public:
     explicit Deadlines(std::chrono::milliseconds timeout) : timeout_(timeout) {
