@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <condition_variable>
@@ -195,8 +196,8 @@ class AuthLimiter {
         }
         first = !st.logged;
         st.logged = true;
-        const auto wait = st.failures.front() + kWindow - now;
-        return std::max<long long>(1, (wait.count() + 999) / 1000);
+        const auto wait = st.failures.front() + kWindow - now;  // > kWindow if the clock went back
+        return std::clamp<long long>((wait.count() + 999) / 1000, 1, kWindow.count() / 1000);
     }
     void fail(const std::string& remote, Timestamp now) {
         std::lock_guard lock(mutex_);
