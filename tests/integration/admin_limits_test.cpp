@@ -36,8 +36,16 @@ const std::string kExe = SLUIS_EXE;
 /// A raw TCP connection to the admin API that the test feeds byte by byte.
 class RawConnection {
   public:
-    explicit RawConnection(int port) {
+    /// Connects to 127.0.0.1:`port` from `source` (any address of 127.0.0.0/8).
+    explicit RawConnection(int port, const char* source = "127.0.0.1") {
         fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in from{};
+        from.sin_family = AF_INET;
+        ::inet_pton(AF_INET, source, &from.sin_addr);
+        if (fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+            ::close(fd_);
+            fd_ = -1;
+        }
         sockaddr_in addr{};
         addr.sin_family = AF_INET;
         addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -66,10 +74,31 @@ class RawConnection {
         return n <= 0;  // 0: end of stream; < 0 with POLLIN set: reset
     }
 
+    /// Everything the server sends until it closes the connection (at most 30 s).
+    std::string readAll() {
+        timeval tv{30, 0};
+        ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        std::string out;
+        char buf[4096];
+        ssize_t n;
+        while ((n = ::recv(fd_, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<size_t>(n));
+        return out;
+    }
+
   private:
     int fd_ = -1;
     bool connected_ = false;
 };
+
+/// The status of `GET path` with `token`, sent from `source`.
+int statusFrom(const char* source, int port, const std::string& path, const std::string& token) {
+    RawConnection c(port, source);
+    if (!c.connected()) return -1;
+    c.send("GET " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
+           "\r\nConnection: close\r\n\r\n");
+    const std::string reply = c.readAll();
+    return reply.size() >= 12 ? std::stoi(reply.substr(9, 3)) : 0;
+}
 
 /// Connections that each send one more byte of a never-ending header every `interval`, from a
 /// background thread, until destroyed.
@@ -314,6 +343,10 @@ TEST_F(AdminLimitsTest, FailedAuthenticationIsRateLimitedPerAddress) {
     // oracle for guesses); the open routes still answer.
     EXPECT_EQ(test::httpCall(port, "GET", "/api/v1/transfers", token).status, 429);
     EXPECT_EQ(test::httpCall(port, "GET", "/health").status, 200);
+    // Another address is not affected: its valid token works, a wrong one is a plain 401.
+    EXPECT_EQ(statusFrom("127.0.0.2", port, "/api/v1/transfers", token), 200);
+    EXPECT_EQ(statusFrom("127.0.0.2", port, "/api/v1/transfers", "wrong-elsewhere"), 401);
+    EXPECT_EQ(statusFrom("127.0.0.1", port, "/api/v1/transfers", token), 429);
 
     // A minute later (by the daemon's clock) the address may try again.
     test::setClockFile(clock, "2026-11-02T09:01:01Z");
