@@ -3,10 +3,14 @@
 // they call the running daemon's admin API with the caller's own token (SLUIS_TOKEN or
 // --token-file), and the daemon checks the role, applies the gates and writes the audit record
 // exactly as for any other API client (docs/api.md).
+#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/NetSSL.h>
+#include <Poco/Net/SSLException.h>
 #include <Poco/URI.h>
 
 #include <cstdio>
@@ -14,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -31,7 +36,8 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kConnKeys = {"url", "token-file", "config", "data-dir"};
+const std::vector<std::string> kConnKeys = {"url",         "token-file", "config", "data-dir",
+                                            "ca",          "client-cert", "client-key"};
 
 int fail(const Error& e) {
     std::cerr << "sluis: " << e.message << "\n";
@@ -63,15 +69,34 @@ struct Connection {
     std::string host;
     int port = 0;
     std::string token;
+    bool https = false;
+    /// CA file that must have signed the server's certificate (--ca or SLUIS_CA); empty: the
+    /// system's CAs. The certificate and its host name are always verified.
+    std::string ca;
+    std::string client_cert;  ///< for admin.tls.client_ca (mutual TLS)
+    std::string client_key;
 };
+
+/// `--KEY`, else the environment variable `env`, else "".
+std::string optionOrEnv(const ParsedArgs& a, const std::string& key, const char* env) {
+    if (a.has(key)) return a.get(key);
+    const char* v = std::getenv(env);
+    return v ? std::string(v) : std::string();
+}
 
 Result<Connection> connect(const ParsedArgs& a) {
     Connection c;
     if (a.has("url")) {
-        Poco::URI uri(a.get("url"));
-        if (uri.getScheme() != "http" || uri.getHost().empty())
+        Poco::URI uri;
+        try {
+            uri = Poco::URI(a.get("url"));
+        } catch (const Poco::Exception&) {
+            return Error{ErrorCode::kInvalidArgument, "--url: geen geldige URL"};
+        }
+        if ((uri.getScheme() != "http" && uri.getScheme() != "https") || uri.getHost().empty())
             return Error{ErrorCode::kInvalidArgument,
-                         "--url verwacht http://HOST:POORT (de beheer-API luistert lokaal)"};
+                         "--url verwacht http://HOST:POORT (loopback) of https://HOST:POORT"};
+        c.https = uri.getScheme() == "https";
         c.host = uri.getHost();
         c.port = uri.getPort();
     } else {
@@ -81,8 +106,11 @@ Result<Connection> connect(const ParsedArgs& a) {
         auto cfg = config::loadConfig(a.get("config", "config/demo"), {a.get("data-dir")},
                                       connectors, mappers);
         if (!cfg) return cfg.error();
-        c.host = (*cfg)->admin.listen == "0.0.0.0" ? "127.0.0.1" : (*cfg)->admin.listen;
+        c.host = (*cfg)->admin.listen == "0.0.0.0" ? "127.0.0.1"
+                 : (*cfg)->admin.listen == "::"    ? "::1"
+                                                   : (*cfg)->admin.listen;
         c.port = (*cfg)->admin.port;
+        c.https = (*cfg)->admin.tls.has_value();
         fs::path port_file = fs::path((*cfg)->data_dir) / "admin.port";
         if (auto text = readSmallFile(port_file.string(), 64)) {
             try {
@@ -91,6 +119,25 @@ Result<Connection> connect(const ParsedArgs& a) {
                 return Error{ErrorCode::kIo, port_file.string() + " bevat geen poortnummer"};
             }
         }
+    }
+    c.ca = optionOrEnv(a, "ca", "SLUIS_CA");
+    c.client_cert = optionOrEnv(a, "client-cert", "SLUIS_CLIENT_CERT");
+    c.client_key = optionOrEnv(a, "client-key", "SLUIS_CLIENT_KEY");
+    if (!c.https && (a.has("ca") || a.has("client-cert") || a.has("client-key")))
+        return Error{ErrorCode::kInvalidArgument,
+                     "--ca, --client-cert en --client-key horen bij https://; de beheer-API "
+                     "spreekt hier gewoon HTTP"};
+    if (c.client_cert.empty() != c.client_key.empty())
+        return Error{ErrorCode::kInvalidArgument,
+                     "geef --client-cert en --client-key samen op (of SLUIS_CLIENT_CERT en "
+                     "SLUIS_CLIENT_KEY)"};
+    for (const auto& [file, what] : {std::pair{c.ca, "--ca/SLUIS_CA"},
+                                     std::pair{c.client_cert, "--client-cert/SLUIS_CLIENT_CERT"},
+                                     std::pair{c.client_key, "--client-key/SLUIS_CLIENT_KEY"}}) {
+        std::error_code ec;
+        if (c.https && !file.empty() && !fs::is_regular_file(file, ec))
+            return Error{ErrorCode::kInvalidArgument,
+                         std::string(what) + ": bestand " + file + " bestaat niet"};
     }
     if (a.has("token-file")) {
         auto t = readSmallFile(a.get("token-file"), 4096);
@@ -117,8 +164,34 @@ struct Reply {
 
 Result<Reply> call(const Connection& c, const std::string& method, const std::string& path,
                    const std::optional<json>& body = std::nullopt) {
+    const std::string where = (c.https ? "https://" : "http://") + c.host + ":" +
+                              std::to_string(c.port);
     try {
-        Poco::Net::HTTPClientSession session(c.host, static_cast<Poco::UInt16>(c.port));
+        std::unique_ptr<Poco::Net::HTTPClientSession> owned;
+        if (c.https) {
+            static const bool ssl = [] {
+                Poco::Net::initializeSSL();
+                return true;
+            }();
+            (void)ssl;
+            Poco::Net::Context::Params p;
+            p.caLocation = c.ca;
+            p.loadDefaultCAs = c.ca.empty();
+            p.certificateFile = c.client_cert;
+            p.privateKeyFile = c.client_key;
+            // The server's certificate is always verified (chain and host name): there is no
+            // option to turn that off.
+            p.verificationMode = Poco::Net::Context::VERIFY_STRICT;
+            Poco::Net::Context::Ptr context =
+                new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, p);
+            context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+            owned = std::make_unique<Poco::Net::HTTPSClientSession>(
+                c.host, static_cast<Poco::UInt16>(c.port), context);
+        } else {
+            owned = std::make_unique<Poco::Net::HTTPClientSession>(
+                c.host, static_cast<Poco::UInt16>(c.port));
+        }
+        Poco::Net::HTTPClientSession& session = *owned;
         session.setTimeout(Poco::Timespan(60, 0));
         Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
         req.set("Authorization", "Bearer " + c.token);
@@ -141,6 +214,12 @@ Result<Reply> call(const Connection& c, const std::string& method, const std::st
             r.data = util::parseJsonOrDiscarded(r.body);
         if (r.data.is_discarded()) r.data = nullptr;
         if (r.status >= 400) {
+            if (r.status == 429)
+                return Error{ErrorCode::kUnavailable,
+                             r.data.is_object() && r.data.contains("error")
+                                 ? r.data["error"].value("message", "te veel verzoeken") +
+                                       " (HTTP 429)"
+                                 : std::string("te veel verzoeken (HTTP 429)")};
             if (r.data.is_object() && r.data.contains("error"))
                 return Error{codeFromName(r.data["error"].value("code", "internal")),
                              r.data["error"].value("message", "fout") + " (HTTP " +
@@ -153,6 +232,10 @@ Result<Reply> call(const Connection& c, const std::string& method, const std::st
         return Error{ErrorCode::kUnavailable, "geen Sluis-daemon bereikbaar op " + c.host + ":" +
                                                   std::to_string(c.port) +
                                                   " (draait 'sluis serve'?)"};
+    } catch (const Poco::Net::SSLException& e) {
+        return Error{ErrorCode::kUnavailable,
+                     "TLS-verbinding met " + where + " mislukt: " + e.displayText() +
+                         " (klopt het CA-bestand (--ca of SLUIS_CA) en de naam in --url?)"};
     } catch (const Poco::Exception& e) {
         return Error{ErrorCode::kUnavailable, "beheer-API " + c.host + ":" +
                                                   std::to_string(c.port) + ": " + e.displayText()};
@@ -183,8 +266,10 @@ int run(const ParsedArgs& a, const std::string& method, const std::string& path,
 
 int usage(const char* text) {
     std::cerr << "gebruik: " << text
-              << "\n(verbinding: [--url http://127.0.0.1:8480 | --config DIR --data-dir DIR] "
-                 "[--token-file BESTAND]; token anders uit SLUIS_TOKEN)\n";
+              << "\n(verbinding: [--url http://127.0.0.1:8480 | --url https://HOST:8480 | "
+                 "--config DIR --data-dir DIR] [--token-file BESTAND]; token anders uit "
+                 "SLUIS_TOKEN; bij https: [--ca CA-BESTAND] (of SLUIS_CA; anders de CA's van "
+                 "het systeem) [--client-cert BESTAND --client-key BESTAND])\n";
     return 2;
 }
 

@@ -105,6 +105,10 @@ int cmdServe(const Args& args) {
     log::parseLevel((*cfg)->log_level, level);
     log::setLevel(level);
 
+    // An unusable certificate or key for the admin API stops the start before anything else.
+    if ((*cfg)->admin.enabled && (*cfg)->admin.tls)
+        SLUIS_RETURN_IF_ERROR_EXIT(api::checkAdminTls(*(*cfg)->admin.tls));
+
     auto lock = lockDataDir((*cfg)->data_dir);
     if (!lock) return fail(lock.error());
     // Owner-only data dir and store files, whatever umask this was started with (or a copy or
@@ -125,6 +129,9 @@ int cmdServe(const Args& args) {
         }
     }
 
+    // A client that goes away while the admin API answers must not end the daemon: writes to
+    // its socket fail with EPIPE instead of raising SIGPIPE.
+    ::signal(SIGPIPE, SIG_IGN);
     // Block termination signals in every thread; the main thread waits for them below.
     sigset_t signals;
     sigemptyset(&signals);
@@ -172,6 +179,13 @@ int cmdCheckConfig(const Args& args) {
     if (!cfg) {
         std::cerr << cfg.error().message << "\n";
         return 1;
+    }
+    // The admin API's certificate and key, as `serve` will load them.
+    if ((*cfg)->admin.enabled && (*cfg)->admin.tls) {
+        if (auto st = api::checkAdminTls(*(*cfg)->admin.tls); !st) {
+            std::cerr << st.error().message << "\n";
+            return 1;
+        }
     }
     std::cout << "configuratie in orde: " << (*cfg)->sources.size() << " bron(nen), "
               << (*cfg)->sinks.size() << " doel(en), " << (*cfg)->routes.size() << " route(s)\n";

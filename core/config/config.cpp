@@ -1,6 +1,7 @@
 #include "core/config/config.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -143,6 +144,19 @@ private:
     std::set<std::string> seen_;
     bool ok_ = true;
 };
+
+}  // namespace
+
+bool isLoopbackHost(const std::string& host) {
+    if (host == "localhost" || host == "::1" || host == "[::1]") return true;
+    // 127.0.0.0/8, written as a dotted quad.
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    char rest = 0;
+    return std::sscanf(host.c_str(), "%u.%u.%u.%u%c", &a, &b, &c, &d, &rest) == 4 && a == 127 &&
+           b < 256 && c < 256 && d < 256;
+}
+
+namespace {
 
 std::string absolute(const std::string& p, const std::string& base) {
     fs::path path(p);
@@ -385,6 +399,29 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
             for (const auto& role : cfg->admin.payload_roles)
                 if (std::find(kRoles.begin(), kRoles.end(), role) == kRoles.end())
                     errors.push_back("daemon.json: admin.payload_roles: onbekende rol '" + role + "'");
+            cfg->admin.request_timeout = a.duration("request_timeout", cfg->admin.request_timeout);
+            if (cfg->admin.request_timeout < std::chrono::milliseconds(100) ||
+                cfg->admin.request_timeout > std::chrono::minutes(10))
+                errors.push_back(
+                    "daemon.json: admin.request_timeout: verwacht een duur van 100ms tot 10m");
+            cfg->admin.max_connections =
+                static_cast<int>(a.integer("max_connections", cfg->admin.max_connections, 1, 4096));
+            if (const json* t = a.get("tls", false)) {
+                ObjReader tr(*t, "daemon.json: admin.tls", errors);
+                AdminTlsConfig tls;
+                // Relative paths are relative to the data directory, as everywhere else.
+                tls.certificate = absolute(tr.str("certificate", "", true), cfg->data_dir);
+                tls.key = absolute(tr.str("key", "", true), cfg->data_dir);
+                if (tr.get("client_ca", false))
+                    tls.client_ca = absolute(tr.str("client_ca", ""), cfg->data_dir);
+                cfg->admin.tls = std::move(tls);
+            }
+            // Bearer tokens travel in every request: in clear only over loopback.
+            if (cfg->admin.enabled && !cfg->admin.tls && !isLoopbackHost(cfg->admin.listen))
+                errors.push_back("daemon.json: admin.listen: '" + cfg->admin.listen +
+                                 "' is geen loopback-adres (127.0.0.1, ::1, localhost); zonder "
+                                 "admin.tls gaan API-tokens onversleuteld over het netwerk. "
+                                 "Configureer admin.tls (certificate, key) of luister op 127.0.0.1");
         }
         if (const json* n = d.get("notify", false)) {
             ObjReader nr(*n, "daemon.json: notify", errors);

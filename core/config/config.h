@@ -19,10 +19,24 @@
 
 namespace sluis::config {
 
+/// HTTPS for the admin API (daemon.json `admin.tls`); paths are absolute after loading.
+struct AdminTlsConfig {
+    std::string certificate;  ///< PEM server certificate (chain), leaf first
+    std::string key;          ///< PEM private key of that certificate
+    std::string client_ca;    ///< empty: no client certificates; else required and checked against it
+};
+
 struct AdminConfig {
     bool enabled = true;
     std::string listen = "127.0.0.1";
     int port = 8480;  ///< 0: pick a free port (tests); the chosen port is logged and written to data_dir/admin.port.
+    /// Set: the API speaks only HTTPS. Required when `listen` is not a loopback address.
+    std::optional<AdminTlsConfig> tls;
+    /// Deadline for a whole request (TLS handshake, headers and body), from accepting the
+    /// connection; a connection that has not delivered its request by then is closed.
+    std::chrono::milliseconds request_timeout{10000};
+    /// Connections served at once (one worker thread each); up to 64 more wait to be served.
+    int max_connections = 128;
     /// Roles that may see payloads through the API (each view is audited).
     std::vector<std::string> payload_roles = {"directeur", "zorgcoordinator"};
 };
@@ -167,6 +181,9 @@ struct Overrides {
     std::string data_dir;  ///< Non-empty: replaces daemon.json's data_dir.
     int admin_port = -1;   ///< >= 0: replaces admin.port.
 };
+
+/// Whether `host` (an admin.listen value) is a loopback address: 127.0.0.0/8, ::1, localhost.
+bool isLoopbackHost(const std::string& host);
 
 /// Loads and validates `dir`. On failure the error message lists every problem, one per line.
 Result<std::shared_ptr<const Config>> loadConfig(const std::string& dir, const Overrides& overrides,
