@@ -116,7 +116,7 @@ protected:
             {"daemon.json", {{"worker", {{"max_attempts", 3}, {"backoff_initial", "10s"}}}}},
             {"connectors.json",
              {{"sources", {{{"name", "in"}, {"type", "directory"},
-                            {"options", {{"path", "inbox"}, {"settle_time", "0ms"}}}}}},
+                            {"options", {{"path", "inbox"}, {"settle_time", "0ms"}, {"keep_processed_days", 30}}}}}},
               {"sinks", {{{"name", "out"}, {"type", sink_type}, {"options", sink_opts}}}}}},
             {"policies.json", {{"purposes", {{"demo", policy}}}}},
             {"routes.json", {{"routes", {route}}}}};
