@@ -610,9 +610,11 @@ TEST_P(StoreTest, RetentionPurgesEveryStateNeverDeliveredFromCreation) {
 
     // Every purge is audited, and the chain still verifies.
     size_t purged = 0, expired = 0;
-    for (const auto& a : *store_->auditLog(0, 1000)) {
-        purged += a.event == "purged";
-        expired += a.event == "retention_expired";
+    auto log = store_->auditLog(0, 1000);
+    ASSERT_TRUE(log) << log.error().message;
+    for (const auto& a : log.value()) {
+        purged += a.event.event == "purged";
+        expired += a.event.event == "retention_expired";
     }
     EXPECT_EQ(purged, 4u);
     EXPECT_EQ(expired, 3u);
