@@ -7,6 +7,8 @@
 
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <set>
 #include <sstream>
@@ -360,6 +362,22 @@ TEST_F(DaemonTest, PlantedSymlinksInTheOutboxAreNeverWrittenThrough) {
     fs::create_directories(data_ / "outbox");
     std::string victim_id = failed[0]["id"], other_id = failed[1]["id"];
     fs::create_symlink(data_ / "sluis.key", data_ / "outbox" / (victim_id + ".json"));
+    // And the temp name the daemon used to write the other one through (`.<name>.tmp-<pid>`),
+    // pointing at another file it may write.
+    test::writeFile(dir_ / "victim.txt", "ONAANGETAST");
+    std::set<std::string> planted;
+    for (const auto& e : fs::directory_iterator("/proc")) {
+        std::string pid = e.path().filename().string();
+        if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream cmd(e.path() / "cmdline");
+        std::string line((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
+        if (line.find(std::string("serve") + '\0') == std::string::npos || line.find(data_.string()) == std::string::npos)
+            continue;
+        std::string name = "." + other_id + ".json.tmp-" + pid;
+        fs::create_symlink(dir_ / "victim.txt", data_ / "outbox" / name);
+        planted.insert(name);
+    }
+    ASSERT_FALSE(planted.empty()) << "daemon process not found";
     for (const auto& id : {victim_id, other_id})
         ASSERT_EQ(http(port, "POST", "/api/v1/transfers/" + id + "/requeue", admin).status, 200);
     auto stateOf = [&](const std::string& id) {
@@ -369,15 +387,18 @@ TEST_F(DaemonTest, PlantedSymlinksInTheOutboxAreNeverWrittenThrough) {
     ASSERT_TRUE(test::waitUntil([&] { return stateOf(victim_id) == "dead_lettered" && stateOf(other_id) == "delivered"; }))
         << stateOf(victim_id) << " / " << stateOf(other_id);
     EXPECT_EQ(test::readFile(data_ / "sluis.key"), key_before);
+    EXPECT_EQ(test::readFile(dir_ / "victim.txt"), "ONAANGETAST");
     EXPECT_TRUE(fs::is_symlink(data_ / "outbox" / (victim_id + ".json")));
     EXPECT_NE(test::readFile(data_ / "outbox" / (other_id + ".json")).find("leerlingid"), std::string::npos);
     auto detail = json::parse(http(port, "GET", "/api/v1/transfers/" + victim_id, admin).body);
     EXPECT_NE(detail["last_error"].get<std::string>().find("symbolische link"), std::string::npos) << detail.dump();
-    // Nothing but the delivered file and the planted link: no temp file left behind.
+    // Nothing but the delivered file and the planted links: no temp file of ours left behind.
     size_t entries = 0;
     for (auto& e : fs::directory_iterator(data_ / "outbox")) {
+        std::string n = e.path().filename().string();
+        if (planted.count(n)) continue;
         ++entries;
-        EXPECT_FALSE(e.path().filename().string().starts_with(".")) << e.path();
+        EXPECT_FALSE(n.starts_with(".")) << e.path();
     }
     EXPECT_EQ(entries, 2u);
     EXPECT_EQ(d.terminate(), 0);
