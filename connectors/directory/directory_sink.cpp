@@ -45,6 +45,11 @@ public:
             return {ErrorCode::kIo, "doel " + instance_ + ": kan map " + dir_.string() +
                                         " niet aanmaken: " + ec.message()};
         // Temp files of a write interrupted by a crash: never visible as deliveries; remove them.
+        // A symlinked outbox is refused at delivery (retryably); do not clean up through it either.
+        if (fs::is_symlink(fs::symlink_status(dir_, ec))) {
+            log::warn("sink.outbox_refused", {{"sink", instance_}});
+            return {};
+        }
         // fs::remove unlinks a symlink itself, never its target.
         for (const auto& e : fs::directory_iterator(dir_, ec)) {
             std::string n = e.path().filename().string();
