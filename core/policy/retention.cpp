@@ -43,6 +43,20 @@ Result<std::vector<PurgeItem>> purgeCandidates(const config::Config& config, sto
         never.created_before = now - p.retention;
         SLUIS_RETURN_IF_ERROR(collect(store, never, p.retention, true, out));
     }
+    // Transfers of a purpose no longer in policies.json: the default retention, the same rules.
+    const auto fallback = config::PurposePolicy{}.retention;
+    std::vector<PurgeItem> orphans;
+    store::ListFilter delivered;
+    delivered.state = State::kDelivered;
+    delivered.updated_before = now - fallback;
+    SLUIS_RETURN_IF_ERROR(collect(store, delivered, fallback, false, orphans));
+    store::ListFilter never;
+    for (State s : transfer::allStates())
+        if (s != State::kDelivered && s != State::kDelivering) never.states.push_back(s);
+    never.created_before = now - fallback;
+    SLUIS_RETURN_IF_ERROR(collect(store, never, fallback, true, orphans));
+    for (auto& i : orphans)
+        if (!config.policies.count(i.transfer.purpose)) out.push_back(std::move(i));
     return out;
 }
 

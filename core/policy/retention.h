@@ -25,7 +25,8 @@ struct PurgeItem {
     bool from_creation = false;  ///< Never delivered: retention counted from creation.
 };
 
-/// Transfers whose payload is due for removal at `now`, oldest first per purpose.
+/// Transfers whose payload is due for removal at `now`, oldest first per purpose. A transfer whose
+/// purpose is no longer configured gets the default retention (730 days).
 Result<std::vector<PurgeItem>> purgeCandidates(const config::Config& config, store::TransferStore& store,
                                                Timestamp now);
 

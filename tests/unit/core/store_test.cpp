@@ -625,6 +625,25 @@ TEST_P(StoreTest, RetentionPurgesEveryStateNeverDeliveredFromCreation) {
     EXPECT_TRUE(policy::purgeCandidates(cfg, *store_, t0_ + std::chrono::days(400))->empty());
 }
 
+/// A transfer whose purpose was removed from policies.json is not kept for ever: the default
+/// retention (730 days) applies.
+TEST_P(StoreTest, RetentionOfAPurposeNoLongerConfiguredFallsBackToTheDefault) {
+    auto b = batch("oud", 1);
+    b.transfers[0].meta.purpose = "opgeheven";
+    ASSERT_TRUE(store_->ingest(b, t0_));
+    config::Config cfg;
+    config::PurposePolicy p;
+    p.retention = std::chrono::days(30);
+    cfg.policies["demo"] = p;
+    EXPECT_TRUE(policy::purgeCandidates(cfg, *store_, t0_ + std::chrono::days(729))->empty());
+    auto due = policy::purgeCandidates(cfg, *store_, t0_ + std::chrono::days(731));
+    ASSERT_TRUE(due) << due.error().message;
+    ASSERT_EQ(due->size(), 1u);
+    EXPECT_EQ(due->at(0).transfer.purpose, "opgeheven");
+    ASSERT_EQ(*policy::purgeDue(cfg, *store_, t0_ + std::chrono::days(731), "sluis"), 1u);
+    EXPECT_TRUE(store_->get(due->at(0).transfer.id)->payload_purged);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });
 
