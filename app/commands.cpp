@@ -53,7 +53,7 @@ const std::vector<Command>& commands() {
         {"token", "API-tokens: sluis token create --name NAAM --role ROL [--expires 90d], list, revoke ID", cmdToken},
         {"audit", "controleert de hash-keten van het auditlog: sluis audit verify", cmdAudit},
         {"disclosures", "verstrekkingenoverzicht voor ouders/leerling: sluis disclosures --pupil ID [--format text|html|json]", cmdDisclosures},
-        {"purge", "verwijdert payloads na de bewaartermijn: sluis purge [--dry-run]", cmdPurge},
+        {"purge", "verwijdert na de bewaartermijn gegevens van overdrachten (elke toestand) en bewaarde invoerbestanden: sluis purge [--dry-run]", cmdPurge},
         {"consent", "toestemmingsregister via de beheer-API: 'add', 'list', 'withdraw' of 'evidence'", cmdConsent},
         {"inzage", "legt inzage door ouders vast via de beheer-API: 'add'", cmdInzage},
         {"approvals", "toont de goedkeuringswachtrij (beheer-API)", cmdApprovals},

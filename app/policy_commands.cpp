@@ -2,6 +2,8 @@
 // These work on the store directly (local administrator with access to the data dir and key).
 // Decisions that need an accountable person (approvals, consents) go through the authenticated
 // admin API instead (docs/api.md).
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "app/args.h"
@@ -12,6 +14,7 @@
 #include "core/store/open_store.h"
 #include "core/store/transfer_store.h"
 #include "core/util/amsterdam_time.h"
+#include "core/util/file_clock.h"
 
 namespace sluis::app {
 
@@ -89,23 +92,88 @@ int cmdDisclosures(const Args& args) {
 
 int cmdPurge(const Args& args) {
     std::map<std::string, std::string> v;
-    auto env = openEnv(args, v, {}, {"dry-run"});
+    auto env = openEnv(args, v, {"test-clock"}, {"dry-run"});
     if (!env) return fail(env.error());
     Timestamp now = SystemClock().now();
+    if (v.count("test-clock")) {
+        // As `sluis serve --test-clock`: end-to-end tests move time without waiting for it.
+        const char* enabled = std::getenv("SLUIS_ENABLE_TEST_CLOCK");
+        if (!enabled || std::string(enabled) != "1")
+            return fail({ErrorCode::kInvalidArgument,
+                         "--test-clock is alleen voor tests; zet SLUIS_ENABLE_TEST_CLOCK=1 als u dat zeker weet"});
+        auto fc = FileClock::open(v["test-clock"]);
+        if (!fc) return fail(fc.error());
+        now = (*fc)->now();
+    }
+    bool dry = v.count("dry-run") > 0;
     auto items = policy::purgeCandidates(*env->config, *env->store, now);
     if (!items) return fail(items.error());
-    bool dry = v.count("dry-run") > 0;
-    for (const auto& i : *items)
-        std::cout << (dry ? "zou verwijderen: " : "verwijderd: ") << i.transfer.id << " (doel " << i.transfer.purpose
-                  << ", bewaartermijn verstreken op " << amsterdam::formatLocal(i.due) << ")\n";
-    if (!dry) {
-        for (const auto& i : *items) {
-            auto st = env->store->purgePayload(i.transfer.id, "cli", now);
-            if (!st) return fail(st.error());
-        }
+    // The files the sources kept (processed exports, refused files in failed/).
+    connector::ConnectorRegistry connectors;
+    mapper::MapperRegistry mappers;
+    if (auto st = registerAll(connectors, mappers); !st) return fail(st.error());
+    std::map<std::string, std::unique_ptr<connector::Source>> sources;
+    for (const auto& src : env->config->sources) {
+        const auto* factory = connectors.source(src.type);
+        if (!factory) continue;
+        auto s = factory->create(src.name, src.options);
+        if (!s) return fail({s.error().code, "bron " + src.name + ": " + s.error().message});
+        sources[src.name] = std::move(s.value());
     }
-    std::cout << items->size() << " overdracht(en) " << (dry ? "komen in aanmerking" : "opgeschoond")
-              << "; metadata en auditlog blijven bewaard\n";
+    auto files = policy::expiredFiles(sources, now);
+    if (!files) return fail(files.error());
+
+    auto days = [&](Timestamp since) {
+        return std::to_string(std::chrono::duration_cast<std::chrono::hours>(now - since).count() / 24) + " dagen";
+    };
+    size_t transfers_done = 0, files_done = 0, skipped = 0;
+    for (const auto& i : *items) {
+        const auto& t = i.transfer;
+        std::string what = t.id + " (toestand " + transfer::stateName(t.state) + ", doel " + t.purpose + ", " +
+                           (i.from_creation ? "nooit afgeleverd, aangemaakt " + days(t.created_at) + " geleden"
+                                            : "afgeleverd " + days(t.updated_at) + " geleden") +
+                           ", bewaartermijn verstreken op " + amsterdam::formatLocal(i.due) + ")";
+        if (dry) {
+            std::cout << "zou verwijderen: overdracht " << what << "\n";
+            continue;
+        }
+        auto st = policy::purgeOne(*env->store, i, "cli", now);
+        if (!st && (st.code() == ErrorCode::kConflict || st.code() == ErrorCode::kNotFound)) {
+            std::cout << "overgeslagen (intussen gewijzigd): overdracht " << t.id << "\n";
+            ++skipped;
+            continue;
+        }
+        if (!st) return fail(st.error());
+        std::cout << "verwijderd: overdracht " << what << "\n";
+        ++transfers_done;
+    }
+    for (const auto& f : *files) {
+        std::string what = f.file.path + " (bron " + f.source + ", " + f.file.kind + ", " + days(f.file.since) +
+                           " oud, bewaartermijn verstreken op " + amsterdam::formatLocal(f.file.due) + ")";
+        if (dry) {
+            std::cout << "zou verwijderen: bestand " << what << "\n";
+            continue;
+        }
+        if (auto st = sources.at(f.source)->removeRetained(f.file); !st) return fail(st.error());
+        auto st = env->store->audit({"cli", "file_purged", "", "",
+                                     {{"source", f.source}, {"kind", f.file.kind},
+                                      {"file", std::filesystem::path(f.file.path).filename().string()}}},
+                                    now);
+        if (!st) return fail(st.error());
+        std::cout << "verwijderd: bestand " << what << "\n";
+        ++files_done;
+    }
+    if (dry) {
+        std::cout << items->size() << " overdracht(en) en " << files->size()
+                  << " bestand(en) komen in aanmerking; er is niets veranderd\n";
+        return 0;
+    }
+    auto st = env->store->audit({"cli", "purge_run", "", "",
+                                 {{"transfers", transfers_done}, {"files", files_done}, {"skipped", skipped}}},
+                                now);
+    if (!st) return fail(st.error());
+    std::cout << transfers_done << " overdracht(en) en " << files_done
+              << " bestand(en) opgeschoond; metadata en auditlog blijven bewaard\n";
     return 0;
 }
 

@@ -1,6 +1,14 @@
-// Directory source: offers every settled file in the inbox; moves it to processed/ only after the
-// core has stored it durably, or to failed/ with a reason file when it could not be used.
+// Directory source: offers every settled file in the inbox; after the core has stored it durably it
+// is deleted (or moved to processed/ when `keep_processed_days` > 0), or moved to failed/ with a
+// reason file when it could not be used. Symlinks, FIFOs, devices and other non-regular files are
+// never opened: they are parked in failed/ at once. Parked files are removed by the retention
+// purge after their period (expiredFiles / removeRetained).
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <filesystem>
@@ -21,14 +29,17 @@ namespace {
 class DirectorySource final : public connector::Source {
 public:
     DirectorySource(std::string instance, fs::path inbox, fs::path processed, fs::path failed,
-                    std::string suffix, std::chrono::milliseconds settle, size_t max_bytes)
+                    std::string suffix, std::chrono::milliseconds settle, size_t max_bytes,
+                    int keep_processed_days, int keep_failed_days)
         : instance_(std::move(instance)),
           inbox_(std::move(inbox)),
           processed_(std::move(processed)),
           failed_(std::move(failed)),
           suffix_(std::move(suffix)),
           settle_(settle),
-          max_bytes_(max_bytes) {}
+          max_bytes_(max_bytes),
+          keep_processed_days_(keep_processed_days),
+          keep_failed_days_(keep_failed_days) {}
 
     Status prepare() {
         std::error_code ec;
@@ -49,22 +60,41 @@ public:
             return Error{ErrorCode::kIo,
                          "bron " + instance_ + ": kan " + inbox_.string() + " niet lezen: " + ec.message()};
         auto settled_before = fs::file_time_type::clock::now() - settle_;
+        std::vector<std::pair<fs::path, std::string>> refused;
         for (const auto& e : it) {
             std::string name = e.path().filename().string();
-            if (!e.is_regular_file(ec) || name.empty() || name[0] == '.') continue;
+            if (name.empty() || name[0] == '.') continue;
             if (name.size() > 4 && (name.ends_with(".tmp") || name.ends_with(".part"))) continue;
+            // lstat only: a symlink, FIFO or device is never opened (a FIFO would block the daemon).
+            auto type = e.symlink_status(ec).type();
+            if (ec) continue;
+            if (type == fs::file_type::directory) continue;  // processed/, failed/, or someone's folder
             if (!suffix_.empty() && !name.ends_with(suffix_)) continue;
+            if (type != fs::file_type::regular) {
+                if (e.path() == processed_ || e.path() == failed_) continue;
+                refused.emplace_back(e.path(), kindName(type));
+                continue;
+            }
             auto mtime = e.last_write_time(ec);
             if (ec || mtime > settled_before) continue;  // still being written
             files.emplace_back(mtime, e.path());
+        }
+        for (const auto& [path, kind] : refused) {
+            log::warn("source.file_refused",
+                      {{"source", instance_}, {"file", path.filename().string()}, {"kind", kind}});
+            auto moved = moveToFailed(path, "geweigerd: " + path.filename().string() + " is " + kind +
+                                                ", geen gewoon bestand. Sluis opent zulke bestanden niet. Zet de "
+                                                "export als gewoon bestand in de inbox.");
+            if (!moved) log::error("source.move_failed", {{"source", instance_}, {"message", moved.message()}});
         }
         std::sort(files.begin(), files.end());
         std::vector<connector::SourceItem> items;
         for (const auto& [mtime, path] : files) {
             if (items.size() >= max_items) break;
-            auto bytes = util::readFile(path, max_bytes_);
+            // O_NOFOLLOW + fstat: a file swapped for a symlink after the listing is still refused.
+            auto bytes = util::readRegularFile(path, max_bytes_);
             if (!bytes) {
-                // Unreadable or too large: it cannot be offered, so it is parked with the reason.
+                // Unreadable, not regular or too large: it cannot be offered, so it is parked with the reason.
                 log::warn("source.file_unusable",
                           {{"source", instance_}, {"file", path.filename().string()},
                            {"code", errorCodeName(bytes.error().code)}});
@@ -84,20 +114,92 @@ public:
 
     Status acknowledge(const connector::SourceItem& item, const connector::Acknowledgement& ack) override {
         fs::path path = inbox_ / item.name;
-        if (!fs::exists(path)) return {};  // already moved (e.g. acknowledged before a restart)
-        if (ack.stored) return moveUnique(path, processed_);
+        std::error_code ec;
+        if (!fs::exists(fs::symlink_status(path, ec))) return {};  // already handled (e.g. before a restart)
+        if (ack.stored) {
+            if (keep_processed_days_ <= 0) {
+                // Stored encrypted in the store: the clear export is not kept.
+                if (::unlink(path.c_str()) != 0)
+                    return {ErrorCode::kIo, "kan " + path.string() + " niet verwijderen: " + std::strerror(errno)};
+                return util::fsyncDir(inbox_);
+            }
+            return moveUnique(path, processed_);
+        }
         return moveToFailed(path, ack.reason);
     }
 
+    Result<std::vector<connector::RetainedFile>> expiredFiles(Timestamp now) override {
+        std::vector<connector::RetainedFile> out;
+        if (keep_processed_days_ > 0) SLUIS_RETURN_IF_ERROR(expiredIn(processed_, "processed", keep_processed_days_, now, out));
+        SLUIS_RETURN_IF_ERROR(expiredIn(failed_, "failed", keep_failed_days_, now, out));
+        return out;
+    }
+
+    Status removeRetained(const connector::RetainedFile& f) override {
+        fs::path p(f.path);
+        fs::path parent = p.parent_path();
+        if (parent != processed_ && parent != failed_)
+            return {ErrorCode::kInvalidArgument, "bron " + instance_ + ": " + f.path + " is geen bewaard bestand"};
+        struct stat st {};
+        if (::lstat(p.c_str(), &st) != 0) return {};  // already gone
+        if (S_ISDIR(st.st_mode)) return {ErrorCode::kInvalidArgument, f.path + " is een map"};
+        // unlink removes a parked symlink itself, never what it points at.
+        if (::unlink(p.c_str()) != 0)
+            return {ErrorCode::kIo, "kan " + f.path + " niet verwijderen: " + std::strerror(errno)};
+        return util::fsyncDir(parent);
+    }
+
 private:
+    static std::string kindName(fs::file_type t) {
+        switch (t) {
+            case fs::file_type::symlink: return "een symbolische link";
+            case fs::file_type::fifo: return "een FIFO (named pipe)";
+            case fs::file_type::socket: return "een socket";
+            case fs::file_type::block: return "een blokapparaat";
+            case fs::file_type::character: return "een tekenapparaat";
+            default: return "geen gewoon bestand";
+        }
+    }
+
+    /// Every non-directory entry of `dir` parked more than `days` ago (by its own mtime, which is
+    /// set when it is parked; lstat, so parked symlinks count by themselves).
+    Status expiredIn(const fs::path& dir, const std::string& kind, int days, Timestamp now,
+                     std::vector<connector::RetainedFile>& out) const {
+        std::error_code ec;
+        if (!fs::exists(fs::symlink_status(dir, ec))) return {};
+        fs::directory_iterator it(dir, ec);
+        if (ec)
+            return {ErrorCode::kIo, "bron " + instance_ + ": kan " + dir.string() + " niet lezen: " + ec.message()};
+        auto keep = std::chrono::days(days);
+        std::vector<connector::RetainedFile> found;
+        for (const auto& e : it) {
+            struct stat st {};
+            if (::lstat(e.path().c_str(), &st) != 0 || S_ISDIR(st.st_mode)) continue;
+            Timestamp since = std::chrono::time_point_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::time_point(std::chrono::seconds(st.st_mtim.tv_sec) +
+                                                      std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
+            Timestamp due = since + keep;
+            if (due > now) continue;
+            found.push_back({e.path().string(), kind, since, due});
+        }
+        std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+        out.insert(out.end(), found.begin(), found.end());
+        return {};
+    }
+
+    /// Marks `p` as parked now (its mtime, not following a symlink): its retention counts from here.
+    static void markParked(const fs::path& p) { ::utimensat(AT_FDCWD, p.c_str(), nullptr, AT_SYMLINK_NOFOLLOW); }
+
     static fs::path uniqueTarget(const fs::path& dir, const std::string& name) {
         fs::path target = dir / name;
-        for (int i = 1; fs::exists(target); ++i)
+        std::error_code ec;
+        for (int i = 1; fs::exists(fs::symlink_status(target, ec)); ++i)
             target = dir / (name + "." + std::to_string(i));
         return target;
     }
 
     Status moveUnique(const fs::path& from, const fs::path& dir) {
+        markParked(from);
         return util::renameDurable(from, uniqueTarget(dir, from.filename().string()));
     }
 
@@ -107,7 +209,12 @@ private:
         SLUIS_RETURN_IF_ERROR(util::writeFileAtomic(
             target.string() + ".reden.txt",
             "Bestand: " + from.filename().string() + "\nTijdstip: " + formatIso(SystemClock().now()) +
-                "\nReden:\n" + reason + "\n"));
+                "\nReden:\n" + reason + "\n" +
+                (keep_failed_days_ > 0 ? "Dit bestand en deze uitleg worden na " + std::to_string(keep_failed_days_) +
+                                             " dagen verwijderd (keep_failed_days).\n"
+                                       : std::string()),
+            0640));
+        markParked(from);
         return util::renameDurable(from, target);
     }
 
@@ -116,6 +223,8 @@ private:
     std::string suffix_;
     std::chrono::milliseconds settle_;
     size_t max_bytes_;
+    int keep_processed_days_;
+    int keep_failed_days_;
 };
 
 class DirectorySourceFactory final : public connector::SourceFactory {
@@ -138,6 +247,10 @@ public:
              "A file must be unchanged this long before it is read."},
             {"max_file_size", OptionType::kInt, 64 * 1024 * 1024, false, false,
              "Larger files go to failed/."},
+            {"keep_processed_days", OptionType::kInt, 0, false, false,
+             "Days a stored export is kept (in clear) in processed/; 0 deletes it once stored."},
+            {"keep_failed_days", OptionType::kInt, 30, false, false,
+             "Days a refused file and its .reden.txt stay in failed/ before the purge deletes them."},
         };
     }
     Result<std::unique_ptr<connector::Source>> create(const std::string& instance,
@@ -145,9 +258,15 @@ public:
         fs::path inbox = o.str("path");
         fs::path processed = o.has("processed_path") ? fs::path(o.str("processed_path")) : inbox / "processed";
         fs::path failed = o.has("failed_path") ? fs::path(o.str("failed_path")) : inbox / "failed";
+        for (const char* k : {"keep_processed_days", "keep_failed_days"})
+            if (o.integer(k) < 0 || o.integer(k) > 3650)
+                return Error{ErrorCode::kInvalidConfig,
+                             "bron " + instance + ": " + k + " moet tussen 0 en 3650 dagen liggen"};
         auto src = std::make_unique<DirectorySource>(instance, inbox, processed, failed, o.str("suffix"),
                                                      o.duration("settle_time"),
-                                                     static_cast<size_t>(o.integer("max_file_size")));
+                                                     static_cast<size_t>(o.integer("max_file_size")),
+                                                     static_cast<int>(o.integer("keep_processed_days")),
+                                                     static_cast<int>(o.integer("keep_failed_days")));
         SLUIS_RETURN_IF_ERROR(src->prepare());
         return std::unique_ptr<connector::Source>(std::move(src));
     }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/util/clock.h"
 
 namespace sluis::connector {
 
@@ -72,6 +73,15 @@ struct Acknowledgement {
     std::string reason;   ///< When not stored: why (Dutch, no personal values).
 };
 
+/// Something a source keeps after acknowledging it (a processed export kept for a while, a
+/// refused file parked for IT staff) whose retention period has passed (issue 14, M5).
+struct RetainedFile {
+    std::string path;    ///< Where it is (for the operator; never its content).
+    std::string kind;    ///< "processed" | "failed"
+    Timestamp since{};   ///< When it was parked there.
+    Timestamp due{};     ///< When its retention ended.
+};
+
 /// A source: offers items, and learns what became of them. Called from one worker thread.
 class Source {
 public:
@@ -81,6 +91,16 @@ public:
     /// Called exactly once per polled item after the core durably stored it (or gave up on it).
     /// Upstream acknowledgement (moving the file, committing the cursor) happens here only.
     virtual Status acknowledge(const SourceItem& item, const Acknowledgement& ack) = 0;
+    /// What this source kept whose retention has passed at `now` (nothing by default). The
+    /// retention purge lists these (`sluis purge --dry-run`) and removes them with `removeRetained`.
+    virtual Result<std::vector<RetainedFile>> expiredFiles(Timestamp now) {
+        (void)now;
+        return std::vector<RetainedFile>{};
+    }
+    virtual Status removeRetained(const RetainedFile& file) {
+        (void)file;
+        return {};
+    }
 };
 
 /// One delivery attempt handed to a sink.

@@ -1,5 +1,7 @@
 #include "core/engine/engine.h"
 
+#include <filesystem>
+
 #include "core/policy/minimise.h"
 #include "core/policy/retention.h"
 #include "core/schedule/recurrence.h"
@@ -322,6 +324,27 @@ void Engine::purge() {
     } else if (*n > 0) {
         log::info("engine.purged", {{"transfers", *n}});
     }
+    // Files the sources kept (processed exports, refused files) past their retention.
+    auto files = policy::expiredFiles(sources_, now);
+    if (!files) {
+        log::error("engine.purge_failed", {{"message", files.error().message}});
+        return;
+    }
+    size_t removed = 0;
+    for (const auto& f : *files) {
+        auto st = sources_.at(f.source)->removeRetained(f.file);
+        if (!st) {
+            log::error("engine.purge_failed", {{"source", f.source}, {"message", st.message()}});
+            continue;
+        }
+        auto audited = store_.audit({kActor, "file_purged", "", "",
+                                     {{"source", f.source}, {"kind", f.file.kind},
+                                      {"file", std::filesystem::path(f.file.path).filename().string()}}},
+                                    now);
+        if (!audited) log::error("engine.purge_failed", {{"message", audited.message()}});
+        ++removed;
+    }
+    if (removed > 0) log::info("engine.files_purged", {{"files", removed}});
 }
 
 size_t Engine::sendNotifications() {

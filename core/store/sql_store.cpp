@@ -626,7 +626,8 @@ public:
         std::string route = f.route, subject = f.subject, purpose = f.purpose;
         Poco::Int64 limit = static_cast<Poco::Int64>(f.limit),
                     offset = static_cast<Poco::Int64>(f.offset),
-                    before = f.updated_before ? toMillis(*f.updated_before) : -1;
+                    before = f.updated_before ? toMillis(*f.updated_before) : -1,
+                    created_before = f.created_before ? toMillis(*f.created_before) : -1;
         int unpurged = f.unpurged_only ? 1 : 0;
         std::string states;
         for (State s : f.states)
@@ -635,13 +636,14 @@ public:
             "SELECT " + transfer_columns_ +
                 " FROM transfers WHERE (? < 0 OR state = ?) AND (? = '' OR route = ?)"
                 " AND (? = '' OR subject = ?) AND (? = '' OR purpose = ?)"
-                " AND (? < CAST(0 AS BIGINT) OR updated_at < ?) AND (? = 0 OR data_key IS NOT NULL)" +
+                " AND (? < CAST(0 AS BIGINT) OR updated_at < ?) AND (? = 0 OR data_key IS NOT NULL)"
+                " AND (? < CAST(0 AS BIGINT) OR created_at < ?)" +
                 (states.empty() ? "" : " AND state IN (" + states + ")") +
                 " ORDER BY created_at, id LIMIT ? OFFSET ?",
             [&](Statement& s) {
                 s, use(state), use(state), use(route), use(route), use(subject), use(subject),
-                    use(purpose), use(purpose), use(before), use(before), use(unpurged), use(limit),
-                    use(offset);
+                    use(purpose), use(purpose), use(before), use(before), use(unpurged), use(created_before),
+                    use(created_before), use(limit), use(offset);
             },
             [&](const Row& row) -> Status {
                 auto t = rowToTransfer(row);

@@ -234,6 +234,7 @@ struct ListFilter {
     std::string subject;
     std::string purpose;
     std::optional<Timestamp> updated_before;
+    std::optional<Timestamp> created_before;  ///< The retention purge of never-delivered transfers.
     bool unpurged_only = false;
     size_t limit = 100;
     size_t offset = 0;

@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <set>
 #include <sstream>
@@ -65,7 +68,7 @@ protected:
         test::writeFile(config_ / "store.json", json{{"backend", "sqlite"}}.dump());
         test::writeFile(config_ / "connectors.json",
                         json{{"sources", {{{"name", "inbox"}, {"type", "directory"},
-                                           {"options", {{"path", "inbox"}, {"settle_time", "0ms"}}}}}},
+                                           {"options", {{"path", "inbox"}, {"settle_time", "0ms"}, {"keep_processed_days", 30}}}}}},
                              {"sinks", {{{"name", "outbox"}, {"type", "directory"},
                                          {"options", {{"path", "outbox"}}}}}}}
                             .dump());
@@ -322,6 +325,202 @@ TEST_F(DaemonTest, SurvivesKillNineAtRandomMoments) {
     for (auto& e : fs::directory_iterator(data_ / "inbox/processed")) processed += e.is_regular_file();
     EXPECT_EQ(processed, static_cast<size_t>(kFiles));
     EXPECT_EQ(d.terminate(), 0);
+}
+
+/// Issue 14, M4, through the real daemon: a symlinked outbox is refused (retryably, naming the
+/// path) and nothing reaches what it points at; a symlink planted at a transfer's final name
+/// (pointing at the daemon's own key file) is a permanent rejection, and the key stays untouched.
+TEST_F(DaemonTest, PlantedSymlinksInTheOutboxAreNeverWrittenThrough) {
+    // Retries only when requeued, so the test decides when the next attempt happens.
+    test::writeFile(config_ / "daemon.json",
+                    json{{"admin", {{"port", 0}}},
+                         {"worker", {{"poll_interval", "50ms"}, {"backoff_initial", "1h"}}}}
+                        .dump());
+    std::string admin = token("beheerder");  // also creates the data dir and sluis.key
+    const std::string key_before = test::readFile(data_ / "sluis.key");
+    fs::create_directories(dir_ / "elsewhere");
+    fs::create_directory_symlink(dir_ / "elsewhere", data_ / "outbox");
+    test::Daemon d;
+    int port = start(d);
+    ASSERT_GT(port, 0);
+    drop("export.jsonl", exportFile(1, 3));
+    json failed;
+    ASSERT_TRUE(test::waitUntil([&] {
+        auto r = http(port, "GET", "/api/v1/transfers?state=failed", admin);
+        if (r.status != 200) return false;
+        failed = json::parse(r.body)["transfers"];
+        return failed.size() == 2;
+    }));
+    EXPECT_TRUE(fs::is_empty(dir_ / "elsewhere"));
+    for (const auto& t : failed) {
+        std::string err = t["last_error"];
+        EXPECT_NE(err.find("symbolische link"), std::string::npos) << err;
+        EXPECT_NE(err.find((data_ / "outbox").string()), std::string::npos) << err;
+    }
+    // The outbox is a real folder again, but someone planted the first transfer's file name as a
+    // link to the key file.
+    fs::remove(data_ / "outbox");
+    fs::create_directories(data_ / "outbox");
+    std::string victim_id = failed[0]["id"], other_id = failed[1]["id"];
+    fs::create_symlink(data_ / "sluis.key", data_ / "outbox" / (victim_id + ".json"));
+    // And the temp name the daemon used to write the other one through (`.<name>.tmp-<pid>`),
+    // pointing at another file it may write.
+    test::writeFile(dir_ / "victim.txt", "ONAANGETAST");
+    std::set<std::string> planted;
+    for (const auto& e : fs::directory_iterator("/proc")) {
+        std::string pid = e.path().filename().string();
+        if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream cmd(e.path() / "cmdline");
+        std::string line((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
+        if (line.find(std::string("serve") + '\0') == std::string::npos || line.find(data_.string()) == std::string::npos)
+            continue;
+        std::string name = "." + other_id + ".json.tmp-" + pid;
+        fs::create_symlink(dir_ / "victim.txt", data_ / "outbox" / name);
+        planted.insert(name);
+    }
+    ASSERT_FALSE(planted.empty()) << "daemon process not found";
+    for (const auto& id : {victim_id, other_id})
+        ASSERT_EQ(http(port, "POST", "/api/v1/transfers/" + id + "/requeue", admin).status, 200);
+    auto stateOf = [&](const std::string& id) {
+        auto r = http(port, "GET", "/api/v1/transfers/" + id, admin);
+        return r.status == 200 ? json::parse(r.body)["state"].get<std::string>() : std::string();
+    };
+    ASSERT_TRUE(test::waitUntil([&] { return stateOf(victim_id) == "dead_lettered" && stateOf(other_id) == "delivered"; }))
+        << stateOf(victim_id) << " / " << stateOf(other_id);
+    EXPECT_EQ(test::readFile(data_ / "sluis.key"), key_before);
+    EXPECT_EQ(test::readFile(dir_ / "victim.txt"), "ONAANGETAST");
+    EXPECT_TRUE(fs::is_symlink(data_ / "outbox" / (victim_id + ".json")));
+    EXPECT_NE(test::readFile(data_ / "outbox" / (other_id + ".json")).find("leerlingid"), std::string::npos);
+    auto detail = json::parse(http(port, "GET", "/api/v1/transfers/" + victim_id, admin).body);
+    EXPECT_NE(detail["last_error"].get<std::string>().find("symbolische link"), std::string::npos) << detail.dump();
+    // Nothing but the delivered file and the planted links: no temp file of ours left behind.
+    size_t entries = 0;
+    for (auto& e : fs::directory_iterator(data_ / "outbox")) {
+        std::string n = e.path().filename().string();
+        if (planted.count(n)) continue;
+        ++entries;
+        EXPECT_FALSE(n.starts_with(".")) << e.path();
+    }
+    EXPECT_EQ(entries, 2u);
+    EXPECT_EQ(d.terminate(), 0);
+    std::string log = test::readFile(dir_ / "serve.log");
+    EXPECT_NE(log.find("sink.outbox_refused"), std::string::npos);
+    EXPECT_NE(log.find("sink.target_refused"), std::string::npos);
+}
+
+/// Issue 14, M4 and M5, through the real daemon and binary: symlinks and a FIFO in the inbox are
+/// parked unopened while the regular export is stored; the stored export is not kept; and
+/// `sluis purge --dry-run` lists every transfer never delivered (with state and age) and every
+/// file past its retention, changing nothing, after which `sluis purge` removes them and audits it.
+TEST_F(DaemonTest, InboxRefusesLinksAndPurgeCoversUndeliveredTransfersAndParkedFiles) {
+    setenv("SLUIS_ENABLE_TEST_CLOCK", "1", 1);
+    test::writeFile(config_ / "daemon.json",
+                    json{{"admin", {{"port", 0}}},
+                         {"worker", {{"poll_interval", "50ms"}, {"backoff_initial", "1h"}}}}
+                        .dump());
+    test::writeFile(config_ / "policies.json",
+                    json{{"purposes", {{"demo", {{"legal_basis", "test"}, {"retention", "30d"}}}}}}.dump());
+    test::writeFile(config_ / "connectors.json",
+                    json{{"sources", {{{"name", "inbox"}, {"type", "directory"},
+                                       {"options", {{"path", "inbox"}, {"settle_time", "0ms"}, {"suffix", ".jsonl"},
+                                                    {"keep_failed_days", 14}}}}}},
+                         {"sinks", {{{"name", "outbox"}, {"type", "directory"}, {"options", {{"path", "outbox"}}}}}}}
+                        .dump());
+    std::string admin = token("beheerder");
+    const std::string key_before = test::readFile(data_ / "sluis.key");
+    // The outbox is a symlink: deliveries fail (retryably) and the transfers are never delivered.
+    fs::create_directories(dir_ / "elsewhere");
+    fs::create_directory_symlink(dir_ / "elsewhere", data_ / "outbox");
+    fs::create_directories(data_ / "inbox");
+    fs::create_symlink(data_ / "sluis.key", data_ / "inbox/sleutel.jsonl");
+    ASSERT_EQ(::mkfifo((data_ / "inbox/pijp.jsonl").c_str(), 0600), 0);
+    test::Daemon d;
+    int port = start(d);
+    ASSERT_GT(port, 0);
+    drop("export.jsonl", exportFile(1, 3));
+    drop("kapot.jsonl", "{dit is geen json\n");
+    ASSERT_TRUE(test::waitUntil([&] {
+        auto r = http(port, "GET", "/api/v1/transfers?state=failed", admin);
+        return r.status == 200 && json::parse(r.body)["transfers"].size() == 2 &&
+               fs::exists(data_ / "inbox/failed/kapot.jsonl.reden.txt") && !fs::exists(data_ / "inbox/export.jsonl");
+    }));
+    // The FIFO did not block the daemon (it got this far); links and FIFO are parked, not read.
+    for (const char* n : {"sleutel.jsonl", "pijp.jsonl"}) {
+        EXPECT_FALSE(fs::exists(fs::symlink_status(data_ / "inbox" / n))) << n;
+        EXPECT_TRUE(fs::exists(fs::symlink_status(data_ / "inbox/failed" / n))) << n;
+        EXPECT_NE(test::readFile(data_ / "inbox/failed" / (std::string(n) + ".reden.txt")).find("geen gewoon bestand"),
+                  std::string::npos);
+    }
+    EXPECT_TRUE(fs::is_symlink(data_ / "inbox/failed/sleutel.jsonl"));
+    EXPECT_EQ(test::readFile(data_ / "sluis.key"), key_before);
+    // The stored export is deleted (default keep_processed_days 0): no clear copy stays behind.
+    EXPECT_TRUE(fs::is_empty(data_ / "inbox/processed"));
+    EXPECT_EQ(d.terminate(), 0);
+    std::string log = test::readFile(dir_ / "serve.log");
+    EXPECT_NE(log.find("source.file_refused"), std::string::npos);
+    EXPECT_EQ(log.find("SECRET"), std::string::npos);
+
+    auto purge = [&](const std::string& at, bool dry) {
+        test::writeFile(dir_ / "clock", at + "\n");
+        std::vector<std::string> args = {"purge", "--config", config_.string(), "--data-dir", data_.string(),
+                                         "--test-clock", (dir_ / "clock").string()};
+        if (dry) args.push_back("--dry-run");
+        return test::run(kExe, args);
+    };
+    auto plusDays = [](int days) {
+        return formatIso(SystemClock().now() + std::chrono::days(days));
+    };
+    // After 10 days: nothing is due yet.
+    auto r = purge(plusDays(10), true);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("0 overdracht(en) en 0 bestand(en) komen in aanmerking"), std::string::npos) << r.out;
+    // After 15 days: the parked files (14 days), not yet the transfers (30 days).
+    r = purge(plusDays(15), true);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    for (const char* n : {"kapot.jsonl", "kapot.jsonl.reden.txt", "sleutel.jsonl", "pijp.jsonl"})
+        EXPECT_NE(r.out.find((data_ / "inbox/failed" / n).string() + " (bron inbox, failed"), std::string::npos)
+            << n << "\n" << r.out;
+    EXPECT_NE(r.out.find("0 overdracht(en) en 6 bestand(en) komen in aanmerking"), std::string::npos) << r.out;
+    // After 31 days: both transfers, never delivered, with their state and age.
+    r = purge(plusDays(31), true);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::string listing = r.out;
+    size_t lines = 0;
+    for (size_t p = 0; (p = listing.find("zou verwijderen: overdracht ", p)) != std::string::npos; ++p) ++lines;
+    EXPECT_EQ(lines, 2u) << listing;
+    EXPECT_NE(listing.find("toestand failed, doel demo, nooit afgeleverd, aangemaakt 31 dagen geleden"), std::string::npos) << listing;
+    EXPECT_NE(listing.find("2 overdracht(en) en 6 bestand(en) komen in aanmerking; er is niets veranderd"),
+              std::string::npos)
+        << listing;
+    // The dry run changed nothing.
+    EXPECT_TRUE(fs::exists(data_ / "inbox/failed/kapot.jsonl"));
+    EXPECT_EQ(purge(plusDays(31), true).out, listing);
+
+    r = purge(plusDays(31), false);
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_NE(r.out.find("2 overdracht(en) en 6 bestand(en) opgeschoond"), std::string::npos) << r.out;
+    EXPECT_TRUE(fs::is_empty(data_ / "inbox/failed"));
+    EXPECT_EQ(test::readFile(data_ / "sluis.key"), key_before);  // the parked link went, not its target
+    EXPECT_NE(purge(plusDays(31), true).out.find("0 overdracht(en) en 0 bestand(en)"), std::string::npos);
+    auto v = test::run(kExe, {"audit", "verify", "--config", config_.string(), "--data-dir", data_.string()});
+    EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+
+    // The daemon sees them withdrawn and purged, and cannot requeue them.
+    test::Daemon again;
+    port = start(again);
+    ASSERT_GT(port, 0);
+    auto list = json::parse(http(port, "GET", "/api/v1/transfers?state=withdrawn", admin).body)["transfers"];
+    ASSERT_EQ(list.size(), 2u);
+    for (const auto& t : list) {
+        EXPECT_TRUE(t["payload_purged"].get<bool>());
+        EXPECT_NE(http(port, "POST", "/api/v1/transfers/" + t["id"].get<std::string>() + "/requeue", admin).status,
+                  200);
+    }
+    auto audit = http(port, "GET", "/api/v1/audit?limit=1000", admin);
+    EXPECT_NE(audit.body.find("retention_expired"), std::string::npos);
+    EXPECT_NE(audit.body.find("file_purged"), std::string::npos);
+    EXPECT_NE(audit.body.find("purge_run"), std::string::npos);
+    EXPECT_EQ(again.terminate(), 0);
 }
 
 /// Permission bits of `p` (not following a symlink).

@@ -116,7 +116,7 @@ protected:
             {"daemon.json", {{"worker", {{"max_attempts", 3}, {"backoff_initial", "10s"}}}}},
             {"connectors.json",
              {{"sources", {{{"name", "in"}, {"type", "directory"},
-                            {"options", {{"path", "inbox"}, {"settle_time", "0ms"}}}}}},
+                            {"options", {{"path", "inbox"}, {"settle_time", "0ms"}, {"keep_processed_days", 30}}}}}},
               {"sinks", {{{"name", "out"}, {"type", sink_type}, {"options", sink_opts}}}}}},
             {"policies.json", {{"purposes", {{"demo", policy}}}}},
             {"routes.json", {{"routes", {route}}}}};
@@ -199,6 +199,33 @@ TEST_P(EngineTest, ExportBecomesDeliveredFilesOnePerPupil) {
     std::string metrics = metrics_.render(*store_->countByState());
     EXPECT_NE(metrics.find("sluis_transfers{state=\"delivered\"} 5"), std::string::npos);
     EXPECT_NE(metrics.find("sluis_delivery_attempts_total{outcome=\"delivered\"} 5"), std::string::npos);
+}
+
+// Issue 14, M5: the daemon's periodic purge also removes the files the source parked in failed/
+// once their days have passed (default 30), and audits each by name.
+TEST_P(EngineTest, PeriodicPurgeRemovesRefusedFilesAfterTheirDays) {
+    configure("directory");
+    drop("kapot.jsonl", "{dit is geen json\n");
+    runUntilIdle();
+    ASSERT_TRUE(fs::exists(dir_ / "inbox/failed/kapot.jsonl"));
+    ASSERT_TRUE(fs::exists(dir_ / "inbox/failed/kapot.jsonl.reden.txt"));
+    // The files were parked at the real time; the purge compares with the engine's clock.
+    clock_.set(SystemClock().now() + std::chrono::days(29));
+    engine_->runOnce();
+    EXPECT_TRUE(fs::exists(dir_ / "inbox/failed/kapot.jsonl"));
+    clock_.set(SystemClock().now() + std::chrono::days(31));
+    engine_->runOnce();
+    EXPECT_FALSE(fs::exists(dir_ / "inbox/failed/kapot.jsonl"));
+    EXPECT_FALSE(fs::exists(dir_ / "inbox/failed/kapot.jsonl.reden.txt"));
+    size_t purged = 0;
+    auto log = store_->auditLog(0, 1000);
+    ASSERT_TRUE(log) << log.error().message;
+    for (const auto& a : log.value())
+        if (a.event.event == "file_purged") {
+            ++purged;
+            EXPECT_EQ(a.event.details["kind"], "failed");
+        }
+    EXPECT_EQ(purged, 2u);
 }
 
 TEST_P(EngineTest, BadExportIsRefusedWholeWithReasonAndNothingStored) {

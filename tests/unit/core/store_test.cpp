@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <set>
 #include <thread>
 
 #include "core/crypto/payload_cipher.h"
+#include "core/policy/retention.h"
 #include "core/util/fs.h"
 #include "core/util/text.h"
 #include "tests/support/pg_database.h"
@@ -575,6 +577,110 @@ TEST_P(StoreTest, ACorruptJsonColumnFailsTheReadNamingWhereNotWhat) {
             << got.error().message;
         EXPECT_EQ(got.error().message.find("Geheim"), std::string::npos);
     }
+}
+
+/// Issue 14, M5: the retention purge covers every state. A transfer never delivered is purged
+/// once its retention has passed counted from creation (and ended, so nothing can deliver or
+/// requeue it without its data); a delivered one counted from delivery; one in the hands of a
+/// sink waits.
+TEST_P(StoreTest, RetentionPurgesEveryStateNeverDeliveredFromCreation) {
+    auto r = store_->ingest(batch("ret", 5), t0_);
+    ASSERT_TRUE(r) << r.error().message;
+    auto all = store_->list({});
+    ASSERT_EQ(all->size(), 5u);
+    std::string waiting = (*all)[0].id, dead = (*all)[1].id, delivered = (*all)[2].id, inflight = (*all)[3].id,
+                fresh_received = (*all)[4].id;
+    auto go = [&](const std::string& id, std::vector<State> path, Timestamp at) {
+        State from = State::kReceived;
+        for (State to : path) {
+            TransitionUpdate u;
+            if (to == State::kMapped) u.payload = "{\"dossier\":\"" + id + "\"}";
+            ASSERT_TRUE(store_->transition(id, from, to, u, ev("s"), "", at)) << stateName(to);
+            from = to;
+        }
+    };
+    go(waiting, {State::kMapped, State::kAwaitingApproval}, t0_ + std::chrono::days(1));
+    go(dead, {State::kMapped, State::kScheduled, State::kDelivering, State::kFailed, State::kDeadLettered},
+       t0_ + std::chrono::days(2));
+    go(delivered, {State::kMapped, State::kScheduled, State::kDelivering, State::kDelivered},
+       t0_ + std::chrono::days(10));
+    go(inflight, {State::kMapped, State::kScheduled, State::kDelivering}, t0_ + std::chrono::days(3));
+
+    config::Config cfg;
+    config::PurposePolicy p;
+    p.retention = std::chrono::days(30);
+    cfg.policies["demo"] = p;
+
+    // Before its retention nothing goes, although some have been waiting or dead for weeks.
+    EXPECT_TRUE(policy::purgeCandidates(cfg, *store_, t0_ + std::chrono::days(29))->empty());
+
+    Timestamp now = t0_ + std::chrono::days(31);
+    auto due = policy::purgeCandidates(cfg, *store_, now);
+    ASSERT_TRUE(due) << due.error().message;
+    std::set<std::string> ids;
+    for (const auto& i : *due) {
+        ids.insert(i.transfer.id);
+        EXPECT_TRUE(i.from_creation);
+        EXPECT_EQ(i.due, t0_ + std::chrono::days(30));
+    }
+    EXPECT_EQ(ids, (std::set<std::string>{waiting, dead, fresh_received}));
+    auto n = policy::purgeDue(cfg, *store_, now, "sluis");
+    ASSERT_TRUE(n) << n.error().message;
+    EXPECT_EQ(*n, 3u);
+    for (const auto& id : {waiting, dead, fresh_received}) {
+        auto t = store_->get(id);
+        EXPECT_TRUE(t->payload_purged) << id;
+        EXPECT_EQ(t->state, State::kWithdrawn) << id;  // cannot be approved, delivered or requeued any more
+        EXPECT_FALSE(store_->payload(id));
+        EXPECT_FALSE(store_->canonical(id));
+        EXPECT_NE(store_->history(id)->back().reason.find("bewaartermijn"), std::string::npos);
+    }
+    EXPECT_FALSE(store_->get(delivered)->payload_purged);
+    EXPECT_TRUE(store_->payload(delivered));
+    EXPECT_EQ(store_->get(inflight)->state, State::kDelivering);
+    EXPECT_TRUE(store_->payload(inflight));
+
+    // The delivered one: counted from delivery (day 10), so due at day 40. Purged, stays delivered.
+    EXPECT_TRUE(policy::purgeCandidates(cfg, *store_, t0_ + std::chrono::days(39))->empty());
+    ASSERT_EQ(*policy::purgeDue(cfg, *store_, t0_ + std::chrono::days(41), "sluis"), 1u);
+    EXPECT_TRUE(store_->get(delivered)->payload_purged);
+    EXPECT_EQ(store_->get(delivered)->state, State::kDelivered);
+    EXPECT_FALSE(store_->payload(delivered));
+
+    // Every purge is audited, and the chain still verifies.
+    size_t purged = 0, expired = 0;
+    auto log = store_->auditLog(0, 1000);
+    ASSERT_TRUE(log) << log.error().message;
+    for (const auto& a : log.value()) {
+        purged += a.event.event == "purged";
+        expired += a.event.event == "retention_expired";
+    }
+    EXPECT_EQ(purged, 4u);
+    EXPECT_EQ(expired, 3u);
+    auto v = verifyAudit(*store_);
+    ASSERT_TRUE(v);
+    EXPECT_TRUE(v->ok) << v->problem;
+    // Nothing is purged twice, and the one in the hands of a sink still waits.
+    EXPECT_TRUE(policy::purgeCandidates(cfg, *store_, t0_ + std::chrono::days(400))->empty());
+}
+
+/// A transfer whose purpose was removed from policies.json is not kept for ever: the default
+/// retention (730 days) applies.
+TEST_P(StoreTest, RetentionOfAPurposeNoLongerConfiguredFallsBackToTheDefault) {
+    auto b = batch("oud", 1);
+    b.transfers[0].meta.purpose = "opgeheven";
+    ASSERT_TRUE(store_->ingest(b, t0_));
+    config::Config cfg;
+    config::PurposePolicy p;
+    p.retention = std::chrono::days(30);
+    cfg.policies["demo"] = p;
+    EXPECT_TRUE(policy::purgeCandidates(cfg, *store_, t0_ + std::chrono::days(729))->empty());
+    auto due = policy::purgeCandidates(cfg, *store_, t0_ + std::chrono::days(731));
+    ASSERT_TRUE(due) << due.error().message;
+    ASSERT_EQ(due->size(), 1u);
+    EXPECT_EQ(due->at(0).transfer.purpose, "opgeheven");
+    ASSERT_EQ(*policy::purgeDue(cfg, *store_, t0_ + std::chrono::days(731), "sluis"), 1u);
+    EXPECT_TRUE(store_->get(due->at(0).transfer.id)->payload_purged);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgresql"),
