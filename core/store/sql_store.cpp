@@ -5,7 +5,9 @@
 // One connection guarded by a mutex: the daemon has one writer (the worker) and a few readers (the
 // admin API). On SQLite, WAL keeps readers of other processes (sqlite3 CLI, backups) from blocking
 // it; on PostgreSQL, advisory locks serialise what two daemons could otherwise race on (migrations,
-// the audit hash chain).
+// the audit hash chain: every write transaction takes that lock first), and work is claimed with an
+// owner and a lease (claimDue & co., SELECT ... FOR UPDATE SKIP LOCKED; docs/architecture.md,
+// "Claims and leases").
 #include <Poco/Base64Decoder.h>
 #include <Poco/Base64Encoder.h>
 #include <Poco/Data/PostgreSQL/Connector.h>

@@ -6,9 +6,10 @@
 // receipt), the audit chain must be whole with one `delivered` record per transfer, and the
 // disclosure register must name exactly the deliveries the peer has.
 //
-// Knobs (environment): SLUIS_TEST_MULTI_N (transfers, default 1500), SLUIS_TEST_MULTI_KILLS
-// (default 6), SLUIS_TEST_MULTI_SEED (the random seed; printed at the start, so a failure can be
-// rerun exactly). Needs the PostgreSQL test server (SLUIS_TEST_PG_DSN, as every PostgreSQL test:
+// Knobs (environment): SLUIS_TEST_MULTI_N (transfers, default 1500; 500 under AddressSanitizer),
+// SLUIS_TEST_MULTI_KILLS (default 6), SLUIS_TEST_MULTI_SEED (the random seed; printed at the
+// start, so a failure can be rerun exactly), SLUIS_TEST_MULTI_DEADLINE_S (a backstop, default 480:
+// every wait ends as soon as the progress it waits for is there). Needs the PostgreSQL test server (SLUIS_TEST_PG_DSN, as every PostgreSQL test:
 // without it the test fails and says so).
 //
 // Also here: a second daemon on one SQLite file is refused, whatever data dir it runs with.
@@ -58,8 +59,14 @@ size_t countLines(const std::string& text, const std::string& needle) {
     return n;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr long long kDefaultTransfers = 500;  // sanitizer builds run the daemons 2-3 times slower
+#else
+constexpr long long kDefaultTransfers = 1500;
+#endif
+
 TEST(MultiDaemonPostgres, ThreeDaemonsKilledAtRandomDeliverEveryTransferExactlyOnce) {
-    const long long n = envNumber("SLUIS_TEST_MULTI_N", 1500);
+    const long long n = envNumber("SLUIS_TEST_MULTI_N", kDefaultTransfers);
     const long long kills = envNumber("SLUIS_TEST_MULTI_KILLS", 6);
     const unsigned long long seed =
         static_cast<unsigned long long>(envNumber("SLUIS_TEST_MULTI_SEED", std::random_device{}()));
@@ -167,7 +174,7 @@ TEST(MultiDaemonPostgres, ThreeDaemonsKilledAtRandomDeliverEveryTransferExactlyO
         auto rows = db.query("SELECT CAST(COUNT(*) AS TEXT) FROM transfers WHERE state = 7");
         return rows.empty() ? 0LL : std::stoll(rows[0]);
     };
-    const auto deadline = started + std::chrono::seconds(envNumber("SLUIS_TEST_MULTI_DEADLINE_S", 240));
+    const auto deadline = started + std::chrono::seconds(envNumber("SLUIS_TEST_MULTI_DEADLINE_S", 480));
     auto left = [&] {
         auto d = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         return std::max(d, std::chrono::milliseconds(1));
