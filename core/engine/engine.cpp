@@ -81,6 +81,16 @@ void Engine::transitionFailed(const std::string& id, const Status& st) {
     log::error("engine.transition_failed", {{"transfer_id", id}, {"message", st.message()}});
 }
 
+void Engine::notificationRecorded(long long id, const Status& st) {
+    if (st) return;
+    if (st.code() == ErrorCode::kConflict) {
+        // Our lease ran out during the send and another daemon took the mail over.
+        log::info("notify.claim_lost", {{"notification_id", id}, {"instance", instance_id_}});
+        return;
+    }
+    log::error("notify.store_error", {{"message", st.message()}});
+}
+
 std::chrono::milliseconds Engine::backoff(int attempts) const {
     auto d = config_->worker.backoff_initial;
     for (int i = 1; i < attempts && d < config_->worker.backoff_max; ++i) d *= 2;
@@ -406,7 +416,7 @@ size_t Engine::sendNotifications() {
         if (sent) {
             auto st = store_.notificationAttempt(n.id, true, "", std::nullopt, now, instance_id_);
             log::info("notify.sent", {{"notification_id", n.id}, {"kind", n.kind}, {"transfer_id", n.transfer_id}});
-            if (!st) log::error("notify.store_error", {{"message", st.message()}});
+            notificationRecorded(n.id, st);
             continue;
         }
         // Temporary problems are retried with back-off for about a day; a permanent refusal is
@@ -418,7 +428,7 @@ size_t Engine::sendNotifications() {
         auto st = store_.notificationAttempt(n.id, false, sent.error().message, next, now, instance_id_);
         log::warn("notify.failed", {{"notification_id", n.id}, {"kind", n.kind}, {"retry", retry},
                                     {"message", sent.error().message}});
-        if (!st) log::error("notify.store_error", {{"message", st.message()}});
+        notificationRecorded(n.id, st);
     }
     return done;
 }

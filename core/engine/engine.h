@@ -62,6 +62,8 @@ private:
     store::TransitionUpdate claimed() const;
     /// Logs a refused transition: quietly when another daemon or a person got there first.
     void transitionFailed(const std::string& id, const Status& st);
+    /// Logs a failed record of a mail attempt: quietly when the claim was lost.
+    void notificationRecorded(long long id, const Status& st);
 
     std::shared_ptr<const config::Config> config_;
     const connector::ConnectorRegistry& connectors_;
