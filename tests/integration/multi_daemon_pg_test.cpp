@@ -305,7 +305,7 @@ TEST(MultiDaemonPostgres, ThreeDaemonsKilledAtRandomDeliverEveryTransferExactlyO
     }
     EXPECT_LE(repeats, killed_at.size());
     std::cout << "[ multi-daemon ] " << peer.posts().size() << " POSTs for " << posts.size()
-              << " delivery ids (" << repeats << " repeats after a kill)" << std::endl;
+              << " delivery ids (" << repeats << " repeated POSTs, each a takeover after a kill)" << std::endl;
 
     // The audit log: one chain, and per transfer exactly one `created` and one `delivered`.
     auto verified = store::verifyAudit(st);
