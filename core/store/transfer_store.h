@@ -290,7 +290,7 @@ public:
     /// Transfers the worker should look at now: received, mapped, delivering, scheduled with
     /// deliver_at <= now, failed with next_attempt_at <= now. Oldest first. A row among them that
     /// cannot be read (damaged outside Sluis) does not stop the others: it is left as it is and
-    /// reported in `damaged`.
+    /// reported in `damaged`. Claims nothing: the engine uses `claimDue`.
     virtual Result<DueTransfers> due(Timestamp now, size_t max) = 0;
 
     /// As `due`, but claims what it returns for `claim.owner` until `claim.until`, in one
