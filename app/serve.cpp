@@ -139,7 +139,8 @@ int cmdServe(const Args& args) {
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-    auto store = openStore(**cfg);
+    // As the daemon: a SQLite file is locked against a second daemon (another data dir, same file).
+    auto store = store::openStore((*cfg)->store, (*cfg)->key_file, /*daemon=*/true);
     if (!store) return fail(store.error());
     engine::Metrics metrics;
     engine::Engine engine(*cfg, connectors, mappers, **store, *clock, metrics);

@@ -437,6 +437,9 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
             cfg->worker.max_attempts = static_cast<int>(w.integer("max_attempts", 8, 1, 1000));
             cfg->worker.backoff_initial = w.duration("backoff_initial", cfg->worker.backoff_initial);
             cfg->worker.backoff_max = w.duration("backoff_max", cfg->worker.backoff_max);
+            cfg->worker.lease = w.duration("lease", cfg->worker.lease);
+            if (cfg->worker.lease < std::chrono::seconds(1))
+                errors.push_back("daemon.json: worker.lease: minstens 1s");
         }
     }
     {

@@ -47,6 +47,9 @@ struct WorkerConfig {
     int max_attempts = 8;
     std::chrono::milliseconds backoff_initial{1000};
     std::chrono::milliseconds backoff_max{600000};
+    /// How long a claim on work (a transfer, a notification, a source poll) holds without being
+    /// extended; after that another daemon may take it over. Longer than any sink's timeout.
+    std::chrono::milliseconds lease{60000};
 };
 
 struct StoreConfig {

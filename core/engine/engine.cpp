@@ -2,12 +2,14 @@
 
 #include <filesystem>
 
+#include "core/crypto/payload_cipher.h"
 #include "core/policy/minimise.h"
 #include "core/policy/retention.h"
 #include "core/schedule/recurrence.h"
 #include "core/util/amsterdam_time.h"
 #include "core/util/fs.h"
 #include "core/util/log.h"
+#include "core/util/text.h"
 
 namespace sluis::engine {
 
@@ -33,7 +35,8 @@ Engine::Engine(std::shared_ptr<const config::Config> config,
       store_(store),
       clock_(clock),
       metrics_(metrics),
-      gates_(config_, store, clock) {}
+      gates_(config_, store, clock),
+      instance_id_("d_" + util::toHex(crypto::randomBytes(6))) {}
 
 Status Engine::start() {
     for (const auto& route : config_->routes) {
@@ -51,6 +54,10 @@ Status Engine::start() {
         }
     }
     if (config_->notify.smtp) smtp_ = std::make_unique<notify::SmtpClient>(*config_->notify.smtp, clock_);
+    // Every claim this daemon makes carries this id (random per start), so the logs of several
+    // daemons on one store say who did what.
+    log::info("engine.instance", {{"instance", instance_id_},
+                                  {"lease_ms", static_cast<long long>(config_->worker.lease.count())}});
     return {};
 }
 
@@ -58,6 +65,32 @@ const config::RouteConfig* Engine::route(const std::string& name) const {
     for (const auto& r : config_->routes)
         if (r.name == name) return &r;
     return nullptr;
+}
+
+TransitionUpdate Engine::claimed() const {
+    TransitionUpdate u;
+    u.claim = claim_;
+    return u;
+}
+
+void Engine::transitionFailed(const std::string& id, const Status& st) {
+    if (st.code() == ErrorCode::kConflict) {
+        // Another daemon or a person changed the transfer first (or took over a claim whose
+        // lease ran out): nothing to do here, the transfer is where they put it.
+        log::info("engine.claim_lost", {{"transfer_id", id}, {"instance", instance_id_}});
+        return;
+    }
+    log::error("engine.transition_failed", {{"transfer_id", id}, {"message", st.message()}});
+}
+
+void Engine::notificationRecorded(long long id, const Status& st) {
+    if (st) return;
+    if (st.code() == ErrorCode::kConflict) {
+        // Our lease ran out during the send and another daemon took the mail over.
+        log::info("notify.claim_lost", {{"notification_id", id}, {"instance", instance_id_}});
+        return;
+    }
+    log::error("notify.store_error", {{"message", st.message()}});
 }
 
 std::chrono::milliseconds Engine::backoff(int attempts) const {
@@ -69,16 +102,28 @@ std::chrono::milliseconds Engine::backoff(int attempts) const {
 size_t Engine::runOnce() {
     size_t work = 0;
     for (const auto& r : config_->routes) {
+        // One daemon reads a source at a time (the lease is given back after the read).
+        const std::string lease = "source:" + r.source;
         try {
-            if (r.recurrence && !scheduleFires(r)) continue;
-            work += pollSource(r);
+            Timestamp now = clock_.now();
+            auto held = store_.claimLease(lease, instance_id_, now, now + config_->worker.lease);
+            if (!held) {
+                log::error("engine.store_error", {{"route", r.name}, {"message", held.error().message}});
+                continue;
+            }
+            if (!*held) continue;
+            if (!r.recurrence || scheduleFires(r)) work += pollSource(r);
         } catch (const std::exception& e) {
             log::error("engine.source_exception", {{"route", r.name}, {"what", e.what()}});
         }
+        auto released = store_.releaseLease(lease, instance_id_);
+        if (!released) log::error("engine.store_error", {{"route", r.name}, {"message", released.message()}});
     }
     purge();
     work += sendNotifications();
-    auto due = store_.due(clock_.now(), config_->worker.batch_size);
+    Timestamp now = clock_.now();
+    claim_ = store::Claim{instance_id_, now + config_->worker.lease};
+    auto due = store_.claimDue(claim_, now, config_->worker.batch_size);
     if (!due) {
         log::error("engine.store_error", {{"code", errorCodeName(due.error().code)},
                                           {"message", due.error().message}});
@@ -90,7 +135,20 @@ size_t Engine::runOnce() {
                                                {"code", errorCodeName(d.error.code)},
                                                {"message", d.error.message}});
     }
-    for (const auto& t : due->transfers) {
+    std::vector<std::string> claimed_ids;
+    for (const auto& t : due->transfers) claimed_ids.push_back(t.id);
+    for (const auto& d : due->damaged) claimed_ids.push_back(d.transfer_id);
+    for (size_t i = 0; i < due->transfers.size(); ++i) {
+        const auto& t = due->transfers[i];
+        // The claims on what is left of this pass are extended while it works through them.
+        Timestamp at = clock_.now();
+        if (claim_.until - at < config_->worker.lease / 2) {
+            claim_.until = at + config_->worker.lease;
+            std::vector<std::string> rest;
+            for (size_t j = i; j < due->transfers.size(); ++j) rest.push_back(due->transfers[j].id);
+            auto st = store_.extendClaims(claim_, rest);
+            if (!st) log::error("engine.store_error", {{"message", st.message()}});
+        }
         try {
             if (process(t)) ++work;
         } catch (const std::exception& e) {
@@ -98,6 +156,10 @@ size_t Engine::runOnce() {
             log::error("engine.transfer_exception", {{"transfer_id", t.id}, {"what", e.what()}});
         }
     }
+    // What this pass did not move on is free for any daemon again (a delivery left in
+    // delivering keeps its lease: it is taken over only after that ran out).
+    auto released = store_.releaseClaims(instance_id_, claimed_ids);
+    if (!released) log::error("engine.store_error", {{"message", released.message()}});
     return work;
 }
 
@@ -111,6 +173,10 @@ size_t Engine::pollSource(const config::RouteConfig& route) {
     const auto* decoder = mappers_.decoder(route.decoder);
     size_t done = 0;
     for (const auto& item : *items) {
+        // Still ours? (extends the lease; a daemon that lost it stops reading)
+        Timestamp at = clock_.now();
+        auto held = store_.claimLease("source:" + route.source, instance_id_, at, at + config_->worker.lease);
+        if (!held || !*held) break;
         ++done;
         mapper::DecodeContext ctx{item.name, route.decoder_options};
         auto batch = decoder->decode(item.bytes, ctx);
@@ -190,7 +256,7 @@ bool Engine::process(const Transfer& t) {
 
 bool Engine::render(const Transfer& t, const config::RouteConfig& r) {
     auto fail = [&](const std::string& event_name, const std::string& message, bool alert = false) {
-        TransitionUpdate u;
+        TransitionUpdate u = claimed();
         u.last_error = message;
         json details = {{"encoder", r.encoder}};
         if (alert) details["alert"] = true;
@@ -224,7 +290,7 @@ bool Engine::render(const Transfer& t, const config::RouteConfig& r) {
         if (!inzage) return false;
         if (!inzage->has_value()) {
             // The dossier must carry the parents' inzage: wait for it before rendering.
-            auto st = store_.transition(t.id, State::kReceived, State::kAwaitingConsent, {},
+            auto st = store_.transition(t.id, State::kReceived, State::kAwaitingConsent, claimed(),
                                         event("gated", t), "wacht op inzage door ouders/verzorgers",
                                         clock_.now());
             return st.isOk();
@@ -263,7 +329,7 @@ bool Engine::render(const Transfer& t, const config::RouteConfig& r) {
         // The data breaks the destination's standard (e.g. an OSO dossier the official rules
         // would refuse): never sent, never retried. The meldingen name rules and field paths,
         // never values; a corrected export makes a new transfer.
-        TransitionUpdate u;
+        TransitionUpdate u = claimed();
         u.last_error = "geweigerd bij het omzetten: " + encoded.error().message;
         auto st = store_.transition(t.id, State::kReceived, State::kRejected, u,
                                     event("render_refused", t, {{"encoder", r.encoder}}),
@@ -283,7 +349,7 @@ bool Engine::render(const Transfer& t, const config::RouteConfig& r) {
 
     json withheld = json::array();
     for (const auto& w : reduced.withheld) withheld.push_back({{"path", w.path}, {"reason", w.reason}});
-    TransitionUpdate u;
+    TransitionUpdate u = claimed();
     u.payload = encoded->bytes;
     u.content_type = encoded->content_type;
     u.file_extension = encoded->file_extension;
@@ -301,7 +367,7 @@ bool Engine::render(const Transfer& t, const config::RouteConfig& r) {
         "omgezet met " + r.encoder + "; " + std::to_string(reduced.withheld.size()) +
             " veld(en) achtergehouden",
         clock_.now());
-    if (!st) log::error("engine.transition_failed", {{"transfer_id", t.id}, {"message", st.message()}});
+    if (!st) transitionFailed(t.id, st);
     return st.isOk();
 }
 
@@ -318,6 +384,13 @@ void Engine::purge() {
     Timestamp now = clock_.now();
     if (now - last_purge_ < std::chrono::minutes(10)) return;
     last_purge_ = now;
+    // One daemon purges per interval: the lease is held for the interval, not given back.
+    auto held = store_.claimLease("purge", instance_id_, now, now + std::chrono::minutes(10));
+    if (!held) {
+        log::error("engine.purge_failed", {{"message", held.error().message}});
+        return;
+    }
+    if (!*held) return;
     auto n = policy::purgeDue(*config_, store_, now, kActor);
     if (!n) {
         log::error("engine.purge_failed", {{"message", n.error().message}});
@@ -349,18 +422,24 @@ void Engine::purge() {
 
 size_t Engine::sendNotifications() {
     if (!smtp_) return 0;
-    auto due = store_.dueNotifications(clock_.now(), 20);
-    if (!due) {
-        log::error("notify.store_error", {{"message", due.error().message}});
-        return 0;
-    }
-    for (const auto& n : *due) {
+    // One mail at a time is claimed (with a lease), sent and recorded, so that no other daemon
+    // sends it meanwhile and a lease never runs out over a queue of slow sends.
+    size_t done = 0;
+    for (; done < 20; ++done) {
+        Timestamp claimed_at = clock_.now();
+        auto due = store_.claimNotifications({instance_id_, claimed_at + config_->worker.lease}, claimed_at, 1);
+        if (!due) {
+            log::error("notify.store_error", {{"message", due.error().message}});
+            break;
+        }
+        if (due->empty()) break;
+        const auto& n = due->front();
         auto sent = smtp_->send({n.to, n.subject, n.body});
         Timestamp now = clock_.now();
         if (sent) {
-            auto st = store_.notificationAttempt(n.id, true, "", std::nullopt, now);
+            auto st = store_.notificationAttempt(n.id, true, "", std::nullopt, now, instance_id_);
             log::info("notify.sent", {{"notification_id", n.id}, {"kind", n.kind}, {"transfer_id", n.transfer_id}});
-            if (!st) log::error("notify.store_error", {{"message", st.message()}});
+            notificationRecorded(n.id, st);
             continue;
         }
         // Temporary problems are retried with back-off for about a day; a permanent refusal is
@@ -369,12 +448,12 @@ size_t Engine::sendNotifications() {
         std::optional<Timestamp> next;
         if (retry) next = now + std::min<std::chrono::milliseconds>(std::chrono::minutes(1) * (1 << std::min(n.attempts, 10)),
                                                                   std::chrono::hours(2));
-        auto st = store_.notificationAttempt(n.id, false, sent.error().message, next, now);
+        auto st = store_.notificationAttempt(n.id, false, sent.error().message, next, now, instance_id_);
         log::warn("notify.failed", {{"notification_id", n.id}, {"kind", n.kind}, {"retry", retry},
                                     {"message", sent.error().message}});
-        if (!st) log::error("notify.store_error", {{"message", st.message()}});
+        notificationRecorded(n.id, st);
     }
-    return due->size();
+    return done;
 }
 
 bool Engine::scheduleFires(const config::RouteConfig& r) {
@@ -431,13 +510,13 @@ bool Engine::missedDelivery(const Transfer& t) {
     Timestamp now = clock_.now();
     if (now - *t.deliver_at <= p->catch_up_grace) return false;
     std::string due = amsterdam::formatLocal(*t.deliver_at);
-    TransitionUpdate u;
+    TransitionUpdate u = claimed();
     u.last_error = "leverdatum " + due + " gemist (Sluis draaide niet); volgens het beleid niet te laat geleverd";
     auto st = store_.transition(t.id, State::kScheduled, State::kDeadLettered, u,
                                 event("delivery_missed", t, {{"deliver_at", formatIso(*t.deliver_at)}}),
                                 "leverdatum gemist; overgeslagen (catch_up: skip)", now);
     if (!st) {
-        log::error("engine.transition_failed", {{"transfer_id", t.id}, {"message", st.message()}});
+        transitionFailed(t.id, st);
         return false;
     }
     log::warn("engine.delivery_missed", {{"transfer_id", t.id}, {"deliver_at", formatIso(*t.deliver_at)}, {"alert", true}});
@@ -471,7 +550,7 @@ bool Engine::deliver(Transfer t, const config::RouteConfig& r) {
     }
     if (unauthentic || util::sha256Hex(*payload) != t.payload_hash) {
         // What would leave is not what was rendered and approved: never deliver it.
-        TransitionUpdate u;
+        TransitionUpdate u = claimed();
         u.last_error = unauthentic
                            ? "te leveren gegevens zijn niet te ontsleutelen met de sleutel van deze "
                              "overdracht (verplaatst of gewijzigd in de opslag buiten Sluis?); niet geleverd"
@@ -481,7 +560,7 @@ bool Engine::deliver(Transfer t, const config::RouteConfig& r) {
                                     event("payload_mismatch", t, {{"alert", true}}),
                                     "gegevens wijken af van de goedgekeurde hash", clock_.now());
         log::error("engine.payload_mismatch", {{"transfer_id", t.id}, {"alert", true}});
-        if (!st) log::error("engine.transition_failed", {{"transfer_id", t.id}, {"message", st.message()}});
+        if (!st) transitionFailed(t.id, st);
         return st.isOk();
     }
     auto decision = gates_.evaluate(t);
@@ -491,23 +570,36 @@ bool Engine::deliver(Transfer t, const config::RouteConfig& r) {
     }
     if (decision->next != State::kScheduled) {
         auto st = store_.transition(
-            t.id, t.state, State::kMapped, {},
+            t.id, t.state, State::kMapped, claimed(),
             event("gates_closed_before_delivery", t, {{"gate", transfer::stateName(decision->next)}}),
             "poorten vlak voor levering opnieuw beoordeeld: " + decision->reason, clock_.now());
         log::warn("engine.gates_closed_before_delivery",
                   {{"transfer_id", t.id}, {"gate", transfer::stateName(decision->next)}, {"alert", true}});
-        if (!st) log::error("engine.transition_failed", {{"transfer_id", t.id}, {"message", st.message()}});
+        if (!st) transitionFailed(t.id, st);
         return st.isOk();
     }
     Timestamp now = clock_.now();
-    if (t.state != State::kDelivering) {
-        TransitionUpdate u;
+    // The sink is called under a fresh lease: no other daemon takes this delivery over before
+    // it ran out (worker.lease is longer than any sink's timeout).
+    claim_.until = now + config_->worker.lease;
+    if (t.state == State::kDelivering) {
+        // Left in delivering by a daemon that died (its lease ran out), or by this one after a
+        // failed write: redone, the sink being idempotent on the transfer id. Only while the
+        // claim is still ours.
+        auto st = store_.renewClaim(t.id, State::kDelivering, claim_);
+        if (!st) {
+            transitionFailed(t.id, st);
+            return false;
+        }
+        log::info("engine.delivery_resumed", {{"transfer_id", t.id}, {"instance", instance_id_}});
+    } else {
+        TransitionUpdate u = claimed();
         u.attempts = t.attempts + 1;
         auto st = store_.transition(t.id, t.state, State::kDelivering, u,
                                     event("delivery_started", t, {{"attempt", t.attempts + 1}}),
                                     "poging " + std::to_string(t.attempts + 1), now);
         if (!st) {
-            log::error("engine.transition_failed", {{"transfer_id", t.id}, {"message", st.message()}});
+            transitionFailed(t.id, st);
             return false;
         }
         t.attempts += 1;
@@ -516,7 +608,7 @@ bool Engine::deliver(Transfer t, const config::RouteConfig& r) {
     connector::Delivery d{t.id, t.idempotency_key, t.content_type, t.file_extension, *payload};
     auto result = sinks_.at(r.sink)->deliver(d);
     now = clock_.now();
-    TransitionUpdate u;
+    TransitionUpdate u = claimed();
     Status st;
     switch (result.outcome) {
         case connector::DeliveryOutcome::kDelivered: {
@@ -561,7 +653,7 @@ bool Engine::deliver(Transfer t, const config::RouteConfig& r) {
             break;
         }
     }
-    if (!st) log::error("engine.transition_failed", {{"transfer_id", t.id}, {"message", st.message()}});
+    if (!st) transitionFailed(t.id, st);
     return true;
 }
 

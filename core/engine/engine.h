@@ -38,6 +38,9 @@ public:
     void run();
     void stop();
 
+    /// This daemon instance's id (random per start): the owner of every claim it makes.
+    const std::string& instanceId() const { return instance_id_; }
+
 private:
     size_t pollSource(const config::RouteConfig& route);
     bool process(const store::Transfer& t);
@@ -55,6 +58,12 @@ private:
     bool deliver(store::Transfer t, const config::RouteConfig& route);
     const config::RouteConfig* route(const std::string& name) const;
     std::chrono::milliseconds backoff(int attempts) const;
+    /// An update made under this pass's claim (refused when the claim was lost).
+    store::TransitionUpdate claimed() const;
+    /// Logs a refused transition: quietly when another daemon or a person got there first.
+    void transitionFailed(const std::string& id, const Status& st);
+    /// Logs a failed record of a mail attempt: quietly when the claim was lost.
+    void notificationRecorded(long long id, const Status& st);
 
     std::shared_ptr<const config::Config> config_;
     const connector::ConnectorRegistry& connectors_;
@@ -68,6 +77,9 @@ private:
     policy::Gates gates_;
     Timestamp last_purge_{};
     std::unique_ptr<notify::SmtpClient> smtp_;
+
+    std::string instance_id_;
+    store::Claim claim_;  ///< What this pass claimed, and until when.
 
     std::mutex mu_;
     std::condition_variable cv_;

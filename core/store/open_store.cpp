@@ -3,10 +3,10 @@
 namespace sluis::store {
 
 Result<std::unique_ptr<TransferStore>> openStore(const config::StoreConfig& cfg,
-                                                 const std::string& key_file) {
+                                                 const std::string& key_file, bool daemon) {
     if (cfg.backend == "postgresql")
         return openPostgresStore({cfg.postgresql_dsn, cfg.postgresql_password, key_file});
-    return openSqliteStore({cfg.sqlite_path, key_file});
+    return openSqliteStore({cfg.sqlite_path, key_file, daemon});
 }
 
 }  // namespace sluis::store

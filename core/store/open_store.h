@@ -9,8 +9,9 @@
 namespace sluis::store {
 
 /// The backend named by `cfg.backend`, with `key_file` as master key. Errors as
-/// openSqliteStore / openPostgresStore.
+/// openSqliteStore / openPostgresStore. `daemon`: opened by `sluis serve` (a SQLite file is then
+/// locked against a second daemon; PostgreSQL allows several).
 Result<std::unique_ptr<TransferStore>> openStore(const config::StoreConfig& cfg,
-                                                 const std::string& key_file);
+                                                 const std::string& key_file, bool daemon = false);
 
 }  // namespace sluis::store

@@ -5,7 +5,9 @@
 // One connection guarded by a mutex: the daemon has one writer (the worker) and a few readers (the
 // admin API). On SQLite, WAL keeps readers of other processes (sqlite3 CLI, backups) from blocking
 // it; on PostgreSQL, advisory locks serialise what two daemons could otherwise race on (migrations,
-// the audit hash chain).
+// the audit hash chain: every write transaction takes that lock first), and work is claimed with an
+// owner and a lease (claimDue & co., SELECT ... FOR UPDATE SKIP LOCKED; docs/architecture.md,
+// "Claims and leases").
 #include <Poco/Base64Decoder.h>
 #include <Poco/Base64Encoder.h>
 #include <Poco/Data/PostgreSQL/Connector.h>
@@ -16,7 +18,13 @@
 #include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
 #include <Poco/Nullable.h>
+#include <fcntl.h>
 #include <libpq-fe.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <filesystem>
 #include <fstream>
@@ -141,6 +149,16 @@ const std::vector<std::vector<std::string>>& migrations() {
             "ALTER TABLE api_tokens ADD COLUMN expires_at INTEGER",
             "ALTER TABLE api_tokens ADD COLUMN revoked_at INTEGER",
         },
+        {
+            // Claims with leases, so that several daemons can share one PostgreSQL store: which
+            // daemon instance works on a transfer or notification, and until when.
+            "ALTER TABLE transfers ADD COLUMN claimed_by TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE transfers ADD COLUMN lease_until INTEGER",
+            "ALTER TABLE notifications ADD COLUMN claimed_by TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE notifications ADD COLUMN lease_until INTEGER",
+            // Named leases on shared work: a source poll, the periodic purge.
+            "CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, lease_until INTEGER NOT NULL)",
+        },
     };
     return m;
 }
@@ -188,6 +206,9 @@ public:
     virtual std::string transactionLock(long long /*key*/) const { return {}; }
     /// Connects again when the connection was lost (server restart); true when it did.
     virtual bool reconnect(Session& /*session*/) const { return false; }
+    /// The tail of a SELECT that claims rows: lock them, skipping rows another transaction holds
+    /// (empty where the connection is the only writer).
+    virtual std::string skipLocked() const { return {}; }
 };
 
 class SqliteDialect final : public Dialect {
@@ -256,7 +277,22 @@ public:
     std::string transactionLock(long long key) const override {
         return "SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(" + std::to_string(key) + ")) AS l";
     }
+    std::string skipLocked() const override { return " FOR UPDATE SKIP LOCKED"; }
 };
+
+/// "1, 2, 3": a named state set (core/transfer/state.h) in SQL.
+std::string stateList(const std::vector<State>& states) {
+    std::string out;
+    for (State st : states) out += (out.empty() ? "" : ", ") + std::to_string(static_cast<int>(st));
+    return out;
+}
+
+/// "?, ?, ?" for `n` values.
+std::string placeholders(size_t n) {
+    std::string out;
+    for (size_t i = 0; i < n; ++i) out += i ? ", ?" : "?";
+    return out;
+}
 
 // Advisory lock keys (PostgreSQL): arbitrary, fixed, distinct.
 constexpr long long kMigrationLock = 0x51755f6d6967;  // "Qu_mig"
@@ -427,7 +463,8 @@ public:
                 if (!subject.empty()) {
                     Statement find(session_);
                     find << q("SELECT id, data_key, state FROM transfers WHERE route = ? AND subject = ?"
-                            " AND state IN (1, 2, 3, 4, 5) ORDER BY created_at DESC LIMIT 1"),
+                            " AND state IN (" + stateList(transfer::replaceableStates()) +
+                            ") ORDER BY created_at DESC LIMIT 1"),
                         use(route), use(subject), into(existing_id), into(existing_dk),
                         into(existing_state);
                     find.execute();
@@ -437,11 +474,23 @@ public:
                     auto enc = cipher_->encrypt(unb64(existing_dk.value()), eid, "canonical", nt.canonical);
                     if (!enc) return enc.error();
                     std::string canon = b64(*enc), actor = batch.actor;
+                    int received = static_cast<int>(State::kReceived), from_i = existing_state.value();
+                    // Guarded by the state it was found in, and the claim of a daemon working on
+                    // the old data is released (its next step under that claim is refused).
+                    Statement replace(session_);
+                    replace << q("UPDATE transfers SET canonical = ?, payload = NULL, payload_hash = '',"
+                                 " state = ?, changed_by = ?, updated_at = ?, claimed_by = '',"
+                                 " lease_until = NULL WHERE id = ? AND state = ?"),
+                        use(canon), use(received), use(actor), use(at), use(eid), use(from_i);
+                    if (replace.execute() != 1) {
+                        // Moved on meanwhile (e.g. to delivering): not replaced; the new data
+                        // becomes a transfer of its own below.
+                        existing_id = NullStr();
+                    }
+                }
+                if (!existing_id.isNull() && !existing_dk.isNull()) {
+                    std::string eid = existing_id.value();
                     State from = static_cast<State>(existing_state.value());
-                    int received = static_cast<int>(State::kReceived);
-                    sql("UPDATE transfers SET canonical = ?, payload = NULL, payload_hash = '',"
-                                " state = ?, changed_by = ?, updated_at = ? WHERE id = ?"),
-                        use(canon), use(received), use(actor), use(at), use(eid), now;
                     if (from != State::kReceived)
                         SLUIS_RETURN_IF_ERROR(insertHistory(eid, from, State::kReceived, now_ts,
                                                             batch.actor, "nieuwe gegevens ontvangen"));
@@ -496,8 +545,15 @@ public:
         std::lock_guard<std::mutex> lock(mu_);
         return txn("statuswijziging", [&]() -> Status {
             std::string text = "UPDATE transfers SET state = ?, updated_at = ?";
-                        int to_i = static_cast<int>(to);
+            int to_i = static_cast<int>(to);
             Poco::Int64 at = toMillis(now_ts);
+            // Claims (see TransitionUpdate::claim): kept and extended into delivering under the
+            // claim, released by every transition to another state.
+            const bool keep_claim = to == State::kDelivering;
+            Poco::Int64 lease = u.claim ? toMillis(u.claim->until) : 0;
+            std::string owner = u.claim ? u.claim->owner : std::string();
+            if (keep_claim && u.claim) text += ", lease_until = ?";
+            if (!keep_claim) text += ", claimed_by = '', lease_until = NULL";
             Statement stmt(session_);
             // Values must outlive execute(): keep them in locals captured by reference.
             std::string payload_b64, hash, ctype, ext, receipt, last_error, changed_by, disclosure,
@@ -539,9 +595,11 @@ public:
             if (u.disclosure) { disclosure = u.disclosure->dump(); text += ", disclosure = ?"; }
             if (u.consent_id) { consent_id = *u.consent_id; text += ", consent_id = ?"; }
             text += " WHERE id = ? AND state = ?";
+            if (u.claim) text += " AND claimed_by = ?";
             int from_i = static_cast<int>(from);
             std::string id_copy = id;
             stmt << q(text), use(to_i), use(at);
+            if (keep_claim && u.claim) stmt, use(lease);
             if (u.payload) stmt, use(payload_b64), use(hash);
             if (u.choices) stmt, use(choices);
             if (u.content_type) stmt, use(ctype);
@@ -556,10 +614,12 @@ public:
             if (u.disclosure) stmt, use(disclosure);
             if (u.consent_id) stmt, use(consent_id);
             stmt, use(id_copy), use(from_i);
+            if (u.claim) stmt, use(owner);
             size_t changed = stmt.execute();
             if (changed != 1)
                 return Status(ErrorCode::kConflict, "overdracht " + id + " is niet (meer) in status " +
-                                                        transfer::stateName(from));
+                                                        transfer::stateName(from) +
+                                                        (u.claim ? " onder claim van " + owner : std::string()));
             if (u.reports) {
                 sql("DELETE FROM transfer_reports WHERE transfer_id = ?"), use(id_copy), now;
                 for (auto& [type, data] : sealed_reports)
@@ -601,6 +661,166 @@ public:
             });
         if (!st) return st.error();
         return out;
+    }
+
+    Result<DueTransfers> claimDue(const Claim& claim, Timestamp now_ts, size_t max) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        DueTransfers out;
+        Status st = txn(
+            "werk claimen",
+            [&]() -> Status {
+                Poco::Int64 at = toMillis(now_ts), until = toMillis(claim.until);
+                Poco::Int64 limit = static_cast<Poco::Int64>(max);
+                int scheduled = static_cast<int>(State::kScheduled), failed = static_cast<int>(State::kFailed);
+                std::string owner = claim.owner;
+                std::vector<std::string> ids;
+                SLUIS_RETURN_IF_ERROR(eachRow(
+                    "SELECT id FROM transfers WHERE (state IN (" + stateList(transfer::workStates()) + ")"
+                    " OR (state = ? AND (deliver_at IS NULL OR deliver_at <= ?))"
+                    " OR (state = ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)))"
+                    " AND (lease_until IS NULL OR lease_until <= ? OR claimed_by = ?)"
+                    " ORDER BY created_at, id LIMIT ?" + dialect_->skipLocked(),
+                    [&](Statement& s) {
+                        s, use(scheduled), use(at), use(failed), use(at), use(at), use(owner), use(limit);
+                    },
+                    [&](const Row& row) { ids.push_back(row.str(0)); }));
+                if (ids.empty()) return {};
+                {
+                    Statement up = sql("UPDATE transfers SET claimed_by = ?, lease_until = ? WHERE id IN (" +
+                                       placeholders(ids.size()) + ")");
+                    up, use(owner), use(until);
+                    for (auto& id : ids) up, use(id);
+                    up.execute();
+                }
+                return eachRow(
+                    "SELECT " + transfer_columns_ + " FROM transfers WHERE id IN (" + placeholders(ids.size()) +
+                        ") ORDER BY created_at, id",
+                    [&](Statement& s) {
+                        for (auto& id : ids) s, use(id);
+                    },
+                    [&](const Row& row) {
+                        auto t = rowToTransfer(row);
+                        if (t) out.transfers.push_back(std::move(*t));
+                        else out.damaged.push_back({row.str(0), t.error()});
+                    });
+            },
+            /*chain=*/false);
+        if (!st) return st.error();
+        return out;
+    }
+
+    Status extendClaims(const Claim& claim, const std::vector<std::string>& ids) override {
+        if (ids.empty()) return {};
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn(
+            "claims verlengen",
+            [&]() -> Status {
+                std::string owner = claim.owner;
+                Poco::Int64 until = toMillis(claim.until);
+                std::vector<std::string> list = ids;
+                // Rows another transaction is changing right now are skipped, never waited for.
+                Statement up = sql("UPDATE transfers SET lease_until = ? WHERE id IN (SELECT id FROM transfers"
+                                   " WHERE claimed_by = ? AND id IN (" + placeholders(list.size()) + ")" +
+                                   dialect_->skipLocked() + ")");
+                up, use(until), use(owner);
+                for (auto& id : list) up, use(id);
+                up.execute();
+                return {};
+            },
+            /*chain=*/false);
+    }
+
+    Status renewClaim(const std::string& id, State state, const Claim& claim) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn(
+            "claim bevestigen",
+            [&]() -> Status {
+                std::string tid = id, owner = claim.owner;
+                Poco::Int64 until = toMillis(claim.until);
+                int st = static_cast<int>(state);
+                Statement up = sql("UPDATE transfers SET lease_until = ? WHERE id = ? AND state = ? AND claimed_by = ?");
+                up, use(until), use(tid), use(st), use(owner);
+                if (up.execute() != 1)
+                    return Status(ErrorCode::kConflict, "overdracht " + id + " is niet (meer) geclaimd door " +
+                                                            claim.owner + " in status " + transfer::stateName(state));
+                return {};
+            },
+            /*chain=*/false);
+    }
+
+    Status releaseClaims(const std::string& owner, const std::vector<std::string>& ids) override {
+        if (ids.empty()) return {};
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn(
+            "claims vrijgeven",
+            [&]() -> Status {
+                std::string o = owner;
+                std::vector<std::string> list = ids;
+                Statement up = sql("UPDATE transfers SET claimed_by = '', lease_until = NULL WHERE id IN"
+                                   " (SELECT id FROM transfers WHERE claimed_by = ? AND state <> " +
+                                   std::to_string(static_cast<int>(State::kDelivering)) + " AND id IN (" +
+                                   placeholders(list.size()) + ")" + dialect_->skipLocked() + ")");
+                up, use(o);
+                for (auto& id : list) up, use(id);
+                up.execute();
+                return {};
+            },
+            /*chain=*/false);
+    }
+
+    Result<bool> claimLease(const std::string& name, const std::string& owner, Timestamp now_ts,
+                            Timestamp until_ts) override {
+        if (alone_) return true;  // the only daemon on this store: no disk write per pass
+        std::lock_guard<std::mutex> lock(mu_);
+        bool held = false;
+        Status st = txn(
+            "lease claimen",
+            [&]() -> Status {
+                std::string n = name, o = owner;
+                Poco::Int64 at = toMillis(now_ts), until = toMillis(until_ts);
+                sql("INSERT INTO leases (name, owner, lease_until) VALUES (?, '', 0) ON CONFLICT DO NOTHING"),
+                    use(n), now;
+                // The row lock serialises two claimers; the second sees the first's lease.
+                Statement up = sql("UPDATE leases SET owner = ?, lease_until = ? WHERE name = ?"
+                                   " AND (lease_until <= ? OR owner = ?)");
+                up, use(o), use(until), use(n), use(at), use(o);
+                held = up.execute() == 1;
+                return {};
+            },
+            /*chain=*/false);
+        if (!st) return st.error();
+        return held;
+    }
+
+    Status releaseLease(const std::string& name, const std::string& owner) override {
+        if (alone_) return {};
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn(
+            "lease vrijgeven",
+            [&]() -> Status {
+                std::string n = name, o = owner;
+                sql("UPDATE leases SET owner = '', lease_until = 0 WHERE name = ? AND owner = ?"), use(n), use(o),
+                    now;
+                return {};
+            },
+            /*chain=*/false);
+    }
+
+    /// Releases every claim and from now on holds every named lease without writing it: for a
+    /// daemon that knows it is alone on the store (SQLite, locked).
+    Status releaseAllClaims() {
+        alone_ = true;
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn(
+            "claims vrijgeven",
+            [&]() -> Status {
+                sql("UPDATE transfers SET claimed_by = '', lease_until = NULL WHERE lease_until IS NOT NULL"), now;
+                sql("UPDATE notifications SET claimed_by = '', lease_until = NULL WHERE lease_until IS NOT NULL"),
+                    now;
+                sql("UPDATE leases SET owner = '', lease_until = 0"), now;
+                return {};
+            },
+            /*chain=*/false);
     }
 
     Result<Transfer> get(const std::string& id) override {
@@ -1084,17 +1304,59 @@ public:
         return queryNotifications("WHERE transfer_id = ? ORDER BY id", 0, 0, transfer_id);
     }
 
+    Result<std::vector<Notification>> claimNotifications(const Claim& claim, Timestamp now_ts,
+                                                         size_t max) override {
+        std::vector<long long> ids;
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            Status st = txn(
+                "meldingen claimen",
+                [&]() -> Status {
+                    Poco::Int64 at = toMillis(now_ts), until = toMillis(claim.until),
+                                limit = static_cast<Poco::Int64>(max);
+                    std::string owner = claim.owner;
+                    SLUIS_RETURN_IF_ERROR(eachRow(
+                        "SELECT id FROM notifications WHERE sent_at IS NULL AND next_attempt_at IS NOT NULL"
+                        " AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ? OR claimed_by = ?)"
+                        " ORDER BY id LIMIT ?" + dialect_->skipLocked(),
+                        [&](Statement& s) { s, use(at), use(at), use(owner), use(limit); },
+                        [&](const Row& row) { ids.push_back(row.i64(0)); }));
+                    for (long long id : ids) {
+                        Poco::Int64 nid = id;
+                        sql("UPDATE notifications SET claimed_by = ?, lease_until = ? WHERE id = ?"), use(owner),
+                            use(until), use(nid), now;
+                    }
+                    return {};
+                },
+                /*chain=*/false);
+            if (!st) return st.error();
+        }
+        std::vector<Notification> out;
+        for (long long id : ids) {
+            auto one = queryNotifications("WHERE id = ? AND 0 = ?", id, 0, "");
+            if (!one) return one.error();
+            for (auto& n : *one) out.push_back(std::move(n));
+        }
+        return out;
+    }
+
     Status notificationAttempt(long long id, bool sent, const std::string& error, std::optional<Timestamp> next_attempt,
-                               Timestamp now_ts) override {
+                               Timestamp now_ts, const std::string& owner) override {
         std::lock_guard<std::mutex> lock(mu_);
         return txn("melding bijwerken", [&]() -> Status {
             Poco::Int64 nid = id, at = toMillis(now_ts);
             NullInt sent_at = sent ? NullInt(at) : NullInt();
             NullInt next = sent ? NullInt() : nullable(next_attempt);
-            std::string err = error;
-            sql("UPDATE notifications SET attempts = attempts + 1, sent_at = ?, next_attempt_at = ?,"
-                        " last_error = ? WHERE id = ?"),
-                use(sent_at), use(next), use(err), use(nid), now;
+            std::string err = error, o = owner;
+            Statement up = sql("UPDATE notifications SET attempts = attempts + 1, sent_at = ?, next_attempt_at = ?,"
+                               " last_error = ?, claimed_by = '', lease_until = NULL WHERE id = ?" +
+                               std::string(owner.empty() ? "" : " AND claimed_by = ? AND sent_at IS NULL"));
+            up, use(sent_at), use(next), use(err), use(nid);
+            if (!owner.empty()) up, use(o);
+            if (up.execute() != 1)
+                return Status(ErrorCode::kConflict, "melding " + std::to_string(id) +
+                                                        (owner.empty() ? " bestaat niet"
+                                                                       : " is niet (meer) geclaimd door " + owner));
             std::string event = sent ? "notification_sent" : (next_attempt ? "notification_failed" : "notification_given_up");
             return insertAudit({"sluis", event, "", "", {{"notification_id", id}}}, now_ts);
         });
@@ -1120,14 +1382,13 @@ public:
         return txn("planning vastleggen", [&]() -> Status {
             std::string r = route, o = outcome;
             Poco::Int64 d = toMillis(due), at = toMillis(now_ts);
-            int seen = 0;
-            sql("SELECT COUNT(*) FROM schedule_runs WHERE route = ? AND due_at = ?"), use(r), use(d), into(seen),
-                now;
-            if (seen > 0)
+            // Exactly once, also with two daemons at the same instant: the primary key decides.
+            Statement ins = sql("INSERT INTO schedule_runs (route, due_at, outcome, at) VALUES (?, ?, ?, ?)"
+                                " ON CONFLICT DO NOTHING");
+            ins, use(r), use(d), use(o), use(at);
+            if (ins.execute() != 1)
                 return Status(ErrorCode::kAlreadyExists, "planning van route " + route + " voor " + formatIso(due) +
                                                              " is al uitgevoerd");
-            sql("INSERT INTO schedule_runs (route, due_at, outcome, at) VALUES (?, ?, ?, ?)"), use(r), use(d),
-                use(o), use(at), now;
             return insertAudit({"planner", "schedule_" + outcome, "", "",
                                 {{"route", route}, {"due_at", formatIso(due)}}},
                                now_ts);
@@ -1314,11 +1575,22 @@ private:
         }
     }
 
-    /// Runs `f` in a transaction; rolls back on error or exception.
+    /// Runs `f` in a transaction; rolls back on error or exception. With `chain` (every
+    /// transaction that may append to the audit log), the audit chain lock is taken first, before
+    /// any row lock: appends stay one chain, and the lock order is the same everywhere (no
+    /// deadlock between a row lock and the chain lock). Claims and leases take no chain lock.
     template <typename F>
-    Status txn(const char* what, F&& f) {
+    Status txn(const char* what, F&& f, bool chain = true) {
         return guard(what, [&]() -> Status {
             session_.begin();
+            if (chain) {
+                try {
+                    lock(kAuditLock);
+                } catch (...) {
+                    session_.rollback();
+                    throw;
+                }
+            }
             Status st;
             try {
                 st = f();
@@ -1630,6 +1902,16 @@ private:
         return {};
     }
 
+public:
+    ~SqlStore() override {
+        if (lock_fd_ >= 0) ::close(lock_fd_);
+    }
+    /// Keeps `fd` (an flock'ed file) open for the life of the store.
+    void holdLock(int fd) { lock_fd_ = fd; }
+
+private:
+    int lock_fd_ = -1;
+    bool alone_ = false;
     std::mutex mu_;
     Session session_;
     std::unique_ptr<Dialect> dialect_;
@@ -1721,14 +2003,35 @@ Result<std::unique_ptr<TransferStore>> openSqliteStore(const SqliteOptions& opti
     }
     fs::path dir = fs::path(options.path).parent_path();
     if (!dir.empty()) fs::create_directories(dir, ec);
+    // One daemon per SQLite file, whatever data dir it runs with: an exclusive lock on a file
+    // beside the database (not on the database file itself: closing another descriptor of it
+    // would drop SQLite's own POSIX locks).
+    int lock_fd = -1;
+    if (options.exclusive) {
+        std::string lock_path = options.path + ".lock";
+        lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (lock_fd < 0)
+            return Error{ErrorCode::kIo, "kan " + lock_path + " niet openen: " + std::strerror(errno)};
+        if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+            ::close(lock_fd);
+            return Error{ErrorCode::kConflict,
+                         "er draait al een Sluis op database " + options.path +
+                             " (SQLite heeft één daemon; gebruik PostgreSQL voor meerdere)"};
+        }
+    }
     std::unique_ptr<SqlStore> store;
     try {
         store = std::make_unique<SqlStore>("SQLite", options.path, std::make_unique<SqliteDialect>());
     } catch (const Poco::Exception& e) {
+        if (lock_fd >= 0) ::close(lock_fd);
         return Error{ErrorCode::kStorage,
                      "kan database " + options.path + " niet openen: " + e.displayText()};
     }
+    if (lock_fd >= 0) store->holdLock(lock_fd);
     SLUIS_RETURN_IF_ERROR(store->init(options.key_file));
+    // Alone on this file: claims of an earlier daemon (crashed) are stale; a delivery it left
+    // in delivering is redone at once, as it always was.
+    if (options.exclusive) SLUIS_RETURN_IF_ERROR(store->releaseAllClaims());
     return std::unique_ptr<TransferStore>(std::move(store));
 }
 

@@ -207,6 +207,14 @@ struct PlannedTransition {
     State to;
 };
 
+/// A claim on work: which daemon instance holds it, and until when (the lease). Several daemons
+/// on one PostgreSQL store each claim what they work on; a claim whose lease ran out may be taken
+/// by another daemon (docs/operations.md, "Several daemons on one PostgreSQL store").
+struct Claim {
+    std::string owner;  ///< Daemon instance id (random per start).
+    Timestamp until{};  ///< End of the lease.
+};
+
 /// Fields to change together with a transition. Unset fields are left alone.
 struct TransitionUpdate {
     std::optional<std::string> payload;  ///< Rendered payload (plaintext); sets payload_hash.
@@ -225,6 +233,12 @@ struct TransitionUpdate {
     /// Human-readable renderings (content type, bytes; plaintext here, encrypted like the
     /// payload). Replaces all earlier ones.
     std::optional<std::vector<std::pair<std::string, std::string>>> reports;
+    /// Made under this claim (the engine): refused (kConflict) unless the transfer is still
+    /// claimed by `claim->owner`. A transition to delivering keeps the claim with its lease
+    /// extended to `claim->until`. Every transition to another state releases the claim, with or
+    /// without this (a change made by someone else thus fences off a daemon working on a stale
+    /// copy).
+    std::optional<Claim> claim;
 };
 
 struct ListFilter {
@@ -279,8 +293,29 @@ public:
     /// Transfers the worker should look at now: received, mapped, delivering, scheduled with
     /// deliver_at <= now, failed with next_attempt_at <= now. Oldest first. A row among them that
     /// cannot be read (damaged outside Sluis) does not stop the others: it is left as it is and
-    /// reported in `damaged`.
+    /// reported in `damaged`. Claims nothing: the engine uses `claimDue`.
     virtual Result<DueTransfers> due(Timestamp now, size_t max) = 0;
+
+    /// As `due`, but claims what it returns for `claim.owner` until `claim.until`, in one
+    /// transaction: rows claimed by another daemon whose lease has not run out are left alone,
+    /// and so are rows another transaction is changing right now (PostgreSQL: FOR UPDATE SKIP
+    /// LOCKED). A delivering transfer is thus taken over only after its lease expired.
+    virtual Result<DueTransfers> claimDue(const Claim& claim, Timestamp now, size_t max) = 0;
+    /// Extends the lease of those of `ids` still claimed by `claim.owner` to `claim.until`.
+    virtual Status extendClaims(const Claim& claim, const std::vector<std::string>& ids) = 0;
+    /// Confirms that `claim.owner` still holds the claim on `id` in `state` and extends its lease
+    /// (the last check before a sink is called again for a delivering transfer). kConflict when
+    /// the claim was lost.
+    virtual Status renewClaim(const std::string& id, State state, const Claim& claim) = 0;
+    /// Releases the claims of `owner` on `ids`, except on delivering transfers (their lease marks
+    /// a delivery that may be under way).
+    virtual Status releaseClaims(const std::string& owner, const std::vector<std::string>& ids) = 0;
+    /// A named lease on shared work (a source poll, the purge): true when `owner` holds it now
+    /// (it was free, expired at `now`, or already `owner`'s), until `until`.
+    virtual Result<bool> claimLease(const std::string& name, const std::string& owner, Timestamp now,
+                                    Timestamp until) = 0;
+    /// Gives a named lease back (when `owner` holds it).
+    virtual Status releaseLease(const std::string& name, const std::string& owner) = 0;
 
     virtual Result<Transfer> get(const std::string& id) = 0;
     virtual Result<std::vector<Transfer>> list(const ListFilter& filter) = 0;
@@ -349,9 +384,16 @@ public:
     /// Unsent notifications whose next attempt is due, oldest first.
     virtual Result<std::vector<Notification>> dueNotifications(Timestamp now, size_t max) = 0;
     virtual Result<std::vector<Notification>> notifications(const std::string& transfer_id) = 0;
-    /// Records a send attempt: sent, or failed with the next attempt time (none: given up).
+    /// As `dueNotifications`, claiming what it returns for `claim.owner` until `claim.until` (see
+    /// `claimDue`): a notification claimed by another daemon is left alone until its lease expired.
+    virtual Result<std::vector<Notification>> claimNotifications(const Claim& claim, Timestamp now,
+                                                                 size_t max) = 0;
+    /// Records a send attempt: sent, or failed with the next attempt time (none: given up). With
+    /// an `owner`, only while that owner still holds the claim (kConflict otherwise); the claim is
+    /// released.
     virtual Status notificationAttempt(long long id, bool sent, const std::string& error,
-                                       std::optional<Timestamp> next_attempt, Timestamp now) = 0;
+                                       std::optional<Timestamp> next_attempt, Timestamp now,
+                                       const std::string& owner = {}) = 0;
     /// The latest due time a route's schedule fired for (none: never).
     virtual Result<std::optional<Timestamp>> lastScheduleRun(const std::string& route) = 0;
     /// Claims one due time of a route's schedule, exactly once: kAlreadyExists when it was
@@ -374,9 +416,13 @@ public:
 struct SqliteOptions {
     std::string path;      ///< Database file.
     std::string key_file;  ///< Master key file (created with 0600 on first start).
+    /// For the daemon: hold an exclusive lock on `path` + ".lock" for the life of the store, and
+    /// refuse (kConflict) when another daemon holds it. A SQLite file has one daemon.
+    bool exclusive = false;
 };
 
 /// Opens (creating if needed) a SQLite store: WAL mode, schema migrations, key check.
+/// With `exclusive`, claims left by an earlier daemon on this file are released (it is gone).
 /// Errors: kStorage when the file is not a SQLite database or migrations fail; kCrypto when the
 /// key file is missing for an existing store or belongs to another store.
 Result<std::unique_ptr<TransferStore>> openSqliteStore(const SqliteOptions& options);

@@ -87,6 +87,17 @@ std::optional<State> parseState(const std::string& name) {
     return std::nullopt;
 }
 
+const std::vector<State>& replaceableStates() {
+    static const std::vector<State> v = {S::kReceived, S::kMapped, S::kAwaitingConsent,
+                                         S::kAwaitingApproval, S::kScheduled};
+    return v;
+}
+
+const std::vector<State>& workStates() {
+    static const std::vector<State> v = {S::kReceived, S::kMapped, S::kDelivering};
+    return v;
+}
+
 bool isTerminal(State s) {
     return s == S::kDelivered || s == S::kRejected || s == S::kWithdrawn;
 }

@@ -28,6 +28,13 @@ std::optional<State> parseState(const std::string& name);
 const std::vector<State>& allStates();
 bool isTerminal(State s);
 
+/// Named sets of states (one definition each; the store builds its queries from them).
+/// Not yet handed to a sink: newer data from the source replaces the transfer's record.
+const std::vector<State>& replaceableStates();
+/// The worker claims these whenever they are due (received: render; mapped: gates; delivering:
+/// a delivery to finish or take over). Scheduled and failed are due from a moment on.
+const std::vector<State>& workStates();
+
 /// The transition table. Everything not listed is refused.
 bool canTransition(State from, State to);
 

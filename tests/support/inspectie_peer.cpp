@@ -25,6 +25,7 @@ struct InspectiePeer::State {
     size_t requests = 0;
     size_t duplicates = 0;
     std::vector<Received> received;
+    std::vector<InspectiePeer::Post> posts;
     std::map<std::string, std::string> receipts;  // delivery id -> receipt
 };
 
@@ -73,6 +74,7 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
             lock.unlock();
             return sendJson(res, 400, {{"fout", "X-Sluis-Delivery-Id ontbreekt"}});
         }
+        st_->posts.push_back({id, std::chrono::steady_clock::now()});
         int status = 201;
         nlohmann::json body;
         auto known = st_->receipts.find(id);
@@ -152,6 +154,16 @@ void InspectiePeer::setMode(Mode mode, std::chrono::milliseconds delay) {
 std::vector<InspectiePeer::Received> InspectiePeer::received() const {
     std::lock_guard lock(state_->mu);
     return state_->received;
+}
+
+size_t InspectiePeer::deliveries() const {
+    std::lock_guard lock(state_->mu);
+    return state_->received.size();
+}
+
+std::vector<InspectiePeer::Post> InspectiePeer::posts() const {
+    std::lock_guard lock(state_->mu);
+    return state_->posts;
 }
 
 size_t InspectiePeer::requests() const {

@@ -64,6 +64,15 @@ class InspectiePeer {
     size_t requests() const;
     /// 409 answers given for a repeated delivery id.
     size_t duplicates() const;
+    /// Deliveries recorded so far (received().size() without copying the payloads).
+    size_t deliveries() const;
+    /// One POST with a delivery id, accepted or answered as a repeat: when it reached the handler.
+    struct Post {
+        std::string delivery_id;
+        std::chrono::steady_clock::time_point at;
+    };
+    /// Every such POST in arrival order (counts POSTs per delivery id).
+    std::vector<Post> posts() const;
     /// Waits until `n` requests have reached the handler or `max` has passed; true when reached.
     bool waitForRequests(size_t n, std::chrono::milliseconds max) const;
 

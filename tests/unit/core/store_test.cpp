@@ -4,6 +4,7 @@
 #include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 #include <thread>
@@ -294,6 +295,151 @@ TEST_P(StoreTest, DueSelectsWhatTheWorkerMustDo) {
     EXPECT_EQ(due->transfers[0].id, c);
     due = store_->due(t0_ + std::chrono::hours(24), 10);
     EXPECT_EQ(due->transfers.size(), 2u);
+}
+
+// --- Claims and leases: several daemons on one store (docs/operations.md) ---
+
+TEST_P(StoreTest, ClaimedWorkIsLeftToItsOwnerUntilTheLeaseRunsOut) {
+    auto b = batch("k", 3);
+    ASSERT_TRUE(store_->ingest(b, t0_));
+    auto other = backend_->open(dir_ / "sluis.key");  // a second daemon: its own connection
+    ASSERT_TRUE(other) << other.error().message;
+    const auto lease = std::chrono::seconds(60);
+    Claim a{"d_a", t0_ + lease}, c{"d_c", t0_ + lease};
+    auto mine = store_->claimDue(a, t0_, 2);
+    ASSERT_TRUE(mine) << mine.error().message;
+    ASSERT_EQ(mine->transfers.size(), 2u);
+    auto theirs = (*other)->claimDue(c, t0_, 10);
+    ASSERT_TRUE(theirs) << theirs.error().message;
+    ASSERT_EQ(theirs->transfers.size(), 1u) << "only what nobody holds";
+    auto ids = [](const Result<DueTransfers>& d) {
+        std::set<std::string> out;
+        if (d)
+            for (const auto& t : d->transfers) out.insert(t.id);
+        return out;
+    };
+    const std::string x = mine->transfers[0].id, y = mine->transfers[1].id;
+    EXPECT_FALSE(ids(theirs).count(x) || ids(theirs).count(y));
+    // The owner claims its own again; the other daemon gets them only after the lease ran out.
+    EXPECT_EQ(ids(store_->claimDue(a, t0_ + std::chrono::seconds(1), 2)), (std::set<std::string>{x, y}));
+    auto early = (*other)->claimDue(c, t0_ + std::chrono::seconds(59), 10);
+    EXPECT_FALSE(ids(early).count(x) || ids(early).count(y));
+    // Extended while working: still held after the first lease would have run out.
+    ASSERT_TRUE(store_->extendClaims({"d_a", t0_ + std::chrono::seconds(120)}, {x}));
+    auto later = (*other)->claimDue(c, t0_ + std::chrono::seconds(61), 10);
+    EXPECT_FALSE(ids(later).count(x));
+    EXPECT_TRUE(ids(later).count(y));
+    // A transition under a claim that was lost is refused, and quietly identifiable as such.
+    TransitionUpdate u;
+    u.payload = "p";
+    u.claim = a;
+    auto lost = store_->transition(mine->transfers[1].id, State::kReceived, State::kMapped, u, ev("m"), "", t0_);
+    ASSERT_FALSE(lost);
+    EXPECT_EQ(lost.code(), ErrorCode::kConflict);
+    u.claim = c;
+    ASSERT_TRUE((*other)->transition(mine->transfers[1].id, State::kReceived, State::kMapped, u, ev("m"), "", t0_));
+    // ... and that transition released the claim: anyone may pick the transfer up now.
+    auto free = store_->claimDue({"d_a", t0_ + std::chrono::seconds(62)}, t0_ + std::chrono::seconds(62), 10);
+    ASSERT_TRUE(free);
+    bool seen = false;
+    for (const auto& t : free->transfers) seen |= t.id == mine->transfers[1].id;
+    EXPECT_TRUE(seen);
+    // Released claims are free at once.
+    ASSERT_TRUE(store_->releaseClaims("d_a", {mine->transfers[0].id}));
+    auto now_free = (*other)->claimDue(c, t0_ + std::chrono::seconds(63), 10);
+    ASSERT_TRUE(now_free);
+    seen = false;
+    for (const auto& t : now_free->transfers) seen |= t.id == mine->transfers[0].id;
+    EXPECT_TRUE(seen);
+}
+
+TEST_P(StoreTest, ADeliveringTransferIsTakenOverOnlyAfterItsLeaseRanOut) {
+    auto b = batch("k", 1);
+    std::string id = b.transfers[0].meta.id;
+    ASSERT_TRUE(store_->ingest(b, t0_));
+    auto other = backend_->open(dir_ / "sluis.key");
+    ASSERT_TRUE(other) << other.error().message;
+    Claim a{"d_a", t0_ + std::chrono::seconds(60)};
+    ASSERT_EQ(store_->claimDue(a, t0_, 10)->transfers.size(), 1u);
+    TransitionUpdate u;
+    u.payload = "p";
+    u.claim = a;
+    ASSERT_TRUE(store_->transition(id, State::kReceived, State::kMapped, u, ev("m"), "", t0_));
+    ASSERT_TRUE(store_->transition(id, State::kMapped, State::kScheduled, {}, ev("s"), "", t0_));
+    ASSERT_EQ(store_->claimDue(a, t0_, 10)->transfers.size(), 1u);
+    TransitionUpdate start;
+    start.claim = Claim{"d_a", t0_ + std::chrono::seconds(30)};
+    ASSERT_TRUE(store_->transition(id, State::kScheduled, State::kDelivering, start, ev("d"), "", t0_));
+    // Daemon a dies here. Its delivering transfer is not released, nor taken before the lease
+    // given with the transition into delivering ran out.
+    ASSERT_TRUE(store_->releaseClaims("d_a", {id}));
+    Claim c{"d_c", t0_ + std::chrono::seconds(120)};
+    EXPECT_TRUE((*other)->claimDue(c, t0_ + std::chrono::seconds(29), 10)->transfers.empty());
+    auto taken = (*other)->claimDue(c, t0_ + std::chrono::seconds(30), 10);
+    ASSERT_TRUE(taken);
+    ASSERT_EQ(taken->transfers.size(), 1u);
+    EXPECT_EQ(taken->transfers[0].state, State::kDelivering);
+    ASSERT_TRUE((*other)->renewClaim(id, State::kDelivering, c));
+    // Daemon a, on a stale copy, can neither confirm nor finish the delivery.
+    auto renew = store_->renewClaim(id, State::kDelivering, a);
+    ASSERT_FALSE(renew);
+    EXPECT_EQ(renew.code(), ErrorCode::kConflict);
+    TransitionUpdate done;
+    done.claim = a;
+    EXPECT_EQ(store_->transition(id, State::kDelivering, State::kDelivered, done, ev("delivered"), "", t0_).code(),
+              ErrorCode::kConflict);
+    done.claim = c;
+    ASSERT_TRUE((*other)->transition(id, State::kDelivering, State::kDelivered, done, ev("delivered"), "", t0_));
+    auto v = verifyAudit(*store_);
+    ASSERT_TRUE(v);
+    EXPECT_TRUE(v->ok) << v->problem;
+}
+
+TEST_P(StoreTest, NewDataReleasesTheClaimOnTheOldData) {
+    auto b = batch("k1", 1);
+    std::string id = b.transfers[0].meta.id;
+    ASSERT_TRUE(store_->ingest(b, t0_));
+    Claim a{"d_a", t0_ + std::chrono::seconds(60)};
+    ASSERT_EQ(store_->claimDue(a, t0_, 10)->transfers.size(), 1u);
+    // While daemon a renders the old record, a corrected export arrives.
+    auto again = batch("k2", 1);
+    ASSERT_TRUE(store_->ingest(again, t0_));
+    EXPECT_EQ(store_->get(id)->state, State::kReceived);
+    TransitionUpdate u;
+    u.payload = "rendered from the old record";
+    u.claim = a;
+    auto stale = store_->transition(id, State::kReceived, State::kMapped, u, ev("m"), "", t0_);
+    ASSERT_FALSE(stale) << "a rendering of replaced data must not be stored";
+    EXPECT_EQ(stale.code(), ErrorCode::kConflict);
+}
+
+TEST_P(StoreTest, NotificationsAndLeasesAreClaimedOnce) {
+    auto b = batch("k", 1);
+    std::string id = b.transfers[0].meta.id;
+    ASSERT_TRUE(store_->ingest(b, t0_));
+    ASSERT_TRUE(store_->addNotification(Notification{0, "withdrawn", id, {"a@school.nl"}, "s", "b"}, t0_));
+    auto other = backend_->open(dir_ / "sluis.key");
+    ASSERT_TRUE(other) << other.error().message;
+    Claim a{"d_a", t0_ + std::chrono::seconds(60)}, c{"d_c", t0_ + std::chrono::seconds(120)};
+    auto mine = store_->claimNotifications(a, t0_, 10);
+    ASSERT_TRUE(mine) << mine.error().message;
+    ASSERT_EQ(mine->size(), 1u);
+    EXPECT_EQ((*mine)[0].to, std::vector<std::string>{"a@school.nl"});
+    EXPECT_TRUE((*other)->claimNotifications(c, t0_, 10)->empty());
+    // Daemon a died before recording the send: after the lease, c takes it; a's late record is refused.
+    auto taken = (*other)->claimNotifications(c, t0_ + std::chrono::seconds(60), 10);
+    ASSERT_EQ(taken->size(), 1u);
+    EXPECT_EQ(store_->notificationAttempt((*mine)[0].id, true, "", std::nullopt, t0_, "d_a").code(),
+              ErrorCode::kConflict);
+    ASSERT_TRUE((*other)->notificationAttempt((*mine)[0].id, true, "", std::nullopt, t0_, "d_c"));
+    EXPECT_TRUE(store_->claimNotifications(a, t0_ + std::chrono::hours(1), 10)->empty());
+
+    EXPECT_TRUE(*store_->claimLease("purge", "d_a", t0_, t0_ + std::chrono::minutes(10)));
+    EXPECT_FALSE(*(*other)->claimLease("purge", "d_c", t0_ + std::chrono::minutes(9), t0_ + std::chrono::minutes(19)));
+    EXPECT_TRUE(*(*other)->claimLease("purge", "d_c", t0_ + std::chrono::minutes(10), t0_ + std::chrono::minutes(20)));
+    EXPECT_TRUE(*store_->claimLease("source:inbox", "d_a", t0_, t0_ + std::chrono::minutes(1)));
+    ASSERT_TRUE(store_->releaseLease("source:inbox", "d_a"));
+    EXPECT_TRUE(*(*other)->claimLease("source:inbox", "d_c", t0_, t0_ + std::chrono::minutes(1)));
 }
 
 TEST_P(StoreTest, ReopenChecksTheKey) {
@@ -723,6 +869,8 @@ TEST(StoreOpen, AnOlderSqliteDatabaseIsMigratedAndKeepsItsData) {
                                 "ALTER TABLE transfers DROP COLUMN choices",
                                 "ALTER TABLE api_tokens DROP COLUMN expires_at",
                                 "ALTER TABLE api_tokens DROP COLUMN revoked_at",
+                                "DROP TABLE leases", "ALTER TABLE transfers DROP COLUMN claimed_by",
+                                "ALTER TABLE transfers DROP COLUMN lease_until",
                                 "DELETE FROM schema_migrations WHERE version >= 4"})
             raw << sql, now;
     }
@@ -761,7 +909,7 @@ TEST(PostgresStore, TwoDaemonsMigratingAtOnceBothOpen) {
     // Every version applied exactly once, none skipped.
     auto applied = db.query("SELECT CAST(COUNT(*) AS TEXT) FROM schema_migrations");
     ASSERT_EQ(applied.size(), 1u);
-    EXPECT_GE(std::stoi(applied[0]), 5);
+    EXPECT_GE(std::stoi(applied[0]), 6);
     EXPECT_EQ(db.query("SELECT CAST(MAX(version) AS TEXT) FROM schema_migrations"), applied);
     EXPECT_EQ(db.query("SELECT value FROM meta WHERE key = 'key_fingerprint'").size(), 1u);
     // Audit records from two connections form one chain.
@@ -806,6 +954,61 @@ TEST(PostgresStore, UnreachableServerIsAStorageErrorWithoutThePassword) {
     EXPECT_EQ(s.error().code, ErrorCode::kStorage);
     EXPECT_EQ(s.error().message.find("geheim-wachtwoord"), std::string::npos) << s.error().message;
     EXPECT_FALSE(std::filesystem::exists(dir / "sluis.key"));
+}
+
+
+TEST(PostgresStore, ConcurrentClaimsHandEveryTransferToOneDaemon) {
+    test::PgDatabase db;
+    ASSERT_EQ(db.error(), "");
+    test::TempDir dir;
+    std::vector<std::unique_ptr<TransferStore>> stores;
+    for (int i = 0; i < 3; ++i) {
+        auto r = openPostgresStore({db.dsn(), "", (dir / "sluis.key").string()});
+        ASSERT_TRUE(r) << r.error().message;
+        stores.push_back(std::move(r.value()));
+    }
+    IngestBatch b{"k", "inbox", "export.jsonl", "bron:inbox", {}};
+    for (int i = 0; i < 300; ++i) {
+        NewTransfer nt;
+        nt.meta.id = newTransferId();
+        nt.meta.idempotency_key = "k#" + std::to_string(i);
+        nt.meta.route = "r";
+        nt.meta.subject = std::to_string(1000 + i);
+        nt.canonical = "{}";
+        b.transfers.push_back(nt);
+    }
+    const Timestamp t0 = fromMillis(1'700'000'000'000);
+    ASSERT_TRUE(stores[0]->ingest(b, t0));
+    // Three daemons claim and move on at the same time, in small batches; every transfer must be
+    // moved exactly once (a second move would be refused, and is counted).
+    std::vector<std::thread> workers;
+    std::vector<int> moved(3, 0), refused(3, 0);
+    for (int w = 0; w < 3; ++w)
+        workers.emplace_back([&, w] {
+            Claim c{"d_" + std::to_string(w), t0 + std::chrono::hours(1)};
+            for (;;) {
+                auto due = stores[w]->claimDue(c, t0, 7);
+                ASSERT_TRUE(due) << due.error().message;
+                if (due->transfers.empty()) return;
+                for (const auto& t : due->transfers) {
+                    TransitionUpdate u;
+                    u.claim = c;
+                    auto st = stores[w]->transition(t.id, State::kReceived, State::kDeadLettered, u,
+                                                    {"t", "dead_lettered", "", "", json::object()}, "", t0);
+                    if (st) ++moved[w];
+                    else ++refused[w];
+                }
+            }
+        });
+    for (auto& t : workers) t.join();
+    EXPECT_EQ(moved[0] + moved[1] + moved[2], 300);
+    EXPECT_EQ(refused[0] + refused[1] + refused[2], 0);
+    EXPECT_GT(std::count_if(moved.begin(), moved.end(), [](int m) { return m > 0; }), 1)
+        << "the work was shared";
+    auto v = verifyAudit(*stores[1]);
+    ASSERT_TRUE(v);
+    EXPECT_TRUE(v->ok) << v->problem;
+    EXPECT_EQ(v->records, 600);
 }
 
 }  // namespace
