@@ -401,6 +401,11 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
             cfg->worker.backoff_initial = w.duration("backoff_initial", cfg->worker.backoff_initial);
             cfg->worker.backoff_max = w.duration("backoff_max", cfg->worker.backoff_max);
         }
+        {
+            ObjReader a(d.object("audit"), "daemon.json: audit", errors);
+            cfg->audit.checkpoint_interval =
+                a.duration("checkpoint_interval", cfg->audit.checkpoint_interval);
+        }
     }
     {
         ObjReader s(doc("store.json"), "store.json", errors);

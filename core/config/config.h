@@ -35,6 +35,12 @@ struct WorkerConfig {
     std::chrono::milliseconds backoff_max{600000};
 };
 
+struct AuditConfig {
+    /// How often the daemon signs a checkpoint of the audit chain's head (when it moved) into
+    /// `<data_dir>/audit-checkpoints.jsonl`. 0: never (only `sluis audit checkpoint`).
+    std::chrono::milliseconds checkpoint_interval{std::chrono::hours(1)};
+};
+
 struct StoreConfig {
     std::string backend = "sqlite";  ///< "sqlite" | "postgresql"
     std::string sqlite_path;         ///< Absolute after loading.
@@ -151,6 +157,7 @@ struct Config {
     std::string log_level = "info";
     AdminConfig admin;
     WorkerConfig worker;
+    AuditConfig audit;
     StoreConfig store;
     NotifyConfig notify;
     std::vector<ConnectorInstance> sources;
