@@ -51,7 +51,7 @@ const std::vector<Command>& commands() {
         {"serve", "start de daemon: sluis serve [--config DIR] [--data-dir DIR] [--admin-port N]", cmdServe},
         {"check-config", "controleert een configuratiemap: sluis check-config DIR", cmdCheckConfig},
         {"token", "API-tokens: sluis token create --name NAAM --role ROL [--expires 90d], list, revoke ID", cmdToken},
-        {"audit", "controleert de hash-keten van het auditlog: sluis audit verify", cmdAudit},
+        {"audit", "auditlog: sluis audit verify | checkpoint | public-key", cmdAudit},
         {"disclosures", "verstrekkingenoverzicht voor ouders/leerling: sluis disclosures --pupil ID [--format text|html|json]", cmdDisclosures},
         {"purge", "verwijdert na de bewaartermijn gegevens van overdrachten (elke toestand) en bewaarde invoerbestanden: sluis purge [--dry-run]", cmdPurge},
         {"consent", "toestemmingsregister via de beheer-API: 'add', 'list', 'withdraw' of 'evidence'", cmdConsent},

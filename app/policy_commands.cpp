@@ -11,10 +11,12 @@
 #include "core/config/config.h"
 #include "core/policy/disclosures.h"
 #include "core/policy/retention.h"
+#include "core/store/audit_checkpoints.h"
 #include "core/store/open_store.h"
 #include "core/store/transfer_store.h"
 #include "core/util/amsterdam_time.h"
 #include "core/util/file_clock.h"
+#include "core/util/text.h"
 
 namespace sluis::app {
 
@@ -53,21 +55,64 @@ int fail(const Error& e) {
 }  // namespace
 
 int cmdAudit(const Args& args) {
-    if (args.empty() || args[0] != "verify") {
-        std::cerr << "gebruik: sluis audit verify [--config DIR] [--data-dir DIR]\n";
-        return 2;
+    const std::string sub = args.empty() ? "" : args[0];
+    if (sub != "verify" && sub != "checkpoint" && sub != "public-key") {
+        std::cerr << "gebruik: sluis audit verify [--checkpoints BESTAND] [--public-key HEX]\n"
+                     "         sluis audit checkpoint      (maakt een ondertekend checkpoint en toont het)\n"
+                     "         sluis audit public-key      (de sleutel waarmee checkpoints worden ondertekend)\n"
+                     "         (elk met [--config DIR] [--data-dir DIR])\n";
+        return sub == "--help" || sub == "-h" ? 0 : 2;
     }
     std::map<std::string, std::string> v;
-    auto env = openEnv(Args(args.begin() + 1, args.end()), v, {}, {});
+    auto env = openEnv(Args(args.begin() + 1, args.end()), v,
+                       sub == "verify" ? std::vector<std::string>{"checkpoints", "public-key"}
+                                       : std::vector<std::string>{},
+                       {});
     if (!env) return fail(env.error());
-    auto r = store::verifyAudit(*env->store);
+    const std::filesystem::path file = std::filesystem::path(env->config->data_dir) / store::kCheckpointFile;
+    if (sub == "public-key") {
+        std::cout << env->store->auditPublicKey() << "\n";
+        return 0;
+    }
+    if (sub == "checkpoint") {
+        auto cp = store::writeCheckpoint(*env->store, file, SystemClock().now(), /*force=*/true);
+        if (!cp) return fail(cp.error());
+        std::cout << store::checkpointToJson(**cp).dump() << "\n";
+        std::cerr << "checkpoint bij record " << (*cp)->seq << " toegevoegd aan " << file.string()
+                  << "; bewaar deze regel ook buiten de server (FG)\n";
+        return 0;
+    }
+    store::AuditAnchors anchors;
+    auto own = store::readCheckpointFile(file);
+    if (!own) return fail(own.error());
+    anchors.checkpoints = *own;
+    if (v.count("checkpoints")) {
+        auto extra = store::readCheckpointFile(v["checkpoints"]);
+        if (!extra) return fail(extra.error());
+        if (extra->empty() && !std::filesystem::exists(v["checkpoints"]))
+            return fail({ErrorCode::kNotFound, "--checkpoints: bestand " + v["checkpoints"] + " bestaat niet"});
+        anchors.checkpoints.insert(anchors.checkpoints.end(), extra->begin(), extra->end());
+    }
+    if (v.count("public-key")) {
+        auto raw = util::fromHex(v["public-key"]);
+        if (!raw || raw->size() != 32)
+            return fail({ErrorCode::kInvalidArgument, "--public-key: verwacht 64 hexadecimale tekens"});
+        anchors.trusted_public_key = util::toHex(*raw);
+    }
+    auto r = store::verifyAudit(*env->store, anchors);
     if (!r) return fail(r.error());
     if (!r->ok) {
         std::cout << "auditlog GESCHONDEN: eerste fout bij record " << r->first_bad_seq << ": " << r->problem
                   << "\n";
         return 1;
     }
-    std::cout << "auditlog in orde: " << r->records << " records, keten onverbroken\n";
+    std::cout << "auditlog in orde: " << r->records << " records, keten onverbroken";
+    if (r->checkpoints_checked > 0)
+        std::cout << ", " << r->checkpoints_checked << " checkpoint(s) kloppen (laatste bij record "
+                  << r->last_checkpoint_seq << ")";
+    else
+        std::cout << "; geen checkpoints om mee te vergelijken (inkorten is dan niet aantoonbaar)";
+    std::cout << "\n";
     return 0;
 }
 

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "core/api/request.h"
+#include "core/store/audit_checkpoints.h"
 
 namespace sluis::api::detail {
 
@@ -40,12 +41,21 @@ void auditLog(Request& r) {
 void auditVerify(Request& r) {
     auto allowed = r.requireRole({"fg", "beheerder"}, "het auditlog controleren");
     if (!allowed) return r.sendError(allowed.error());
-    auto v = store::verifyAudit(r.store);
+    store::AuditAnchors anchors;
+    auto checkpoints =
+        store::readCheckpointFile(std::filesystem::path(r.config->data_dir) / store::kCheckpointFile);
+    if (!checkpoints) return r.sendError(checkpoints.error());
+    anchors.checkpoints = std::move(*checkpoints);
+    auto v = store::verifyAudit(r.store, anchors);
     if (!v) return r.sendError(v.error());
     r.sendJson(200, {{"ok", v->ok},
                      {"records", v->records},
                      {"first_bad_seq", v->first_bad_seq},
-                     {"problem", v->problem}});
+                     {"kind", v->kind},
+                     {"problem", v->problem},
+                     {"checkpoints_checked", v->checkpoints_checked},
+                     {"last_checkpoint_seq", v->last_checkpoint_seq},
+                     {"public_key", r.store.auditPublicKey()}});
 }
 
 }  // namespace sluis::api::detail

@@ -441,6 +441,11 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
             if (cfg->worker.lease < std::chrono::seconds(1))
                 errors.push_back("daemon.json: worker.lease: minstens 1s");
         }
+        {
+            ObjReader a(d.object("audit"), "daemon.json: audit", errors);
+            cfg->audit.checkpoint_interval =
+                a.duration("checkpoint_interval", cfg->audit.checkpoint_interval);
+        }
     }
     {
         ObjReader s(doc("store.json"), "store.json", errors);

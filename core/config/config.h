@@ -52,6 +52,12 @@ struct WorkerConfig {
     std::chrono::milliseconds lease{60000};
 };
 
+struct AuditConfig {
+    /// How often the daemon signs a checkpoint of the audit chain's head (when it moved) into
+    /// `<data_dir>/audit-checkpoints.jsonl`. 0: never (only `sluis audit checkpoint`).
+    std::chrono::milliseconds checkpoint_interval{std::chrono::hours(1)};
+};
+
 struct StoreConfig {
     std::string backend = "sqlite";  ///< "sqlite" | "postgresql"
     std::string sqlite_path;         ///< Absolute after loading.
@@ -168,6 +174,7 @@ struct Config {
     std::string log_level = "info";
     AdminConfig admin;
     WorkerConfig worker;
+    AuditConfig audit;
     StoreConfig store;
     NotifyConfig notify;
     std::vector<ConnectorInstance> sources;

@@ -5,6 +5,7 @@
 #include "core/crypto/payload_cipher.h"
 #include "core/policy/minimise.h"
 #include "core/policy/retention.h"
+#include "core/store/audit_checkpoints.h"
 #include "core/schedule/recurrence.h"
 #include "core/util/amsterdam_time.h"
 #include "core/util/fs.h"
@@ -120,6 +121,7 @@ size_t Engine::runOnce() {
         if (!released) log::error("engine.store_error", {{"route", r.name}, {"message", released.message()}});
     }
     purge();
+    checkpoint();
     work += sendNotifications();
     Timestamp now = clock_.now();
     claim_ = store::Claim{instance_id_, now + config_->worker.lease};
@@ -378,6 +380,21 @@ bool Engine::gate(const Transfer& t) {
         return false;
     }
     return *moved;
+}
+
+void Engine::checkpoint() {
+    const auto interval = config_->audit.checkpoint_interval;
+    if (interval.count() <= 0) return;
+    Timestamp now = clock_.now();
+    if (last_checkpoint_ != Timestamp{} && now - last_checkpoint_ < interval) return;
+    last_checkpoint_ = now;
+    auto cp = store::writeCheckpoint(store_, std::filesystem::path(config_->data_dir) / store::kCheckpointFile,
+                                     now, /*force=*/false);
+    if (!cp) {
+        log::error("engine.checkpoint_failed", {{"message", cp.error().message}});
+    } else if (cp->has_value()) {
+        log::info("engine.audit_checkpoint", {{"seq", (*cp)->seq}});
+    }
 }
 
 void Engine::purge() {

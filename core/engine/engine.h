@@ -47,6 +47,8 @@ private:
     bool render(const store::Transfer& t, const config::RouteConfig& route);
     bool gate(const store::Transfer& t);
     void purge();
+    /// Signs a checkpoint of the audit chain's head every `audit.checkpoint_interval`.
+    void checkpoint();
     /// Sends due notification mails from the outbox (with back-off); without SMTP settings they wait.
     size_t sendNotifications();
     /// For routes with a schedule: whether the source should be read in this pass (claims the
@@ -76,6 +78,7 @@ private:
 
     policy::Gates gates_;
     Timestamp last_purge_{};
+    Timestamp last_checkpoint_{};
     std::unique_ptr<notify::SmtpClient> smtp_;
 
     std::string instance_id_;

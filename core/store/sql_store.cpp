@@ -32,6 +32,7 @@
 #include <regex>
 #include <sstream>
 
+#include "core/crypto/signing.h"
 #include "core/store/transfer_store.h"
 #include "core/util/fs.h"
 #include "core/util/log.h"
@@ -158,6 +159,14 @@ const std::vector<std::vector<std::string>>& migrations() {
             "ALTER TABLE notifications ADD COLUMN lease_until INTEGER",
             // Named leases on shared work: a source poll, the periodic purge.
             "CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, lease_until INTEGER NOT NULL)",
+        },
+        {
+            // A keyed MAC per register row (issue 14 M3/M1): rows added or changed outside Sluis
+            // do not count and are reported by the audit check.
+            "ALTER TABLE approvals ADD COLUMN mac TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE consents ADD COLUMN mac TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE inzage ADD COLUMN mac TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE transfer_history ADD COLUMN mac TEXT NOT NULL DEFAULT ''",
         },
     };
     return m;
@@ -390,6 +399,47 @@ Result<Transfer> rowToTransfer(const Row& row) {
     return t;
 }
 
+/// The registers whose rows carry a keyed MAC: the columns it covers, in this order, and the key
+/// column that names a row.
+struct MacTable {
+    const char* table;
+    const char* key;
+    std::vector<const char*> columns;
+};
+const std::vector<MacTable>& macTables() {
+    static const std::vector<MacTable> tables = {
+        {"approvals", "seq", {"transfer_id", "approver", "role", "payload_hash", "decision", "reason", "at"}},
+        {"consents",
+         "id",
+         {"id", "pupil", "purpose", "given_by", "relation", "decision", "decided_on", "method", "evidence",
+          "valid_from", "valid_until", "recorded_by", "recorded_at", "withdrawn_at", "withdrawn_by"}},
+        {"inzage",
+         "id",
+         {"id", "pupil", "purpose", "inzagedatum", "akkoord", "redennietakkoord", "recorded_by", "recorded_at"}},
+        {"transfer_history", "seq", {"transfer_id", "from_state", "to_state", "at", "actor", "reason"}},
+    };
+    return tables;
+}
+const MacTable& macTable(const std::string& name) {
+    for (const auto& t : macTables())
+        if (name == t.table) return t;
+    throw std::logic_error("no MAC table " + name);
+}
+std::string columnList(const MacTable& t) {
+    std::string out;
+    for (const char* c : t.columns) out += std::string(out.empty() ? "" : ", ") + c;
+    return out;
+}
+using MacValues = std::vector<std::optional<std::string>>;
+
+/// The bytes an audit chain link covers: the record and its predecessor's hash.
+std::string auditCanonical(const std::string& prev_hash, long long seq, Timestamp at, const AuditEvent& e) {
+    nlohmann::json canon = {{"prev", prev_hash}, {"seq", seq},         {"at", toMillis(at)},
+                            {"actor", e.actor},  {"event", e.event},   {"transfer_id", e.transfer_id},
+                            {"purpose", e.purpose}, {"details", e.details}};
+    return canon.dump();
+}
+
 class SqlStore final : public TransferStore {
 public:
     SqlStore(const std::string& connector, const std::string& connection,
@@ -414,9 +464,11 @@ public:
                 if (st.isOk()) {
                     if (locked) {
                         st = resealLegacyBlobs();
+                        if (st.isOk()) st = initAuditKeys();
                     } else {
                         session_.begin();
                         st = resealLegacyBlobs();
+                        if (st.isOk()) st = initAuditKeys();
                         if (st.isOk()) {
                             session_.commit();
                         } else {
@@ -954,6 +1006,7 @@ public:
                         " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
                 use(id), use(pupil), use(purpose), use(by), use(rel), use(dec), use(on), use(method),
                 use(evidence), use(from), use(until), use(rec), use(at), now;
+            SLUIS_RETURN_IF_ERROR(macRow("consents", c.id));
             nlohmann::json details = {{"consent_id", c.id}, {"subject", c.pupil}, {"given_by", c.given_by}};
             if (c.evidence_file) {
                 const EvidenceFile& f = *c.evidence_file;
@@ -997,6 +1050,7 @@ public:
                 use(at), use(a), use(cid);
             if (up.execute() != 1)
                 return Status(ErrorCode::kConflict, "toestemming " + id + " bestaat niet of is al ingetrokken");
+            SLUIS_RETURN_IF_ERROR(macRow("consents", id));
             SLUIS_RETURN_IF_ERROR(insertAudit({actor, "consent_withdrawn", "", "", {{"consent_id", id}}}, now_ts));
             for (const auto& p : stop) {
                 if (!transfer::canTransition(p.from, p.to))
@@ -1029,6 +1083,7 @@ public:
             sql("INSERT INTO inzage (id, pupil, purpose, inzagedatum, akkoord, redennietakkoord,"
                         " recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
                 use(id), use(pupil), use(purpose), use(date), use(akkoord), use(reden), use(rec), use(at), now;
+            SLUIS_RETURN_IF_ERROR(macRow("inzage", i.id));
             return insertAudit({i.recorded_by, "inzage_recorded", "", i.purpose,
                                 {{"inzage_id", i.id}, {"subject", i.pupil}, {"akkoord", i.akkoord}}},
                                now_ts);
@@ -1040,10 +1095,12 @@ public:
         std::string p = pupil, pu = purpose;
         Status st = read(
             "SELECT id, pupil, purpose, inzagedatum, akkoord, redennietakkoord, recorded_by,"
-            " recorded_at FROM inzage WHERE pupil = ? AND purpose = ? ORDER BY recorded_at DESC,"
-            " rowid DESC LIMIT 1",
+            " recorded_at, mac FROM inzage WHERE pupil = ? AND purpose = ? ORDER BY recorded_at DESC,"
+            " rowid DESC",
             [&](Statement& s) { s, use(p), use(pu); },
             [&](const Row& row) -> Status {
+                // The newest row that Sluis wrote; one added or changed outside Sluis does not count.
+                if (out || !rowAuthentic("inzage", row, 0, 8, row.str(0))) return {};
                 Inzage i;
                 i.id = row.str(0);
                 i.pupil = row.str(1);
@@ -1095,9 +1152,10 @@ public:
             std::string t = a.transfer_id, who = a.approver, role = a.role, h = a.payload_hash,
                         d = a.decision, r = a.reason;
             Poco::Int64 at = toMillis(now_ts);
-            sql("INSERT INTO approvals (transfer_id, approver, role, payload_hash, decision, reason, at)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?)"),
-                use(t), use(who), use(role), use(h), use(d), use(r), use(at), now;
+            std::string mac = rowMac("approvals", {t, who, role, h, d, r, std::to_string(at)});
+            sql("INSERT INTO approvals (transfer_id, approver, role, payload_hash, decision, reason, at, mac)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+                use(t), use(who), use(role), use(h), use(d), use(r), use(at), use(mac), now;
             return insertAudit({a.approver, a.decision == "approved" ? "approved" : "rejected", a.transfer_id,
                                 purpose, {{"role", a.role}, {"payload_hash", a.payload_hash}}},
                                now_ts);
@@ -1108,10 +1166,12 @@ public:
         std::vector<Approval> out;
         std::string t = transfer_id;
         Status st = read(
-            "SELECT seq, transfer_id, approver, role, payload_hash, decision, reason, at"
+            "SELECT seq, transfer_id, approver, role, payload_hash, decision, reason, at, mac"
             " FROM approvals WHERE transfer_id = ? ORDER BY seq",
             [&](Statement& s) { s, use(t); },
             [&](const Row& row) {
+                // A row added or changed outside Sluis is no approval.
+                if (!rowAuthentic("approvals", row, 1, 8, row.str(0))) return;
                 Approval a;
                 a.seq = row.i64(0);
                 a.transfer_id = row.str(1);
@@ -1613,9 +1673,13 @@ private:
         Poco::Nullable<int> f = from ? Poco::Nullable<int>(static_cast<int>(*from)) : Poco::Nullable<int>();
         int t = static_cast<int>(to);
         Poco::Int64 at = toMillis(at_ts);
-        sql("INSERT INTO transfer_history (transfer_id, from_state, to_state, at, actor, reason)"
-                    " VALUES (?, ?, ?, ?, ?, ?)"),
-            use(tid), use(f), use(t), use(at), use(a), use(r), now;
+        std::string mac = rowMac("transfer_history",
+                                 {tid, from ? std::optional<std::string>(std::to_string(static_cast<int>(*from)))
+                                            : std::nullopt,
+                                  std::to_string(t), std::to_string(at), a, r});
+        sql("INSERT INTO transfer_history (transfer_id, from_state, to_state, at, actor, reason, mac)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)"),
+            use(tid), use(f), use(t), use(at), use(a), use(r), use(mac), now;
         return {};
     }
 
@@ -1632,7 +1696,7 @@ private:
                 prev = row.str(1);
             }));
         ++seq;
-        std::string hash = auditHash(prev, seq, at_ts, e);
+        std::string hash = auditChainHash(prev, seq, at_ts, e);
         Poco::Int64 at = toMillis(at_ts);
         std::string actor = e.actor, event = e.event, tid = e.transfer_id, purpose = e.purpose,
                     details = e.details.dump();
@@ -1650,7 +1714,7 @@ private:
         Status st = read(
             "SELECT id, pupil, purpose, given_by, relation, decision, decided_on, method, evidence,"
             " valid_from, valid_until, recorded_by, recorded_at, withdrawn_at, withdrawn_by,"
-            " e.filename, e.content_type, e.size, e.sha256"
+            " e.filename, e.content_type, e.size, e.sha256, consents.mac"
             " FROM consents LEFT JOIN consent_evidence e ON e.consent_id = consents.id"
             " WHERE " + where + " ORDER BY recorded_at DESC, consents.rowid DESC",
             [&](Statement& s) {
@@ -1658,6 +1722,8 @@ private:
                 if (!b.empty() || where.find("purpose") != std::string::npos) s, use(y), use(y);
             },
             [&](const Row& row) -> Status {
+                // A consent added or changed outside Sluis does not count.
+                if (!rowAuthentic("consents", row, 0, 19, row.str(0))) return {};
                 Consent c;
                 c.id = row.str(0);
                 c.pupil = row.str(1);
@@ -1912,11 +1978,237 @@ public:
 private:
     int lock_fd_ = -1;
     bool alone_ = false;
+    /// The audit chain's HMAC key and the checkpoint signing key: random, made once, stored in
+    /// `meta` sealed under the master key (so a key rotation re-wraps them like data keys).
+    Result<crypto::Key> sealedMetaKey(const std::string& name) {
+        NullStr stored;
+        std::string key_name = name;
+        sql("SELECT value FROM meta WHERE key = ?"), use(key_name), into(stored), now;
+        const std::string aad = "sluis.meta." + name;
+        crypto::Key key{};
+        if (stored.isNull()) {
+            std::string raw = crypto::randomBytes(key.size());
+            std::copy(raw.begin(), raw.end(), key.begin());
+            auto sealed = cipher_->sealField(aad, raw);
+            if (!sealed) return sealed.error();
+            std::string value = b64(*sealed);
+            sql("INSERT INTO meta (key, value) VALUES (?, ?)"), use(key_name), use(value), now;
+            return key;
+        }
+        auto raw = cipher_->openField(aad, unb64(stored.value()));
+        if (!raw || raw->size() != key.size())
+            return Error{ErrorCode::kCrypto, "sleutel '" + name +
+                                                 "' in de opslag is niet te openen met dit sleutelbestand"
+                                                 " (gewijzigd buiten Sluis?)"};
+        std::copy(raw->begin(), raw->end(), key.begin());
+        return key;
+    }
+
+    Status initAuditKeys() {
+        auto hmac = sealedMetaKey("audit_hmac_key");
+        if (!hmac) return hmac.error();
+        auto seed = sealedMetaKey("audit_signing_key");
+        if (!seed) return seed.error();
+        auto pub = crypto::ed25519PublicKey(*seed);
+        if (!pub) return pub.error();
+        audit_key_ = *hmac;
+        signing_seed_ = *seed;
+        public_key_hex_ = util::toHex(*pub);
+        SLUIS_RETURN_IF_ERROR(keyAuditChain());
+        return sealRegisterRows();
+    }
+
+    /// One-time migration: the audit log written before the chain was keyed (plain SHA-256
+    /// links) is re-linked with the keyed hash. The old chain is checked on the way; what that
+    /// check found is kept in the log itself, in the `audit_chain_keyed` record that follows,
+    /// so an earlier tampering is not laundered by the re-keying.
+    Status keyAuditChain() {
+        NullStr done;
+        sql("SELECT value FROM meta WHERE key = 'audit_chain'"), into(done), now;
+        if (!done.isNull() && done.value() == "hmac-sha256") return {};
+        lock(kAuditLock);
+        long long after = 0, expected = 1, records = 0, first_bad = 0;
+        std::string prev_old, prev_new, problem;
+        for (;;) {
+            std::vector<AuditRecord> page;
+            Poco::Int64 from = after;
+            SLUIS_RETURN_IF_ERROR(eachRow(
+                "SELECT seq, at, actor, event, transfer_id, purpose, details, prev_hash, hash"
+                " FROM audit WHERE seq > ? ORDER BY seq LIMIT 1000",
+                [&](Statement& st) { st, use(from); },
+                [&](const Row& row) {
+                    AuditRecord a;
+                    a.seq = row.i64(0);
+                    a.at = row.time(1);
+                    a.event.actor = row.str(2);
+                    a.event.event = row.str(3);
+                    a.event.transfer_id = row.str(4);
+                    a.event.purpose = row.str(5);
+                    a.event.details = nlohmann::json::parse(row.str(6), nullptr, false);
+                    a.prev_hash = row.str(7);
+                    a.hash = row.str(8);
+                    page.push_back(std::move(a));
+                }));
+            if (page.empty()) break;
+            for (auto& rec : page) {
+                ++records;
+                if (problem.empty()) {
+                    if (rec.seq != expected) {
+                        problem = "records " + std::to_string(expected) + ".." + std::to_string(rec.seq - 1) +
+                                  " ontbreken";
+                        first_bad = expected;
+                    } else if (rec.prev_hash != prev_old ||
+                               rec.hash != legacyAuditHash(prev_old, rec.seq, rec.at, rec.event)) {
+                        problem = "record " + std::to_string(rec.seq) + " klopt niet met de keten";
+                        first_bad = rec.seq;
+                    }
+                }
+                prev_old = rec.hash;
+                expected = rec.seq + 1;
+                std::string hash = auditChainHash(prev_new, rec.seq, rec.at, rec.event);
+                Poco::Int64 seq = rec.seq;
+                sql("UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?"), use(prev_new), use(hash),
+                    use(seq), now;
+                prev_new = hash;
+                after = rec.seq;
+            }
+        }
+        if (done.isNull()) {
+            sql("INSERT INTO meta (key, value) VALUES ('audit_chain', 'hmac-sha256')"), now;
+        } else {
+            sql("UPDATE meta SET value = 'hmac-sha256' WHERE key = 'audit_chain'"), now;
+        }
+        if (records == 0) return {};
+        nlohmann::json details = {{"records", records}, {"previous_chain_intact", problem.empty()}};
+        if (!problem.empty()) {
+            details["previous_chain_first_bad_seq"] = first_bad;
+            details["previous_chain_problem"] = problem;
+            log::error("store.audit_chain_was_broken", {{"first_bad_seq", first_bad}, {"problem", problem}});
+        }
+        log::info("store.audit_chain_keyed", {{"records", records}});
+        return insertAudit({"sluis", "audit_chain_keyed", "", "", details}, std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
+    }
+
+    /// The keyed MAC of one register row (its covered columns as text, NULL as null).
+    std::string rowMac(const std::string& table, const MacValues& values) const {
+        nlohmann::json a = nlohmann::json::array({table});
+        for (const auto& v : values) a.push_back(v ? nlohmann::json(*v) : nlohmann::json());
+        return crypto::hmacSha256Hex(audit_key_, "sluis.row.v1|" + a.dump());
+    }
+    static MacValues rowValues(const Row& row, size_t first, size_t n) {
+        MacValues out;
+        for (size_t i = first; i < first + n; ++i)
+            out.push_back(row.isNull(i) ? std::nullopt : std::optional<std::string>(row.str(i)));
+        return out;
+    }
+    /// Whether columns [first, first + n) of `row` and the MAC in column `mac_col` belong together;
+    /// logs the row (table and key, never values) when they do not.
+    bool rowAuthentic(const std::string& table, const Row& row, size_t first, size_t mac_col,
+                      const std::string& key) const {
+        const auto& t = macTable(table);
+        if (row.str(mac_col) == rowMac(table, rowValues(row, first, t.columns.size()))) return true;
+        log::error("store.row_unauthentic", {{"table", table}, {t.key, key}, {"alert", true}});
+        return false;
+    }
+    /// (Re)computes the MAC of the row of `table` whose key column is `key`, from what is stored.
+    Status macRow(const std::string& table, const std::string& key) {
+        const auto& t = macTable(table);
+        std::string k = key, mac;
+        bool found = false;
+        SLUIS_RETURN_IF_ERROR(eachRow(
+            "SELECT " + columnList(t) + " FROM " + t.table + " WHERE " + t.key + " = ?",
+            [&](Statement& st) { st, use(k); },
+            [&](const Row& row) {
+                mac = rowMac(table, rowValues(row, 0, t.columns.size()));
+                found = true;
+            }));
+        if (!found) return Status(ErrorCode::kNotFound, table + " " + key + " bestaat niet");
+        sql("UPDATE " + std::string(t.table) + " SET mac = ? WHERE " + t.key + " = ?"), use(mac), use(k), now;
+        return {};
+    }
+    /// One-time migration: register rows written before rows carried a MAC get one now (they are
+    /// trusted as they are at this moment; the audit record `registers_sealed` says when).
+    Status sealRegisterRows() {
+        NullStr done;
+        sql("SELECT value FROM meta WHERE key = 'register_macs'"), into(done), now;
+        if (!done.isNull() && done.value() == "1") return {};
+        long long sealed = 0;
+        for (const auto& t : macTables()) {
+            std::vector<std::pair<std::string, std::string>> updates;
+            SLUIS_RETURN_IF_ERROR(eachRow(
+                "SELECT " + std::string(t.key) + ", " + columnList(t) + " FROM " + t.table + " WHERE mac = ''",
+                [](Statement&) {},
+                [&](const Row& row) {
+                    updates.emplace_back(row.str(0), rowMac(t.table, rowValues(row, 1, t.columns.size())));
+                }));
+            for (auto& [key, mac] : updates) {
+                if (std::string(t.key) == "seq") {
+                    Poco::Int64 k = std::stoll(key);
+                    sql("UPDATE " + std::string(t.table) + " SET mac = ? WHERE seq = ?"), use(mac), use(k), now;
+                } else {
+                    sql("UPDATE " + std::string(t.table) + " SET mac = ? WHERE id = ?"), use(mac), use(key), now;
+                }
+            }
+            sealed += static_cast<long long>(updates.size());
+        }
+        if (done.isNull()) {
+            sql("INSERT INTO meta (key, value) VALUES ('register_macs', '1')"), now;
+        } else {
+            sql("UPDATE meta SET value = '1' WHERE key = 'register_macs'"), now;
+        }
+        if (sealed == 0) return {};
+        log::info("store.registers_sealed", {{"rows", sealed}});
+        return insertAudit({"sluis", "registers_sealed", "", "", {{"rows", sealed}}},
+                           std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
+    }
+
+    Result<std::vector<std::string>> unauthenticRows() override {
+        std::vector<std::string> out;
+        for (const auto& t : macTables()) {
+            Status st = read(
+                "SELECT " + std::string(t.key) + ", mac, " + columnList(t) + " FROM " + t.table + " ORDER BY " + t.key,
+                [](Statement&) {},
+                [&](const Row& row) {
+                    if (row.str(1) != rowMac(t.table, rowValues(row, 2, t.columns.size())))
+                        out.push_back(std::string(t.table) + " " + t.key + " " + row.str(0));
+                });
+            if (!st) return st.error();
+        }
+        return out;
+    }
+
+    std::string auditChainHash(const std::string& prev_hash, long long seq, Timestamp at,
+                               const AuditEvent& e) const override {
+        return crypto::hmacSha256Hex(audit_key_, auditCanonical(prev_hash, seq, at, e));
+    }
+
+    std::string auditPublicKey() const override { return public_key_hex_; }
+
+    Result<AuditCheckpoint> auditCheckpoint(Timestamp now_ts) override {
+        AuditCheckpoint cp;
+        Status st = read(
+            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [](Statement&) {},
+            [&](const Row& row) {
+                cp.seq = row.i64(0);
+                cp.hash = row.str(1);
+            });
+        if (!st) return st.error();
+        cp.at = now_ts;
+        cp.public_key = public_key_hex_;
+        auto sig = crypto::ed25519Sign(signing_seed_, checkpointMessage(cp));
+        if (!sig) return sig.error();
+        cp.signature = util::toHex(*sig);
+        return cp;
+    }
+
     std::mutex mu_;
     Session session_;
     std::unique_ptr<Dialect> dialect_;
     std::string transfer_columns_;  ///< The SELECT list rowToTransfer reads, in this dialect.
     std::unique_ptr<crypto::PayloadCipher> cipher_;
+    crypto::Key audit_key_{};      ///< HMAC key of the audit chain
+    crypto::Key signing_seed_{};   ///< Ed25519 seed for checkpoints
+    std::string public_key_hex_;   ///< of signing_seed_
 };
 
 /// `text` with every occurrence of `secret` replaced (error texts of the database client).
@@ -1941,48 +2233,94 @@ std::string libpqQuote(const std::string& value) {
 
 std::string newTransferId() { return "tr_" + util::toHex(crypto::randomBytes(12)); }
 
-std::string auditHash(const std::string& prev_hash, long long seq, Timestamp at,
-                      const AuditEvent& e) {
-    nlohmann::json canon = {{"prev", prev_hash}, {"seq", seq},         {"at", toMillis(at)},
-                            {"actor", e.actor},  {"event", e.event},   {"transfer_id", e.transfer_id},
-                            {"purpose", e.purpose}, {"details", e.details}};
-    return util::sha256Hex(canon.dump());
+std::string legacyAuditHash(const std::string& prev_hash, long long seq, Timestamp at,
+                            const AuditEvent& e) {
+    return util::sha256Hex(auditCanonical(prev_hash, seq, at, e));
 }
 
-Result<AuditVerification> verifyAudit(TransferStore& store) {
+std::string checkpointMessage(const AuditCheckpoint& cp) {
+    return "sluis.audit.checkpoint.v1|" + std::to_string(cp.seq) + "|" + cp.hash + "|" +
+           std::to_string(toMillis(cp.at));
+}
+
+Result<AuditVerification> verifyAudit(TransferStore& store, const AuditAnchors& anchors) {
     AuditVerification v;
     long long after = 0;
     std::string prev;
     long long expected_seq = 1;
+    // The checkpoints by the record they name; the hash found there is compared after the walk.
+    std::map<long long, std::string> wanted;
+    for (const auto& cp : anchors.checkpoints)
+        if (cp.seq > 0) wanted[cp.seq];
+    auto fail = [&](long long seq, const std::string& kind, const std::string& why) {
+        v.ok = false;
+        v.first_bad_seq = seq;
+        v.kind = kind;
+        v.problem = why;
+        return v;
+    };
     while (true) {
         auto page = store.auditLog(after, 1000);
         if (!page) return page.error();
         if (page->empty()) break;
         for (const auto& rec : *page) {
             ++v.records;
-            auto bad = [&](const std::string& why) {
-                v.ok = false;
-                v.first_bad_seq = rec.seq;
-                v.problem = why;
-            };
             if (rec.seq != expected_seq) {
                 // Name the whole missing range, not just its first record.
                 if (rec.seq == expected_seq + 1)
-                    bad("record " + std::to_string(expected_seq) + " ontbreekt (verwijderd?)");
-                else
-                    bad("records " + std::to_string(expected_seq) + ".." + std::to_string(rec.seq - 1) +
-                        " ontbreken (verwijderd?)");
-                v.first_bad_seq = expected_seq;
-            } else if (rec.prev_hash != prev) {
-                bad("verwijst niet naar het vorige record (volgorde gewijzigd of record vervangen)");
-            } else if (rec.hash != auditHash(prev, rec.seq, rec.at, rec.event)) {
-                bad("inhoud gewijzigd (hash klopt niet)");
+                    return fail(expected_seq, "missing",
+                                "record " + std::to_string(expected_seq) + " ontbreekt (verwijderd?)");
+                if (rec.seq < expected_seq)
+                    return fail(rec.seq, "reordered",
+                                "record " + std::to_string(rec.seq) + " staat niet op zijn plaats");
+                return fail(expected_seq, "missing",
+                            "records " + std::to_string(expected_seq) + ".." + std::to_string(rec.seq - 1) +
+                                " ontbreken (verwijderd?)");
             }
-            if (!v.ok) return v;
+            if (rec.prev_hash != prev)
+                return fail(rec.seq, "reordered",
+                            "record " + std::to_string(rec.seq) +
+                                " verwijst niet naar het vorige record (volgorde gewijzigd of record vervangen)");
+            if (rec.hash != store.auditChainHash(prev, rec.seq, rec.at, rec.event))
+                return fail(rec.seq, "rewritten",
+                            "record " + std::to_string(rec.seq) +
+                                " is gewijzigd: de sleutelhash klopt niet (herschreven buiten Sluis?)");
+            if (auto it = wanted.find(rec.seq); it != wanted.end()) it->second = rec.hash;
             prev = rec.hash;
             ++expected_seq;
             after = rec.seq;
         }
+    }
+    const long long last = expected_seq - 1;
+    auto forged = store.unauthenticRows();
+    if (!forged) return forged.error();
+    if (!forged->empty())
+        return fail(0, "register",
+                    forged->front() + " is buiten Sluis toegevoegd of gewijzigd (sleutelhash klopt niet)" +
+                        (forged->size() > 1 ? "; " + std::to_string(forged->size()) + " rijen in totaal" : ""));
+    const std::string trusted = anchors.trusted_public_key.empty() ? store.auditPublicKey()
+                                                                   : anchors.trusted_public_key;
+    auto trusted_raw = util::fromHex(trusted);
+    for (const auto& cp : anchors.checkpoints) {
+        const std::string when = formatIso(cp.at);
+        auto sig = util::fromHex(cp.signature);
+        if (cp.public_key != trusted || !trusted_raw || !sig ||
+            !crypto::ed25519Verify(*trusted_raw, checkpointMessage(cp), *sig))
+            return fail(cp.seq, "checkpoint",
+                        "checkpoint van " + when + " (record " + std::to_string(cp.seq) +
+                            ") is niet geldig ondertekend met de vertrouwde sleutel");
+        ++v.checkpoints_checked;
+        if (cp.seq > last)
+            return fail(last + 1, "truncated",
+                        "records " + std::to_string(last + 1) + ".." + std::to_string(cp.seq) +
+                            " ontbreken: het log eindigt bij record " + std::to_string(last) +
+                            ", maar het checkpoint van " + when + " telde er " + std::to_string(cp.seq) +
+                            " (ingekort?)");
+        if (cp.seq > 0 && wanted[cp.seq] != cp.hash)
+            return fail(cp.seq, "rewritten",
+                        "record " + std::to_string(cp.seq) + " wijkt af van het checkpoint van " + when +
+                            " (log herschreven)");
+        v.last_checkpoint_seq = std::max(v.last_checkpoint_seq, cp.seq);
     }
     return v;
 }

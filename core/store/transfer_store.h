@@ -265,6 +265,18 @@ struct ApiToken {
     std::optional<Timestamp> revoked_at;
 };
 
+/// A signed statement "the audit log's record `seq` has chain hash `hash`", made at `at`.
+/// Written to the data directory's checkpoint file and handed to the FG, who keeps copies outside
+/// the server: a later log that lacks record `seq`, or holds another hash there, was cut short or
+/// rewritten. The signature (Ed25519 over `checkpointMessage`) shows which installation made it.
+struct AuditCheckpoint {
+    long long seq = 0;       ///< 0: the log was empty
+    std::string hash;        ///< chain hash of record `seq` ("" when seq is 0)
+    Timestamp at{};
+    std::string public_key;  ///< hex, 32 bytes
+    std::string signature;   ///< hex, 64 bytes
+};
+
 /// What TransferStore::due found.
 struct DueTransfers {
     std::vector<Transfer> transfers;
@@ -411,6 +423,19 @@ public:
     /// Revokes a token for good and audits `token_revoked` in the same transaction.
     /// kNotFound: no such token; kConflict: already revoked.
     virtual Status revokeToken(const std::string& id, const std::string& actor, Timestamp now) = 0;
+
+    /// The keyed link of the audit chain: HMAC-SHA-256, under this store's audit key, of the
+    /// record and its predecessor's hash. Only someone with the key file can compute it.
+    virtual std::string auditChainHash(const std::string& prev_hash, long long seq, Timestamp at,
+                                       const AuditEvent& e) const = 0;
+    /// A signed checkpoint of the chain's current head.
+    virtual Result<AuditCheckpoint> auditCheckpoint(Timestamp now) = 0;
+    /// This store's checkpoint public key (hex), for the FG to keep.
+    virtual std::string auditPublicKey() const = 0;
+    /// Register rows (approvals, consents, inzage, transfer history) whose keyed MAC does not
+    /// match: added or changed outside Sluis. Each as "<table> <key column> <key>". Such rows are
+    /// already ignored when approvals, consents and inzage are read.
+    virtual Result<std::vector<std::string>> unauthenticRows() = 0;
 };
 
 struct SqliteOptions {
@@ -441,19 +466,38 @@ Result<std::unique_ptr<TransferStore>> openPostgresStore(const PostgresOptions& 
 /// A new random transfer id ("tr_" + 24 hex characters).
 std::string newTransferId();
 
-/// Result of checking the audit hash chain: ok, or the first bad record and why.
+/// The exact bytes a checkpoint signature covers.
+std::string checkpointMessage(const AuditCheckpoint& cp);
+
+/// What `verifyAudit` compares the log with, besides itself.
+struct AuditAnchors {
+    std::vector<AuditCheckpoint> checkpoints;
+    /// Hex public key the checkpoints must be signed with (e.g. the FG's own copy). Empty: the
+    /// store's own key.
+    std::string trusted_public_key;
+};
+
+/// Result of checking the audit log: ok, or the first problem and where.
 struct AuditVerification {
     bool ok = true;
     long long records = 0;
     long long first_bad_seq = 0;
+    /// "missing" (a gap), "reordered" (a record does not follow its predecessor), "rewritten"
+    /// (content or hash changed), "truncated" (shorter than a checkpoint), "checkpoint"
+    /// (a checkpoint that is not validly signed), "" when ok.
+    std::string kind;
     std::string problem;
+    long long checkpoints_checked = 0;
+    long long last_checkpoint_seq = 0;  ///< the newest checkpoint that matched
 };
 
-/// Walks the whole audit log and checks sequence, links and hashes.
-Result<AuditVerification> verifyAudit(TransferStore& store);
+/// Walks the whole audit log and checks sequence, links and keyed hashes, then every checkpoint
+/// in `anchors`: signature, and that the log still holds the record it names, with that hash.
+Result<AuditVerification> verifyAudit(TransferStore& store, const AuditAnchors& anchors = {});
 
-/// Hash of one audit record given its predecessor's hash (the hash chain).
-std::string auditHash(const std::string& prev_hash, long long seq, Timestamp at,
-                      const AuditEvent& e);
+/// The keyless SHA-256 link used before the chain was keyed (store schema before the audit key);
+/// read only by the one-time re-keying at store open.
+std::string legacyAuditHash(const std::string& prev_hash, long long seq, Timestamp at,
+                            const AuditEvent& e);
 
 }  // namespace sluis::store

@@ -1,5 +1,6 @@
 #pragma once
 /// Small text helpers shared by parsers: encoding checks and trimming.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,8 @@ std::string trim(std::string_view s);
 std::vector<std::string> splitWords(std::string_view s);
 /// Lower-case hex of `data`.
 std::string toHex(std::string_view data);
+/// The bytes of a hex text (either case); nullopt when it is not an even-length hex text.
+std::optional<std::string> fromHex(std::string_view hex);
 /// Standard base64 (RFC 4648, with padding, no line breaks).
 std::string encodeBase64(std::string_view data);
 /// Strict decoding of standard base64; whitespace is ignored, anything else that is not base64

@@ -651,6 +651,60 @@ TEST_F(DaemonTest, TokensCanBeListedRevokedAndExpire) {
     ASSERT_EQ(d.terminate(), 0);
 }
 
+TEST_F(DaemonTest, AuditCheckpointsRevealACutShortLogEvenWhenTheFileBesideItIsGone) {
+    test::Daemon d;
+    ASSERT_GT(start(d), 0);
+    drop("export.jsonl", exportFile(1, 4));
+    ASSERT_TRUE(test::waitUntil([&] { return outboxFiles().size() >= 3; }));
+    ASSERT_EQ(d.terminate(), 0);
+    auto cli = [&](std::vector<std::string> args) {
+        args.insert(args.end(), {"--config", config_.string(), "--data-dir", data_.string()});
+        return test::run(kExe, args);
+    };
+    auto pub = cli({"audit", "public-key"});
+    ASSERT_EQ(pub.exit_code, 0) << pub.err;
+    const std::string key = pub.out.substr(0, pub.out.find('\n'));
+    ASSERT_EQ(key.size(), 64u);
+    auto cp = cli({"audit", "checkpoint"});
+    ASSERT_EQ(cp.exit_code, 0) << cp.err;
+    json line = json::parse(cp.out);
+    const long long head = line["seq"];
+    ASSERT_GT(head, 3);
+    EXPECT_EQ(line["public_key"], key);
+    // The FG keeps the line elsewhere.
+    test::writeFile(dir_ / "fg-checkpoints.jsonl", cp.out);
+    auto ok = cli({"audit", "verify"});
+    EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+    // The daemon made one at its start, the command one more.
+    EXPECT_NE(ok.out.find("2 checkpoint(s) kloppen (laatste bij record " + std::to_string(head) + ")"),
+              std::string::npos)
+        << ok.out;
+
+    // The newest two records are deleted behind Sluis's back: the chain itself still links up ...
+    auto del = test::run("/usr/bin/sqlite3", {(data_ / "sluis.db").string(),
+                                              "DELETE FROM audit WHERE seq > " + std::to_string(head - 2)});
+    ASSERT_EQ(del.exit_code, 0) << del.err;
+    auto cut = cli({"audit", "verify"});
+    EXPECT_EQ(cut.exit_code, 1) << cut.out;
+    EXPECT_NE(cut.out.find("records " + std::to_string(head - 1) + ".." + std::to_string(head) + " ontbreken"),
+              std::string::npos)
+        << cut.out;
+    EXPECT_NE(cut.out.find("ingekort"), std::string::npos) << cut.out;
+    // ... and whoever did that also removes the checkpoint file: the FG's copy still tells.
+    fs::remove(data_ / "audit-checkpoints.jsonl");
+    auto blind = cli({"audit", "verify"});
+    EXPECT_EQ(blind.exit_code, 0) << blind.out;
+    EXPECT_NE(blind.out.find("geen checkpoints"), std::string::npos) << blind.out;
+    auto fg = cli({"audit", "verify", "--checkpoints", (dir_ / "fg-checkpoints.jsonl").string(), "--public-key", key});
+    EXPECT_EQ(fg.exit_code, 1) << fg.out;
+    EXPECT_NE(fg.out.find("ontbreken"), std::string::npos) << fg.out;
+    // A checkpoint file that is not one is named with its line.
+    test::writeFile(dir_ / "kapot.jsonl", cp.out + "{kapot\n");
+    auto broken = cli({"audit", "verify", "--checkpoints", (dir_ / "kapot.jsonl").string()});
+    EXPECT_NE(broken.exit_code, 0);
+    EXPECT_NE(broken.err.find("kapot.jsonl:2"), std::string::npos) << broken.err;
+}
+
 TEST_F(DaemonTest, ClearErrorsForBrokenEnvironments) {
     // A store file that is not SQLite: refused, file untouched.
     fs::create_directories(data_);

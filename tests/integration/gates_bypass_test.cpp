@@ -159,6 +159,46 @@ TEST_F(GatesBypassTest, APayloadHashThatIsNotTheApprovedOneNeverLeaves) {
     EXPECT_TRUE(allDeliveredBytes().empty());
 }
 
+TEST_F(GatesBypassTest, ApprovalsAndInzageAddedByHandDoNotCount) {
+    drop("groep8.jsonl", {pupil("707", "111222333", "v1"), pupil("708", "123456782", "v1")});
+    std::string id = waitFor("707", "awaiting_consent")["id"];
+    std::string other = waitFor("708", "awaiting_consent")["id"];
+    registerInzage("707");
+    waitFor("707", "awaiting_approval");
+    std::string hash;
+    for (const char* who : {"dir-a", "dir-b"}) {
+        auto p = api(who, "GET", "/api/v1/transfers/" + id + "/preview");
+        ASSERT_EQ(p.status, 200) << p.raw;
+        hash = p.body["payload_hash"];
+    }
+    // Someone with write access to the database (but not the key file) adds the two approvals,
+    // an inzage for the other pupil, marks the first transfer scheduled and sends the other back
+    // to be rendered (which looks the inzage up in the register).
+    std::string forged;
+    for (const char* who : {"dir-a", "dir-b"})
+        forged += "INSERT INTO approvals (transfer_id, approver, role, payload_hash, decision, reason, at)"
+                  " VALUES ('" + id + "', '" + who + "', 'directeur', '" + hash + "', 'approved', '', 1);";
+    forged += "INSERT INTO inzage (id, pupil, purpose, inzagedatum, akkoord, redennietakkoord, recorded_by,"
+              " recorded_at) VALUES ('inz_hand', '708', 'povo', '2026-11-01', 'Ja', '', 'mentor', 1);";
+    forged += "UPDATE transfers SET state = 5 WHERE id = '" + id + "';";
+    forged += "UPDATE transfers SET state = 1 WHERE id = '" + other + "';";
+    restartAfter(forged);
+    // The engine checks the gates before delivery; the rows without a valid MAC do not count.
+    waitFor("707", "awaiting_approval");
+    waitFor("708", "awaiting_consent");
+    EXPECT_TRUE(allDeliveredBytes().empty()) << "delivered on forged approvals or inzage";
+    // And the FG's check names the forged rows.
+    auto v = api("fg", "GET", "/api/v1/audit/verify");
+    ASSERT_EQ(v.status, 200) << v.raw;
+    EXPECT_EQ(v.body["ok"], false) << v.raw;
+    EXPECT_EQ(v.body["kind"], "register") << v.raw;
+    EXPECT_NE(v.body["problem"].get<std::string>().find("approvals"), std::string::npos) << v.raw;
+    EXPECT_NE(v.body["problem"].get<std::string>().find("3 rijen"), std::string::npos) << v.raw;
+    // Approved for real, it leaves.
+    approveByTwoDirecteuren(id);
+    waitFor("707", "delivered");
+}
+
 TEST_F(GatesBypassTest, AWithdrawnConsentAlsoStopsDeadLetteredAndFailedTransfers) {
     drop("swv.jsonl", {pupil("704", "111222333", "v1"), pupil("705", "123456782", "v1")},
          "swv-inbox");

@@ -1,8 +1,10 @@
+#include "core/store/audit_checkpoints.h"
 #include "core/store/transfer_store.h"
 
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstring>
@@ -190,7 +192,8 @@ TEST_P(StoreTest, TransitionsWriteHistoryAndAuditTogether) {
     std::string prev;
     for (const auto& rec : *log) {
         EXPECT_EQ(rec.prev_hash, prev);
-        EXPECT_EQ(rec.hash, auditHash(prev, rec.seq, rec.at, rec.event));
+        EXPECT_EQ(rec.hash, store_->auditChainHash(prev, rec.seq, rec.at, rec.event));
+        EXPECT_NE(rec.hash, legacyAuditHash(prev, rec.seq, rec.at, rec.event));  // keyed
         prev = rec.hash;
     }
 }
@@ -246,6 +249,179 @@ TEST_P(StoreTest, RegisterFieldsAreEncryptedAndAuditIsVerifiable) {
     ASSERT_FALSE(raw.empty());
     EXPECT_EQ(raw.find("Moedernaam"), std::string::npos);
     EXPECT_EQ(raw.find("te laag"), std::string::npos);
+}
+
+/// Rewrites the chain from record `from` on with the keyless SHA-256 link, as someone with
+/// write access to the database (but no key file) could after changing a record.
+void relinkWithoutKey(Backend& backend, TransferStore& store, long long from) {
+    auto log = store.auditLog(0, 1000);
+    ASSERT_TRUE(log);
+    std::string prev;
+    for (const auto& rec : *log) {
+        if (rec.seq >= from) {
+            std::string hash = legacyAuditHash(prev, rec.seq, rec.at, rec.event);
+            ASSERT_EQ(backend.update("UPDATE audit SET prev_hash = '" + prev + "', hash = '" + hash +
+                                     "' WHERE seq = " + std::to_string(rec.seq)),
+                      1u);
+            prev = hash;
+        } else {
+            prev = rec.hash;
+        }
+    }
+}
+
+TEST_P(StoreTest, ARewrittenAuditRecordIsFoundEvenWithEveryLaterHashRecomputed) {
+    for (int i = 0; i < 6; ++i) ASSERT_TRUE(store_->audit(ev("e" + std::to_string(i)), t0_));
+    ASSERT_TRUE(verifyAudit(*store_)->ok);
+    // Record 3 now says someone else did it; every later link is recomputed to match.
+    ASSERT_EQ(backend_->update("UPDATE audit SET actor = 'iemand-anders' WHERE seq = 3"), 1u);
+    relinkWithoutKey(*backend_, *store_, 3);
+    auto v = verifyAudit(*store_);
+    ASSERT_TRUE(v);
+    EXPECT_FALSE(v->ok);
+    EXPECT_EQ(v->kind, "rewritten");
+    EXPECT_EQ(v->first_bad_seq, 3);
+    EXPECT_NE(v->problem.find("record 3"), std::string::npos) << v->problem;
+}
+
+TEST_P(StoreTest, SwappedAuditRecordsAreReportedAsReordered) {
+    for (int i = 0; i < 4; ++i) ASSERT_TRUE(store_->audit(ev("e" + std::to_string(i)), t0_));
+    // Records 2 and 3 swap places (their contents move; the numbering stays).
+    ASSERT_EQ(backend_->update("UPDATE audit SET seq = 100 WHERE seq = 2"), 1u);
+    ASSERT_EQ(backend_->update("UPDATE audit SET seq = 2 WHERE seq = 3"), 1u);
+    ASSERT_EQ(backend_->update("UPDATE audit SET seq = 3 WHERE seq = 100"), 1u);
+    auto v = verifyAudit(*store_);
+    ASSERT_TRUE(v);
+    EXPECT_FALSE(v->ok);
+    EXPECT_EQ(v->kind, "reordered");
+    EXPECT_EQ(v->first_bad_seq, 2);
+}
+
+TEST_P(StoreTest, ACheckpointRevealsTruncationAndRejectsForgery) {
+    for (int i = 0; i < 7; ++i) ASSERT_TRUE(store_->audit(ev("e" + std::to_string(i)), t0_));
+    auto cp = store_->auditCheckpoint(t0_);
+    ASSERT_TRUE(cp) << cp.error().message;
+    EXPECT_EQ(cp->seq, 7);
+    EXPECT_EQ(cp->public_key, store_->auditPublicKey());
+    AuditAnchors anchors{{*cp}, ""};
+    auto fine = verifyAudit(*store_, anchors);
+    ASSERT_TRUE(fine);
+    EXPECT_TRUE(fine->ok) << fine->problem;
+    EXPECT_EQ(fine->checkpoints_checked, 1);
+    EXPECT_EQ(fine->last_checkpoint_seq, 7);
+
+    // The newest records deleted: the chain itself is still intact ...
+    ASSERT_EQ(backend_->update("DELETE FROM audit WHERE seq >= 6"), 2u);
+    ASSERT_TRUE(verifyAudit(*store_)->ok);
+    // ... but the checkpoint knew there were seven.
+    auto cut = verifyAudit(*store_, anchors);
+    ASSERT_TRUE(cut);
+    EXPECT_FALSE(cut->ok);
+    EXPECT_EQ(cut->kind, "truncated");
+    EXPECT_EQ(cut->first_bad_seq, 6);
+    EXPECT_NE(cut->problem.find("records 6..7 ontbreken"), std::string::npos) << cut->problem;
+
+    // A checkpoint someone made up (or changed) is not signed by this installation.
+    AuditCheckpoint forged = *cp;
+    forged.seq = 5;
+    auto f = verifyAudit(*store_, {{forged}, ""});
+    ASSERT_TRUE(f);
+    EXPECT_FALSE(f->ok);
+    EXPECT_EQ(f->kind, "checkpoint");
+    // The FG's own copy of the public key decides, not the one the store offers.
+    auto other = verifyAudit(*store_, {{}, std::string(64, 'a')});
+    ASSERT_TRUE(other);
+    EXPECT_TRUE(other->ok);  // no checkpoints: nothing to check against
+    auto strange = verifyAudit(*store_, {{*cp}, std::string(64, 'a')});
+    ASSERT_TRUE(strange);
+    EXPECT_FALSE(strange->ok);
+    EXPECT_EQ(strange->kind, "checkpoint");
+}
+
+TEST_P(StoreTest, AKeylessAuditLogIsKeyedOnceAtOpenKeepingWhatItFound) {
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(store_->audit(ev("e" + std::to_string(i)), t0_));
+    // Turn it back into the log of an older Sluis: keyless links, no chain marker.
+    relinkWithoutKey(*backend_, *store_, 1);
+    ASSERT_EQ(backend_->update("DELETE FROM meta WHERE key = 'audit_chain'"), 1u);
+    store_.reset();
+    auto s = backend_->open(dir_ / "sluis.key");
+    ASSERT_TRUE(s) << s.error().message;
+    auto v = verifyAudit(**s);
+    ASSERT_TRUE(v);
+    EXPECT_TRUE(v->ok) << v->problem;
+    EXPECT_EQ(v->records, 6);
+    auto log = (*s)->auditLog(5, 10);
+    ASSERT_TRUE(log);
+    ASSERT_EQ(log->size(), 1u);
+    EXPECT_EQ((*log)[0].event.event, "audit_chain_keyed");
+    EXPECT_EQ((*log)[0].event.details["previous_chain_intact"], true);
+    EXPECT_EQ((*log)[0].event.details["records"], 5);
+    s->reset();
+
+    // An old log that was already tampered with is keyed too, but says so in the chain.
+    auto again = backend_->open(dir_ / "sluis.key");
+    ASSERT_TRUE(again);
+    relinkWithoutKey(*backend_, **again, 1);
+    ASSERT_EQ(backend_->update("UPDATE audit SET actor = 'iemand-anders' WHERE seq = 2"), 1u);
+    ASSERT_EQ(backend_->update("DELETE FROM meta WHERE key = 'audit_chain'"), 1u);
+    again->reset();
+    auto third = backend_->open(dir_ / "sluis.key");
+    ASSERT_TRUE(third);
+    auto keyed = (*third)->auditLog(6, 10);
+    ASSERT_TRUE(keyed);
+    ASSERT_EQ(keyed->size(), 1u);
+    EXPECT_EQ((*keyed)[0].event.details["previous_chain_intact"], false);
+    EXPECT_EQ((*keyed)[0].event.details["previous_chain_first_bad_seq"], 2);
+}
+
+TEST_P(StoreTest, RegisterRowsWrittenOutsideSluisDoNotCountAndAreReported) {
+    ASSERT_TRUE(store_->addApproval({0, "tr_1", "dir-a", "directeur", "h1", "approved", "", {}}, "povo", t0_));
+    ASSERT_TRUE(store_->approvals("tr_1")->size() == 1u);
+    ASSERT_TRUE(store_->unauthenticRows()->empty());
+    ASSERT_EQ(backend_->update("INSERT INTO approvals (transfer_id, approver, role, payload_hash, decision,"
+                               " reason, at) VALUES ('tr_1', 'dir-b', 'directeur', 'h1', 'approved', '', 1)"),
+              1u);
+    // A copied MAC does not help either: it covers the row's content.
+    ASSERT_EQ(backend_->update("UPDATE approvals SET approver = 'dir-c' WHERE approver = 'dir-a'"), 1u);
+    auto got = store_->approvals("tr_1");
+    ASSERT_TRUE(got);
+    EXPECT_TRUE(got->empty());
+    auto bad = store_->unauthenticRows();
+    ASSERT_TRUE(bad);
+    EXPECT_EQ(bad->size(), 2u);
+    auto v = verifyAudit(*store_);
+    ASSERT_TRUE(v);
+    EXPECT_FALSE(v->ok);
+    EXPECT_EQ(v->kind, "register");
+}
+
+TEST(AuditCheckpointFile, RoundTripsAndNamesTheBadLine) {
+    test::TempDir dir;
+    AuditCheckpoint cp{3, "abc", fromMillis(1700000000000), std::string(64, '1'), std::string(128, '2')};
+    auto file = dir / kCheckpointFile;
+    ASSERT_TRUE(appendCheckpointFile(file, cp));
+    cp.seq = 4;
+    ASSERT_TRUE(appendCheckpointFile(file, cp));
+    auto got = readCheckpointFile(file);
+    ASSERT_TRUE(got) << got.error().message;
+    ASSERT_EQ(got->size(), 2u);
+    EXPECT_EQ((*got)[1].seq, 4);
+    EXPECT_EQ((*got)[0].hash, "abc");
+    EXPECT_EQ(toMillis((*got)[0].at), 1700000000000);
+    struct stat st {};
+    ASSERT_EQ(::stat(file.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    test::writeFile(file, test::readFile(file) + "{\"seq\": \"x\"}\n");
+    auto bad = readCheckpointFile(file);
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find(file.string() + ":3"), std::string::npos) << bad.error().message;
+    EXPECT_NE(bad.error().message.find("seq"), std::string::npos) << bad.error().message;
+    // Never read or written through a symlink.
+    auto link = dir / "link.jsonl";
+    std::filesystem::create_symlink(file, link);
+    EXPECT_FALSE(readCheckpointFile(link));
+    EXPECT_FALSE(appendCheckpointFile(link, cp));
+    EXPECT_TRUE(readCheckpointFile(dir / "none.jsonl")->empty());
 }
 
 TEST_P(StoreTest, AuditVerifyNamesTheWholeMissingRangeInTheMiddle) {
@@ -871,6 +1047,10 @@ TEST(StoreOpen, AnOlderSqliteDatabaseIsMigratedAndKeepsItsData) {
                                 "ALTER TABLE api_tokens DROP COLUMN revoked_at",
                                 "DROP TABLE leases", "ALTER TABLE transfers DROP COLUMN claimed_by",
                                 "ALTER TABLE transfers DROP COLUMN lease_until",
+                                "ALTER TABLE approvals DROP COLUMN mac", "ALTER TABLE consents DROP COLUMN mac",
+                                "ALTER TABLE inzage DROP COLUMN mac", "ALTER TABLE transfer_history DROP COLUMN mac",
+                                "DELETE FROM meta WHERE key IN ('audit_chain', 'register_macs',"
+                                " 'audit_hmac_key', 'audit_signing_key')",
                                 "DELETE FROM schema_migrations WHERE version >= 4"})
             raw << sql, now;
     }
