@@ -21,6 +21,11 @@ struct Command {
 /// Every subcommand, in the order `sluis help` lists them.
 const std::vector<Command>& commands();
 
+/// The configuration directory of a command: `--config` when given; otherwise `/etc/sluis`, then
+/// `./config`, whichever holds a `daemon.json`. kNotFound (naming both) when neither does: no
+/// command silently runs on the demo configuration.
+Result<std::string> configDir(const std::string& given);
+
 /// Fills the registries with every connector and mapper compiled into this binary.
 /// A duplicate name is returned as an error.
 Status registerAll(connector::ConnectorRegistry& connectors, mapper::MapperRegistry& mappers);

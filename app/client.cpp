@@ -103,20 +103,27 @@ Result<Connection> connect(const ParsedArgs& a) {
         connector::ConnectorRegistry connectors;
         mapper::MapperRegistry mappers;
         SLUIS_RETURN_IF_ERROR(registerAll(connectors, mappers));
-        auto cfg = config::loadConfig(a.get("config", "config/demo"), {a.get("data-dir")},
-                                      connectors, mappers);
-        if (!cfg) return cfg.error();
-        c.host = (*cfg)->admin.listen == "0.0.0.0" ? "127.0.0.1"
-                 : (*cfg)->admin.listen == "::"    ? "::1"
-                                                   : (*cfg)->admin.listen;
-        c.port = (*cfg)->admin.port;
-        c.https = (*cfg)->admin.tls.has_value();
-        fs::path port_file = fs::path((*cfg)->data_dir) / "admin.port";
-        if (auto text = readSmallFile(port_file.string(), 64)) {
-            try {
-                c.port = std::stoi(util::trim(*text));
-            } catch (const std::exception&) {
-                return Error{ErrorCode::kIo, port_file.string() + " bevat geen poortnummer"};
+        auto dir = configDir(a.get("config"));
+        if (!dir && a.get("data-dir").empty()) {
+            // No configuration here: the default admin address (the demo's).
+            c.host = "127.0.0.1";
+            c.port = 8480;
+        } else {
+            if (!dir) return dir.error();
+            auto cfg = config::loadConfig(*dir, {a.get("data-dir")}, connectors, mappers);
+            if (!cfg) return cfg.error();
+            c.host = (*cfg)->admin.listen == "0.0.0.0" ? "127.0.0.1"
+                     : (*cfg)->admin.listen == "::"    ? "::1"
+                                                       : (*cfg)->admin.listen;
+            c.port = (*cfg)->admin.port;
+            c.https = (*cfg)->admin.tls.has_value();
+            fs::path port_file = fs::path((*cfg)->data_dir) / "admin.port";
+            if (auto text = readSmallFile(port_file.string(), 64)) {
+                try {
+                    c.port = std::stoi(util::trim(*text));
+                } catch (const std::exception&) {
+                    return Error{ErrorCode::kIo, port_file.string() + " bevat geen poortnummer"};
+                }
             }
         }
     }

@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <iostream>
 
 #include "app/cli.h"
@@ -46,9 +47,20 @@ int cmdModel(const Args& args) {
 
 }  // namespace
 
+Result<std::string> configDir(const std::string& given) {
+    if (!given.empty()) return given;
+    std::error_code ec;
+    for (const char* dir : {"/etc/sluis", "config"})
+        if (std::filesystem::is_regular_file(std::filesystem::path(dir) / "daemon.json", ec)) return std::string(dir);
+    return Error{ErrorCode::kNotFound,
+                 "geen configuratie gevonden: geef --config MAP, of zet daemon.json (met store.json, "
+                 "connectors.json, routes.json, policies.json) in /etc/sluis of in ./config. "
+                 "De demo-configuratie start u met scripts/demo.sh of --config config/demo"};
+}
+
 const std::vector<Command>& commands() {
     static const std::vector<Command> cmds = {
-        {"serve", "start de daemon: sluis serve [--config DIR] [--data-dir DIR] [--admin-port N]", cmdServe},
+        {"serve", "start de daemon: sluis serve [--config DIR] [--data-dir DIR] [--admin-port N] (zonder --config: /etc/sluis of ./config)", cmdServe},
         {"check-config", "controleert een configuratiemap: sluis check-config DIR", cmdCheckConfig},
         {"token", "API-tokens: sluis token create --name NAAM --role ROL [--expires 90d], list, revoke ID", cmdToken},
         {"audit", "auditlog: sluis audit verify | checkpoint | public-key", cmdAudit},

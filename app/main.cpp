@@ -17,6 +17,12 @@ int main(int argc, char** argv) {
     }
     for (const auto& c : commands()) {
         if (c.name == args[0]) {
+            // `sluis <command> --help` (or -h, anywhere after the command): its usage, exit 0.
+            for (size_t i = 1; i < args.size(); ++i)
+                if (args[i] == "--help" || args[i] == "-h") {
+                    std::cout << "sluis " << c.name << ": " << c.summary << "\n";
+                    return 0;
+                }
             try {
                 return c.run(std::vector<std::string>(args.begin() + 1, args.end()));
             } catch (const std::exception& e) {

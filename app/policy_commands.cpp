@@ -40,7 +40,9 @@ Result<Env> openEnv(const Args& args, std::map<std::string, std::string>& values
     connector::ConnectorRegistry connectors;
     mapper::MapperRegistry mappers;
     SLUIS_RETURN_IF_ERROR(registerAll(connectors, mappers));
-    auto cfg = config::loadConfig(a->get("config", "config/demo"), {a->get("data-dir")}, connectors, mappers);
+    auto dir = configDir(a->get("config"));
+    if (!dir) return dir.error();
+    auto cfg = config::loadConfig(*dir, {a->get("data-dir")}, connectors, mappers);
     if (!cfg) return cfg.error();
     auto st = store::openStore((*cfg)->store, (*cfg)->key_file);
     if (!st) return st.error();

@@ -45,7 +45,9 @@ std::vector<std::string> withDirs(std::vector<std::string> keys) {
 Result<std::shared_ptr<const config::Config>> loadAll(const ParsedArgs& a, connector::ConnectorRegistry& c,
                                                       mapper::MapperRegistry& m) {
     SLUIS_RETURN_IF_ERROR(registerAll(c, m));
-    return config::loadConfig(a.get("config", "config/demo"), config::Overrides{a.get("data-dir")}, c, m);
+    auto dir = configDir(a.get("config"));
+    if (!dir) return dir.error();
+    return config::loadConfig(*dir, config::Overrides{a.get("data-dir")}, c, m);
 }
 
 int fail(const Error& e) {
@@ -99,7 +101,9 @@ int cmdServe(const Args& args) {
             return fail(Error{ErrorCode::kInvalidArgument, "--admin-port verwacht een poortnummer"});
         }
     }
-    auto cfg = config::loadConfig(a->get("config", "config/demo"), ov, connectors, mappers);
+    auto dir = configDir(a->get("config"));
+    if (!dir) return fail(dir.error());
+    auto cfg = config::loadConfig(*dir, ov, connectors, mappers);
     if (!cfg) return fail(cfg.error());
     log::Level level = log::Level::kInfo;
     log::parseLevel((*cfg)->log_level, level);

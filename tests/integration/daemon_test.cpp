@@ -705,6 +705,36 @@ TEST_F(DaemonTest, AuditCheckpointsRevealACutShortLogEvenWhenTheFileBesideItIsGo
     EXPECT_NE(broken.err.find("kapot.jsonl:2"), std::string::npos) << broken.err;
 }
 
+TEST_F(DaemonTest, EveryCommandHasHelpAndNoneRunsTheDemoConfigurationUnasked) {
+    for (const char* cmd : {"serve", "oso", "token", "audit", "purge", "transfer", "mapping"}) {
+        for (std::vector<std::string> args : {std::vector<std::string>{cmd, "--help"}, {cmd, "-h"}}) {
+            auto r = test::run(kExe, args);
+            EXPECT_EQ(r.exit_code, 0) << cmd << ": " << r.err;
+            EXPECT_NE(r.out.find(std::string("sluis ") + cmd), std::string::npos) << r.out;
+        }
+    }
+    auto sub = test::run(kExe, {"oso", "validate", "--help"});
+    EXPECT_EQ(sub.exit_code, 0) << sub.err;
+    EXPECT_EQ(sub.err.find("mist een waarde"), std::string::npos) << sub.err;
+
+    // Started in a directory without ./config (and no /etc/sluis on a test machine): refused,
+    // naming both places, and nothing is created.
+    if (fs::exists("/etc/sluis/daemon.json")) GTEST_SKIP() << "/etc/sluis/daemon.json exists on this machine";
+    fs::path empty = dir_ / "elders";
+    fs::create_directories(empty);
+    auto r = test::run("/bin/sh", {"-c", "cd '" + empty.string() + "' && exec '" + kExe + "' serve --data-dir data"});
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.err.find("/etc/sluis"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("./config"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(empty / "data"));
+    // With ./config it uses that.
+    fs::create_directories(empty / "config");
+    for (const char* f : {"daemon.json", "store.json", "connectors.json", "routes.json", "policies.json"})
+        fs::copy_file(config_ / f, empty / "config" / f);
+    auto check = test::run("/bin/sh", {"-c", "cd '" + empty.string() + "' && exec '" + kExe + "' token list --data-dir data"});
+    EXPECT_EQ(check.exit_code, 0) << check.err;
+}
+
 TEST_F(DaemonTest, ClearErrorsForBrokenEnvironments) {
     // A store file that is not SQLite: refused, file untouched.
     fs::create_directories(data_);
