@@ -432,6 +432,22 @@ std::string columnList(const MacTable& t) {
 }
 using MacValues = std::vector<std::optional<std::string>>;
 
+/// The columns `auditRecord` reads, in its order.
+constexpr const char* kAuditColumns = "seq, at, actor, event, transfer_id, purpose, details, prev_hash, hash";
+AuditRecord auditRecord(const Row& row) {
+    AuditRecord a;
+    a.seq = row.i64(0);
+    a.at = row.time(1);
+    a.event.actor = row.str(2);
+    a.event.event = row.str(3);
+    a.event.transfer_id = row.str(4);
+    a.event.purpose = row.str(5);
+    a.event.details = nlohmann::json::parse(row.str(6), nullptr, false);
+    a.prev_hash = row.str(7);
+    a.hash = row.str(8);
+    return a;
+}
+
 /// The bytes an audit chain link covers: the record and its predecessor's hash.
 std::string auditCanonical(const std::string& prev_hash, long long seq, Timestamp at, const AuditEvent& e) {
     nlohmann::json canon = {{"prev", prev_hash}, {"seq", seq},         {"at", toMillis(at)},
@@ -971,22 +987,9 @@ public:
         std::vector<AuditRecord> out;
         Poco::Int64 after = after_seq, lim = static_cast<Poco::Int64>(limit);
         Status st = read(
-            "SELECT seq, at, actor, event, transfer_id, purpose, details, prev_hash, hash"
-            " FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
+            std::string("SELECT ") + kAuditColumns + " FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
             [&](Statement& s) { s, use(after), use(lim); },
-            [&](const Row& row) {
-                AuditRecord a;
-                a.seq = row.i64(0);
-                a.at = row.time(1);
-                a.event.actor = row.str(2);
-                a.event.event = row.str(3);
-                a.event.transfer_id = row.str(4);
-                a.event.purpose = row.str(5);
-                a.event.details = nlohmann::json::parse(row.str(6), nullptr, false);
-                a.prev_hash = row.str(7);
-                a.hash = row.str(8);
-                out.push_back(std::move(a));
-            });
+            [&](const Row& row) { out.push_back(auditRecord(row)); });
         if (!st) return st.error();
         return out;
     }
@@ -2033,22 +2036,9 @@ private:
             std::vector<AuditRecord> page;
             Poco::Int64 from = after;
             SLUIS_RETURN_IF_ERROR(eachRow(
-                "SELECT seq, at, actor, event, transfer_id, purpose, details, prev_hash, hash"
-                " FROM audit WHERE seq > ? ORDER BY seq LIMIT 1000",
+                std::string("SELECT ") + kAuditColumns + " FROM audit WHERE seq > ? ORDER BY seq LIMIT 1000",
                 [&](Statement& st) { st, use(from); },
-                [&](const Row& row) {
-                    AuditRecord a;
-                    a.seq = row.i64(0);
-                    a.at = row.time(1);
-                    a.event.actor = row.str(2);
-                    a.event.event = row.str(3);
-                    a.event.transfer_id = row.str(4);
-                    a.event.purpose = row.str(5);
-                    a.event.details = nlohmann::json::parse(row.str(6), nullptr, false);
-                    a.prev_hash = row.str(7);
-                    a.hash = row.str(8);
-                    page.push_back(std::move(a));
-                }));
+                [&](const Row& row) { page.push_back(auditRecord(row)); }));
             if (page.empty()) break;
             for (auto& rec : page) {
                 ++records;
