@@ -6,6 +6,11 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 JOBS=${SLUIS_JOBS:-$(nproc)}
+# ccache, when the machine has it, only speeds up rebuilds; nothing depends on it.
+LAUNCHER=()
+if command -v ccache >/dev/null 2>&1; then
+  LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+fi
 
 # The PostgreSQL store tests run against a real, throwaway PostgreSQL server on loopback
 # (they fail, not skip, without it). Stopped and removed on exit.
@@ -29,7 +34,7 @@ fi
 echo "SLUIS_OSO_OFFICIAL_DIR=${SLUIS_OSO_OFFICIAL_DIR:-(niet gezet: de OSO-orakeltests draaien niet)}"
 
 echo "== build (RelWithDebInfo)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${LAUNCHER[@]}" >/dev/null
 cmake --build build -j "$JOBS"
 echo "== tests"
 ctest --test-dir build --output-on-failure -j "$JOBS"
@@ -37,7 +42,7 @@ ctest --test-dir build --output-on-failure -j "$JOBS"
 if [[ "${SLUIS_SKIP_SANITIZERS:-0}" != "1" ]]; then
   echo "== build (ASan+UBSan)"
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSLUIS_SANITIZE=ON \
-    -DSLUIS_BUILD_BENCH=OFF >/dev/null
+    -DSLUIS_BUILD_BENCH=OFF "${LAUNCHER[@]}" >/dev/null
   cmake --build build-asan -j "$JOBS"
   echo "== tests (ASan+UBSan)"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
