@@ -19,10 +19,15 @@ std::string jsonDepthError(std::string_view text, std::string_view origin, int m
         if (c == '"') {
             in_string = true;
         } else if (c == '[' || c == '{') {
-            if (++depth > max_depth)
-                return std::string(origin) + ", regel " + std::to_string(line) +
-                       ": JSON te diep genest (meer dan " + std::to_string(max_depth) +
-                       " niveaus)";
+            if (++depth > max_depth) {
+                // A text of one line (an API body, a JSONL record) is named by its origin alone:
+                // "regel 1" would only suggest there are more.
+                bool one_line = text.find('\n') == std::string_view::npos;
+                std::string where(origin);
+                if (!one_line) where += (where.empty() ? "regel " : ", regel ") + std::to_string(line);
+                if (!where.empty()) where += ": ";
+                return where + "JSON te diep genest (meer dan " + std::to_string(max_depth) + " niveaus)";
+            }
         } else if (c == ']' || c == '}') {
             if (depth > 0) --depth;
         }

@@ -150,10 +150,10 @@ TEST_F(ApiBodyDepthTest, HundredThousandNestedArraysGet400AndTheDaemonKeepsServi
          {nestedArrays(100000), "{\"answers\":" + nestedArrays(100000) + "}"}) {
         auto r = postRaw(port_, path, token_, body);
         EXPECT_EQ(r.status, 400) << r.raw;
-        // {"error": {"code": "invalid_input", "message": "verzoek, regel 1: JSON te diep genest
+        // {"error": {"code": "invalid_input", "message": "verzoek: JSON te diep genest
         // (meer dan 64 niveaus)"}}; checked on the raw text so a non-JSON answer fails cleanly.
         EXPECT_NE(r.raw.find("\"invalid_input\""), std::string::npos) << r.raw;
-        EXPECT_NE(r.raw.find("te diep genest"), std::string::npos) << r.raw;
+        EXPECT_NE(r.raw.find("verzoek: JSON te diep genest"), std::string::npos) << r.raw;
         EXPECT_NE(r.raw.find("meer dan 64 niveaus"), std::string::npos) << r.raw;
         // The daemon survived: /health answers.
         EXPECT_EQ(test::httpCall(port_, "GET", "/health").status, 200);

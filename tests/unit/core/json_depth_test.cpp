@@ -23,6 +23,12 @@ TEST(JsonDepth, OneDeeperIsRefusedNamingOriginLineAndLimit) {
     EXPECT_THROW(parseJson(text, "in.jsonl"), JsonTooDeep);
 }
 
+TEST(JsonDepth, AOneLineTextIsNamedByItsOriginAlone) {
+    EXPECT_EQ(jsonDepthError(nested(65), "verzoek"), "verzoek: JSON te diep genest (meer dan 64 niveaus)");
+    EXPECT_EQ(jsonDepthError(nested(65), ""), "JSON te diep genest (meer dan 64 niveaus)");
+    EXPECT_EQ(jsonDepthError("\n" + nested(65), ""), "regel 2: JSON te diep genest (meer dan 64 niveaus)");
+}
+
 TEST(JsonDepth, BracketsInStringsAndEscapedQuotesAreNotCounted) {
     std::string brackets(200, '[');
     std::string text = "{\"a\":\"" + brackets + "\\\"" + brackets + "\",\"b\":" + nested(63) + "}";
