@@ -241,6 +241,17 @@ const char* basisName(PurposePolicy::Basis b) {
     return "none";
 }
 
+bool PurposePolicy::visibleTo(const std::string& role) const {
+    if (std::find(kSeeAllRoles.begin(), kSeeAllRoles.end(), role) != kSeeAllRoles.end()) return true;
+    return !visible_to || std::find(visible_to->begin(), visible_to->end(), role) != visible_to->end();
+}
+
+bool Config::visibleTo(const std::string& purpose, const std::string& role) const {
+    if (std::find(kSeeAllRoles.begin(), kSeeAllRoles.end(), role) != kSeeAllRoles.end()) return true;
+    const auto* p = policy(purpose);
+    return p && p->visibleTo(role);
+}
+
 const PurposePolicy* Config::policy(const std::string& purpose) const {
     auto it = policies.find(purpose);
     return it == policies.end() ? nullptr : &it->second;
@@ -526,6 +537,21 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
                         errors.push_back(a.at("roles") + ": onbekende rol '" + role + "'");
                 if (pp.approvals.required > 0 && pp.approvals.roles.empty())
                     errors.push_back(a.at("roles") + ": nodig wanneer required > 0");
+            }
+            if (p.has("visible_to")) {
+                pp.visible_to = p.strings("visible_to", {});
+                for (const auto& role : *pp.visible_to)
+                    if (std::find(kRoles.begin(), kRoles.end(), role) == kRoles.end())
+                        errors.push_back(p.at("visible_to") + ": onbekende rol '" + role + "'");
+            } else {
+                // Default: who approves it and, when it rests on consent or inzage, who records
+                // those. A purpose that names no role at all stays visible to every role.
+                std::vector<std::string> roles = pp.approvals.roles;
+                if (pp.basis != PurposePolicy::Basis::kNone)
+                    for (const auto& role : kConsentRecorderRoles)
+                        if (std::find(roles.begin(), roles.end(), role) == roles.end())
+                            roles.push_back(role);
+                if (!roles.empty()) pp.visible_to = std::move(roles);
             }
             const json* cats = p.get("categories", false);
             if (cats && cats->is_string() && cats->get<std::string>() == "all") {
