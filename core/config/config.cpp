@@ -538,21 +538,6 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
                 if (pp.approvals.required > 0 && pp.approvals.roles.empty())
                     errors.push_back(a.at("roles") + ": nodig wanneer required > 0");
             }
-            if (p.has("visible_to")) {
-                pp.visible_to = p.strings("visible_to", {});
-                for (const auto& role : *pp.visible_to)
-                    if (std::find(kRoles.begin(), kRoles.end(), role) == kRoles.end())
-                        errors.push_back(p.at("visible_to") + ": onbekende rol '" + role + "'");
-            } else {
-                // Default: who approves it and, when it rests on consent or inzage, who records
-                // those. A purpose that names no role at all stays visible to every role.
-                std::vector<std::string> roles = pp.approvals.roles;
-                if (pp.basis != PurposePolicy::Basis::kNone)
-                    for (const auto& role : kConsentRecorderRoles)
-                        if (std::find(roles.begin(), roles.end(), role) == roles.end())
-                            roles.push_back(role);
-                if (!roles.empty()) pp.visible_to = std::move(roles);
-            }
             const json* cats = p.get("categories", false);
             if (cats && cats->is_string() && cats->get<std::string>() == "all") {
                 pp.all_categories = true;
@@ -586,6 +571,25 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
             }
             pp.catch_up_grace = p.duration("catch_up_grace", pp.catch_up_grace);
             if (const json* proc = p.get("procedure", false)) loadProcedure(*proc, p.at("procedure"), pp, errors);
+            if (p.has("visible_to")) {
+                pp.visible_to = p.strings("visible_to", {});
+                for (const auto& role : *pp.visible_to)
+                    if (std::find(kRoles.begin(), kRoles.end(), role) == kRoles.end())
+                        errors.push_back(p.at("visible_to") + ": onbekende rol '" + role + "'");
+            } else {
+                // Default: who approves it and, when it rests on consent or inzage, who records
+                // those (for a guided delivery also who walks through it). A purpose that names
+                // no role at all stays visible to every role.
+                std::vector<std::string> roles = pp.approvals.roles;
+                auto add = [&](const std::vector<std::string>& more) {
+                    for (const auto& role : more)
+                        if (std::find(roles.begin(), roles.end(), role) == roles.end())
+                            roles.push_back(role);
+                };
+                if (pp.basis != PurposePolicy::Basis::kNone) add(kConsentRecorderRoles);
+                if (pp.procedure.enabled) add(kProcedureRoles);
+                if (!roles.empty()) pp.visible_to = std::move(roles);
+            }
             cfg->policies[name] = std::move(pp);
         }
     }

@@ -75,6 +75,8 @@ struct ConnectorInstance {
 /// The roles that may record a consent or inzage (POST /api/v1/consents, /api/v1/inzage).
 inline const std::vector<std::string> kConsentRecorderRoles = {"beheerder", "mentor",
                                                                "zorgcoordinator", "directeur"};
+/// The roles that walk through a guided delivery (choices, answers, save) besides beheerder.
+inline const std::vector<std::string> kProcedureRoles = {"bevoegd-gezag", "directeur"};
 /// The roles that see every purpose, whatever its `visible_to` says (oversight).
 inline const std::vector<std::string> kSeeAllRoles = {"beheerder", "fg"};
 
@@ -144,7 +146,8 @@ struct PurposePolicy {
     std::chrono::milliseconds catch_up_grace{std::chrono::hours(1)};
     /// The roles that see this purpose's transfers, consents and inzage (`visible_to`). When
     /// absent from policies.json: its approver roles plus, when it rests on consent or inzage,
-    /// the roles that may record those; none of both: every role (nullopt). kSeeAllRoles see
+    /// the roles that may record those (kConsentRecorderRoles), plus for a guided delivery
+    /// kProcedureRoles; none of these: every role (nullopt). kSeeAllRoles see
     /// every purpose regardless.
     std::optional<std::vector<std::string>> visible_to;
     bool allowsCategory(const std::string& c) const;

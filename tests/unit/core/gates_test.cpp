@@ -188,13 +188,18 @@ TEST_F(GatesUnitTest, WhoeverRecordedTheConsentIsAChangerForFourEyes) {
     EXPECT_EQ(gates_->evaluate(t)->next, State::kScheduled);
     EXPECT_EQ(gates_->countApprovals(t, *config_->policy("swv-zorg"))->valid, 1);
 
-    // A newer consent recorded by the second approver: now their approval is the one that does
-    // not count, and the gate closes again.
+    // A newer consent recorded by the second approver is what the transfer relies on now: zorg-b
+    // became the changer, and the one approval that counts is zorg-a's.
     clock_.advance(std::chrono::minutes(1));
     store::Consent k2{"ct-zorg-2", "30", "swv-zorg", "ouder", "vader", "gegeven", "2027-02-20", "formulier",
                       "", "2027-02-20", "", "zorg-b", clock_.now(), std::nullopt, ""};
     ASSERT_TRUE(store_->addConsent(k2, clock_.now()));
-    EXPECT_EQ(gates_->evaluate(t)->next, State::kAwaitingApproval);
+    EXPECT_EQ(gates_->reliedOn(t, *config_->policy("swv-zorg"))->value().recorded_by, "zorg-b");
+    EXPECT_EQ(gates_->countApprovals(t, *config_->policy("swv-zorg"))->valid, 1);
+    // Without four eyes the recorder's approval counts like any other.
+    config::PurposePolicy lax = *config_->policy("swv-zorg");
+    lax.approvals.four_eyes = false;
+    EXPECT_EQ(gates_->countApprovals(t, lax)->valid, 2);
 }
 
 TEST_F(GatesUnitTest, RetentionPurgesPayloadsButKeepsMetadataAndAudit) {
