@@ -10,7 +10,7 @@ using nlohmann::json;
 
 Status approveOne(Request& r, const std::string& id, const std::string& hash, bool approve,
                   const std::string& reason) {
-    auto t = r.store.get(id);
+    auto t = r.visibleTransfer(id);
     if (!t) return t.error();
     const auto* p = r.policyFor(*t);
     if (!p || p->approvals.required == 0)
@@ -30,6 +30,16 @@ Status approveOne(Request& r, const std::string& id, const std::string& hash, bo
         (r.caller.name == t->created_by || r.caller.name == t->changed_by))
         return {ErrorCode::kPermissionDenied,
                 "vier-ogenprincipe: wie de overdracht maakte of wijzigde, keurt haar niet goed"};
+    policy::Gates gates(r.config, r.store, r.clock);
+    if (p->approvals.four_eyes) {
+        // Whoever recorded the consent or inzage this transfer relies on is a changer too.
+        auto basis = gates.reliedOn(*t, *p);
+        if (!basis) return basis.error();
+        if (*basis && (*basis)->recorded_by == r.caller.name)
+            return {ErrorCode::kPermissionDenied,
+                    "vier-ogenprincipe: wie de toestemming of inzage registreerde waarop de "
+                    "overdracht steunt, keurt haar niet goed"};
+    }
     auto seen = r.store.hasPreviewed(id, r.caller.name, hash);
     if (!seen) return seen.error();
     if (!*seen) return {ErrorCode::kConflict, "bekijk eerst de preview van deze overdracht"};
@@ -39,7 +49,6 @@ Status approveOne(Request& r, const std::string& id, const std::string& hash, bo
         r.store.addApproval({0, id, r.caller.name, r.caller.role, hash,
                              approve ? "approved" : "rejected", reason, r.clock.now()},
                             t->purpose, r.clock.now()));
-    policy::Gates gates(r.config, r.store, r.clock);
     auto moved = gates.advance(id, r.actor());
     if (!moved) return moved.error();
     return {};
@@ -48,6 +57,7 @@ Status approveOne(Request& r, const std::string& id, const std::string& hash, bo
 void approvalQueue(Request& r) {
     store::ListFilter f;
     f.state = transfer::State::kAwaitingApproval;
+    f.purposes = r.visiblePurposes();
     f.limit = 1000;
     auto list = r.store.list(f);
     if (!list) return r.sendError(list.error());

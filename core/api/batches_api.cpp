@@ -9,6 +9,14 @@ using nlohmann::json;
 
 namespace {
 
+/// Batch `id` when it exists and the caller sees its purpose; else not found, as an unknown id.
+Result<store::Batch> visibleBatch(Request& r, const std::string& id) {
+    auto b = r.store.getBatch(id);
+    if (!b) return b.error();
+    if (!r.seesPurpose(b->purpose)) return Error{ErrorCode::kNotFound, "batch " + id + " bestaat niet"};
+    return b;
+}
+
 json batchJson(Request& r, const store::Batch& b, const Caller* viewer) {
     json items = json::array();
     bool waiting = false;
@@ -46,7 +54,7 @@ json batchJson(Request& r, const store::Batch& b, const Caller* viewer) {
 void decideBatch(Request& r, bool approve) {
     const std::string& id = r.id();
     const json& body = r.body;
-    auto b = r.store.getBatch(id);
+    auto b = visibleBatch(r, id);
     if (!b) return r.sendError(b.error());
     if (b->status != "prepared")
         return r.sendError(
@@ -156,7 +164,7 @@ void prepareBatch(Request& r) {
             errors.push_back(where + ": verwacht een id");
             continue;
         }
-        auto t = r.store.get(v.get<std::string>());
+        auto t = r.visibleTransfer(v.get<std::string>());
         if (!t) {
             errors.push_back(where + ": " + t.error().message);
             continue;
@@ -187,13 +195,15 @@ void listBatches(Request& r) {
     auto list = r.store.batches(200);
     if (!list) return r.sendError(list.error());
     json items = json::array();
-    for (const auto& b : *list)
+    for (const auto& b : *list) {
+        if (!r.seesPurpose(b.purpose)) continue;
         items.push_back({{"id", b.id},
                          {"name", b.name},
                          {"purpose", b.purpose},
                          {"status", b.status},
                          {"prepared_by", b.prepared_by},
                          {"transfers", b.items.size()}});
+    }
     r.sendJson(200, {{"batches", items}});
 }
 
@@ -203,7 +213,7 @@ void showBatch(Request& r) {
         {"mentor", "zorgcoordinator", "beheerder", "directeur", "bevoegd-gezag", "fg"},
         "batches inzien");
     if (!allowed) return r.sendError(allowed.error());
-    auto b = r.store.getBatch(id);
+    auto b = visibleBatch(r, id);
     if (!b) return r.sendError(b.error());
     r.sendJson(200, batchJson(r, *b, &r.caller));
 }

@@ -66,12 +66,28 @@ Result<store::EvidenceFile> parseEvidenceFile(const json& j) {
     return f;
 }
 
+/// A consent or inzage is recorded only by someone who sees its purpose (policies.json
+/// `visible_to`): kPermissionDenied otherwise.
+Status mayRecordFor(const Request& r, const std::string& purpose, const char* what) {
+    if (r.seesPurpose(purpose)) return {};
+    return {ErrorCode::kPermissionDenied, "rol '" + r.caller.role + "' mag geen " + what +
+                                              " registreren voor doel '" + purpose + "'"};
+}
+
+/// Consent `id` when it exists and the caller sees its purpose; else not found, as an unknown id.
+Result<store::Consent> visibleConsent(const Request& r, const std::string& id) {
+    auto k = r.store.getConsent(id);
+    if (!k) return k.error();
+    if (!r.seesPurpose(k->purpose))
+        return Error{ErrorCode::kNotFound, "toestemming " + id + " bestaat niet"};
+    return k;
+}
+
 }  // namespace
 
 void addConsent(Request& r) {
     const json& b = r.body;
-    auto allowed = r.requireRole({"beheerder", "mentor", "zorgcoordinator", "directeur"},
-                                 "toestemming registreren");
+    auto allowed = r.requireRole(config::kConsentRecorderRoles, "toestemming registreren");
     if (!allowed) return r.sendError(allowed.error());
     store::Consent k;
     k.id = "ct_" + util::toHex(crypto::randomBytes(10));
@@ -109,6 +125,7 @@ void addConsent(Request& r) {
         }
     }
     if (!errors.empty()) return r.sendError(Error{ErrorCode::kInvalidArgument, joinErrors(errors)});
+    if (auto seen = mayRecordFor(r, k.purpose, "toestemming"); !seen) return r.sendError(seen.error());
     auto st = r.store.addConsent(k, r.clock.now());
     if (!st) return r.sendError(st.error());
     // Transfers waiting for this consent may go on now.
@@ -139,7 +156,7 @@ void consentEvidence(Request& r) {
     auto allowed =
         r.requireRole({"beheerder", "directeur", "zorgcoordinator", "fg"}, "bewijsstukken inzien");
     if (!allowed) return r.sendError(allowed.error());
-    auto consent = r.store.getConsent(id);
+    auto consent = visibleConsent(r, id);
     if (!consent) return r.sendError(consent.error());
     auto file = r.store.consentEvidence(id);
     if (!file) return r.sendError(file.error());
@@ -168,7 +185,8 @@ void listConsents(Request& r) {
     auto list = r.store.consents(pupil, "");
     if (!list) return r.sendError(list.error());
     json items = json::array();
-    for (const auto& k : *list)
+    for (const auto& k : *list) {
+        if (!r.seesPurpose(k.purpose)) continue;  // a purpose the caller does not see
         items.push_back(
             {{"id", k.id},
              {"purpose", k.purpose},
@@ -184,6 +202,7 @@ void listConsents(Request& r) {
              {"withdrawn_by", k.withdrawn_by},
              {"evidence_file",
               k.evidence_file ? evidenceJson(*k.evidence_file, k.id) : json(nullptr)}});
+    }
     r.sendJson(200, {{"pupil", pupil}, {"consents", items}});
 }
 
@@ -192,6 +211,7 @@ void withdrawConsent(Request& r) {
     auto allowed = r.requireRole({"beheerder", "mentor", "zorgcoordinator", "directeur"},
                                  "toestemming intrekken");
     if (!allowed) return r.sendError(allowed.error());
+    if (auto seen = visibleConsent(r, id); !seen) return r.sendError(seen.error());
     policy::Gates gates(r.config, r.store, r.clock);
     auto stopped = gates.withdrawConsent(id, r.actor());
     if (!stopped) return r.sendError(stopped.error());
@@ -200,8 +220,7 @@ void withdrawConsent(Request& r) {
 
 void addInzage(Request& r) {
     const json& b = r.body;
-    auto allowed = r.requireRole({"beheerder", "mentor", "zorgcoordinator", "directeur"},
-                                 "inzage registreren");
+    auto allowed = r.requireRole(config::kConsentRecorderRoles, "inzage registreren");
     if (!allowed) return r.sendError(allowed.error());
     store::Inzage z;
     z.id = "iz_" + util::toHex(crypto::randomBytes(10));
@@ -218,6 +237,7 @@ void addInzage(Request& r) {
     if (z.akkoord != "Ja" && z.akkoord != "Nee" && z.akkoord != "Onbekend")
         errors.push_back("akkoord: verwacht Ja, Nee of Onbekend");
     if (!errors.empty()) return r.sendError(Error{ErrorCode::kInvalidArgument, joinErrors(errors)});
+    if (auto seen = mayRecordFor(r, z.purpose, "inzage"); !seen) return r.sendError(seen.error());
     auto st = r.store.addInzage(z, r.clock.now());
     if (!st) return r.sendError(st.error());
     // Waiting dossiers are rendered again, now carrying the inzage and the parents' view.

@@ -10,7 +10,7 @@ void disclosures(Request& r) {
     auto allowed = r.requireRole({"beheerder", "directeur", "zorgcoordinator", "mentor", "fg"},
                                  "verstrekkingen inzien");
     if (!allowed) return r.sendError(allowed.error());
-    auto reg = policy::disclosureRegister(*r.config, r.store, pupil);
+    auto reg = policy::disclosureRegister(*r.config, r.store, pupil, r.visiblePurposes());
     if (!reg) return r.sendError(reg.error());
     auto st = r.store.audit(
         {r.actor(), "disclosures_viewed", "", "", {{"subject", pupil}, {"format", format}}},

@@ -15,7 +15,7 @@ namespace {
 
 Result<std::pair<store::Transfer, const config::PurposePolicy*>> procedureTransfer(
     Request& r, const std::string& id) {
-    auto t = r.store.get(id);
+    auto t = r.visibleTransfer(id);
     if (!t) return t.error();
     const auto* p = r.policyFor(*t);
     if (!p || !p->procedure.enabled)
@@ -164,6 +164,7 @@ void listProcedures(Request& r) {
     json items = json::array();
     for (const auto& [name, p] : r.config->policies) {
         if (!p.procedure.enabled || (!purpose.empty() && name != purpose)) continue;
+        if (!r.seesPurpose(name)) continue;
         store::ListFilter f;
         f.purpose = name;
         f.limit = 1000;

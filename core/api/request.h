@@ -7,6 +7,8 @@
 #include <Poco/URI.h>
 
 #include <memory>
+#include <optional>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -55,6 +57,16 @@ struct Request {
     bool hasRole(const std::vector<std::string>& roles) const;
     /// kPermissionDenied ("rol 'X' mag niet <what>") unless the caller has one of `roles`.
     Status requireRole(const std::vector<std::string>& roles, const std::string& what) const;
+    /// Whether the caller's role sees `purpose` (policies.json `visible_to`; beheerder and fg
+    /// see every purpose).
+    bool seesPurpose(const std::string& purpose) const {
+        return config->visibleTo(purpose, caller.role);
+    }
+    /// The purposes the caller sees, for a store::ListFilter; nullopt: every purpose.
+    std::optional<std::set<std::string>> visiblePurposes() const;
+    /// Transfer `id` when it exists and the caller sees its purpose; otherwise kNotFound with
+    /// exactly the answer an unknown id gets, so an invisible transfer cannot be told apart.
+    Result<store::Transfer> visibleTransfer(const std::string& id) const;
     /// The policy of the transfer's purpose; nullptr when none is configured.
     const config::PurposePolicy* policyFor(const store::Transfer& t) const {
         return config->policy(t.purpose);

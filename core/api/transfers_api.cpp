@@ -41,7 +41,7 @@ json transferJson(const store::Transfer& t) {
 }
 
 void sendTransfer(Request& r, const std::string& id) {
-    auto t = r.store.get(id);
+    auto t = r.visibleTransfer(id);
     if (!t) return r.sendError(t.error());
     r.sendJson(200, transferJson(*t));
 }
@@ -55,6 +55,7 @@ void listTransfers(Request& r) {
     }
     f.route = r.param("route");
     f.subject = r.param("subject");
+    f.purposes = r.visiblePurposes();  // what the caller may not see is not listed, nor counted
     try {
         if (!r.param("limit").empty())
             f.limit = std::clamp<size_t>(std::stoul(r.param("limit")), 1, 1000);
@@ -78,7 +79,7 @@ void getTransfer(Request& r) {
         return r.sendError(
             Error{ErrorCode::kPermissionDenied,
                   "rol '" + r.caller.role + "' mag de inhoud van overdrachten niet zien"});
-    auto t = r.store.get(id);
+    auto t = r.visibleTransfer(id);
     if (!t) return r.sendError(t.error());
     auto hist = r.store.history(id);
     if (!hist) return r.sendError(hist.error());
@@ -112,7 +113,7 @@ void getTransfer(Request& r) {
 /// Counts as the caller's preview of this payload hash (audited "previewed").
 void previewTransfer(Request& r) {
     const std::string& id = r.id();
-    auto t = r.store.get(id);
+    auto t = r.visibleTransfer(id);
     if (!t) return r.sendError(t.error());
     const auto* p = r.policyFor(*t);
     if (t->payload_hash.empty() && !t->last_error.empty() &&
@@ -163,7 +164,7 @@ void previewTransfer(Request& r) {
 void transferReport(Request& r) {
     const std::string& id = r.id();
     const std::string format = r.param("format");
-    auto t = r.store.get(id);
+    auto t = r.visibleTransfer(id);
     if (!t) return r.sendError(t.error());
     const auto* p = r.policyFor(*t);
     bool allowed = r.hasRole(r.config->admin.payload_roles) ||
@@ -206,7 +207,7 @@ void requeueTransfer(Request& r) {
     if (r.caller.role != "beheerder")
         return r.sendError(
             Error{ErrorCode::kPermissionDenied, "alleen een beheerder mag opnieuw aanbieden"});
-    auto t = r.store.get(id);
+    auto t = r.visibleTransfer(id);
     if (!t) return r.sendError(t.error());
     // Only what gave up or failed can be offered again; a transfer that waits for consent,
     // inzage or approval waits for exactly that (requeue is no way around a gate).
@@ -244,7 +245,7 @@ void withdrawTransfer(Request& r) {
     auto allowed =
         r.requireRole({"beheerder", "directeur", "bevoegd-gezag", "zorgcoordinator"}, "intrekken");
     if (!allowed) return r.sendError(allowed.error());
-    auto t = r.store.get(id);
+    auto t = r.visibleTransfer(id);
     if (!t) return r.sendError(t.error());
     policy::Gates gates(r.config, r.store, r.clock);
     auto ok = gates.checkWithdrawable(*t);
@@ -279,7 +280,7 @@ void scheduleTransfer(Request& r) {
     auto allowed =
         r.requireRole({"beheerder", "directeur", "bevoegd-gezag"}, "een leverdatum kiezen");
     if (!allowed) return r.sendError(allowed.error());
-    auto t = r.store.get(id);
+    auto t = r.visibleTransfer(id);
     if (!t) return r.sendError(t.error());
     using S = transfer::State;
     if (t->state != S::kMapped && t->state != S::kAwaitingConsent &&

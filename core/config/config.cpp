@@ -241,6 +241,17 @@ const char* basisName(PurposePolicy::Basis b) {
     return "none";
 }
 
+bool PurposePolicy::visibleTo(const std::string& role) const {
+    if (std::find(kSeeAllRoles.begin(), kSeeAllRoles.end(), role) != kSeeAllRoles.end()) return true;
+    return !visible_to || std::find(visible_to->begin(), visible_to->end(), role) != visible_to->end();
+}
+
+bool Config::visibleTo(const std::string& purpose, const std::string& role) const {
+    if (std::find(kSeeAllRoles.begin(), kSeeAllRoles.end(), role) != kSeeAllRoles.end()) return true;
+    const auto* p = policy(purpose);
+    return p && p->visibleTo(role);
+}
+
 const PurposePolicy* Config::policy(const std::string& purpose) const {
     auto it = policies.find(purpose);
     return it == policies.end() ? nullptr : &it->second;
@@ -560,6 +571,25 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
             }
             pp.catch_up_grace = p.duration("catch_up_grace", pp.catch_up_grace);
             if (const json* proc = p.get("procedure", false)) loadProcedure(*proc, p.at("procedure"), pp, errors);
+            if (p.has("visible_to")) {
+                pp.visible_to = p.strings("visible_to", {});
+                for (const auto& role : *pp.visible_to)
+                    if (std::find(kRoles.begin(), kRoles.end(), role) == kRoles.end())
+                        errors.push_back(p.at("visible_to") + ": onbekende rol '" + role + "'");
+            } else {
+                // Default: who approves it and, when it rests on consent or inzage, who records
+                // those (for a guided delivery also who walks through it). A purpose that names
+                // no role at all stays visible to every role.
+                std::vector<std::string> roles = pp.approvals.roles;
+                auto add = [&](const std::vector<std::string>& more) {
+                    for (const auto& role : more)
+                        if (std::find(roles.begin(), roles.end(), role) == roles.end())
+                            roles.push_back(role);
+                };
+                if (pp.basis != PurposePolicy::Basis::kNone) add(kConsentRecorderRoles);
+                if (pp.procedure.enabled) add(kProcedureRoles);
+                if (!roles.empty()) pp.visible_to = std::move(roles);
+            }
             cfg->policies[name] = std::move(pp);
         }
     }

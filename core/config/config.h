@@ -72,6 +72,14 @@ struct ConnectorInstance {
     connector::Options options{nlohmann::json::object()};
 };
 
+/// The roles that may record a consent or inzage (POST /api/v1/consents, /api/v1/inzage).
+inline const std::vector<std::string> kConsentRecorderRoles = {"beheerder", "mentor",
+                                                               "zorgcoordinator", "directeur"};
+/// The roles that walk through a guided delivery (choices, answers, save) besides beheerder.
+inline const std::vector<std::string> kProcedureRoles = {"bevoegd-gezag", "directeur"};
+/// The roles that see every purpose, whatever its `visible_to` says (oversight).
+inline const std::vector<std::string> kSeeAllRoles = {"beheerder", "fg"};
+
 struct ApprovalPolicy {
     int required = 0;                ///< Number of distinct approvers needed.
     std::vector<std::string> roles;  ///< Roles that may approve.
@@ -136,7 +144,15 @@ struct PurposePolicy {
     enum class CatchUp { kDeliverLate, kSkip };
     CatchUp catch_up = CatchUp::kDeliverLate;
     std::chrono::milliseconds catch_up_grace{std::chrono::hours(1)};
+    /// The roles that see this purpose's transfers, consents and inzage (`visible_to`). When
+    /// absent from policies.json: its approver roles plus, when it rests on consent or inzage,
+    /// the roles that may record those (kConsentRecorderRoles), plus for a guided delivery
+    /// kProcedureRoles; none of these: every role (nullopt). kSeeAllRoles see
+    /// every purpose regardless.
+    std::optional<std::vector<std::string>> visible_to;
     bool allowsCategory(const std::string& c) const;
+    /// Whether a caller with `role` sees this purpose.
+    bool visibleTo(const std::string& role) const;
 };
 
 const char* basisName(PurposePolicy::Basis b);
@@ -183,6 +199,9 @@ struct Config {
     std::map<std::string, PurposePolicy> policies;  ///< By purpose name.
 
     const PurposePolicy* policy(const std::string& purpose) const;
+    /// Whether `role` sees `purpose`: kSeeAllRoles always; other roles only a configured purpose
+    /// whose `visible_to` names them.
+    bool visibleTo(const std::string& purpose, const std::string& role) const;
     const ConnectorInstance* source(const std::string& name) const;
     const ConnectorInstance* sink(const std::string& name) const;
 };

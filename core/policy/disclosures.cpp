@@ -10,9 +10,11 @@ using nlohmann::json;
 using store::State;
 
 Result<json> disclosureRegister(const config::Config& config, store::TransferStore& store,
-                                const std::string& pupil) {
+                                const std::string& pupil,
+                                const std::optional<std::set<std::string>>& purposes) {
     store::ListFilter f;
     f.subject = pupil;
+    f.purposes = purposes;
     f.state = State::kDelivered;
     f.limit = 1000;
     auto list = store.list(f);

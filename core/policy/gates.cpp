@@ -32,7 +32,41 @@ Result<std::optional<store::Consent>> Gates::validConsent(const std::string& pup
     return std::optional<store::Consent>();
 }
 
+Result<std::optional<Gates::Basis>> Gates::reliedOn(const store::Transfer& t,
+                                                    const config::PurposePolicy& p) {
+    if (p.basis == config::PurposePolicy::Basis::kInzage) {
+        auto inzage = store_.latestInzage(t.subject, t.purpose);
+        if (!inzage) return inzage.error();
+        if (!inzage->has_value()) return std::optional<Basis>();
+        return std::optional<Basis>(Basis{(*inzage)->id, (*inzage)->recorded_by});
+    }
+    if (p.basis == config::PurposePolicy::Basis::kConsent) {
+        auto canonical = store_.canonical(t.id);
+        if (!canonical) return canonical.error();
+        json rec = json::parse(*canonical, nullptr, false);
+        std::string birth = rec.is_object() && rec.contains("leerling") && rec["leerling"].is_object()
+                                ? rec["leerling"].value("geboortedatum", "")
+                                : "";
+        auto consent = validConsent(t.subject, t.purpose, birth);
+        if (!consent) return consent.error();
+        if (!consent->has_value()) return std::optional<Basis>();
+        return std::optional<Basis>(Basis{(*consent)->id, (*consent)->recorded_by});
+    }
+    return std::optional<Basis>();
+}
+
 Result<ApprovalCount> Gates::countApprovals(const store::Transfer& t, const config::PurposePolicy& p) {
+    std::optional<Basis> basis;
+    if (p.approvals.four_eyes) {
+        auto relied = reliedOn(t, p);
+        if (!relied) return relied.error();
+        basis = std::move(*relied);
+    }
+    return countApprovals(t, p, basis);
+}
+
+Result<ApprovalCount> Gates::countApprovals(const store::Transfer& t, const config::PurposePolicy& p,
+                                            const std::optional<Basis>& basis) {
     auto list = store_.approvals(t.id);
     if (!list) return list.error();
     ApprovalCount out;
@@ -46,7 +80,12 @@ Result<ApprovalCount> Gates::countApprovals(const store::Transfer& t, const conf
         }
         if (std::find(p.approvals.roles.begin(), p.approvals.roles.end(), a.role) == p.approvals.roles.end())
             continue;
-        if (p.approvals.four_eyes && (a.approver == t.created_by || a.approver == t.changed_by)) continue;
+        if (p.approvals.four_eyes) {
+            // Who made or changed the transfer, or recorded the consent or inzage it relies on,
+            // is a changer: their approval is not the second pair of eyes.
+            if (a.approver == t.created_by || a.approver == t.changed_by) continue;
+            if (basis && !basis->recorded_by.empty() && a.approver == basis->recorded_by) continue;
+        }
         approvers.insert(a.approver);
     }
     out.valid = static_cast<int>(approvers.size());
@@ -57,35 +96,22 @@ Result<GateDecision> Gates::evaluate(const store::Transfer& t) {
     const auto* p = config_->policy(t.purpose);
     if (!p) return Error{ErrorCode::kInvalidConfig, "geen beleid voor doel '" + t.purpose + "'"};
     GateDecision d;
+    std::optional<Basis> basis;
     if (p->basis != config::PurposePolicy::Basis::kNone) {
-        if (p->basis == config::PurposePolicy::Basis::kInzage) {
-            auto inzage = store_.latestInzage(t.subject, t.purpose);
-            if (!inzage) return inzage.error();
-            if (!inzage->has_value()) {
-                d.next = State::kAwaitingConsent;
-                d.reason = "wacht op inzage door ouders/verzorgers";
-                return d;
-            }
-            d.consent_id = (*inzage)->id;
-        } else {
-            auto canonical = store_.canonical(t.id);
-            if (!canonical) return canonical.error();
-            json rec = json::parse(*canonical, nullptr, false);
-            std::string birth = rec.is_object() && rec.contains("leerling")
-                                    ? rec["leerling"].value("geboortedatum", "")
-                                    : "";
-            auto consent = validConsent(t.subject, t.purpose, birth);
-            if (!consent) return consent.error();
-            if (!consent->has_value()) {
-                d.next = State::kAwaitingConsent;
-                d.reason = "wacht op toestemming";
-                return d;
-            }
-            d.consent_id = (*consent)->id;
+        auto relied = reliedOn(t, *p);
+        if (!relied) return relied.error();
+        if (!relied->has_value()) {
+            d.next = State::kAwaitingConsent;
+            d.reason = p->basis == config::PurposePolicy::Basis::kInzage
+                           ? "wacht op inzage door ouders/verzorgers"
+                           : "wacht op toestemming";
+            return d;
         }
+        basis = std::move(*relied);
+        d.consent_id = basis->id;
     }
     if (p->approvals.required > 0) {
-        auto count = countApprovals(t, *p);
+        auto count = countApprovals(t, *p, basis);
         if (!count) return count.error();
         if (count->rejected) {
             d.next = State::kRejected;

@@ -42,7 +42,18 @@ public:
     Result<std::optional<store::Consent>> validConsent(const std::string& pupil, const std::string& purpose,
                                                        const std::string& birth_date);
 
+    /// Counts the approvals of `t`'s current payload hash. With four eyes, an approval does not
+    /// count when its approver created or last changed the transfer, or recorded the consent or
+    /// inzage it relies on (`reliedOn`).
     Result<ApprovalCount> countApprovals(const store::Transfer& t, const config::PurposePolicy& p);
+
+    /// The consent or inzage record `t` relies on now, as `evaluate` finds it (none when the
+    /// purpose rests on neither, or nothing valid is registered).
+    struct Basis {
+        std::string id;
+        std::string recorded_by;  ///< The token name of whoever registered it.
+    };
+    Result<std::optional<Basis>> reliedOn(const store::Transfer& t, const config::PurposePolicy& p);
 
     /// Withdraws a consent and, in the same transaction, every undelivered transfer that relied on
     /// it (same pupil and purpose). Refused as a whole when one of them is past its deadline.
@@ -64,6 +75,9 @@ public:
     Status checkWithdrawable(const store::Transfer& t) const;
 
 private:
+    Result<ApprovalCount> countApprovals(const store::Transfer& t, const config::PurposePolicy& p,
+                                         const std::optional<Basis>& basis);
+
     std::shared_ptr<const config::Config> config_;
     store::TransferStore& store_;
     const Clock& clock_;

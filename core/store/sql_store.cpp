@@ -920,18 +920,29 @@ public:
         std::string states;
         for (State s : f.states)
             states += (states.empty() ? "" : ",") + std::to_string(static_cast<int>(s));
+        // The purposes the caller may see, bound one placeholder each (never spliced in).
+        std::vector<std::string> purposes;
+        std::string purpose_clause;
+        if (f.purposes) {
+            purposes.assign(f.purposes->begin(), f.purposes->end());
+            std::string marks;
+            for (size_t i = 0; i < purposes.size(); ++i) marks += i ? ", ?" : "?";
+            purpose_clause = purposes.empty() ? " AND 1 = 0" : " AND purpose IN (" + marks + ")";
+        }
         Status st = read(
             "SELECT " + transfer_columns_ +
                 " FROM transfers WHERE (? < 0 OR state = ?) AND (? = '' OR route = ?)"
                 " AND (? = '' OR subject = ?) AND (? = '' OR purpose = ?)"
                 " AND (? < CAST(0 AS BIGINT) OR updated_at < ?) AND (? = 0 OR data_key IS NOT NULL)"
                 " AND (? < CAST(0 AS BIGINT) OR created_at < ?)" +
-                (states.empty() ? "" : " AND state IN (" + states + ")") +
+                (states.empty() ? "" : " AND state IN (" + states + ")") + purpose_clause +
                 " ORDER BY created_at, id LIMIT ? OFFSET ?",
             [&](Statement& s) {
                 s, use(state), use(state), use(route), use(route), use(subject), use(subject),
                     use(purpose), use(purpose), use(before), use(before), use(unpurged), use(created_before),
-                    use(created_before), use(limit), use(offset);
+                    use(created_before);
+                for (auto& p : purposes) s, use(p);
+                s, use(limit), use(offset);
             },
             [&](const Row& row) -> Status {
                 auto t = rowToTransfer(row);

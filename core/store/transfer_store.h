@@ -13,6 +13,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -247,6 +248,9 @@ struct ListFilter {
     std::string route;
     std::string subject;
     std::string purpose;
+    /// Only transfers of these purposes (what the caller may see); nullopt: any purpose. An
+    /// empty set matches nothing.
+    std::optional<std::set<std::string>> purposes;
     std::optional<Timestamp> updated_before;
     std::optional<Timestamp> created_before;  ///< The retention purge of never-delivered transfers.
     bool unpurged_only = false;

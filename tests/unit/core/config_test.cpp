@@ -55,6 +55,10 @@ TEST_F(ConfigTest, DemoConfigIsValid) {
     EXPECT_TRUE((*cfg)->policy("vensters")->procedure.enabled);
     EXPECT_EQ((*cfg)->policy("vensters")->record, PurposePolicy::RecordKind::kAggregate);
     EXPECT_EQ((*cfg)->routes[1].encoder, "oso-2019.1");
+    ASSERT_TRUE((*cfg)->policy("swv"));
+    // #14 L2: a mentor does not see transfers to the samenwerkingsverband.
+    EXPECT_FALSE((*cfg)->visibleTo("swv", "mentor"));
+    EXPECT_TRUE((*cfg)->visibleTo("swv", "zorgcoordinator"));
     ASSERT_TRUE((*cfg)->policy("povo"));
     EXPECT_EQ((*cfg)->policy("povo")->basis, PurposePolicy::Basis::kInzage);
     EXPECT_EQ((*cfg)->policy("povo")->retention, std::chrono::hours(24 * 730));
@@ -113,6 +117,62 @@ TEST_F(ConfigTest, ReportsEveryErrorWithItsPath) {
          }) {
         EXPECT_NE(m.find(expected), std::string::npos) << "missing: " << expected << "\nin:\n" << m;
     }
+}
+
+// #14 L2: who sees a purpose is configured per purpose; a role that does not exist is refused
+// with its path, not silently ignored (it would hide the purpose from everyone meant to see it).
+TEST_F(ConfigTest, VisibleToRefusesAnUnknownRoleWithItsPath) {
+    writeValid();
+    write("policies.json",
+          {{"purposes", {{"demo", {{"legal_basis", "x"}, {"visible_to", {"directeur", "stagiair"}}}}}}});
+    auto cfg = load();
+    ASSERT_FALSE(cfg);
+    EXPECT_NE(cfg.error().message.find("policies.json: purposes.demo.visible_to: onbekende rol 'stagiair'"),
+              std::string::npos)
+        << cfg.error().message;
+
+    write("policies.json", {{"purposes", {{"demo", {{"legal_basis", "x"}, {"visible_to", "directeur"}}}}}});
+    cfg = load();
+    ASSERT_FALSE(cfg);
+    EXPECT_NE(cfg.error().message.find("policies.json: purposes.demo.visible_to: verwacht een lijst"),
+              std::string::npos)
+        << cfg.error().message;
+}
+
+TEST_F(ConfigTest, VisibleToDefaultsToApproversAndConsentRecorders) {
+    writeValid();
+    write("policies.json",
+          {{"purposes",
+            {{"demo", {{"legal_basis", "x"}}},
+             {"swv",
+              {{"legal_basis", "x"},
+               {"basis", "consent"},
+               {"approvals", {{"required", 1}, {"roles", {"zorgcoordinator"}}}},
+               {"visible_to", {"zorgcoordinator", "directeur"}}}},
+             {"msv",
+              {{"legal_basis", "x"}, {"approvals", {{"required", 1}, {"roles", {"bevoegd-gezag"}}}}}},
+             {"povo", {{"legal_basis", "x"}, {"basis", "inzage"}}}}}});
+    auto cfg = load();
+    ASSERT_TRUE(cfg) << cfg.error().message;
+    const Config& c = **cfg;
+    // No role named at all: every role sees it.
+    for (const char* role : {"mentor", "directeur", "bevoegd-gezag", "zorgcoordinator"})
+        EXPECT_TRUE(c.visibleTo("demo", role)) << role;
+    // Explicit: only those roles, plus beheerder and fg.
+    EXPECT_FALSE(c.visibleTo("swv", "mentor"));
+    EXPECT_FALSE(c.visibleTo("swv", "bevoegd-gezag"));
+    for (const char* role : {"zorgcoordinator", "directeur", "beheerder", "fg"})
+        EXPECT_TRUE(c.visibleTo("swv", role)) << role;
+    // Default with approvers only: the approvers.
+    EXPECT_TRUE(c.visibleTo("msv", "bevoegd-gezag"));
+    EXPECT_FALSE(c.visibleTo("msv", "mentor"));
+    EXPECT_FALSE(c.visibleTo("msv", "directeur"));
+    // Default on inzage: whoever may record it.
+    EXPECT_TRUE(c.visibleTo("povo", "mentor"));
+    EXPECT_FALSE(c.visibleTo("povo", "bevoegd-gezag"));
+    // A purpose that is not configured: only beheerder and fg.
+    EXPECT_FALSE(c.visibleTo("onbekend", "mentor"));
+    EXPECT_TRUE(c.visibleTo("onbekend", "fg"));
 }
 
 TEST_F(ConfigTest, PostgresqlStoreIsCheckedWithPathsAndThePasswordIsNeverEchoed) {

@@ -27,7 +27,9 @@ protected:
             {"policies.json",
              {{"purposes",
                {{"swv", {{"legal_basis", "toestemming"}, {"basis", "consent"}}},
-                {"vensters", {{"legal_basis", "akkoord"}, {"approvals", {{"required", 1}, {"roles", {"bevoegd-gezag"}}}}}}}}}},
+                {"vensters", {{"legal_basis", "akkoord"}, {"approvals", {{"required", 1}, {"roles", {"bevoegd-gezag"}}}}}},
+                {"swv-zorg", {{"legal_basis", "toestemming"}, {"basis", "consent"},
+                              {"approvals", {{"required", 1}, {"roles", {"zorgcoordinator"}}}}}}}}}},
             {"routes.json", {{"routes", {{{"name", "r"}, {"source", "in"}, {"decoder", "canonical-jsonl"},
                                           {"purpose", "swv"}, {"encoder", "canonical-json"}, {"sink", "out"}}}}}}};
         auto cfg = config::buildConfig(docs, "t", {dir_.path().string()}, c, m);
@@ -157,6 +159,47 @@ TEST_F(GatesUnitTest, ApprovalsCountOnlyForTheCurrentPayloadAndEligibleApprovers
     EXPECT_EQ(gates_->evaluate(t)->next, State::kAwaitingApproval);  // creator: four eyes
     ASSERT_TRUE(store_->addApproval({0, id, "bestuur", "bevoegd-gezag", t.payload_hash, "approved", "", clock_.now()}, "vensters", clock_.now()));
     EXPECT_EQ(gates_->evaluate(t)->next, State::kScheduled);
+}
+
+// #14 L2: whoever recorded the consent a transfer relies on is a changer under four eyes; their
+// approval is not the second pair of eyes, in evaluate (and so in the engine's re-check before
+// every delivery) as in the count the API shows.
+TEST_F(GatesUnitTest, WhoeverRecordedTheConsentIsAChangerForFourEyes) {
+    std::string id = addTransfer("30", "2015-01-01", "swv-zorg");
+    auto t = *store_->get(id);
+    EXPECT_EQ(gates_->evaluate(t)->next, State::kAwaitingConsent);
+    store::Consent k{"ct-zorg", "30", "swv-zorg", "ouder", "moeder", "gegeven", "2027-02-01", "formulier",
+                     "", "2027-02-01", "", "zorg-a", clock_.now(), std::nullopt, ""};
+    ASSERT_TRUE(store_->addConsent(k, clock_.now()));
+    auto basis = gates_->reliedOn(t, *config_->policy("swv-zorg"));
+    ASSERT_TRUE(basis);
+    ASSERT_TRUE(basis->has_value());
+    EXPECT_EQ((*basis)->id, "ct-zorg");
+    EXPECT_EQ((*basis)->recorded_by, "zorg-a");
+    EXPECT_EQ(gates_->evaluate(t)->next, State::kAwaitingApproval);
+    ASSERT_TRUE(store_->addApproval({0, id, "zorg-a", "zorgcoordinator", t.payload_hash, "approved", "", clock_.now()},
+                                    "swv-zorg", clock_.now()));
+    auto d = gates_->evaluate(t);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->next, State::kAwaitingApproval) << "the recorder of the consent approved alone";
+    EXPECT_EQ(gates_->countApprovals(t, *config_->policy("swv-zorg"))->valid, 0);
+    ASSERT_TRUE(store_->addApproval({0, id, "zorg-b", "zorgcoordinator", t.payload_hash, "approved", "", clock_.now()},
+                                    "swv-zorg", clock_.now()));
+    EXPECT_EQ(gates_->evaluate(t)->next, State::kScheduled);
+    EXPECT_EQ(gates_->countApprovals(t, *config_->policy("swv-zorg"))->valid, 1);
+
+    // A newer consent recorded by the second approver is what the transfer relies on now: zorg-b
+    // became the changer, and the one approval that counts is zorg-a's.
+    clock_.advance(std::chrono::minutes(1));
+    store::Consent k2{"ct-zorg-2", "30", "swv-zorg", "ouder", "vader", "gegeven", "2027-02-20", "formulier",
+                      "", "2027-02-20", "", "zorg-b", clock_.now(), std::nullopt, ""};
+    ASSERT_TRUE(store_->addConsent(k2, clock_.now()));
+    EXPECT_EQ(gates_->reliedOn(t, *config_->policy("swv-zorg"))->value().recorded_by, "zorg-b");
+    EXPECT_EQ(gates_->countApprovals(t, *config_->policy("swv-zorg"))->valid, 1);
+    // Without four eyes the recorder's approval counts like any other.
+    config::PurposePolicy lax = *config_->policy("swv-zorg");
+    lax.approvals.four_eyes = false;
+    EXPECT_EQ(gates_->countApprovals(t, lax)->valid, 2);
 }
 
 TEST_F(GatesUnitTest, RetentionPurgesPayloadsButKeepsMetadataAndAudit) {
