@@ -626,6 +626,7 @@ int main(int argc, char** argv) {
 
     // 4. The export arrives.
     const auto dropped = Clock::now();
+    const auto dropped_file = std::chrono::file_clock::now();
     for (size_t i = 0; i < bundles.size(); ++i) {
         char name[48];
         std::snprintf(name, sizeof name, "school-%05zu.bundle", i);
@@ -714,7 +715,7 @@ int main(int argc, char** argv) {
 
     // 5. Results: the sink, the counters, the daemons' peak memory.
     long long files = 0;
-    fs::file_time_type last{};
+    auto last = fs::file_time_type::min();
     std::set<std::string> names;
     if (fs::exists(outbox))
         for (auto& e : fs::directory_iterator(outbox)) {
@@ -726,9 +727,7 @@ int main(int argc, char** argv) {
     // Time to the last delivery from the sink files' mtimes (the poll adds up to 200 ms).
     double to_last = wall;
     if (files > 0) {
-        auto drop_sys = std::chrono::file_clock::now() - std::chrono::duration_cast<std::chrono::file_clock::duration>(
-                                                            Clock::now() - dropped);
-        to_last = std::chrono::duration<double>(last - drop_sys).count();
+        to_last = std::chrono::duration<double>(last - dropped_file).count();
     }
     long long counted = 0;
     for (auto& d : daemons) {
