@@ -140,6 +140,7 @@ struct Daemon {
     int port = 0;
     fs::path data, log;
     long peak_rss_kb = -1;
+    double user_s = 0, sys_s = 0, runqueue_s = 0;  ///< CPU time and time runnable but waiting for a CPU
     long long delivered_counter = 0;
 
     void start(const std::string& exe, const std::vector<std::string>& args) {
@@ -180,10 +181,38 @@ struct Daemon {
         return -1;
     }
 
+    /// User and system CPU seconds (/proc/PID/stat) and the seconds its threads were runnable but
+    /// waiting for a CPU (/proc/PID/task/*/schedstat, second field): on a loaded machine the
+    /// latter shows how much of the wall time went to other processes.
+    void readCpu() {
+        std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
+        auto close = stat.rfind(')');
+        if (close != std::string::npos) {
+            std::istringstream in(stat.substr(close + 2));
+            std::string f;
+            std::vector<std::string> v;
+            while (in >> f) v.push_back(f);
+            // After the command: state is field 3; utime 14 and stime 15 (1-based in proc(5)).
+            double hz = static_cast<double>(sysconf(_SC_CLK_TCK));
+            if (v.size() > 12) {
+                user_s = std::stod(v[11]) / hz;
+                sys_s = std::stod(v[12]) / hz;
+            }
+        }
+        std::error_code ec;
+        runqueue_s = 0;
+        for (auto& t : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+            std::istringstream in(readFile(t.path() / "schedstat"));
+            double on = 0, wait = 0;
+            if (in >> on >> wait) runqueue_s += wait / 1e9;
+        }
+    }
+
     /// SIGTERM and wait; records the peak RSS first (VmHWM), or from wait4 when /proc had none.
     int stop() {
         if (pid <= 0) return -1;
         peak_rss_kb = statusKb("VmHWM:");
+        readCpu();
         ::kill(pid, SIGTERM);
         int status = 0;
         rusage ru{};
@@ -765,8 +794,9 @@ int main(int argc, char** argv) {
     std::printf("  time to the last delivery: %.1f s (from the first export file in the inbox)\n", to_last);
     std::printf("  dossiers/s end to end: %.1f\n", files / std::max(to_last, 1e-9));
     for (auto& d : daemons)
-        std::printf("  daemon %s: peak RSS %.1f MB, delivered %lld\n", d->data.filename().c_str(), d->peak_rss_kb / 1024.0,
-                    d->delivered_counter);
+        std::printf("  daemon %s: peak RSS %.1f MB, delivered %lld, CPU %.1f s user + %.1f s system, %.1f s runnable but waiting for a CPU\n",
+                    d->data.filename().c_str(), d->peak_rss_kb / 1024.0, d->delivered_counter, d->user_s, d->sys_s,
+                    d->runqueue_s);
     std::printf("  store: %s, %.0f bytes per pupil\n", mb(store_bytes).c_str(), store_bytes / n);
 
     // Targets (this 2-core machine): 190,000 end to end < 10 min on SQLite without gates; a batch
