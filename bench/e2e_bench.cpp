@@ -81,8 +81,17 @@ struct Options {
     uint64_t seed = 2026;
 };
 
+/// The daemons this bench started, so that a failure does not leave them running.
+std::vector<pid_t> g_children;
+std::mutex g_children_mu;
+
 [[noreturn]] void die(const std::string& msg) {
     std::cerr << "e2e_bench: " << msg << "\n";
+    {
+        std::lock_guard<std::mutex> l(g_children_mu);
+        for (pid_t p : g_children)
+            if (p > 0) ::kill(p, SIGKILL);
+    }
     std::exit(2);
 }
 
@@ -158,6 +167,10 @@ struct Daemon {
             v.push_back(nullptr);
             execv(exe.c_str(), v.data());
             _exit(127);
+        }
+        {
+            std::lock_guard<std::mutex> l(g_children_mu);
+            g_children.push_back(pid);
         }
         // Up when it has written its admin port (the daemon writes it once it listens).
         auto t0 = Clock::now();
