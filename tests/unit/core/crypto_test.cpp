@@ -1,4 +1,5 @@
 #include "core/crypto/payload_cipher.h"
+#include "core/crypto/key_ring.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -68,7 +69,7 @@ TEST(Crypto, ABlobIsBoundToItsColumn) {
     // version 2 blob is not accepted by the legacy reader.
     EXPECT_FALSE(cipher.decryptLegacy(*wrapped, "tr_a", *canonical));
     Key dek_bytes{};
-    auto dek = open(master, *wrapped, "dek:tr_a");
+    auto dek = KeyRing(master).open(*wrapped, "dek:tr_a");
     ASSERT_TRUE(dek);
     std::memcpy(dek_bytes.data(), dek->data(), 32);
     auto legacy = seal(dek_bytes, "oud record", "tr_a");
