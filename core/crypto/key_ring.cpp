@@ -88,15 +88,15 @@ Result<std::string> KeyRing::open(std::string_view sealed, std::string_view aad)
 
 Result<std::vector<Key>> loadKeyFiles(const std::filesystem::path& key_file, bool may_create) {
     std::vector<Key> keys;
-    auto main = loadOrCreateKeyFile(key_file, may_create);
-    if (!main) {
+    auto primary = loadOrCreateKeyFile(key_file, may_create);
+    if (!primary) {
         // Between the two renames of a finished rotation only the new file may be there; it is
         // enough when it is the one the store names.
         std::error_code ec;
         std::filesystem::path next = key_file.string() + ".new";
-        if (may_create || !std::filesystem::exists(next, ec)) return main.error();
+        if (may_create || !std::filesystem::exists(next, ec)) return primary.error();
     } else {
-        keys.push_back(*main);
+        keys.push_back(*primary);
     }
     std::filesystem::path next = key_file.string() + ".new";
     struct stat st {};

@@ -2011,13 +2011,15 @@ private:
     Result<bool> tryRotationLock() override {
         std::lock_guard<std::mutex> lock(mu_);
         if (dialect_->transactionLock(0).empty()) return true;
-        bool got = false;
+        int got = 0;
         Status st = guard("vergrendelen", [&]() -> Status {
-            session_ << "SELECT pg_try_advisory_lock(" + std::to_string(kRotationLock) + ")", into(got), now;
+            session_ << "SELECT CASE WHEN pg_try_advisory_lock(" + std::to_string(kRotationLock) +
+                            ") THEN 1 ELSE 0 END",
+                into(got), now;
             return {};
         });
         if (!st) return st.error();
-        return got;
+        return got == 1;
     }
 
     /// Re-wraps up to `max_rows` values of column `c` that are not under the current key (caller

@@ -88,14 +88,14 @@ public:
         std::smatch m;
         static const std::regex re("nog onder een oudere sleutel: (\\d+)");
         if (r.exit_code != 0 || !std::regex_search(r.out, m, re)) return -1;
-        return std::stoll(m[1]);
+        return std::stoll(m[1].str());
     }
     std::string fingerprint() const {
         auto r = sluis({"key", "status"});
         std::smatch m;
         static const std::regex re("huidige sleutel: ([0-9a-f]{16})");
         if (r.exit_code != 0 || !std::regex_search(r.out, m, re)) return {};
-        return m[1];
+        return m[1].str();
     }
     std::vector<fs::path> oldKeyFiles() const {
         std::vector<fs::path> out;
