@@ -13,6 +13,7 @@ int cmdServe(const Args& args);
 int cmdCheckConfig(const Args& args);
 int cmdToken(const Args& args);
 int cmdAudit(const Args& args);
+int cmdKey(const Args& args);
 int cmdDisclosures(const Args& args);
 int cmdPurge(const Args& args);
 int cmdConsent(const Args& args);
@@ -64,6 +65,7 @@ const std::vector<Command>& commands() {
         {"check-config", "controleert een configuratiemap: sluis check-config DIR", cmdCheckConfig},
         {"token", "API-tokens: sluis token create --name NAAM --role ROL [--expires 90d], list, revoke ID", cmdToken},
         {"audit", "auditlog: sluis audit verify | checkpoint | public-key", cmdAudit},
+        {"key", "hoofdsleutel: sluis key rotate [--batch N] [--max-batches N] [--prepare] | status", cmdKey},
         {"disclosures", "verstrekkingenoverzicht voor ouders/leerling: sluis disclosures --pupil ID [--format text|html|json]", cmdDisclosures},
         {"purge", "verwijdert na de bewaartermijn gegevens van overdrachten (elke toestand) en bewaarde invoerbestanden: sluis purge [--dry-run]", cmdPurge},
         {"consent", "toestemmingsregister via de beheer-API: 'add', 'list', 'withdraw' of 'evidence'", cmdConsent},

@@ -12,6 +12,7 @@
 #include "core/policy/disclosures.h"
 #include "core/policy/retention.h"
 #include "core/store/audit_checkpoints.h"
+#include "core/store/key_rotation.h"
 #include "core/store/open_store.h"
 #include "core/store/transfer_store.h"
 #include "core/util/amsterdam_time.h"
@@ -114,6 +115,101 @@ int cmdAudit(const Args& args) {
                   << r->last_checkpoint_seq << ")";
     else
         std::cout << "; geen checkpoints om mee te vergelijken (inkorten is dan niet aantoonbaar)";
+    std::cout << "\n";
+    return 0;
+}
+
+/// Parses --config/--data-dir plus `keys`/`flags` and loads the configuration (no store yet).
+Result<std::shared_ptr<const config::Config>> loadEnvConfig(const Args& args, std::map<std::string, std::string>& values,
+                                                            const std::vector<std::string>& keys,
+                                                            const std::vector<std::string>& flags) {
+    std::vector<std::string> all = keys;
+    all.push_back("config");
+    all.push_back("data-dir");
+    auto a = parseArgs(args, all, flags, false);
+    if (!a) return a.error();
+    values = a->values;
+    for (const auto& f : a->flags) values[f] = "1";
+    connector::ConnectorRegistry connectors;
+    mapper::MapperRegistry mappers;
+    SLUIS_RETURN_IF_ERROR(registerAll(connectors, mappers));
+    auto dir = configDir(a->get("config"));
+    if (!dir) return dir.error();
+    auto cfg = config::loadConfig(*dir, {a->get("data-dir")}, connectors, mappers);
+    if (!cfg) return cfg.error();
+    return *cfg;
+}
+
+/// A positive whole number for `--name`, or an error naming the option.
+Result<long long> positiveOption(const std::map<std::string, std::string>& v, const std::string& name,
+                                 long long fallback) {
+    auto it = v.find(name);
+    if (it == v.end()) return fallback;
+    try {
+        size_t used = 0;
+        long long n = std::stoll(it->second, &used);
+        if (used == it->second.size() && n > 0) return n;
+    } catch (const std::exception&) {
+    }
+    return Error{ErrorCode::kInvalidArgument, "--" + name + ": verwacht een positief geheel getal"};
+}
+
+int cmdKey(const Args& args) {
+    const std::string sub = args.empty() ? "" : args[0];
+    if (sub != "rotate" && sub != "status") {
+        std::cerr << "gebruik: sluis key rotate [--batch N] [--max-batches N] [--prepare]\n"
+                     "             vervangt de hoofdsleutel zonder de daemon te stoppen (docs/operations.md)\n"
+                     "         sluis key status      (huidige sleutel en wat nog onder een oudere sleutel staat)\n"
+                     "         (elk met [--config DIR] [--data-dir DIR])\n";
+        return sub == "--help" || sub == "-h" ? 0 : 2;
+    }
+    std::map<std::string, std::string> v;
+    const Args rest(args.begin() + 1, args.end());
+    if (sub == "status") {
+        auto env = openEnv(rest, v, {}, {});
+        if (!env) return fail(env.error());
+        auto ks = env->store->keyStatus();
+        if (!ks) return fail(ks.error());
+        std::cout << "huidige sleutel: " << ks->fingerprint << "\n"
+                  << "nog onder een oudere sleutel: " << ks->older << "\n";
+        std::error_code ec;
+        if (std::filesystem::exists(env->config->key_file + ".new", ec))
+            std::cout << "sleutelrotatie niet afgerond (" << env->config->key_file
+                      << ".new bestaat): start 'sluis key rotate' opnieuw om verder te gaan\n";
+        return 0;
+    }
+    auto cfg = loadEnvConfig(rest, v, {"batch", "max-batches"}, {"prepare"});
+    if (!cfg) return fail(cfg.error());
+    auto batch = positiveOption(v, "batch", 200);
+    if (!batch) return fail(batch.error());
+    auto max_batches = positiveOption(v, "max-batches", 0);
+    if (!max_batches) return fail(max_batches.error());
+    store::RotationOptions o;
+    o.key_file = (*cfg)->key_file;
+    o.batch = static_cast<size_t>(*batch);
+    o.max_batches = *max_batches;
+    o.prepare = v.count("prepare") > 0;
+    const auto config = *cfg;
+    auto r = store::rotateMasterKey(o, [&] { return store::openStore(config->store, config->key_file); },
+                                    SystemClock().now());
+    if (!r) return fail(r.error());
+    if (r->prepared_only) {
+        std::cout << "nieuwe sleutel " << r->new_fingerprint << " staat klaar in " << o.key_file.string()
+                  << ".new\nkopieer dit bestand (rechten 0600) naar de datamap van elke andere daemon op deze "
+                     "database en start daarna 'sluis key rotate' zonder --prepare\n";
+        return 0;
+    }
+    std::cout << "sleutel " << (r->old_fingerprint.empty() ? "-" : r->old_fingerprint) << " -> " << r->new_fingerprint
+              << ": " << r->rewrapped << " waarden opnieuw versleuteld\n";
+    if (!r->complete) {
+        std::cout << "gestopt na --max-batches; nog " << r->remaining
+                  << " onder een oudere sleutel. Start 'sluis key rotate' opnieuw om verder te gaan\n";
+        return 0;
+    }
+    std::cout << "sleutelrotatie voltooid: " << o.key_file.string() << " is de nieuwe sleutel";
+    if (!r->old_key_file.empty())
+        std::cout << "; de oude staat in " << r->old_key_file.string()
+                  << " (bewaar die bij de back-ups van voor de rotatie en verwijder hem daarna)";
     std::cout << "\n";
     return 0;
 }

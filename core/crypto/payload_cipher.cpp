@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 
+#include "core/crypto/key_ring.h"
 #include "core/util/fs.h"
 
 namespace sluis::crypto {
@@ -157,13 +158,25 @@ Result<std::string> openVersioned(const Key& key, std::string_view sealed, std::
 
 }  // namespace
 
+PayloadCipher::PayloadCipher(Key master) : ring_(std::make_shared<const KeyRing>(master)) {}
+
+std::string PayloadCipher::fingerprint() const { return ring_->fingerprint(); }
+
+Result<std::string> PayloadCipher::sealField(std::string_view aad, std::string_view plaintext) const {
+    return ring_->seal(plaintext, aad);
+}
+
+Result<std::string> PayloadCipher::openField(std::string_view aad, std::string_view sealed) const {
+    return ring_->open(sealed, aad);
+}
+
 Result<std::string> PayloadCipher::newWrappedDataKey(std::string_view transfer_id) const {
     std::string dek = randomBytes(32);
-    return seal(master_, dek, std::string("dek:") + std::string(transfer_id));
+    return ring_->seal(dek, std::string("dek:") + std::string(transfer_id));
 }
 
 Result<Key> PayloadCipher::unwrap(std::string_view wrapped, std::string_view transfer_id) const {
-    auto dek = open(master_, wrapped, std::string("dek:") + std::string(transfer_id));
+    auto dek = ring_->open(wrapped, std::string("dek:") + std::string(transfer_id));
     if (!dek) return dek.error();
     if (dek->size() != 32) return cryptoError("datasleutel heeft een verkeerde lengte");
     Key k{};

@@ -13,8 +13,13 @@
 /// authentication. Version 1 blobs (associated data: the transfer id only) are read only by
 /// `decryptLegacy`, which the store uses once to re-seal them (see the store's blob migration).
 ///
+/// The master key is a `KeyRing` (key_ring.h): data keys and register fields are sealed with its
+/// current key and tagged with that key's fingerprint, so `sluis key rotate` can re-wrap them
+/// under a new master key while the old one still opens what it has not reached yet.
+///
 /// Thread-safety: immutable after construction; all methods are safe to call concurrently.
 #include <array>
+#include <memory>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -24,6 +29,7 @@
 namespace sluis::crypto {
 
 using Key = std::array<unsigned char, 32>;
+class KeyRing;
 
 /// Loads the master key. When the file does not exist and `may_create` is true, creates it with
 /// 32 random bytes and mode 0600. Refuses a key file readable by group/others, or of wrong size.
@@ -41,7 +47,8 @@ Result<std::string> open(const Key& key, std::string_view sealed, std::string_vi
 
 class PayloadCipher {
 public:
-    explicit PayloadCipher(Key master) : master_(master) {}
+    explicit PayloadCipher(Key master);
+    explicit PayloadCipher(std::shared_ptr<const KeyRing> ring) : ring_(std::move(ring)) {}
 
     /// A new data key, wrapped with the master key (for storage).
     Result<std::string> newWrappedDataKey(std::string_view transfer_id) const;
@@ -58,18 +65,16 @@ public:
     static unsigned blobVersion(std::string_view sealed) {
         return sealed.empty() ? 0u : static_cast<unsigned char>(sealed[0]);
     }
-    std::string fingerprint() const { return keyFingerprint(master_); }
+    /// Fingerprint of the current master key.
+    std::string fingerprint() const;
+    const KeyRing& ring() const { return *ring_; }
     /// Small register fields (evidence notes, parents' views) sealed directly with the master key.
-    Result<std::string> sealField(std::string_view aad, std::string_view plaintext) const {
-        return seal(master_, plaintext, aad);
-    }
-    Result<std::string> openField(std::string_view aad, std::string_view sealed) const {
-        return open(master_, sealed, aad);
-    }
+    Result<std::string> sealField(std::string_view aad, std::string_view plaintext) const;
+    Result<std::string> openField(std::string_view aad, std::string_view sealed) const;
 
 private:
     Result<Key> unwrap(std::string_view wrapped, std::string_view transfer_id) const;
-    Key master_;
+    std::shared_ptr<const KeyRing> ring_;
 };
 
 }  // namespace sluis::crypto

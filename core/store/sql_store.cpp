@@ -32,6 +32,7 @@
 #include <regex>
 #include <sstream>
 
+#include "core/crypto/key_ring.h"
 #include "core/crypto/signing.h"
 #include "core/store/transfer_store.h"
 #include "core/util/fs.h"
@@ -218,6 +219,11 @@ public:
     /// The tail of a SELECT that claims rows: lock them, skipping rows another transaction holds
     /// (empty where the connection is the only writer).
     virtual std::string skipLocked() const { return {}; }
+    /// The statement that starts a write transaction (empty: the session's own begin()). SQLite
+    /// takes the write lock at once (BEGIN IMMEDIATE): another process (a `sluis key rotate`
+    /// beside the daemon) may have written between a deferred transaction's first read and its
+    /// first write, which WAL mode would refuse without waiting.
+    virtual std::string beginWrite() const { return {}; }
 };
 
 class SqliteDialect final : public Dialect {
@@ -228,8 +234,12 @@ public:
         return "group_concat(" + column + ", ',')";
     }
     std::vector<std::string> sessionSetup() const override {
-        return {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"};
+        // busy_timeout: a daemon and a `sluis` command on one file wait for each other's write
+        // transactions (each short) instead of failing.
+        return {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+                "PRAGMA busy_timeout=10000"};
     }
+    std::string beginWrite() const override { return "BEGIN IMMEDIATE"; }
 };
 
 class PostgresDialect final : public Dialect {
@@ -306,6 +316,30 @@ std::string placeholders(size_t n) {
 // Advisory lock keys (PostgreSQL): arbitrary, fixed, distinct.
 constexpr long long kMigrationLock = 0x51755f6d6967;  // "Qu_mig"
 constexpr long long kAuditLock = 0x51755f617564;      // "Qu_aud"
+constexpr long long kRotationLock = 0x51755f726f74;   // "Qu_rot" (session-level, key rotation)
+
+/// A column sealed directly with the master key: its table, the key column naming a row, the
+/// associated data (`aad_prefix` + key), the MAC table covering it (empty: none) and an extra
+/// condition on the rows.
+struct SealedColumn {
+    const char* table;
+    const char* key;
+    const char* column;
+    const char* aad_prefix;
+    const char* mac_table;
+    const char* where;
+};
+const std::vector<SealedColumn>& masterSealedColumns() {
+    static const std::vector<SealedColumn> cols = {
+        {"meta", "key", "value", "sluis.meta.", "", " AND key IN ('audit_hmac_key', 'audit_signing_key')"},
+        {"transfers", "id", "data_key", "dek:", "", ""},
+        {"consents", "id", "evidence", "consent:", "consents", ""},
+        {"consent_evidence", "consent_id", "filename", "consent-file-name:", "", ""},
+        {"consent_evidence", "consent_id", "data", "consent-file:", "", ""},
+        {"inzage", "id", "redennietakkoord", "inzage:", "inzage", ""},
+    };
+    return cols;
+}
 
 std::string transferColumns(const Dialect& d) {
     return "id, idempotency_key, direction, route, purpose, profile, source, destination, subject, state,"
@@ -1211,6 +1245,7 @@ public:
         std::lock_guard<std::mutex> lock(mu_);
         NullStr data;
         Status st = guard("lezen", [&]() -> Status {
+            SLUIS_RETURN_IF_ERROR(syncKeys());
             std::string id = consent_id;
             sql("SELECT data FROM consent_evidence WHERE consent_id = ?"), use(id), into(data), now;
             return {};
@@ -1288,6 +1323,7 @@ public:
         std::lock_guard<std::mutex> lock(mu_);
         NullStr dk, data;
         Status st = guard("lezen", [&]() -> Status {
+            SLUIS_RETURN_IF_ERROR(syncKeys());
             std::string key = id, type = content_type;
             sql("SELECT data_key FROM transfers WHERE id = ?"), use(key), into(dk), now;
             sql("SELECT data FROM transfer_reports WHERE transfer_id = ? AND content_type = ?"), use(key),
@@ -1621,7 +1657,10 @@ private:
     template <typename Bind, typename Each>
     Status read(const std::string& text, Bind&& bind, Each&& each) {
         std::lock_guard<std::mutex> lock(mu_);
-        return guard("lezen", [&]() -> Status { return eachRow(text, bind, each); });
+        return guard("lezen", [&]() -> Status {
+            SLUIS_RETURN_IF_ERROR(syncKeys());
+            return eachRow(text, bind, each);
+        });
     }
 
     template <typename F>
@@ -1656,29 +1695,76 @@ private:
     template <typename F>
     Status txn(const char* what, F&& f, bool chain = true) {
         return guard(what, [&]() -> Status {
-            session_.begin();
-            if (chain) {
-                try {
-                    lock(kAuditLock);
-                } catch (...) {
-                    session_.rollback();
-                    throw;
-                }
-            }
+            beginTxn();
             Status st;
             try {
-                st = f();
+                if (chain) lock(kAuditLock);
+                // Never write with a key the store has rotated away from (sluis key rotate).
+                st = syncKeys();
+                if (st.isOk()) st = f();
             } catch (...) {
-                session_.rollback();
+                rollbackTxn();
                 throw;
             }
             if (st.isOk()) {
-                session_.commit();
+                commitTxn();
             } else {
-                session_.rollback();
+                rollbackTxn();
             }
             return st;
         });
+    }
+
+    void beginTxn() {
+        std::string begin = dialect_->beginWrite();
+        if (begin.empty()) {
+            session_.begin();
+        } else {
+            session_ << begin, now;
+        }
+    }
+    void commitTxn() {
+        if (dialect_->beginWrite().empty()) {
+            session_.commit();
+        } else {
+            session_ << "COMMIT", now;
+        }
+    }
+    void rollbackTxn() {
+        if (dialect_->beginWrite().empty()) {
+            session_.rollback();
+            return;
+        }
+        try {
+            session_ << "ROLLBACK", now;
+        } catch (const Poco::Exception&) {
+            // SQLite rolled back already (e.g. after SQLITE_FULL): nothing left to undo.
+        }
+    }
+
+    /// Follows a key rotation: when `meta.key_fingerprint` names another key than the current
+    /// one, that key becomes current, loaded again from the data dir (`sluis.key`,
+    /// `sluis.key.new`) when this process does not hold it yet. No restart needed.
+    Status syncKeys() {
+        NullStr fp;
+        sql("SELECT value FROM meta WHERE key = 'key_fingerprint'"), into(fp), now;
+        if (fp.isNull() || !cipher_ || fp.value() == cipher_->fingerprint()) return {};
+        const std::string from = cipher_->fingerprint();
+        auto ring = cipher_->ring().withCurrent(fp.value());
+        if (!ring) {
+            auto keys = crypto::loadKeyFiles(key_file_, false);
+            if (!keys) return keys.error();
+            std::vector<crypto::Key> all = *keys;
+            auto loaded = crypto::ringFor(all, fp.value(), key_file_);
+            if (!loaded) return loaded.error();
+            // Keep the keys held so far too: values not yet re-wrapped stay readable.
+            ring = std::move(loaded);
+        }
+        // Older keys this process held stay in the ring (re-wrapping may not be done yet).
+        cipher_ = std::make_shared<const crypto::PayloadCipher>(
+            std::make_shared<const crypto::KeyRing>(ring->merged(cipher_->ring())));
+        log::info("store.key_switched", {{"from", from}, {"to", fp.value()}});
+        return {};
     }
 
     Status insertHistory(const std::string& id, std::optional<State> from, State to, Timestamp at_ts,
@@ -1865,10 +1951,135 @@ private:
         return out;
     }
 
+    // --- Master key rotation ---
+
+    /// "substr(column, 1, 12) <> ?": base64 of the 9-byte tag of the current key is exactly its
+    /// first 12 characters (see KeyRing).
+    static std::string notUnder(const SealedColumn& c) {
+        return std::string(c.column) + " IS NOT NULL AND substr(" + c.column + ", 1, 12) <> ?" + c.where;
+    }
+
+    Result<KeyStatus> keyStatus() override {
+        std::lock_guard<std::mutex> lock(mu_);
+        KeyStatus out;
+        Status st = guard("lezen", [&]() -> Status {
+            SLUIS_RETURN_IF_ERROR(syncKeys());
+            out.fingerprint = cipher_->fingerprint();
+            std::string prefix = b64(cipher_->ring().tag());
+            for (const auto& c : masterSealedColumns()) {
+                Poco::Int64 n = 0;
+                sql("SELECT COUNT(*) FROM " + std::string(c.table) + " WHERE " + notUnder(c)), use(prefix),
+                    into(n), now;
+                out.older += n;
+            }
+            return {};
+        });
+        if (!st) return st.error();
+        return out;
+    }
+
+    Status switchMasterKey(const std::string& fingerprint, const std::string& actor, Timestamp now_ts) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("sleutel wisselen", [&]() -> Status {
+            const std::string from = cipher_->fingerprint();
+            if (from == fingerprint) return {};
+            auto ring = cipher_->ring().withCurrent(fingerprint);
+            if (!ring) return ring.error();
+            auto next = std::make_shared<const crypto::PayloadCipher>(
+                std::make_shared<const crypto::KeyRing>(std::move(*ring)));
+            std::string fp = fingerprint;
+            sql("UPDATE meta SET value = ? WHERE key = 'key_fingerprint'"), use(fp), now;
+            auto previous = cipher_;
+            cipher_ = next;
+            // The audit keys are needed by every daemon at once: re-wrapped in this transaction.
+            auto done = rewrapColumn(masterSealedColumns().front(), 1000);
+            if (done) {
+                Status audited = insertAudit({actor, "key_rotation_started", "", "", {{"from", from}, {"to", fingerprint}}}, now_ts);
+                if (audited.isOk()) return {};
+                done = audited.error();
+            }
+            cipher_ = previous;  // rolled back
+            return done.error();
+        });
+    }
+
+    Result<long long> rewrapBatch(size_t max_rows) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        long long done = 0;
+        Status st = txn("sleutel vervangen", [&]() -> Status {
+            for (const auto& c : masterSealedColumns()) {
+                if (static_cast<size_t>(done) >= max_rows) break;
+                auto n = rewrapColumn(c, max_rows - static_cast<size_t>(done));
+                if (!n) return n.error();
+                done += *n;
+            }
+            return {};
+        });
+        if (!st) return st.error();
+        return done;
+    }
+
+    Result<bool> tryRotationLock() override {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (dialect_->transactionLock(0).empty()) return true;
+        int got = 0;
+        Status st = guard("vergrendelen", [&]() -> Status {
+            session_ << "SELECT CASE WHEN pg_try_advisory_lock(" + std::to_string(kRotationLock) +
+                            ") THEN 1 ELSE 0 END",
+                into(got), now;
+            return {};
+        });
+        if (!st) return st.error();
+        return got == 1;
+    }
+
+    /// Re-wraps up to `max_rows` values of column `c` that are not under the current key (caller
+    /// holds the lock, in a transaction). A row whose MAC was already wrong (written outside
+    /// Sluis) keeps a wrong MAC: re-wrapping never makes such a row count.
+    Result<long long> rewrapColumn(const SealedColumn& c, size_t max_rows) {
+        std::string prefix = b64(cipher_->ring().tag());
+        Poco::Int64 limit = static_cast<Poco::Int64>(max_rows);
+        std::vector<std::pair<std::string, std::string>> rows;
+        SLUIS_RETURN_IF_ERROR(eachRow(
+            "SELECT " + std::string(c.key) + ", " + c.column + " FROM " + c.table + " WHERE " + notUnder(c) +
+                " ORDER BY " + c.key + " LIMIT ?",
+            [&](Statement& st) { st, use(prefix), use(limit); },
+            [&](const Row& row) { rows.emplace_back(row.str(0), row.str(1)); }));
+        long long done = 0;
+        for (auto& [key, value] : rows) {
+            const std::string aad = c.aad_prefix + key;
+            auto plain = cipher_->ring().open(unb64(value), aad);
+            if (!plain)
+                return Error{ErrorCode::kCrypto, std::string("sleutel vervangen: ") + c.table + "." + c.column +
+                                                     " van rij " + key + ": " + plain.error().message};
+            auto sealed = cipher_->ring().seal(*plain, aad);
+            if (!sealed) return sealed.error();
+            bool authentic = true;
+            const std::string mac_table = c.mac_table;
+            if (!mac_table.empty()) {
+                const auto& t = macTable(mac_table);
+                std::string k = key;
+                SLUIS_RETURN_IF_ERROR(eachRow(
+                    "SELECT " + columnList(t) + ", mac FROM " + t.table + " WHERE " + t.key + " = ?",
+                    [&](Statement& st) { st, use(k); },
+                    [&](const Row& row) { authentic = rowAuthentic(mac_table, row, 0, t.columns.size(), k); }));
+            }
+            std::string next = b64(*sealed), k = key, old = value;
+            Statement up = sql("UPDATE " + std::string(c.table) + " SET " + c.column + " = ? WHERE " + c.key +
+                               " = ? AND " + c.column + " = ?");
+            up, use(next), use(k), use(old);
+            if (up.execute() != 1) continue;  // changed meanwhile (purged): nothing to re-wrap
+            if (!mac_table.empty() && authentic) SLUIS_RETURN_IF_ERROR(macRow(mac_table, key));
+            ++done;
+        }
+        return done;
+    }
+
     Result<std::string> decryptColumn(const std::string& id, const std::string& column) {
         std::lock_guard<std::mutex> lock(mu_);
         NullStr dk, data;
         Status st = guard("lezen", [&]() -> Status {
+            SLUIS_RETURN_IF_ERROR(syncKeys());
             std::string key = id;
             Statement stmt = sql("SELECT data_key, " + column + " FROM transfers WHERE id = ?");
             stmt, use(key), into(dk), into(data);
@@ -1965,20 +2176,26 @@ private:
         return {};
     }
 
+    /// Loads the master keys of the data dir (`sluis.key`, and `sluis.key.new` during a key
+    /// rotation); the one `meta.key_fingerprint` names is current, the other only opens.
     Status initKey(const std::string& key_file) {
+        key_file_ = key_file;
         NullStr fp;
         sql("SELECT value FROM meta WHERE key = 'key_fingerprint'"), into(fp), now;
-        auto key = crypto::loadOrCreateKeyFile(key_file, /*may_create=*/fp.isNull());
-        if (!key) return key.error();
-        std::string mine = crypto::keyFingerprint(*key);
+        auto keys = crypto::loadKeyFiles(key_file, /*may_create=*/fp.isNull());
+        if (!keys) return keys.error();
+        if (keys->empty()) return Status(ErrorCode::kCrypto, "sleutelbestand " + key_file + " ontbreekt");
         if (fp.isNull()) {
+            std::string mine = crypto::keyFingerprint(keys->front());
             sql("INSERT INTO meta (key, value) VALUES ('key_fingerprint', ?)"), use(mine), now;
-        } else if (fp.value() != mine) {
-            return Status(ErrorCode::kCrypto, "sleutelbestand " + key_file +
-                                                  " hoort niet bij deze database (vingerafdruk " +
-                                                  mine + ", verwacht " + fp.value() + ")");
+            cipher_ = std::make_shared<const crypto::PayloadCipher>(
+                std::make_shared<const crypto::KeyRing>(keys->front(), *keys));
+            return {};
         }
-        cipher_ = std::make_unique<crypto::PayloadCipher>(*key);
+        auto ring = crypto::ringFor(*keys, fp.value(), key_file);
+        if (!ring) return ring.error();
+        cipher_ = std::make_shared<const crypto::PayloadCipher>(
+            std::make_shared<const crypto::KeyRing>(std::move(*ring)));
         return {};
     }
 
@@ -2206,7 +2423,8 @@ private:
     Session session_;
     std::unique_ptr<Dialect> dialect_;
     std::string transfer_columns_;  ///< The SELECT list rowToTransfer reads, in this dialect.
-    std::unique_ptr<crypto::PayloadCipher> cipher_;
+    std::shared_ptr<const crypto::PayloadCipher> cipher_;
+    std::string key_file_;  ///< sluis.key in the data dir (sluis.key.new beside it)
     crypto::Key audit_key_{};      ///< HMAC key of the audit chain
     crypto::Key signing_seed_{};   ///< Ed25519 seed for checkpoints
     std::string public_key_hex_;   ///< of signing_seed_

@@ -291,6 +291,11 @@ struct DueTransfers {
     std::vector<Damaged> damaged;
 };
 
+struct KeyStatus {
+    std::string fingerprint;  ///< current master key (16 hex)
+    long long older = 0;      ///< values not yet sealed under it
+};
+
 class TransferStore {
 public:
     virtual ~TransferStore() = default;
@@ -440,6 +445,23 @@ public:
     /// match: added or changed outside Sluis. Each as "<table> <key column> <key>". Such rows are
     /// already ignored when approvals, consents and inzage are read.
     virtual Result<std::vector<std::string>> unauthenticRows() = 0;
+
+    // --- Master key rotation (core/store/key_rotation.h, `sluis key rotate`) ---
+    /// The store's current master key (`meta.key_fingerprint`) and how many master-sealed values
+    /// (wrapped data keys, register fields, evidence files, the audit keys) are not yet sealed
+    /// under it (under an older key, or untagged from before key rotation existed).
+    virtual Result<KeyStatus> keyStatus() = 0;
+    /// Makes the loaded key with `fingerprint` the store's current master key: from this
+    /// transaction on every writer (each write transaction reads `meta.key_fingerprint` first)
+    /// seals under it; the audit keys in `meta` are re-wrapped in the same transaction, with an
+    /// audit record `key_rotation_started`. Nothing happens when it is already current.
+    virtual Status switchMasterKey(const std::string& fingerprint, const std::string& actor, Timestamp now) = 0;
+    /// Re-wraps up to `max_rows` values that are not under the current key, in one transaction;
+    /// returns how many it re-wrapped (0: nothing left).
+    virtual Result<long long> rewrapBatch(size_t max_rows) = 0;
+    /// PostgreSQL: takes the session-level rotation lock (false: another rotation holds it).
+    /// SQLite: true (the rotation lock is a file beside the key, see key_rotation.h).
+    virtual Result<bool> tryRotationLock() = 0;
 };
 
 struct SqliteOptions {

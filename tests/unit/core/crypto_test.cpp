@@ -1,4 +1,5 @@
 #include "core/crypto/payload_cipher.h"
+#include "core/crypto/key_ring.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -68,7 +69,7 @@ TEST(Crypto, ABlobIsBoundToItsColumn) {
     // version 2 blob is not accepted by the legacy reader.
     EXPECT_FALSE(cipher.decryptLegacy(*wrapped, "tr_a", *canonical));
     Key dek_bytes{};
-    auto dek = open(master, *wrapped, "dek:tr_a");
+    auto dek = KeyRing(master).open(*wrapped, "dek:tr_a");
     ASSERT_TRUE(dek);
     std::memcpy(dek_bytes.data(), dek->data(), 32);
     auto legacy = seal(dek_bytes, "oud record", "tr_a");
@@ -108,6 +109,95 @@ TEST(KeyFile, RefusesLooseOrDamagedFiles) {
     auto shortk = loadOrCreateKeyFile(path, true);
     ASSERT_FALSE(shortk);
     EXPECT_NE(shortk.error().message.find("beschadigd"), std::string::npos);
+}
+
+TEST(KeyRing, BlobsAreTaggedWithTheirKeyAndOpenedOnlyWithIt) {
+    Key a{}, b{};
+    a[0] = 1;
+    b[0] = 2;
+    KeyRing ring_a(a);
+    auto sealed = ring_a.seal("geheim", "aad");
+    ASSERT_TRUE(sealed);
+    ASSERT_GE(sealed->size(), 9u);
+    EXPECT_EQ((*sealed)[0], 'K');
+    EXPECT_EQ(KeyRing::blobFingerprint(*sealed), keyFingerprint(a));
+    EXPECT_EQ(sealed->substr(0, 9), ring_a.tag());
+    EXPECT_EQ(ring_a.tag(), KeyRing::tagFor(keyFingerprint(a)));
+    // A ring with b current and a older: opens a's blob, seals new ones under b.
+    KeyRing both(b, {a});
+    EXPECT_EQ(both.fingerprint(), keyFingerprint(b));
+    auto opened = both.open(*sealed, "aad");
+    ASSERT_TRUE(opened) << opened.error().message;
+    EXPECT_EQ(*opened, "geheim");
+    EXPECT_FALSE(both.open(*sealed, "other aad"));
+    auto under_b = both.seal("nieuw", "aad");
+    ASSERT_TRUE(under_b);
+    EXPECT_EQ(KeyRing::blobFingerprint(*under_b), keyFingerprint(b));
+    // A ring without the named key says which key it needs, never the contents.
+    auto missing = ring_a.open(*under_b, "aad");
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, ErrorCode::kCrypto);
+    EXPECT_NE(missing.error().message.find(keyFingerprint(b)), std::string::npos);
+    EXPECT_EQ(missing.error().message.find("nieuw"), std::string::npos);
+    // withCurrent / merged.
+    auto switched = both.withCurrent(keyFingerprint(a));
+    ASSERT_TRUE(switched);
+    EXPECT_EQ(switched->fingerprint(), keyFingerprint(a));
+    EXPECT_TRUE(switched->has(keyFingerprint(b)));
+    EXPECT_FALSE(ring_a.withCurrent(keyFingerprint(b)));
+    auto merged = ring_a.merged(KeyRing(b));
+    EXPECT_EQ(merged.fingerprint(), keyFingerprint(a));
+    EXPECT_EQ(merged.fingerprints().size(), 2u);
+    EXPECT_TRUE(merged.open(*under_b, "aad"));
+}
+
+TEST(KeyRing, UntaggedLegacyBlobsAreTriedWithEveryKey) {
+    Key a{}, b{};
+    a[3] = 7;
+    b[3] = 8;
+    auto legacy = seal(a, "oud", "aad");  // as written before key tags existed
+    ASSERT_TRUE(legacy);
+    EXPECT_FALSE(KeyRing::blobFingerprint(*legacy));
+    auto opened = KeyRing(b, {a}).open(*legacy, "aad");
+    ASSERT_TRUE(opened) << opened.error().message;
+    EXPECT_EQ(*opened, "oud");
+    EXPECT_FALSE(KeyRing(b).open(*legacy, "aad"));
+    // A PayloadCipher on a ring wraps data keys so that the older key's wrapping still opens.
+    PayloadCipher old_cipher(a);
+    auto wrapped = old_cipher.newWrappedDataKey("tr_x");
+    ASSERT_TRUE(wrapped);
+    auto enc = old_cipher.encrypt(*wrapped, "tr_x", "payload", "inhoud");
+    ASSERT_TRUE(enc);
+    PayloadCipher rotated(std::make_shared<const KeyRing>(b, std::vector<Key>{a}));
+    auto dec = rotated.decrypt(*wrapped, "tr_x", "payload", *enc);
+    ASSERT_TRUE(dec) << dec.error().message;
+    EXPECT_EQ(*dec, "inhoud");
+    EXPECT_EQ(rotated.fingerprint(), keyFingerprint(b));
+}
+
+TEST(KeyRing, KeyFilesAreLoadedWithTheNewOneBesideThem) {
+    test::TempDir dir;
+    auto none = loadKeyFiles(dir / "sluis.key", false);
+    EXPECT_FALSE(none);
+    auto created = loadKeyFiles(dir / "sluis.key", true);
+    ASSERT_TRUE(created);
+    ASSERT_EQ(created->size(), 1u);
+    Key next{};
+    next[9] = 4;
+    test::writeFile(dir / "sluis.key.new", std::string(reinterpret_cast<const char*>(next.data()), next.size()));
+    ::chmod((dir / "sluis.key.new").c_str(), 0644);
+    auto loose = loadKeyFiles(dir / "sluis.key", false);
+    ASSERT_FALSE(loose) << "a key file readable by others is refused";
+    ::chmod((dir / "sluis.key.new").c_str(), 0600);
+    auto both = loadKeyFiles(dir / "sluis.key", false);
+    ASSERT_TRUE(both) << both.error().message;
+    ASSERT_EQ(both->size(), 2u);
+    auto ring = ringFor(*both, keyFingerprint(next), dir / "sluis.key");
+    ASSERT_TRUE(ring);
+    EXPECT_EQ(ring->fingerprint(), keyFingerprint(next));
+    auto wrong = ringFor(*both, "0000000000000000", dir / "sluis.key");
+    ASSERT_FALSE(wrong);
+    EXPECT_NE(wrong.error().message.find("hoort niet bij deze database"), std::string::npos);
 }
 
 }  // namespace

@@ -9,9 +9,14 @@
 #include <algorithm>
 #include <cstring>
 #include <set>
+#include <sys/file.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <thread>
 
+#include "core/crypto/key_ring.h"
 #include "core/crypto/payload_cipher.h"
+#include "core/store/key_rotation.h"
 #include "core/policy/retention.h"
 #include "core/util/fs.h"
 #include "core/util/text.h"
@@ -660,7 +665,7 @@ TEST_P(StoreTest, BlobsWrittenBeforeColumnBindingAreResealedOnOpen) {
     ASSERT_TRUE(master);
     auto wrapped = util::decodeBase64(backend_->scalar("SELECT data_key FROM transfers WHERE id = '" + id + "'"));
     ASSERT_TRUE(wrapped);
-    auto dek = crypto::open(*master, *wrapped, "dek:" + id);
+    auto dek = crypto::KeyRing(*master).open(*wrapped, "dek:" + id);
     ASSERT_TRUE(dek);
     crypto::Key k{};
     std::memcpy(k.data(), dek->data(), k.size());
@@ -1003,6 +1008,189 @@ TEST_P(StoreTest, RetentionOfAPurposeNoLongerConfiguredFallsBackToTheDefault) {
     EXPECT_EQ(due->at(0).transfer.purpose, "opgeheven");
     ASSERT_EQ(*policy::purgeDue(cfg, *store_, t0_ + std::chrono::days(731), "sluis"), 1u);
     EXPECT_TRUE(store_->get(due->at(0).transfer.id)->payload_purged);
+}
+
+std::string fingerprintOf(const std::filesystem::path& key_file) {
+    auto k = crypto::loadOrCreateKeyFile(key_file, false);
+    return k ? crypto::keyFingerprint(*k) : std::string();
+}
+
+bool hasAuditEvent(TransferStore& store, const std::string& event) {
+    auto log = store.auditLog(0, 100000);
+    if (!log) return false;
+    for (const auto& r : *log)
+        if (r.event.event == event) return true;
+    return false;
+}
+
+// Issue 14 L4: the master key is replaced while a store is in use (the "daemon" below keeps its
+// store open throughout), resumably, and the old key is not needed afterwards.
+TEST_P(StoreTest, KeyRotationRewrapsEverythingResumesAndTheOldKeyIsNotNeededAfterwards) {
+    auto b = batch("k1", 5);
+    ASSERT_TRUE(store_->ingest(b, t0_));
+    Consent c{"c1", "1000", "swv", "ouder", "moeder", "gegeven", "2026-01-10", "formulier",
+              "Formulier getekend door Moedernaam", "2026-01-10", "", "juf", t0_, std::nullopt, ""};
+    c.evidence_file = EvidenceFile{"toestemming-moedernaam.pdf", "application/pdf", 9, util::sha256Hex("%PDF-1.4\n"),
+                                   "%PDF-1.4\n"};
+    ASSERT_TRUE(store_->addConsent(c, t0_));
+    Inzage i{"i1", "1000", "povo", "2026-03-01", "Nee", "Ouders vinden het advies te laag", "juf", t0_};
+    ASSERT_TRUE(store_->addInzage(i, t0_));
+    const std::string old_fp = fingerprintOf(dir_ / "sluis.key");
+    auto before = store_->keyStatus();
+    ASSERT_TRUE(before) << before.error().message;
+    EXPECT_EQ(before->fingerprint, old_fp);
+    EXPECT_EQ(before->older, 0);
+
+    RotationOptions o;
+    o.key_file = dir_ / "sluis.key";
+    o.batch = 2;
+    o.max_batches = 1;
+    auto opener = [&] { return backend_->open(dir_ / "sluis.key"); };
+    // Interrupted after one batch.
+    auto first = rotateMasterKey(o, opener, t0_);
+    ASSERT_TRUE(first) << first.error().message;
+    EXPECT_FALSE(first->complete);
+    EXPECT_EQ(first->rewrapped, 2);
+    EXPECT_GT(first->remaining, 0);
+    EXPECT_EQ(first->old_fingerprint, old_fp);
+    ASSERT_TRUE(std::filesystem::exists(dir_ / "sluis.key.new"));
+    EXPECT_EQ(std::filesystem::status(dir_ / "sluis.key.new").permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    const std::string new_fp = first->new_fingerprint;
+    EXPECT_NE(new_fp, old_fp);
+    EXPECT_EQ(backend_->scalar("SELECT value FROM meta WHERE key = 'key_fingerprint'"), new_fp);
+
+    // The store that was open all along follows the switch: it writes under the new key and
+    // still reads what is under the old one.
+    auto during = store_->ingest(batch("k2", 1, 2000), t0_);
+    ASSERT_TRUE(during) << during.error().message;
+    auto status = store_->keyStatus();
+    ASSERT_TRUE(status);
+    EXPECT_EQ(status->fingerprint, new_fp);
+    EXPECT_EQ(status->older, first->remaining) << "what was written meanwhile is under the new key";
+    for (const auto& t : b.transfers) EXPECT_TRUE(store_->canonical(t.meta.id)) << t.meta.id;
+
+    // Run again: it continues and finishes.
+    o.max_batches = 0;
+    auto second = rotateMasterKey(o, opener, t0_);
+    ASSERT_TRUE(second) << second.error().message;
+    EXPECT_TRUE(second->complete);
+    EXPECT_EQ(second->new_fingerprint, new_fp);
+    EXPECT_EQ(second->remaining, 0);
+    EXPECT_EQ(second->rewrapped, first->remaining);
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "sluis.key.new"));
+    EXPECT_EQ(fingerprintOf(dir_ / "sluis.key"), new_fp);
+    ASSERT_TRUE(std::filesystem::exists(dir_ / ("sluis.key.old-" + old_fp)));
+    EXPECT_EQ(fingerprintOf(dir_ / ("sluis.key.old-" + old_fp)), old_fp);
+
+    // The old key is not needed any more: remove it, open the store afresh, read everything.
+    std::filesystem::remove(dir_ / ("sluis.key.old-" + old_fp));
+    store_.reset();
+    auto reopened = backend_->open(dir_ / "sluis.key");
+    ASSERT_TRUE(reopened) << reopened.error().message;
+    auto& s = **reopened;
+    auto after = s.keyStatus();
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->fingerprint, new_fp);
+    EXPECT_EQ(after->older, 0);
+    auto all = s.list({});
+    ASSERT_TRUE(all);
+    EXPECT_EQ(all->size(), 6u);
+    for (const auto& t : *all) {
+        auto canon = s.canonical(t.id);
+        ASSERT_TRUE(canon) << t.id << ": " << canon.error().message;
+        EXPECT_NE(canon->find("Geheimnaam"), std::string::npos);
+    }
+    auto consents = s.consents("1000", "swv");
+    ASSERT_TRUE(consents);
+    ASSERT_EQ(consents->size(), 1u) << "re-wrapping keeps the register row's MAC valid";
+    EXPECT_EQ((*consents)[0].evidence, c.evidence);
+    auto file = s.consentEvidence("c1");
+    ASSERT_TRUE(file) << file.error().message;
+    EXPECT_EQ(file->bytes, "%PDF-1.4\n");
+    EXPECT_EQ(file->filename, "toestemming-moedernaam.pdf");
+    auto z = s.latestInzage("1000", "povo");
+    ASSERT_TRUE(z);
+    ASSERT_TRUE(z->has_value());
+    EXPECT_EQ((*z)->redennietakkoord, i.redennietakkoord);
+    auto v = verifyAudit(s);
+    ASSERT_TRUE(v);
+    EXPECT_TRUE(v->ok) << v->problem;
+    EXPECT_TRUE(hasAuditEvent(s, "key_rotation_started"));
+    EXPECT_TRUE(hasAuditEvent(s, "key_rotated"));
+    reopened->reset();
+    // Nothing personal at rest, and the old key opens nothing any more.
+    std::string raw = backend_->raw();
+    EXPECT_EQ(raw.find("Moedernaam"), std::string::npos);
+}
+
+TEST_P(StoreTest, KeyRotationReWrapsLegacyUntaggedBlobs) {
+    // A data key wrapped before blobs carried a key tag (as an older Sluis wrote it).
+    auto b = batch("k", 1);
+    std::string id = b.transfers[0].meta.id;
+    ASSERT_TRUE(store_->ingest(b, t0_));
+    auto master = crypto::loadOrCreateKeyFile(dir_ / "sluis.key", false);
+    ASSERT_TRUE(master);
+    auto wrapped = util::decodeBase64(backend_->scalar("SELECT data_key FROM transfers WHERE id = '" + id + "'"));
+    ASSERT_TRUE(wrapped);
+    ASSERT_EQ((*wrapped)[0], 'K');
+    std::string untagged = wrapped->substr(9);
+    ASSERT_TRUE(crypto::open(*master, untagged, "dek:" + id)) << "the tag is a prefix on the old format";
+    EXPECT_EQ(backend_->update("UPDATE transfers SET data_key = '" + util::encodeBase64(untagged) + "' WHERE id = '" +
+                               id + "'"),
+              1u);
+    auto st = store_->keyStatus();
+    ASSERT_TRUE(st);
+    EXPECT_EQ(st->older, 1);
+    EXPECT_TRUE(store_->canonical(id)) << "an untagged blob is still read";
+    RotationOptions o;
+    o.key_file = dir_ / "sluis.key";
+    auto r = rotateMasterKey(o, [&] { return backend_->open(dir_ / "sluis.key"); }, t0_);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_TRUE(r->complete);
+    std::filesystem::remove(dir_ / ("sluis.key.old-" + r->old_fingerprint));
+    store_.reset();
+    auto reopened = backend_->open(dir_ / "sluis.key");
+    ASSERT_TRUE(reopened) << reopened.error().message;
+    EXPECT_TRUE((*reopened)->canonical(id));
+    EXPECT_EQ((*reopened)->keyStatus()->older, 0);
+}
+
+TEST_P(StoreTest, ASecondKeyRotationAtTheSameTimeIsRefused) {
+    ASSERT_TRUE(store_->ingest(batch("k", 2), t0_));
+    RotationOptions o;
+    o.key_file = dir_ / "sluis.key";
+    auto opener = [&] { return backend_->open(dir_ / "sluis.key"); };
+    // The lock file a running rotation holds.
+    int fd = ::open((dir_ / "sluis.key.rotate.lock").c_str(), O_RDWR | O_CREAT, 0600);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+    auto refused = rotateMasterKey(o, opener, t0_);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ErrorCode::kConflict);
+    EXPECT_NE(refused.error().message.find("er loopt al een sleutelrotatie"), std::string::npos);
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "sluis.key.new")) << "nothing done";
+    ::close(fd);
+    // PostgreSQL: the advisory lock, for a rotation from another data dir on the same database.
+    auto a = opener();
+    ASSERT_TRUE(a);
+    auto got = (*a)->tryRotationLock();
+    ASSERT_TRUE(got) << got.error().message;
+    EXPECT_TRUE(*got);
+    if (GetParam() == "postgresql") {
+        auto other = opener();
+        ASSERT_TRUE(other);
+        auto second = (*other)->tryRotationLock();
+        ASSERT_TRUE(second);
+        EXPECT_FALSE(*second);
+        auto blocked = rotateMasterKey(o, opener, t0_);
+        ASSERT_FALSE(blocked);
+        EXPECT_EQ(blocked.error().code, ErrorCode::kConflict);
+    }
+    a->reset();
+    auto done = rotateMasterKey(o, opener, t0_);
+    ASSERT_TRUE(done) << done.error().message;
+    EXPECT_TRUE(done->complete) << "the lock is released with its holder";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgresql"),
