@@ -33,7 +33,12 @@ Result<std::optional<store::Consent>> Gates::validConsent(const std::string& pup
 }
 
 Result<ApprovalCount> Gates::countApprovals(const store::Transfer& t, const config::PurposePolicy& p) {
-    auto list = store_.approvals(t.id);
+    return countApprovals(store_, t, &p);
+}
+
+Result<ApprovalCount> Gates::countApprovals(store::TransferStore& store, const store::Transfer& t,
+                                            const config::PurposePolicy* p) {
+    auto list = store.approvals(t.id);
     if (!list) return list.error();
     ApprovalCount out;
     std::set<std::string> approvers;
@@ -44,10 +49,10 @@ Result<ApprovalCount> Gates::countApprovals(const store::Transfer& t, const conf
             out.rejected_reason = a.reason;
             continue;
         }
-        if (std::find(p.approvals.roles.begin(), p.approvals.roles.end(), a.role) == p.approvals.roles.end())
+        if (p && std::find(p->approvals.roles.begin(), p->approvals.roles.end(), a.role) == p->approvals.roles.end())
             continue;
-        if (p.approvals.four_eyes && (a.approver == t.created_by || a.approver == t.changed_by)) continue;
-        approvers.insert(a.approver);
+        if (p && p->approvals.four_eyes && (a.approver == t.created_by || a.approver == t.changed_by)) continue;
+        if (approvers.insert(a.approver).second) out.counted.push_back(a);
     }
     out.valid = static_cast<int>(approvers.size());
     return out;

@@ -24,6 +24,9 @@ struct ApprovalCount {
     int valid = 0;       ///< Distinct eligible approvers of the current payload hash.
     bool rejected = false;
     std::string rejected_reason;
+    /// The approvals that count (one per approver, in the order given): what the API and the
+    /// disclosure register show as "approved by".
+    std::vector<store::Approval> counted;
 };
 
 class Gates {
@@ -42,7 +45,14 @@ public:
     Result<std::optional<store::Consent>> validConsent(const std::string& pupil, const std::string& purpose,
                                                        const std::string& birth_date);
 
+    /// The one definition of which approvals count for `t` as it is now: given for its current
+    /// payload hash, by one of the purpose's roles, and (with four eyes) not by who created or
+    /// last changed it; each approver counts once. A rejection of the current payload is reported.
     Result<ApprovalCount> countApprovals(const store::Transfer& t, const config::PurposePolicy& p);
+    /// The same without a Gates. `p` null (a purpose no longer configured): its role and
+    /// four-eyes rules are unknown, so every approver of the current payload counts.
+    static Result<ApprovalCount> countApprovals(store::TransferStore& store, const store::Transfer& t,
+                                                const config::PurposePolicy* p);
 
     /// Withdraws a consent and, in the same transaction, every undelivered transfer that relied on
     /// it (same pupil and purpose). Refused as a whole when one of them is past its deadline.

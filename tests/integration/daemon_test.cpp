@@ -295,7 +295,7 @@ TEST_F(DaemonTest, SurvivesKillNineAtRandomMoments) {
     ASSERT_GT(port, 0);
     const size_t total = kFiles * kPerFile;
     test::waitUntil([&] { return outboxFiles().size() >= total; });
-    std::this_thread::sleep_for(300ms);  // anything extra would show up now
+    ASSERT_TRUE(test::waitForPasses(port, 3));  // anything extra would show up now
 
     // Every pupil delivered exactly once, as a complete file.
     std::set<std::string> pupils;
