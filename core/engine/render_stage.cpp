@@ -81,7 +81,6 @@ bool RenderStage::render(const Transfer& t, const config::RouteConfig& r) {
     const json chosen = p->procedure.effectiveChoices(t.choices);
     for (auto& [k, v] : chosen.items()) options[k] = v;
     mapper::EncodeContext ctx{r.purpose, r.profile, r.opt_out, options};
-    ctx.now = ctx_.clock.now();
     auto encoded = encoder->encode(reduced.record, ctx);
     if (!encoded && encoded.error().code == ErrorCode::kValidationFailed) {
         // The data breaks the destination's standard (e.g. an OSO dossier the official rules

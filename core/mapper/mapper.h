@@ -4,7 +4,6 @@
 /// bytes; the core reaches them only through the MapperRegistry.
 #include <map>
 #include <memory>
-#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -12,7 +11,6 @@
 
 #include "core/connector/connector.h"
 #include "core/error.h"
-#include "core/util/clock.h"
 
 namespace sluis::mapper {
 
@@ -56,9 +54,6 @@ struct EncodeContext {
     std::string profile;  ///< Format profile, e.g. OSO "POVO".
     std::vector<std::string> opt_out;  ///< OPTIONEEL categories switched off.
     nlohmann::json options = nlohmann::json::object();
-    /// The engine's clock when it renders (for dates an encoder writes, e.g. OSO's datum);
-    /// unset: the system clock (command-line tools).
-    std::optional<Timestamp> now;
 };
 
 /// What an encoder's output needs from the purpose of the route that uses it (policies.json).

@@ -180,7 +180,6 @@ class OsoEncoder : public mapper::Encoder {
         o.pakketversie = opt("pakketversie");
         o.datum = opt("datum");
         o.deeldossier = opt("deeldossier");
-        o.now = ctx.now;
         std::string schema;
         if (!opt("schema").empty()) {
             // An explicit schema is a promise: never render without it.

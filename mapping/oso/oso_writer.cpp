@@ -101,8 +101,8 @@ std::string textOf(const json& v) {
     return std::string();
 }
 
-std::string today(Timestamp now) {
-    std::time_t t = std::chrono::system_clock::to_time_t(now);
+std::string today() {
+    std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
     std::tm tm{};
     gmtime_r(&t, &tm);
     char buf[16];
@@ -442,7 +442,7 @@ Result<WriteResult> writeDossier(const json& record, const Standard& standard,
     md["deeldossier"] = pick(options.deeldossier, "deeldossier", "LAS");
     md["pakketnaam"] = pick(options.pakketnaam, "pakketnaam", "Sluis");
     md["pakketversie"] = pick(options.pakketversie, "pakketversie", "1");
-    md["datum"] = pick(options.datum, "datum", today(options.now.value_or(SystemClock().now())));
+    md["datum"] = pick(options.datum, "datum", today());
     md["standaardversie"] = standard.version();
     md["validatieversie"] = standard.validatieversie();
     json cu = json::object();

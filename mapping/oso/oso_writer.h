@@ -8,12 +8,10 @@
 /// elements never written. Element order and names come from the standard's data.
 /// Thread-safe (no shared state). The writer does not validate; see OsoEncoder / Validator.
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
-#include "core/util/clock.h"
 #include "mapping/oso/oso_standard.h"
 
 namespace sluis::oso {
@@ -24,8 +22,6 @@ struct WriteOptions {
     /// Metadata parameters; empty: taken from the record's `metadata`, else defaults
     /// (pakketnaam "Sluis", deeldossier "LAS", datum today).
     std::string pakketnaam, pakketversie, datum, deeldossier;
-    /// "Today" for the default datum (UTC date); unset: the system clock.
-    std::optional<Timestamp> now;
 };
 
 struct WriteResult {
