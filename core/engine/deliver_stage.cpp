@@ -26,36 +26,43 @@ bool DeliverStage::deliver(Transfer t, const config::RouteConfig& r) {
     // tampering, not a passing read error: it is handled like a hash mismatch below.
     const bool unauthentic = !payload && payload.error().code == ErrorCode::kCrypto;
     if (!payload && !unauthentic) {
-        log::error("engine.read_failed", {{"transfer_id", t.id}, {"message", payload.error().message}});
+        log::error("engine.read_failed",
+                   {{"transfer_id", t.id}, {"message", payload.error().message}});
         return false;
     }
     if (unauthentic || util::sha256Hex(*payload) != t.payload_hash) {
         // What would leave is not what was rendered and approved: never deliver it.
         TransitionUpdate u = ctx_.claimed();
-        u.last_error = unauthentic
-                           ? "te leveren gegevens zijn niet te ontsleutelen met de sleutel van deze "
-                             "overdracht (verplaatst of gewijzigd in de opslag buiten Sluis?); niet geleverd"
-                           : "te leveren gegevens komen niet overeen met de goedgekeurde hash; "
-                             "niet geleverd (opslag gewijzigd buiten Sluis?)";
-        auto st = ctx_.store.transition(t.id, t.state, State::kDeadLettered, u,
-                                    engineEvent("payload_mismatch", t, {{"alert", true}}),
-                                    "gegevens wijken af van de goedgekeurde hash", ctx_.clock.now());
+        u.last_error =
+            unauthentic
+                ? "te leveren gegevens zijn niet te ontsleutelen met de sleutel van deze "
+                  "overdracht (verplaatst of gewijzigd in de opslag buiten Sluis?); niet geleverd"
+                : "te leveren gegevens komen niet overeen met de goedgekeurde hash; "
+                  "niet geleverd (opslag gewijzigd buiten Sluis?)";
+        auto st =
+            ctx_.store.transition(t.id, t.state, State::kDeadLettered, u,
+                                  engineEvent("payload_mismatch", t, {{"alert", true}}),
+                                  "gegevens wijken af van de goedgekeurde hash", ctx_.clock.now());
         log::error("engine.payload_mismatch", {{"transfer_id", t.id}, {"alert", true}});
         if (!st) ctx_.transitionFailed(t.id, st);
         return st.isOk();
     }
     auto decision = ctx_.gates.evaluate(t);
     if (!decision) {
-        log::error("engine.gate_failed", {{"transfer_id", t.id}, {"message", decision.error().message}});
+        log::error("engine.gate_failed",
+                   {{"transfer_id", t.id}, {"message", decision.error().message}});
         return false;
     }
     if (decision->next != State::kScheduled) {
         auto st = ctx_.store.transition(
             t.id, t.state, State::kMapped, ctx_.claimed(),
-            engineEvent("gates_closed_before_delivery", t, {{"gate", transfer::stateName(decision->next)}}),
+            engineEvent("gates_closed_before_delivery", t,
+                        {{"gate", transfer::stateName(decision->next)}}),
             "poorten vlak voor levering opnieuw beoordeeld: " + decision->reason, ctx_.clock.now());
         log::warn("engine.gates_closed_before_delivery",
-                  {{"transfer_id", t.id}, {"gate", transfer::stateName(decision->next)}, {"alert", true}});
+                  {{"transfer_id", t.id},
+                   {"gate", transfer::stateName(decision->next)},
+                   {"alert", true}});
         if (!st) ctx_.transitionFailed(t.id, st);
         return st.isOk();
     }
@@ -72,13 +79,15 @@ bool DeliverStage::deliver(Transfer t, const config::RouteConfig& r) {
             ctx_.transitionFailed(t.id, st);
             return false;
         }
-        log::info("engine.delivery_resumed", {{"transfer_id", t.id}, {"instance", ctx_.instance_id}});
+        log::info("engine.delivery_resumed",
+                  {{"transfer_id", t.id}, {"instance", ctx_.instance_id}});
     } else {
         TransitionUpdate u = ctx_.claimed();
         u.attempts = t.attempts + 1;
-        auto st = ctx_.store.transition(t.id, t.state, State::kDelivering, u,
-                                    engineEvent("delivery_started", t, {{"attempt", t.attempts + 1}}),
-                                    "poging " + std::to_string(t.attempts + 1), now);
+        auto st =
+            ctx_.store.transition(t.id, t.state, State::kDelivering, u,
+                                  engineEvent("delivery_started", t, {{"attempt", t.attempts + 1}}),
+                                  "poging " + std::to_string(t.attempts + 1), now);
         if (!st) {
             ctx_.transitionFailed(t.id, st);
             return false;
@@ -94,16 +103,16 @@ bool DeliverStage::deliver(Transfer t, const config::RouteConfig& r) {
     switch (result.outcome) {
         case connector::DeliveryOutcome::kDelivered: {
             ctx_.metrics.deliveryAttempt("delivered");
-            ctx_.metrics.deliveryLatency(
-                std::chrono::duration<double>(now - t.created_at).count());
+            ctx_.metrics.deliveryLatency(std::chrono::duration<double>(now - t.created_at).count());
             u.receipt = result.receipt;
             u.last_error = "";
             u.next_attempt_at = std::optional<Timestamp>();
             st = ctx_.store.transition(t.id, State::kDelivering, State::kDelivered, u,
-                                   engineEvent("delivered", t,
-                                         {{"destination", r.sink}, {"payload_hash", t.payload_hash},
-                                          {"receipt", result.receipt}}),
-                                   "afgeleverd", now);
+                                       engineEvent("delivered", t,
+                                                   {{"destination", r.sink},
+                                                    {"payload_hash", t.payload_hash},
+                                                    {"receipt", result.receipt}}),
+                                       "afgeleverd", now);
             log::info("engine.delivered", {{"transfer_id", t.id}, {"sink", r.sink}});
             break;
         }
@@ -111,16 +120,20 @@ bool DeliverStage::deliver(Transfer t, const config::RouteConfig& r) {
             ctx_.metrics.deliveryAttempt("retry");
             u.last_error = result.message;
             if (t.attempts >= ctx_.config->worker.max_attempts) {
-                st = ctx_.store.transition(t.id, State::kDelivering, State::kDeadLettered, u,
-                                       engineEvent("dead_lettered", t, {{"attempts", t.attempts}}),
-                                       "opgegeven na " + std::to_string(t.attempts) + " pogingen", now);
-                log::warn("engine.dead_lettered", {{"transfer_id", t.id}, {"attempts", t.attempts}});
+                st = ctx_.store.transition(
+                    t.id, State::kDelivering, State::kDeadLettered, u,
+                    engineEvent("dead_lettered", t, {{"attempts", t.attempts}}),
+                    "opgegeven na " + std::to_string(t.attempts) + " pogingen", now);
+                log::warn("engine.dead_lettered",
+                          {{"transfer_id", t.id}, {"attempts", t.attempts}});
             } else {
                 u.next_attempt_at = std::optional<Timestamp>(now + backoff(t.attempts));
-                st = ctx_.store.transition(t.id, State::kDelivering, State::kFailed, u,
-                                       engineEvent("delivery_failed", t, {{"attempt", t.attempts}}),
-                                       "mislukt, nieuwe poging later", now);
-                log::warn("engine.delivery_failed", {{"transfer_id", t.id}, {"attempt", t.attempts}});
+                st = ctx_.store.transition(
+                    t.id, State::kDelivering, State::kFailed, u,
+                    engineEvent("delivery_failed", t, {{"attempt", t.attempts}}),
+                    "mislukt, nieuwe poging later", now);
+                log::warn("engine.delivery_failed",
+                          {{"transfer_id", t.id}, {"attempt", t.attempts}});
             }
             break;
         }
@@ -128,8 +141,8 @@ bool DeliverStage::deliver(Transfer t, const config::RouteConfig& r) {
             ctx_.metrics.deliveryAttempt("rejected");
             u.last_error = result.message;
             st = ctx_.store.transition(t.id, State::kDelivering, State::kDeadLettered, u,
-                                   engineEvent("dead_lettered", t, {{"rejected_by", r.sink}}),
-                                   "geweigerd door ontvanger", now);
+                                       engineEvent("dead_lettered", t, {{"rejected_by", r.sink}}),
+                                       "geweigerd door ontvanger", now);
             log::warn("engine.delivery_rejected", {{"transfer_id", t.id}, {"sink", r.sink}});
             break;
         }

@@ -9,14 +9,14 @@
 namespace sluis::engine {
 
 class DeliverStage {
-public:
+  public:
     DeliverStage(StageContext& ctx, ScheduleStage& schedule) : ctx_(ctx), schedule_(schedule) {}
 
     /// scheduled / failed / delivering → delivered (or failed, dead_lettered, mapped). Returns
     /// whether it did something.
     bool deliver(store::Transfer t, const config::RouteConfig& route);
 
-private:
+  private:
     std::chrono::milliseconds backoff(int attempts) const;
 
     StageContext& ctx_;

@@ -10,8 +10,9 @@ using store::State;
 using store::Transfer;
 
 Engine::Engine(std::shared_ptr<const config::Config> config,
-               const connector::ConnectorRegistry& connectors, const mapper::MapperRegistry& mappers,
-               store::TransferStore& store, const Clock& clock, Metrics& metrics)
+               const connector::ConnectorRegistry& connectors,
+               const mapper::MapperRegistry& mappers, store::TransferStore& store,
+               const Clock& clock, Metrics& metrics)
     : ctx_(std::move(config), connectors, mappers, store, clock, metrics,
            "d_" + util::toHex(crypto::randomBytes(6))) {}
 
@@ -33,8 +34,9 @@ Status Engine::start() {
     notify_.start();
     // Every claim this daemon makes carries this id (random per start), so the logs of several
     // daemons on one store say who did what.
-    log::info("engine.instance", {{"instance", ctx_.instance_id},
-                                  {"lease_ms", static_cast<long long>(ctx_.config->worker.lease.count())}});
+    log::info("engine.instance",
+              {{"instance", ctx_.instance_id},
+               {"lease_ms", static_cast<long long>(ctx_.config->worker.lease.count())}});
     return {};
 }
 
@@ -53,8 +55,8 @@ size_t Engine::pass() {
     ctx_.claim = store::Claim{ctx_.instance_id, now + worker.lease};
     auto due = ctx_.store.claimDue(ctx_.claim, now, worker.batch_size);
     if (!due) {
-        log::error("engine.store_error", {{"code", errorCodeName(due.error().code)},
-                                          {"message", due.error().message}});
+        log::error("engine.store_error",
+                   {{"code", errorCodeName(due.error().code)}, {"message", due.error().message}});
         return work;
     }
     for (const auto& d : due->damaged) {
@@ -98,12 +100,16 @@ bool Engine::process(const Transfer& t) {
         return false;
     }
     switch (t.state) {
-        case State::kReceived: return render_.render(t, *r);
-        case State::kMapped: return render_.gate(t);
+        case State::kReceived:
+            return render_.render(t, *r);
+        case State::kMapped:
+            return render_.gate(t);
         case State::kScheduled:
         case State::kFailed:
-        case State::kDelivering: return deliver_.deliver(t, *r);
-        default: return false;
+        case State::kDelivering:
+            return deliver_.deliver(t, *r);
+        default:
+            return false;
     }
 }
 
@@ -112,7 +118,8 @@ void Engine::run() {
         size_t work = runOnce();
         std::unique_lock<std::mutex> lock(mu_);
         if (stopping_) return;
-        if (work == 0) cv_.wait_for(lock, ctx_.config->worker.poll_interval, [&] { return stopping_; });
+        if (work == 0)
+            cv_.wait_for(lock, ctx_.config->worker.poll_interval, [&] { return stopping_; });
         if (stopping_) return;
     }
 }

@@ -24,8 +24,9 @@ void HousekeepingStage::checkpoint() {
     Timestamp now = ctx_.clock.now();
     if (last_checkpoint_ != Timestamp{} && now - last_checkpoint_ < interval) return;
     last_checkpoint_ = now;
-    auto cp = store::writeCheckpoint(store_, std::filesystem::path(ctx_.config->data_dir) / store::kCheckpointFile,
-                                     now, /*force=*/false);
+    auto cp = store::writeCheckpoint(
+        store_, std::filesystem::path(ctx_.config->data_dir) / store::kCheckpointFile, now,
+        /*force=*/false);
     if (!cp) {
         log::error("engine.checkpoint_failed", {{"message", cp.error().message}});
     } else if (cp->has_value()) {
@@ -38,7 +39,8 @@ void HousekeepingStage::purge() {
     if (now - last_purge_ < ctx_.config->worker.purge_interval) return;
     last_purge_ = now;
     // One daemon purges per interval: the lease is held for the interval, not given back.
-    auto held = ctx_.store.claimLease("purge", ctx_.instance_id, now, now + ctx_.config->worker.purge_interval);
+    auto held = ctx_.store.claimLease("purge", ctx_.instance_id, now,
+                                      now + ctx_.config->worker.purge_interval);
     if (!held) {
         log::error("engine.purge_failed", {{"message", held.error().message}});
         return;
@@ -63,10 +65,15 @@ void HousekeepingStage::purge() {
             log::error("engine.purge_failed", {{"source", f.source}, {"message", st.message()}});
             continue;
         }
-        auto audited = ctx_.store.audit({kActor, "file_purged", "", "",
-                                     {{"source", f.source}, {"kind", f.file.kind},
-                                      {"file", std::filesystem::path(f.file.path).filename().string()}}},
-                                    now);
+        auto audited =
+            ctx_.store.audit({kActor,
+                              "file_purged",
+                              "",
+                              "",
+                              {{"source", f.source},
+                               {"kind", f.file.kind},
+                               {"file", std::filesystem::path(f.file.path).filename().string()}}},
+                             now);
         if (!audited) log::error("engine.purge_failed", {{"message", audited.message()}});
         ++removed;
     }

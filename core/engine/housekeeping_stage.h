@@ -6,13 +6,13 @@
 namespace sluis::engine {
 
 class HousekeepingStage {
-public:
+  public:
     explicit HousekeepingStage(StageContext& ctx) : ctx_(ctx) {}
 
     /// Purges every `worker.purge_interval` and checkpoints every `audit.checkpoint_interval`.
     void run();
 
-private:
+  private:
     void purge();
     void checkpoint();
 

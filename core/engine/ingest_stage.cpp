@@ -16,9 +16,11 @@ size_t IngestStage::run() {
         const std::string lease = "source:" + r.source;
         try {
             Timestamp now = ctx_.clock.now();
-            auto held = ctx_.store.claimLease(lease, ctx_.instance_id, now, now + ctx_.config->worker.lease);
+            auto held = ctx_.store.claimLease(lease, ctx_.instance_id, now,
+                                              now + ctx_.config->worker.lease);
             if (!held) {
-                log::error("engine.store_error", {{"route", r.name}, {"message", held.error().message}});
+                log::error("engine.store_error",
+                           {{"route", r.name}, {"message", held.error().message}});
                 continue;
             }
             if (!*held) continue;
@@ -27,7 +29,8 @@ size_t IngestStage::run() {
             log::error("engine.source_exception", {{"route", r.name}, {"what", e.what()}});
         }
         auto released = ctx_.store.releaseLease(lease, ctx_.instance_id);
-        if (!released) log::error("engine.store_error", {{"route", r.name}, {"message", released.message()}});
+        if (!released)
+            log::error("engine.store_error", {{"route", r.name}, {"message", released.message()}});
     }
     return work;
 }
@@ -36,7 +39,8 @@ size_t IngestStage::pollSource(const config::RouteConfig& route) {
     auto& source = ctx_.sources.at(route.source);
     auto items = source->poll(ctx_.config->worker.batch_size);
     if (!items) {
-        log::warn("source.poll_failed", {{"source", route.source}, {"message", items.error().message}});
+        log::warn("source.poll_failed",
+                  {{"source", route.source}, {"message", items.error().message}});
         return 0;
     }
     const auto* decoder = ctx_.mappers.decoder(route.decoder);
@@ -44,17 +48,20 @@ size_t IngestStage::pollSource(const config::RouteConfig& route) {
     for (const auto& item : *items) {
         // Still ours? (extends the lease; a daemon that lost it stops reading)
         Timestamp at = ctx_.clock.now();
-        auto held = ctx_.store.claimLease("source:" + route.source, ctx_.instance_id, at, at + ctx_.config->worker.lease);
+        auto held = ctx_.store.claimLease("source:" + route.source, ctx_.instance_id, at,
+                                          at + ctx_.config->worker.lease);
         if (!held || !*held) break;
         ++done;
         mapper::DecodeContext ctx{item.name, route.decoder_options};
         auto batch = decoder->decode(item.bytes, ctx);
         if (!batch) {
-            log::warn("source.item_rejected", {{"source", route.source}, {"item", item.name},
+            log::warn("source.item_rejected", {{"source", route.source},
+                                               {"item", item.name},
                                                {"code", errorCodeName(batch.error().code)}});
             ctx_.metrics.fileIngested(false);
             auto st = source->acknowledge(item, {false, batch.error().message});
-            if (!st) log::error("source.ack_failed", {{"source", route.source}, {"item", item.name}});
+            if (!st)
+                log::error("source.ack_failed", {{"source", route.source}, {"item", item.name}});
             continue;
         }
         store::IngestBatch ib;
@@ -66,7 +73,8 @@ size_t IngestStage::pollSource(const config::RouteConfig& route) {
             const json& rec = batch->records[i];
             store::NewTransfer nt;
             nt.meta.id = store::newTransferId();
-            nt.meta.idempotency_key = item.idempotency_key + "#" + std::to_string(i) + ":" + route.name;
+            nt.meta.idempotency_key =
+                item.idempotency_key + "#" + std::to_string(i) + ":" + route.name;
             nt.meta.direction = "outbound";
             nt.meta.route = route.name;
             nt.meta.purpose = route.purpose;
@@ -86,23 +94,28 @@ size_t IngestStage::pollSource(const config::RouteConfig& route) {
         auto stored = ctx_.store.ingest(ib, ctx_.clock.now());
         if (!stored) {
             // Not stored: leave the item upstream; it is offered again next pass.
-            log::error("source.store_failed", {{"source", route.source}, {"item", item.name},
+            log::error("source.store_failed", {{"source", route.source},
+                                               {"item", item.name},
                                                {"message", stored.error().message}});
             continue;
         }
         if (*stored == store::IngestResult::kStored) {
             ctx_.metrics.fileIngested(true);
             ctx_.metrics.transfersCreated(static_cast<long long>(ib.transfers.size()));
-            log::info("source.item_stored", {{"source", route.source}, {"item", item.name},
+            log::info("source.item_stored", {{"source", route.source},
+                                             {"item", item.name},
                                              {"transfers", ib.transfers.size()}});
         } else {
-            log::info("source.item_already_stored", {{"source", route.source}, {"item", item.name}});
+            log::info("source.item_already_stored",
+                      {{"source", route.source}, {"item", item.name}});
         }
         for (const auto& w : batch->warnings)
-            log::warn("source.item_warning", {{"source", route.source}, {"item", item.name}, {"warning", w}});
+            log::warn("source.item_warning",
+                      {{"source", route.source}, {"item", item.name}, {"warning", w}});
         auto st = source->acknowledge(item, {true, ""});
-        if (!st) log::error("source.ack_failed", {{"source", route.source}, {"item", item.name},
-                                                  {"message", st.message()}});
+        if (!st)
+            log::error("source.ack_failed",
+                       {{"source", route.source}, {"item", item.name}, {"message", st.message()}});
     }
     return done;
 }

@@ -7,14 +7,14 @@
 namespace sluis::engine {
 
 class IngestStage {
-public:
+  public:
     IngestStage(StageContext& ctx, ScheduleStage& schedule) : ctx_(ctx), schedule_(schedule) {}
 
     /// Every route's source once (a route with a schedule only when it fires). Returns the
     /// number of items handled.
     size_t run();
 
-private:
+  private:
     size_t pollSource(const config::RouteConfig& route);
 
     StageContext& ctx_;

@@ -10,7 +10,8 @@ using store::Transfer;
 using store::TransitionUpdate;
 
 void NotifyStage::start() {
-    if (ctx_.config->notify.smtp) smtp_ = std::make_unique<notify::SmtpClient>(*ctx_.config->notify.smtp, ctx_.clock);
+    if (ctx_.config->notify.smtp)
+        smtp_ = std::make_unique<notify::SmtpClient>(*ctx_.config->notify.smtp, ctx_.clock);
 }
 
 void NotifyStage::recorded(long long id, const Status& st) {
@@ -31,7 +32,8 @@ size_t NotifyStage::run() {
     const auto& worker = ctx_.config->worker;
     for (; done < static_cast<size_t>(worker.notify_batch); ++done) {
         Timestamp claimed_at = ctx_.clock.now();
-        auto due = ctx_.store.claimNotifications({ctx_.instance_id, claimed_at + ctx_.config->worker.lease}, claimed_at, 1);
+        auto due = ctx_.store.claimNotifications(
+            {ctx_.instance_id, claimed_at + ctx_.config->worker.lease}, claimed_at, 1);
         if (!due) {
             log::error("notify.store_error", {{"message", due.error().message}});
             break;
@@ -41,14 +43,18 @@ size_t NotifyStage::run() {
         auto sent = smtp_->send({n.to, n.subject, n.body});
         Timestamp now = ctx_.clock.now();
         if (sent) {
-            auto st = ctx_.store.notificationAttempt(n.id, true, "", std::nullopt, now, ctx_.instance_id);
-            log::info("notify.sent", {{"notification_id", n.id}, {"kind", n.kind}, {"transfer_id", n.transfer_id}});
+            auto st =
+                ctx_.store.notificationAttempt(n.id, true, "", std::nullopt, now, ctx_.instance_id);
+            log::info(
+                "notify.sent",
+                {{"notification_id", n.id}, {"kind", n.kind}, {"transfer_id", n.transfer_id}});
             recorded(n.id, st);
             continue;
         }
         // Temporary problems are retried with back-off for about a day; a permanent refusal is
         // kept with its reason for the beheerder (GET /api/v1/procedures/{id} shows it).
-        bool retry = sent.error().code == ErrorCode::kUnavailable && n.attempts + 1 < worker.notify_max_attempts;
+        bool retry = sent.error().code == ErrorCode::kUnavailable &&
+                     n.attempts + 1 < worker.notify_max_attempts;
         std::optional<Timestamp> next;
         if (retry) {
             // Doubles per attempt made, from notify_backoff_initial up to notify_backoff_max.
@@ -56,8 +62,11 @@ size_t NotifyStage::run() {
             for (int i = 0; i < n.attempts && d < worker.notify_backoff_max; ++i) d *= 2;
             next = now + std::min(d, worker.notify_backoff_max);
         }
-        auto st = ctx_.store.notificationAttempt(n.id, false, sent.error().message, next, now, ctx_.instance_id);
-        log::warn("notify.failed", {{"notification_id", n.id}, {"kind", n.kind}, {"retry", retry},
+        auto st = ctx_.store.notificationAttempt(n.id, false, sent.error().message, next, now,
+                                                 ctx_.instance_id);
+        log::warn("notify.failed", {{"notification_id", n.id},
+                                    {"kind", n.kind},
+                                    {"retry", retry},
                                     {"message", sent.error().message}});
         recorded(n.id, st);
     }

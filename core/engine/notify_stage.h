@@ -9,7 +9,7 @@
 namespace sluis::engine {
 
 class NotifyStage {
-public:
+  public:
     explicit NotifyStage(StageContext& ctx) : ctx_(ctx) {}
 
     /// Creates the SMTP client when `notify.smtp` is configured.
@@ -17,7 +17,7 @@ public:
     /// Up to `worker.notify_batch` mails. Returns the number of mails handled.
     size_t run();
 
-private:
+  private:
     /// Logs a failed record of a mail attempt: quietly when the claim was lost.
     void recorded(long long id, const Status& st);
 

@@ -18,8 +18,8 @@ bool RenderStage::render(const Transfer& t, const config::RouteConfig& r) {
         json details = {{"encoder", r.encoder}};
         if (alert) details["alert"] = true;
         auto st = ctx_.store.transition(t.id, State::kReceived, State::kDeadLettered, u,
-                                    engineEvent(event_name, t, details), "kan niet worden omgezet",
-                                    ctx_.clock.now());
+                                        engineEvent(event_name, t, details),
+                                        "kan niet worden omgezet", ctx_.clock.now());
         if (alert) {
             log::error("engine." + event_name, {{"transfer_id", t.id}, {"alert", true}});
         } else {
@@ -34,12 +34,14 @@ bool RenderStage::render(const Transfer& t, const config::RouteConfig& r) {
                     "(verplaatst of gewijzigd in de opslag buiten Sluis?)",
                     /*alert=*/true);
     if (!canonical) {
-        log::error("engine.read_failed", {{"transfer_id", t.id}, {"message", canonical.error().message}});
+        log::error("engine.read_failed",
+                   {{"transfer_id", t.id}, {"message", canonical.error().message}});
         return false;
     }
     const auto* p = ctx_.config->policy(t.purpose);
     json record = json::parse(*canonical, nullptr, false);
-    if (record.is_discarded() || !p) return fail("render_failed", "opgeslagen record onleesbaar of doel zonder beleid");
+    if (record.is_discarded() || !p)
+        return fail("render_failed", "opgeslagen record onleesbaar of doel zonder beleid");
 
     // The parents' inzage (with their view) travels with the dossier.
     if (p->basis == config::PurposePolicy::Basis::kInzage) {
@@ -47,14 +49,17 @@ bool RenderStage::render(const Transfer& t, const config::RouteConfig& r) {
         if (!inzage) return false;
         if (!inzage->has_value()) {
             // The dossier must carry the parents' inzage: wait for it before rendering.
-            auto st = ctx_.store.transition(t.id, State::kReceived, State::kAwaitingConsent, ctx_.claimed(),
-                                        engineEvent("gated", t), "wacht op inzage door ouders/verzorgers",
-                                        ctx_.clock.now());
+            auto st =
+                ctx_.store.transition(t.id, State::kReceived, State::kAwaitingConsent,
+                                      ctx_.claimed(), engineEvent("gated", t),
+                                      "wacht op inzage door ouders/verzorgers", ctx_.clock.now());
             return st.isOk();
         }
         {
             const auto& i = **inzage;
-            json z = {{"voorlopigdossier", false}, {"inzage", true}, {"inzagedatum", i.inzagedatum},
+            json z = {{"voorlopigdossier", false},
+                      {"inzage", true},
+                      {"inzagedatum", i.inzagedatum},
                       {"akkoord", i.akkoord}};
             if (!i.redennietakkoord.empty()) z["redennietakkoord"] = i.redennietakkoord;
             if (record.contains("inzage") && record["inzage"].is_object()) {
@@ -88,11 +93,12 @@ bool RenderStage::render(const Transfer& t, const config::RouteConfig& r) {
         // never values; a corrected export makes a new transfer.
         TransitionUpdate u = ctx_.claimed();
         u.last_error = "geweigerd bij het omzetten: " + encoded.error().message;
-        auto st = ctx_.store.transition(t.id, State::kReceived, State::kRejected, u,
-                                    engineEvent("render_refused", t, {{"encoder", r.encoder}}),
-                                    "geweigerd: de gegevens voldoen niet aan de standaard van de "
-                                    "ontvanger; verbeter de bron en lever opnieuw aan",
-                                    ctx_.clock.now());
+        auto st =
+            ctx_.store.transition(t.id, State::kReceived, State::kRejected, u,
+                                  engineEvent("render_refused", t, {{"encoder", r.encoder}}),
+                                  "geweigerd: de gegevens voldoen niet aan de standaard van de "
+                                  "ontvanger; verbeter de bron en lever opnieuw aan",
+                                  ctx_.clock.now());
         log::warn("engine.render_refused", {{"transfer_id", t.id}, {"encoder", r.encoder}});
         return st.isOk();
     }
@@ -100,30 +106,39 @@ bool RenderStage::render(const Transfer& t, const config::RouteConfig& r) {
     std::vector<std::pair<std::string, std::string>> reports;
     for (const auto& name : r.report_encoders) {
         auto rendered = ctx_.mappers.encoder(name)->encode(reduced.record, ctx);
-        if (!rendered) return fail("render_failed", "rapport (" + name + "): " + rendered.error().message);
+        if (!rendered)
+            return fail("render_failed", "rapport (" + name + "): " + rendered.error().message);
         reports.emplace_back(rendered->content_type, std::move(rendered->bytes));
     }
 
     json withheld = json::array();
-    for (const auto& w : reduced.withheld) withheld.push_back({{"path", w.path}, {"reason", w.reason}});
+    for (const auto& w : reduced.withheld)
+        withheld.push_back({{"path", w.path}, {"reason", w.reason}});
     TransitionUpdate u = ctx_.claimed();
     u.payload = encoded->bytes;
     u.content_type = encoded->content_type;
     u.file_extension = encoded->file_extension;
-    u.disclosure = json{{"included", reduced.included}, {"withheld", withheld},
-                        {"categories", reduced.categories}, {"encoder", r.encoder}, {"profile", r.profile}};
+    u.disclosure = json{{"included", reduced.included},
+                        {"withheld", withheld},
+                        {"categories", reduced.categories},
+                        {"encoder", r.encoder},
+                        {"profile", r.profile}};
     if (!reports.empty()) u.reports = std::move(reports);
-    auto st = ctx_.store.transition(
-        t.id, State::kReceived, State::kMapped, u,
-        engineEvent("mapped", t,
-              {{"encoder", r.encoder}, {"profile", r.profile}, {"withheld_paths", [&] {
-                   json paths = json::array();
-                   for (const auto& w : reduced.withheld) paths.push_back(w.path);
-                   return paths;
-               }()}}),
-        "omgezet met " + r.encoder + "; " + std::to_string(reduced.withheld.size()) +
-            " veld(en) achtergehouden",
-        ctx_.clock.now());
+    auto st = ctx_.store.transition(t.id, State::kReceived, State::kMapped, u,
+                                    engineEvent("mapped", t,
+                                                {{"encoder", r.encoder},
+                                                 {"profile", r.profile},
+                                                 {"withheld_paths",
+                                                  [&] {
+                                                      json paths = json::array();
+                                                      for (const auto& w : reduced.withheld)
+                                                          paths.push_back(w.path);
+                                                      return paths;
+                                                  }()}}),
+                                    "omgezet met " + r.encoder + "; " +
+                                        std::to_string(reduced.withheld.size()) +
+                                        " veld(en) achtergehouden",
+                                    ctx_.clock.now());
     if (!st) ctx_.transitionFailed(t.id, st);
     return st.isOk();
 }
@@ -131,7 +146,8 @@ bool RenderStage::render(const Transfer& t, const config::RouteConfig& r) {
 bool RenderStage::gate(const Transfer& t) {
     auto moved = ctx_.gates.advance(t.id, kActor);
     if (!moved) {
-        log::error("engine.gate_failed", {{"transfer_id", t.id}, {"message", moved.error().message}});
+        log::error("engine.gate_failed",
+                   {{"transfer_id", t.id}, {"message", moved.error().message}});
         return false;
     }
     return *moved;

@@ -6,7 +6,7 @@
 namespace sluis::engine {
 
 class RenderStage {
-public:
+  public:
     explicit RenderStage(StageContext& ctx) : ctx_(ctx) {}
 
     /// received → mapped (or awaiting_consent, rejected, dead_lettered). Returns whether it moved.
@@ -14,7 +14,7 @@ public:
     /// mapped → the state the gates decide. Returns whether it moved.
     bool gate(const store::Transfer& t);
 
-private:
+  private:
     StageContext& ctx_;
 };
 

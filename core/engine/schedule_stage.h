@@ -6,7 +6,7 @@
 namespace sluis::engine {
 
 class ScheduleStage {
-public:
+  public:
     explicit ScheduleStage(StageContext& ctx) : ctx_(ctx) {}
 
     /// For routes with a schedule: whether the source should be read in this pass (claims the
@@ -17,7 +17,7 @@ public:
     /// the daemon was down. Returns true when it handled (skipped) the transfer.
     bool missedDelivery(const store::Transfer& t);
 
-private:
+  private:
     StageContext& ctx_;
 };
 

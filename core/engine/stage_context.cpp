@@ -39,7 +39,8 @@ void StageContext::transitionFailed(const std::string& id, const Status& st) con
     log::error("engine.transition_failed", {{"transfer_id", id}, {"message", st.message()}});
 }
 
-store::AuditEvent engineEvent(const std::string& name, const store::Transfer& t, nlohmann::json details) {
+store::AuditEvent engineEvent(const std::string& name, const store::Transfer& t,
+                              nlohmann::json details) {
     return store::AuditEvent{kActor, name, t.id, t.purpose, std::move(details)};
 }
 

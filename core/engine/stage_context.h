@@ -7,9 +7,8 @@
 /// docs/architecture.md, "The engine's stages".
 #include <map>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "core/config/config.h"
 #include "core/engine/metrics.h"
@@ -23,9 +22,10 @@ namespace sluis::engine {
 inline constexpr const char* kActor = "sluis";
 
 struct StageContext {
-    StageContext(std::shared_ptr<const config::Config> config, const connector::ConnectorRegistry& connectors,
-                 const mapper::MapperRegistry& mappers, store::TransferStore& store, const Clock& clock,
-                 Metrics& metrics, std::string instance_id);
+    StageContext(std::shared_ptr<const config::Config> config,
+                 const connector::ConnectorRegistry& connectors,
+                 const mapper::MapperRegistry& mappers, store::TransferStore& store,
+                 const Clock& clock, Metrics& metrics, std::string instance_id);
 
     std::shared_ptr<const config::Config> config;
     const connector::ConnectorRegistry& connectors;
