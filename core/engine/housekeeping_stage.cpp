@@ -25,7 +25,7 @@ void HousekeepingStage::checkpoint() {
     if (last_checkpoint_ != Timestamp{} && now - last_checkpoint_ < interval) return;
     last_checkpoint_ = now;
     auto cp = store::writeCheckpoint(
-        store_, std::filesystem::path(ctx_.config->data_dir) / store::kCheckpointFile, now,
+        ctx_.store, std::filesystem::path(ctx_.config->data_dir) / store::kCheckpointFile, now,
         /*force=*/false);
     if (!cp) {
         log::error("engine.checkpoint_failed", {{"message", cp.error().message}});
@@ -46,7 +46,7 @@ void HousekeepingStage::purge() {
         return;
     }
     if (!*held) return;
-    auto n = policy::purgeDue(*config_, store_, now, kActor);
+    auto n = policy::purgeDue(*ctx_.config, ctx_.store, now, kActor);
     if (!n) {
         log::error("engine.purge_failed", {{"message", n.error().message}});
     } else if (*n > 0) {
