@@ -109,7 +109,7 @@ class SomtodayTest : public ::testing::Test {
     }
 
     Result<std::unique_ptr<connector::Source>> makeSource(const json& values) {
-        auto f = connectors::makeSomtodaySourceFactory(&clock_);
+        auto f = connectors::makeSomtodaySourceFactory(source_clock_);
         std::vector<std::string> errors;
         auto opts = connector::validateOptions(f->options(), values, "sources.somtoday", errors);
         if (!opts) return opts.error();
@@ -145,6 +145,9 @@ class SomtodayTest : public ::testing::Test {
     /// The sources' clock (Retry-After, retry_interval, pass interval): moved by the tests, so
     /// that they never sleep to let time pass.
     ManualClock clock_{SystemClock().now()};
+    /// What the sources are given; nullptr (the system clock) where the peer's own real time
+    /// matters (its token lifetimes).
+    const Clock* source_clock_ = &clock_;
 };
 
 // ---- source ----
@@ -262,6 +265,7 @@ TEST_F(SomtodayTest, ShortLivedTokensAreRenewedBeforeTheyExpire) {
     auto peer = startPeer(12);
     peer->setTokenLifetime(1s);
     peer->setDelay(120ms);  // the sync outlives the first token
+    source_clock_ = nullptr;  // the peer expires its tokens on real time: so must the client
     auto src = source(sourceOptions(*peer, {{"page_size", 3}}));
     FakeCore core;
     ASSERT_TRUE(core.sync(*src).isOk());
