@@ -440,12 +440,6 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
             cfg->worker.lease = w.duration("lease", cfg->worker.lease);
             if (cfg->worker.lease < std::chrono::seconds(1))
                 errors.push_back("daemon.json: worker.lease: minstens 1s");
-            if (cfg->worker.poll_interval < std::chrono::milliseconds(1))
-                errors.push_back("daemon.json: worker.poll_interval: minstens 1ms");
-            if (cfg->worker.backoff_initial < std::chrono::milliseconds(1) ||
-                cfg->worker.backoff_max < cfg->worker.backoff_initial)
-                errors.push_back("daemon.json: worker.backoff_max: minstens 1ms en niet kleiner dan "
-                                 "worker.backoff_initial");
             cfg->worker.purge_interval = w.duration("purge_interval", cfg->worker.purge_interval);
             if (cfg->worker.purge_interval < std::chrono::seconds(1))
                 errors.push_back("daemon.json: worker.purge_interval: minstens 1s");
