@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/connector/registry.h"
+#include "core/util/clock.h"
 
 namespace sluis::connectors {
 
@@ -18,7 +19,9 @@ inline constexpr const char* kSomtodayIdempotencyHeader = "Idempotency-Key";
 /// Registers source type `somtoday-rest` and sink type `somtoday-rest`.
 Status registerSomtoday(connector::ConnectorRegistry& registry);
 
-std::unique_ptr<connector::SourceFactory> makeSomtodaySourceFactory();
+/// `clock`: for the source's pass interval, retry waits, Retry-After and token lifetimes
+/// (nullptr: the system clock); it must outlive every source the factory creates.
+std::unique_ptr<connector::SourceFactory> makeSomtodaySourceFactory(const Clock* clock = nullptr);
 std::unique_ptr<connector::SinkFactory> makeSomtodaySinkFactory();
 
 /// A parsed `Content-Range: items FIRST-LAST/TOTAL` (TOTAL may be `*`: unknown, -1).

@@ -17,7 +17,6 @@ namespace sluis::connectors::somtoday {
 
 using connector::OptionSpec;
 using connector::OptionType;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -60,8 +59,8 @@ std::string transportMessage(CURLcode rc, const std::string& detail) {
     return what + " [curl " + std::to_string(static_cast<int>(rc)) + ": " + detail + "]";
 }
 
-std::chrono::seconds retryAfterOf(const HttpResponse& r) {
-    auto ra = parseRetryAfter(r.header("retry-after"), std::chrono::system_clock::now());
+std::chrono::seconds retryAfterOf(const HttpResponse& r, Timestamp now) {
+    auto ra = parseRetryAfter(r.header("retry-after"), now);
     return ra ? *ra : std::chrono::seconds(1);
 }
 
@@ -155,9 +154,11 @@ struct Client::Curl {
 Client::Client(ClientSettings s) : s_(std::move(s)), curl_(std::make_unique<Curl>()) {}
 Client::~Client() = default;
 
+Timestamp Client::now() const { return s_.clock ? s_.clock->now() : SystemClock().now(); }
+
 bool Client::throttled() const {
     std::lock_guard lock(mu_);
-    return Clock::now() < not_before_;
+    return now() < not_before_;
 }
 
 size_t Client::tokensObtained() const {
@@ -224,7 +225,7 @@ Result<HttpResponse> Client::perform(const std::string& method, const std::strin
 }
 
 Status Client::ensureToken() {
-    if (!token_.empty() && Clock::now() < token_refresh_at_) return {};
+    if (!token_.empty() && now() < token_refresh_at_) return {};
     token_.clear();
     auto escape = [&](const std::string& v) {
         char* e = curl_easy_escape(nullptr, v.c_str(), static_cast<int>(v.size()));
@@ -237,7 +238,7 @@ Status Client::ensureToken() {
     if (!s_.scope.empty()) form += "&scope=" + escape(s_.scope);
     // The lifetime counts from when the server issued the token, which is at the latest now:
     // measuring from the answer would stretch it by the round trip.
-    const auto requested_at = Clock::now();
+    const auto requested_at = now();
     auto r = perform(
         "POST", s_.token_url, form,
         {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json", "Expect:"});
@@ -247,7 +248,7 @@ Status Client::ensureToken() {
         return {ErrorCode::kUnauthenticated,
                 s_.prefix + "het token-endpoint weigert client_id/client_secret (" + code + ")"};
     if (r->status == 429 || r->status == 503) {
-        not_before_ = Clock::now() + retryAfterOf(*r);
+        not_before_ = now() + retryAfterOf(*r, now());
         return {ErrorCode::kUnavailable,
                 s_.prefix + "het token-endpoint is tijdelijk niet beschikbaar (" + code + ")"};
     }
@@ -275,7 +276,7 @@ Status Client::ensureToken() {
 Result<HttpResponse> Client::request(const std::string& method, const std::string& path,
                                      const std::string& body,
                                      const std::vector<std::string>& headers) {
-    if (Clock::now() < not_before_)
+    if (now() < not_before_)
         return Error{
             ErrorCode::kUnavailable,
             s_.prefix + "de server vroeg om te wachten (Retry-After); nog niet verstreken"};
@@ -301,10 +302,10 @@ Result<HttpResponse> Client::request(const std::string& method, const std::strin
                          s_.prefix + "de API weigert ook een vers token (HTTP 401)"};
         }
         if (r->status == 429 || r->status == 503) {
-            auto wait = retryAfterOf(*r);
+            auto wait = retryAfterOf(*r, now());
             if (retries >= s_.max_retries ||
                 std::chrono::duration_cast<std::chrono::milliseconds>(wait) > s_.retry_after_max) {
-                not_before_ = Clock::now() + wait;
+                not_before_ = now() + wait;
                 return Error{ErrorCode::kUnavailable,
                              s_.prefix + "de server is overbelast (HTTP " +
                                  std::to_string(r->status) + ", Retry-After " +

@@ -12,6 +12,7 @@
 
 #include "core/connector/connector.h"
 #include "core/error.h"
+#include "core/util/clock.h"
 
 namespace sluis::connectors::somtoday {
 
@@ -27,6 +28,9 @@ struct ClientSettings {
     long timeout_ms = 60000;
     std::chrono::milliseconds retry_after_max{5000};
     int max_retries = 3;
+    /// The clock for Retry-After waits and token lifetimes; nullptr: the system clock. Must
+    /// outlive the client.
+    const Clock* clock = nullptr;
 };
 
 /// Reads the options every somtoday-rest instance shares; Dutch errors. Refuses
@@ -69,14 +73,15 @@ class Client {
     Result<HttpResponse> perform(const std::string& method, const std::string& url,
                                  const std::string& body, const std::vector<std::string>& headers);
     Status ensureToken();
+    Timestamp now() const;
 
     ClientSettings s_;
     mutable std::mutex mu_;
     struct Curl;
     std::unique_ptr<Curl> curl_;
     std::string token_;
-    std::chrono::steady_clock::time_point token_refresh_at_{};
-    std::chrono::steady_clock::time_point not_before_{};
+    Timestamp token_refresh_at_{};
+    Timestamp not_before_{};
     size_t tokens_ = 0;
 };
 

@@ -28,7 +28,6 @@ namespace fs = std::filesystem;
 using connector::OptionSpec;
 using connector::OptionType;
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -88,10 +87,10 @@ struct SourceSettings {
 class SomtodaySource final : public connector::Source {
   public:
     SomtodaySource(std::string instance, somtoday::ClientSettings cs, SourceSettings s)
-        : instance_(std::move(instance)), client_(std::move(cs)), s_(std::move(s)) {}
+        : instance_(std::move(instance)), clock_(cs.clock), client_(std::move(cs)), s_(std::move(s)) {}
 
     Result<std::vector<connector::SourceItem>> poll(size_t max_items) override {
-        auto now = Clock::now();
+        const Timestamp at = now();
         if (pass_ && !pass_->outstanding.empty()) {
             // The core polls again only after handling every item it got; an item without an
             // acknowledgement was not stored (e.g. a store failure). Start over from the
@@ -99,22 +98,22 @@ class SomtodaySource final : public connector::Source {
             log::warn("source.pass_restarted",
                       {{"source", instance_}, {"unacknowledged", pass_->outstanding.size()}});
             pass_.reset();
-            next_pass_at_ = now;
+            next_pass_at_ = at;
         }
         if (!pass_) {
-            if (now < next_pass_at_ || client_.throttled())
+            if (at < next_pass_at_ || client_.throttled())
                 return std::vector<connector::SourceItem>{};
             auto started = startPass();
             if (!started) return started.error();
-            next_pass_at_ = now + s_.interval;
+            next_pass_at_ = at + s_.interval;
         }
-        if (now < retry_at_) return std::vector<connector::SourceItem>{};
+        if (at < retry_at_) return std::vector<connector::SourceItem>{};
         if (max_items == 0) max_items = 1;
         while (pass_->buffer.size() < max_items && !pass_->pages_done) {
             if (client_.throttled() && !pass_->buffer.empty()) break;
             auto st = fetchPage();
             if (!st) {
-                retry_at_ = Clock::now() + s_.retry_interval;
+                retry_at_ = now() + s_.retry_interval;
                 log::warn("source.page_failed", {{"source", instance_},
                                                  {"offset", pass_->next_offset},
                                                  {"code", errorCodeName(st.code())}});
@@ -262,9 +261,7 @@ class SomtodaySource final : public connector::Source {
             // lastModified and is read by the next pass.
             auto server = httpDateMillis(date);
             long long start = server ? *server
-                                     : std::chrono::duration_cast<std::chrono::milliseconds>(
-                                           std::chrono::system_clock::now().time_since_epoch())
-                                           .count();
+                                     : toMillis(now());
             p.new_cursor_ms = start - s_.overlap.count();
         }
         std::vector<std::string> ids;
@@ -357,15 +354,19 @@ class SomtodaySource final : public connector::Source {
     }
 
     std::string instance_;
+    Timestamp now() const { return clock_ ? clock_->now() : SystemClock().now(); }
+
+    const Clock* clock_;  ///< nullptr: the system clock.
     somtoday::Client client_;
     SourceSettings s_;
     std::unique_ptr<Pass> pass_;
-    Clock::time_point next_pass_at_{};
-    Clock::time_point retry_at_{};
+    Timestamp next_pass_at_{};
+    Timestamp retry_at_{};
 };
 
 class SomtodaySourceFactory final : public connector::SourceFactory {
   public:
+    explicit SomtodaySourceFactory(const Clock* clock) : clock_(clock) {}
     std::string name() const override { return "somtoday-rest"; }
     std::string description() const override {
         return "Haalt leerlingen met verzorgers, resultaten en absenties op uit een "
@@ -401,6 +402,7 @@ class SomtodaySourceFactory final : public connector::SourceFactory {
         std::string prefix = "bron " + instance + ": ";
         auto cs = somtoday::clientSettingsFrom(prefix, o);
         if (!cs) return cs.error();
+        cs->clock = clock_;
         SourceSettings s;
         s.cursor_file = o.str("cursor_file");
         std::error_code ec;
@@ -426,12 +428,15 @@ class SomtodaySourceFactory final : public connector::SourceFactory {
         return std::unique_ptr<connector::Source>(
             std::make_unique<SomtodaySource>(instance, std::move(*cs), std::move(s)));
     }
+
+  private:
+    const Clock* clock_;
 };
 
 }  // namespace
 
-std::unique_ptr<connector::SourceFactory> makeSomtodaySourceFactory() {
-    return std::make_unique<SomtodaySourceFactory>();
+std::unique_ptr<connector::SourceFactory> makeSomtodaySourceFactory(const Clock* clock) {
+    return std::make_unique<SomtodaySourceFactory>(clock);
 }
 
 }  // namespace sluis::connectors

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/api/request.h"
+#include "core/notify/mail_templates.h"
 #include "core/policy/gates.h"
 #include "core/util/amsterdam_time.h"
 #include "core/util/text.h"
@@ -23,15 +24,6 @@ Result<std::pair<store::Transfer, const config::PurposePolicy*>> procedureTransf
     return std::make_pair(*t, p);
 }
 
-/// Approvals that count for `t` as it is now: given for its current payload hash.
-std::vector<store::Approval> currentApprovals(Request& r, const store::Transfer& t) {
-    std::vector<store::Approval> out;
-    if (auto list = r.store.approvals(t.id))
-        for (const auto& a : *list)
-            if (a.payload_hash == t.payload_hash && a.decision == "approved") out.push_back(a);
-    return out;
-}
-
 Result<json> procedureJson(Request& r, const store::Transfer& t, const config::PurposePolicy& p,
                            bool detail) {
     policy::Gates gates(r.config, r.store, r.clock);
@@ -40,8 +32,8 @@ Result<json> procedureJson(Request& r, const store::Transfer& t, const config::P
     const store::ProcedureRecord& rec = *proc;
     auto count = gates.countApprovals(t, p);
     std::vector<std::string> approvers;
-    for (const auto& a : currentApprovals(r, t))
-        approvers.push_back(a.approver + " (" + a.role + ")");
+    if (count)
+        for (const auto& a : count->counted) approvers.push_back(a.approver + " (" + a.role + ")");
     bool akkoord = count && count->valid >= p.approvals.required && !t.payload_hash.empty();
     bool saved = policy::Gates::procedureSaved(p, t, rec);
     const json effective = p.procedure.effectiveChoices(t.choices);
@@ -313,7 +305,7 @@ void saveProcedure(Request& r) {
     if (!missing.empty())
         return r.sendError(Error{ErrorCode::kConflict, "nog niet compleet: " + missing});
     std::vector<std::string> approvers, choices;
-    for (const auto& a : currentApprovals(r, t)) approvers.push_back(a.approver);
+    for (const auto& a : count->counted) approvers.push_back(a.approver);
     const json effective = p->procedure.effectiveChoices(t.choices);
     for (auto& [k, v] : effective.items())
         choices.push_back(k + ": " + (v.is_string() ? v.get<std::string>() : v.dump()));
@@ -322,18 +314,20 @@ void saveProcedure(Request& r) {
     note.kind = "procedure_saved";
     note.transfer_id = id;
     note.to = p->procedure.notify_to;
-    note.subject = "Sluis: levering " + t.subject + " (" + t.purpose + ") opgeslagen";
-    const std::string who = join(approvers, ", ");
-    note.body =
-        "De levering voor " + t.subject + " (doel " + t.purpose + ", " +
-        (p->description.empty() ? p->name : p->description) + ") is opgeslagen door " +
-        r.caller.name + " (" + r.caller.role + ").\n\n" + "Akkoord bevoegd gezag: " + who + "\n" +
-        "Niveau: " + (level.empty() ? "-" : level) + "\n" + "Leverdatum: " +
-        (t.deliver_at ? amsterdam::formatDate(amsterdam::localDate(*t.deliver_at))
-                      : std::string("zo snel mogelijk")) +
-        "\n" + "Intrekken of wijzigen kan tot: " +
-        (t.withdraw_deadline ? amsterdam::formatLocal(*t.withdraw_deadline) : std::string("-")) +
-        "\n" + "Rapport (SHA-256): " + t.payload_hash + "\n";
+    auto mail = notify::renderMail(
+        "procedure_saved",
+        {{"leerling", t.subject},
+         {"doel", t.purpose},
+         {"omschrijving", p->description.empty() ? p->name : p->description},
+         {"door", r.caller.name + " (" + r.caller.role + ")"},
+         {"akkoord", join(approvers, ", ")},
+         {"niveau", level.empty() ? "-" : level},
+         {"leverdatum", t.deliver_at ? amsterdam::formatDate(amsterdam::localDate(*t.deliver_at))
+                                     : std::string("zo snel mogelijk")},
+         {"intrekken_tot", t.withdraw_deadline ? amsterdam::formatLocal(*t.withdraw_deadline) : std::string("-")},
+         {"hash", t.payload_hash}});
+    note.subject = std::move(mail.subject);
+    note.body = std::move(mail.body);
     auto st = r.store.saveProcedure(
         id, r.actor(), t.payload_hash, t.deliver_at, t.purpose,
         note.to.empty() ? std::nullopt : std::optional<store::Notification>(note), r.clock.now());

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/api/request.h"
+#include "core/notify/mail_templates.h"
 #include "core/policy/gates.h"
 #include "core/util/amsterdam_time.h"
 #include "core/util/log.h"
@@ -262,10 +263,13 @@ void withdrawTransfer(Request& r) {
         note.kind = "withdrawn";
         note.transfer_id = id;
         note.to = p->procedure.notify_to;
-        note.subject = "Sluis: levering " + t->subject + " (" + t->purpose + ") ingetrokken";
-        note.body = "De levering " + id + " voor " + t->subject + " (doel " + t->purpose +
-                    ") is ingetrokken door " + r.caller.name + " (" + r.caller.role + ") op " +
-                    amsterdam::formatLocal(r.clock.now()) + ".\nEr wordt niets verzonden.\n";
+        auto mail = notify::renderMail("withdrawn", {{"overdracht", id},
+                                                     {"leerling", t->subject},
+                                                     {"doel", t->purpose},
+                                                     {"door", r.caller.name + " (" + r.caller.role + ")"},
+                                                     {"tijdstip", amsterdam::formatLocal(r.clock.now())}});
+        note.subject = std::move(mail.subject);
+        note.body = std::move(mail.body);
         auto queued = r.store.addNotification(note, r.clock.now());
         if (!queued)
             log::error("api.notification_failed",

@@ -451,6 +451,20 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
             cfg->worker.lease = w.duration("lease", cfg->worker.lease);
             if (cfg->worker.lease < std::chrono::seconds(1))
                 errors.push_back("daemon.json: worker.lease: minstens 1s");
+            cfg->worker.purge_interval = w.duration("purge_interval", cfg->worker.purge_interval);
+            if (cfg->worker.purge_interval < std::chrono::seconds(1))
+                errors.push_back("daemon.json: worker.purge_interval: minstens 1s");
+            cfg->worker.notify_batch =
+                static_cast<int>(w.integer("notify_batch", cfg->worker.notify_batch, 1, 10000));
+            cfg->worker.notify_max_attempts =
+                static_cast<int>(w.integer("notify_max_attempts", cfg->worker.notify_max_attempts, 1, 1000));
+            cfg->worker.notify_backoff_initial =
+                w.duration("notify_backoff_initial", cfg->worker.notify_backoff_initial);
+            cfg->worker.notify_backoff_max = w.duration("notify_backoff_max", cfg->worker.notify_backoff_max);
+            if (cfg->worker.notify_backoff_initial < std::chrono::milliseconds(1) ||
+                cfg->worker.notify_backoff_max < cfg->worker.notify_backoff_initial)
+                errors.push_back("daemon.json: worker.notify_backoff_max: minstens 1ms en niet kleiner "
+                                 "dan worker.notify_backoff_initial");
         }
         {
             ObjReader a(d.object("audit"), "daemon.json: audit", errors);

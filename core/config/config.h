@@ -50,6 +50,15 @@ struct WorkerConfig {
     /// How long a claim on work (a transfer, a notification, a source poll) holds without being
     /// extended; after that another daemon may take it over. Longer than any sink's timeout.
     std::chrono::milliseconds lease{60000};
+    /// How often the daemon purges what is past its retention (transfers, kept source files).
+    std::chrono::milliseconds purge_interval{std::chrono::minutes(10)};
+    /// Notification mails sent per pass, at most.
+    int notify_batch = 20;
+    /// Send attempts of one mail (temporary failures only) before it is given up.
+    int notify_max_attempts = 20;
+    /// Back-off between attempts of a mail: doubles per attempt from initial up to max.
+    std::chrono::milliseconds notify_backoff_initial{std::chrono::minutes(1)};
+    std::chrono::milliseconds notify_backoff_max{std::chrono::hours(2)};
 };
 
 struct AuditConfig {

@@ -29,6 +29,9 @@ std::string Metrics::render(const std::map<transfer::State, long long>& by_state
     out << "# HELP sluis_transfers_created_total Transfers created.\n"
            "# TYPE sluis_transfers_created_total counter\n"
         << "sluis_transfers_created_total " << created_.load() << "\n";
+    out << "# HELP sluis_engine_passes_total Engine passes completed (every stage once).\n"
+           "# TYPE sluis_engine_passes_total counter\n"
+        << "sluis_engine_passes_total " << passes_.load() << "\n";
     std::lock_guard<std::mutex> lock(mu_);
     out << "# HELP sluis_delivery_attempts_total Delivery attempts by outcome.\n"
            "# TYPE sluis_delivery_attempts_total counter\n";

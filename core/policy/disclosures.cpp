@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "core/policy/gates.h"
 #include "core/util/amsterdam_time.h"
 
 namespace sluis::policy {
@@ -26,13 +27,14 @@ Result<json> disclosureRegister(const config::Config& config, store::TransferSto
         Timestamp delivered_at = t.updated_at;
         for (const auto& h : *hist)
             if (h.to == State::kDelivered) delivered_at = h.at;
-        auto approvals = store.approvals(t.id);
+        const auto* p = config.policy(t.purpose);
+        // The approvals that counted for what was delivered (Gates::countApprovals decides). The
+        // consent recorder is not re-derived here: the approval API refuses their approval anyway.
+        auto approvals = Gates::countApprovals(store, t, p);
         if (!approvals) return approvals.error();
         json appr = json::array();
-        for (const auto& a : *approvals)
-            if (a.payload_hash == t.payload_hash && a.decision == "approved")
-                appr.push_back({{"by", a.approver}, {"role", a.role}, {"at", amsterdam::formatLocal(a.at)}});
-        const auto* p = config.policy(t.purpose);
+        for (const auto& a : approvals->counted)
+            appr.push_back({{"by", a.approver}, {"role", a.role}, {"at", amsterdam::formatLocal(a.at)}});
         json d = t.disclosure.is_object() ? t.disclosure : json::object();
         items.push_back({{"transfer_id", t.id},
                          {"delivered_at", amsterdam::formatLocal(delivered_at)},

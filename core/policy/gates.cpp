@@ -62,12 +62,12 @@ Result<ApprovalCount> Gates::countApprovals(const store::Transfer& t, const conf
         if (!relied) return relied.error();
         basis = std::move(*relied);
     }
-    return countApprovals(t, p, basis);
+    return countApprovals(store_, t, &p, basis);
 }
 
-Result<ApprovalCount> Gates::countApprovals(const store::Transfer& t, const config::PurposePolicy& p,
-                                            const std::optional<Basis>& basis) {
-    auto list = store_.approvals(t.id);
+Result<ApprovalCount> Gates::countApprovals(store::TransferStore& store, const store::Transfer& t,
+                                            const config::PurposePolicy* p, const std::optional<Basis>& basis) {
+    auto list = store.approvals(t.id);
     if (!list) return list.error();
     ApprovalCount out;
     std::set<std::string> approvers;
@@ -78,15 +78,15 @@ Result<ApprovalCount> Gates::countApprovals(const store::Transfer& t, const conf
             out.rejected_reason = a.reason;
             continue;
         }
-        if (std::find(p.approvals.roles.begin(), p.approvals.roles.end(), a.role) == p.approvals.roles.end())
+        if (p && std::find(p->approvals.roles.begin(), p->approvals.roles.end(), a.role) == p->approvals.roles.end())
             continue;
-        if (p.approvals.four_eyes) {
+        if (p && p->approvals.four_eyes) {
             // Who made or changed the transfer, or recorded the consent or inzage it relies on,
             // is a changer: their approval is not the second pair of eyes.
             if (a.approver == t.created_by || a.approver == t.changed_by) continue;
             if (basis && !basis->recorded_by.empty() && a.approver == basis->recorded_by) continue;
         }
-        approvers.insert(a.approver);
+        if (approvers.insert(a.approver).second) out.counted.push_back(a);
     }
     out.valid = static_cast<int>(approvers.size());
     return out;
@@ -111,7 +111,7 @@ Result<GateDecision> Gates::evaluate(const store::Transfer& t) {
         d.consent_id = basis->id;
     }
     if (p->approvals.required > 0) {
-        auto count = countApprovals(t, *p, basis);
+        auto count = countApprovals(store_, t, p, basis);
         if (!count) return count.error();
         if (count->rejected) {
             d.next = State::kRejected;

@@ -24,6 +24,9 @@ struct ApprovalCount {
     int valid = 0;       ///< Distinct eligible approvers of the current payload hash.
     bool rejected = false;
     std::string rejected_reason;
+    /// The approvals that count (one per approver, in the order given): what the API and the
+    /// disclosure register show as "approved by".
+    std::vector<store::Approval> counted;
 };
 
 class Gates {
@@ -42,9 +45,10 @@ public:
     Result<std::optional<store::Consent>> validConsent(const std::string& pupil, const std::string& purpose,
                                                        const std::string& birth_date);
 
-    /// Counts the approvals of `t`'s current payload hash. With four eyes, an approval does not
-    /// count when its approver created or last changed the transfer, or recorded the consent or
-    /// inzage it relies on (`reliedOn`).
+    /// The one definition of which approvals count for `t` as it is now: given for its current
+    /// payload hash, by one of the purpose's roles, and (with four eyes) not by who created or
+    /// last changed it, nor by who recorded the consent or inzage it relies on (`reliedOn`); each
+    /// approver counts once. A rejection of the current payload is reported.
     Result<ApprovalCount> countApprovals(const store::Transfer& t, const config::PurposePolicy& p);
 
     /// The consent or inzage record `t` relies on now, as `evaluate` finds it (none when the
@@ -54,6 +58,13 @@ public:
         std::string recorded_by;  ///< The token name of whoever registered it.
     };
     Result<std::optional<Basis>> reliedOn(const store::Transfer& t, const config::PurposePolicy& p);
+
+    /// The same count without a Gates, for `basis` given by the caller (the member above finds it
+    /// with `reliedOn`). `p` null (a purpose no longer configured): its role and four-eyes rules
+    /// are unknown, so every approver of the current payload counts.
+    static Result<ApprovalCount> countApprovals(store::TransferStore& store, const store::Transfer& t,
+                                                const config::PurposePolicy* p,
+                                                const std::optional<Basis>& basis = std::nullopt);
 
     /// Withdraws a consent and, in the same transaction, every undelivered transfer that relied on
     /// it (same pupil and purpose). Refused as a whole when one of them is past its deadline.
@@ -75,9 +86,6 @@ public:
     Status checkWithdrawable(const store::Transfer& t) const;
 
 private:
-    Result<ApprovalCount> countApprovals(const store::Transfer& t, const config::PurposePolicy& p,
-                                         const std::optional<Basis>& basis);
-
     std::shared_ptr<const config::Config> config_;
     store::TransferStore& store_;
     const Clock& clock_;

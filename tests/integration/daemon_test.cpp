@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <fstream>
 #include <iterator>
@@ -270,7 +271,12 @@ TEST_F(DaemonTest, OsoDossierThatBreaksTheStandardIsRefusedAtRenderWithItsReason
 // kill -9 at random moments, restart, repeat: nothing is lost and nothing is delivered twice.
 TEST_F(DaemonTest, SurvivesKillNineAtRandomMoments) {
     const int kFiles = 6, kPerFile = 40;
-    std::mt19937 rng(std::random_device{}());
+    // The seed is printed first, so a failure can be rerun exactly: SLUIS_TEST_KILL_SEED=<seed>.
+    const char* env_seed = std::getenv("SLUIS_TEST_KILL_SEED");
+    const unsigned long long seed =
+        env_seed != nullptr ? std::stoull(env_seed) : static_cast<unsigned long long>(std::random_device{}());
+    std::cout << "[ kill -9 ] SLUIS_TEST_KILL_SEED=" << seed << std::endl;
+    std::mt19937 rng(static_cast<std::mt19937::result_type>(seed));
     std::uniform_int_distribution<int> pause(0, 250);
     int dropped = 0;
     for (int round = 0; round < 12; ++round) {
@@ -281,6 +287,7 @@ TEST_F(DaemonTest, SurvivesKillNineAtRandomMoments) {
                  exportFile(dropped * kPerFile, (dropped + 1) * kPerFile));
             ++dropped;
         }
+        // A random moment to kill at (the fault injected), not a wait for the daemon.
         std::this_thread::sleep_for(std::chrono::milliseconds(pause(rng)));
         d.kill9();
     }
@@ -295,7 +302,7 @@ TEST_F(DaemonTest, SurvivesKillNineAtRandomMoments) {
     ASSERT_GT(port, 0);
     const size_t total = kFiles * kPerFile;
     test::waitUntil([&] { return outboxFiles().size() >= total; });
-    std::this_thread::sleep_for(300ms);  // anything extra would show up now
+    ASSERT_TRUE(test::waitForPasses(port, 3));  // anything extra would show up now
 
     // Every pupil delivered exactly once, as a complete file.
     std::set<std::string> pupils;

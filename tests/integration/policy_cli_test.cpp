@@ -97,7 +97,7 @@ TEST_F(DeadlineTest, WithdrawalUntilOneDayBeforeInAmsterdamTimeAndDeliveryAtTheD
     EXPECT_EQ(stateOf(tr["704"]), "scheduled");
 
     setClock("2027-03-28T21:59:59Z");    // 23:59:59 CEST on 28 March: not yet
-    std::this_thread::sleep_for(400ms);  // several worker passes at this time
+    ASSERT_TRUE(test::waitForPasses(port_, 3));  // whole worker passes at this time
     EXPECT_EQ(stateOf(tr["703"]), "scheduled");
     EXPECT_TRUE(outboxNames("swv-outbox").empty());
 
@@ -119,7 +119,7 @@ TEST_F(DeadlineTest, WithdrawalUntilOneDayBeforeInAmsterdamTimeAndDeliveryAtTheD
     EXPECT_EQ(autumn.status, 409) << autumn.raw;
     EXPECT_NE(autumn.raw.find("2027-10-31 00:00"), std::string::npos) << autumn.raw;
     setClock("2027-10-31T22:59:59Z");  // 23:59:59 CET on 31 October: not yet
-    std::this_thread::sleep_for(400ms);
+    ASSERT_TRUE(test::waitForPasses(port_, 3));
     EXPECT_EQ(stateOf(tr["712"]), "scheduled");
     setClock("2027-10-31T23:00:00Z");
     waitFor("712", "delivered", "swv");

@@ -387,7 +387,7 @@ TEST_F(VenstersTest, SixStepsWithAkkoordMailDeadlineAndDeliveryOfTheCheckedRepor
               409);
 
     setClock("2027-03-09T22:59:59Z");
-    std::this_thread::sleep_for(300ms);
+    ASSERT_TRUE(test::waitForPasses(port_, 3));  // whole worker passes at this time
     EXPECT_TRUE(inspectie_->received().empty());
     setClock("2027-03-09T23:00:00Z");  // 2027-03-10 00:00 in Amsterdam
     json delivered = waitState("12AB00", "delivered");
@@ -467,7 +467,7 @@ TEST_F(VenstersTest, ChangesUntilLocalMidnightOneDayBeforeAcrossBothDstChanges) 
     EXPECT_EQ(autumn.status, 409);
     EXPECT_NE(autumn.raw.find("2027-10-31 00:00 (CEST)"), std::string::npos) << autumn.raw;
     setClock("2027-10-31T22:59:59Z");  // 23:59:59 CET on 31 October: not yet
-    std::this_thread::sleep_for(300ms);
+    ASSERT_TRUE(test::waitForPasses(port_, 3));
     EXPECT_EQ(inspectie_->received().size(), 1u);
     setClock("2027-10-31T23:00:00Z");
     waitState("34CD00", "delivered");
@@ -499,7 +499,7 @@ TEST_F(VenstersTest, SkipAfterDowntimeRaisesAnAlertAndSendsNothing) {
     auto alert = smtp_->waitForMessage(2, 10s);
     ASSERT_TRUE(alert);
     EXPECT_NE(alert->headers["subject"].find("leverdatum gemist"), std::string::npos);
-    std::this_thread::sleep_for(200ms);
+    ASSERT_TRUE(test::waitForPasses(port_, 3));
     EXPECT_TRUE(inspectie_->received().empty());
 }
 
@@ -516,7 +516,7 @@ TEST_F(VenstersTest, RecurringScheduleReadsTheSourceOncePerDueTimeAndCatchesUpOn
     ASSERT_EQ(seed.size(), 2u);
     auto record = [&](const std::string& n) { return seed[n == "1" ? 0 : 1]; };
     drop("nachtelijk", "a.jsonl", record("1"));
-    std::this_thread::sleep_for(400ms);
+    ASSERT_TRUE(test::waitForPasses(port_, 3));
     EXPECT_TRUE(
         api("beheerder", "GET", "/api/v1/transfers?route=nachtelijk").body["transfers"].empty())
         << "the source is read only at 02:00";
@@ -553,7 +553,7 @@ TEST_F(VenstersTest, RecurringScheduleReadsTheSourceOncePerDueTimeAndCatchesUpOn
     // The same due time never fires twice, also across another restart.
     EXPECT_EQ(daemon_.terminate(), 0);
     start();
-    std::this_thread::sleep_for(300ms);
+    ASSERT_TRUE(test::waitForPasses(port_, 3));
     audit = api("fg", "GET", "/api/v1/audit?limit=5000");
     fired = 0;
     for (const auto& r : audit.body["records"]) fired += r["event"] == "schedule_fired";

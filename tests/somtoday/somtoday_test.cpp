@@ -109,7 +109,7 @@ class SomtodayTest : public ::testing::Test {
     }
 
     Result<std::unique_ptr<connector::Source>> makeSource(const json& values) {
-        auto f = connectors::makeSomtodaySourceFactory();
+        auto f = connectors::makeSomtodaySourceFactory(source_clock_);
         std::vector<std::string> errors;
         auto opts = connector::validateOptions(f->options(), values, "sources.somtoday", errors);
         if (!opts) return opts.error();
@@ -142,6 +142,12 @@ class SomtodayTest : public ::testing::Test {
     }
 
     test::TempDir tmp_;
+    /// The sources' clock (Retry-After, retry_interval, pass interval): moved by the tests, so
+    /// that they never sleep to let time pass.
+    ManualClock clock_{SystemClock().now()};
+    /// What the sources are given; nullptr (the system clock) where the peer's own real time
+    /// matters (its token lifetimes).
+    const Clock* source_clock_ = &clock_;
 };
 
 // ---- source ----
@@ -259,6 +265,7 @@ TEST_F(SomtodayTest, ShortLivedTokensAreRenewedBeforeTheyExpire) {
     auto peer = startPeer(12);
     peer->setTokenLifetime(1s);
     peer->setDelay(120ms);  // the sync outlives the first token
+    source_clock_ = nullptr;  // the peer expires its tokens on real time: so must the client
     auto src = source(sourceOptions(*peer, {{"page_size", 3}}));
     FakeCore core;
     ASSERT_TRUE(core.sync(*src).isOk());
@@ -296,7 +303,7 @@ TEST_F(SomtodayTest, ARetryAfterAboveTheCapIsWaitedOutBetweenPolls) {
     auto again = src->poll(10);  // within the second: nothing is sent
     EXPECT_TRUE(!again.isOk() || again->empty());
     EXPECT_EQ(peer->requests().size(), sent);
-    std::this_thread::sleep_for(1100ms);
+    clock_.advance(1100ms);  // the server's Retry-After (1 s) has passed
     FakeCore core;
     ASSERT_TRUE(core.sync(*src).isOk());
     EXPECT_EQ(core.stored.size(), 5u);
@@ -325,7 +332,7 @@ TEST_F(SomtodayTest, AServerErrorIsReportedAndThePassResumesLater) {
     EXPECT_TRUE(soon->empty());
     EXPECT_EQ(peer->requests().size(), sent);
     EXPECT_FALSE(fs::exists(tmp_ / "somtoday.cursor")) << "cursor committed with a page missing";
-    std::this_thread::sleep_for(250ms);
+    clock_.advance(250ms);  // retry_interval has passed
     ASSERT_TRUE(core.sync(*src).isOk());
     EXPECT_EQ(core.stored.size(), 25u);
     EXPECT_EQ(core.recognised, 0u) << "the pass resumed at page 2, not from the start";

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/model/bsn.h"
+#include "tests/support/http_client.h"
 
 namespace sluis::test {
 
@@ -15,9 +16,27 @@ bool waitUntil(const std::function<bool()>& done, std::chrono::milliseconds limi
     auto end = std::chrono::steady_clock::now() + limit;
     while (!done()) {
         if (std::chrono::steady_clock::now() > end) return false;
+        // The polling round of a wait on a condition, not a wait for the daemon itself.
         std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
     return true;
+}
+
+long long enginePasses(int port) {
+    auto reply = httpCall(port, "GET", "/metrics");
+    if (reply.status != 200) return -1;
+    static const std::string kName = "\nsluis_engine_passes_total ";
+    auto at = reply.raw.find(kName);
+    if (at == std::string::npos) return -1;
+    return std::stoll(reply.raw.substr(at + kName.size()));
+}
+
+bool waitForPasses(int port, long long n) {
+    long long start = -1;
+    if (!waitUntil([&] { return (start = enginePasses(port)) >= 0; })) return false;
+    // A pass under way when we looked may have started before the test's change: n >= 2 makes
+    // sure at least one whole pass ran after it.
+    return waitUntil([&] { return enginePasses(port) >= start + n; });
 }
 
 std::string validBsn(int n) {

@@ -35,6 +35,15 @@ inline constexpr int kPollRounds = 2400;
 bool waitUntil(const std::function<bool()>& done,
                std::chrono::milliseconds limit = std::chrono::milliseconds(25) * kPollRounds);
 
+/// The daemon's completed engine passes (`sluis_engine_passes_total` on GET /metrics of the
+/// admin API on 127.0.0.1:`port`); -1 when the daemon does not answer.
+long long enginePasses(int port);
+
+/// Waits until the daemon on `port` has completed `n` more engine passes than when called (so
+/// that whatever it had to do with what the test just arranged has been done at least once, or
+/// refused). Returns whether they completed within the poll limit.
+bool waitForPasses(int port, long long n = 2);
+
 /// The first valid BSN (elfproef) at or after 100000000 + 10 * n: distinct per n, for test pupils.
 std::string validBsn(int n);
 

@@ -74,9 +74,42 @@ TEST_F(ConfigTest, ValidConfigWithDefaults) {
     auto cfg = load();
     ASSERT_TRUE(cfg) << cfg.error().message;
     EXPECT_EQ((*cfg)->worker.poll_interval, std::chrono::milliseconds(500));
+    // The engine's timings and batch sizes, as they were before they could be configured.
+    EXPECT_EQ((*cfg)->worker.purge_interval, std::chrono::minutes(10));
+    EXPECT_EQ((*cfg)->worker.notify_batch, 20);
+    EXPECT_EQ((*cfg)->worker.notify_max_attempts, 20);
+    EXPECT_EQ((*cfg)->worker.notify_backoff_initial, std::chrono::minutes(1));
+    EXPECT_EQ((*cfg)->worker.notify_backoff_max, std::chrono::hours(2));
     EXPECT_EQ((*cfg)->sources[0].options.duration("settle_time"), std::chrono::milliseconds(1000));
     EXPECT_EQ((*cfg)->sinks[0].options.str("path"), "/tmp/x");
     EXPECT_EQ((*cfg)->key_file, (dir_ / "data/sluis.key").string());
+}
+
+TEST_F(ConfigTest, EngineTimingsComeFromWorkerAndAreCheckedByPath) {
+    writeValid();
+    write("daemon.json", {{"data_dir", "d"},
+                          {"worker", {{"purge_interval", "30s"}, {"notify_batch", 5}, {"notify_max_attempts", 3},
+                                      {"notify_backoff_initial", "10s"}, {"notify_backoff_max", "1m"}}}});
+    auto cfg = load();
+    ASSERT_TRUE(cfg) << cfg.error().message;
+    EXPECT_EQ((*cfg)->worker.purge_interval, std::chrono::seconds(30));
+    EXPECT_EQ((*cfg)->worker.notify_batch, 5);
+    EXPECT_EQ((*cfg)->worker.notify_max_attempts, 3);
+    EXPECT_EQ((*cfg)->worker.notify_backoff_initial, std::chrono::seconds(10));
+    EXPECT_EQ((*cfg)->worker.notify_backoff_max, std::chrono::minutes(1));
+
+    write("daemon.json", {{"data_dir", "d"},
+                          {"worker", {{"purge_interval", "10ms"}, {"notify_batch", 0}, {"notify_max_attempts", "x"},
+                                      {"notify_backoff_initial", "1h"}, {"notify_backoff_max", "1m"}}}});
+    cfg = load();
+    ASSERT_FALSE(cfg);
+    const std::string& m = cfg.error().message;
+    for (const char* expected : {"daemon.json: worker.purge_interval: minstens 1s",
+                                 "daemon.json: worker.notify_batch: verwacht een geheel getal van 1 tot 10000",
+                                 "daemon.json: worker.notify_max_attempts: verwacht een geheel getal",
+                                 "daemon.json: worker.notify_backoff_max: minstens 1ms en niet kleiner dan "
+                                 "worker.notify_backoff_initial"})
+        EXPECT_NE(m.find(expected), std::string::npos) << "missing: " << expected << "\nin:\n" << m;
 }
 
 TEST_F(ConfigTest, ReportsEveryErrorWithItsPath) {

@@ -201,6 +201,20 @@ TEST_P(EngineTest, ExportBecomesDeliveredFilesOnePerPupil) {
     EXPECT_NE(metrics.find("sluis_delivery_attempts_total{outcome=\"delivered\"} 5"), std::string::npos);
 }
 
+// Every pass is counted, idle or not: the tests of the daemon wait on this counter
+// (sluis_engine_passes_total, test::waitForPasses) instead of sleeping.
+TEST_P(EngineTest, EveryPassIsCountedForTheMetricsEndpoint) {
+    configure("directory");
+    EXPECT_EQ(metrics_.passes(), 0);
+    drop("groep8.jsonl", pupils(2));
+    EXPECT_GT(engine_->runOnce(), 0u);
+    engine_->runOnce();
+    engine_->runOnce();
+    EXPECT_EQ(metrics_.passes(), 3);
+    std::string metrics = metrics_.render(*store_->countByState());
+    EXPECT_NE(metrics.find("\nsluis_engine_passes_total 3\n"), std::string::npos) << metrics;
+}
+
 // Issue 14, M5: the daemon's periodic purge also removes the files the source parked in failed/
 // once their days have passed (default 30), and audits each by name.
 TEST_P(EngineTest, PeriodicPurgeRemovesRefusedFilesAfterTheirDays) {

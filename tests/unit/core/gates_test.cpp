@@ -159,6 +159,17 @@ TEST_F(GatesUnitTest, ApprovalsCountOnlyForTheCurrentPayloadAndEligibleApprovers
     EXPECT_EQ(gates_->evaluate(t)->next, State::kAwaitingApproval);  // creator: four eyes
     ASSERT_TRUE(store_->addApproval({0, id, "bestuur", "bevoegd-gezag", t.payload_hash, "approved", "", clock_.now()}, "vensters", clock_.now()));
     EXPECT_EQ(gates_->evaluate(t)->next, State::kScheduled);
+    // What counted is what the API's procedures and the disclosure register show: one approver.
+    auto count = gates_->countApprovals(t, *config_->policy("vensters"));
+    ASSERT_TRUE(count);
+    EXPECT_EQ(count->valid, 1);
+    ASSERT_EQ(count->counted.size(), 1u);
+    EXPECT_EQ(count->counted[0].approver, "bestuur");
+    EXPECT_EQ(count->counted[0].role, "bevoegd-gezag");
+    // A purpose no longer configured: its rules are unknown, every approver of this payload counts.
+    auto unknown = policy::Gates::countApprovals(*store_, t, nullptr);
+    ASSERT_TRUE(unknown);
+    EXPECT_EQ(unknown->valid, 2);
 }
 
 // #14 L2: whoever recorded the consent a transfer relies on is a changer under four eyes; their
