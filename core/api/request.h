@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/api/decisions.h"
 #include "core/config/config.h"
 #include "core/engine/metrics.h"
 #include "core/error.h"
@@ -20,10 +21,7 @@
 namespace sluis::api::detail {
 
 /// Who is calling: the name and role of a valid token (empty for /health and /metrics).
-struct Caller {
-    std::string name;
-    std::string role;
-};
+using Caller = api::Actor;
 
 /// The body limit of every route that reads one, except POST /api/v1/consents.
 inline constexpr std::streamsize kMaxBody = 1 << 20;
@@ -55,6 +53,8 @@ struct Request {
     bool hasRole(const std::vector<std::string>& roles) const;
     /// kPermissionDenied ("rol 'X' mag niet <what>") unless the caller has one of `roles`.
     Status requireRole(const std::vector<std::string>& roles, const std::string& what) const;
+    /// The context of a shared decision (decisions.h) made by this caller.
+    DecisionContext decision() const { return {config, store, clock, caller}; }
     /// The policy of the transfer's purpose; nullptr when none is configured.
     const config::PurposePolicy* policyFor(const store::Transfer& t) const {
         return config->policy(t.purpose);
@@ -84,10 +84,6 @@ nlohmann::json transferJson(const store::Transfer& t);
 /// answered with its error. transfers_api.cpp
 void sendTransfer(Request& r, const std::string& id);
 
-/// Approves (or rejects, with a reason) transfer `id` for the caller, bound to payload `hash`
-/// the caller saw in the preview; then lets the gates move it on. approvals_api.cpp
-Status approveOne(Request& r, const std::string& id, const std::string& hash, bool approve,
-                  const std::string& reason);
 
 // --- Handlers, one per route (the table in admin_server.cpp says which) ---
 
