@@ -614,7 +614,9 @@ void WebUi::inzagePage(Call& c, const std::string& error) {
     sendHtml(c, error.empty() ? 200 : 400, "Toestemming en inzage",
              page("inzage.html", {{"csrf", c.session->csrf},
                                   {"pupil", c.field("pupil")},
-                                  {"inzagedatum", c.field("inzagedatum")},
+                                  {"inzagedatum", c.form.count("inzagedatum")
+                                                      ? c.field("inzagedatum")
+                                                      : formatIso(clock_.now()).substr(0, 10)},
                                   {"purposes", purposes}}),
              "/web/inzage", flash);
 }
