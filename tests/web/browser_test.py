@@ -181,6 +181,7 @@ def main():
         clock = Clock(os.path.join(work, "clock"))
         mentor_secret = sluis.add_account("mentor1", "mentor", "mentor-wachtwoord-1")
         directeur_secret = sluis.add_account("directeur1", "directeur", "directeur-wachtwoord-1")
+        sluis.add_account("fg1", "fg", "fg-wachtwoord-123")
         token = sluis.run("token", "create", "--name", "test-beheer", "--role", "beheerder").strip()
         # Two pupils of group 8 as a Magister-style export: they wait for the parents' inzage.
         export = os.path.join(work, "export")
@@ -359,6 +360,22 @@ def main():
         records = audit.get("records", audit.get("audit", []))
         text = json.dumps(records)
         assert "directeur1" in text and "previewed" in text, "the preview is audited"
+
+        # --- Lockout: after 5 failures even the right password is refused until the lock ends. ---
+        def plain_login(name, password):
+            status, headers, body = http_request(port, "GET", "/web/login")
+            cookie = re.search(r"sluis_sessie=([0-9a-f]+)", headers["Set-Cookie"]).group(1)
+            csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', body).group(1)
+            return form_post("/web/login", {"csrf": csrf, "naam": name, "wachtwoord": password},
+                             cookie)
+        for _ in range(5):
+            status, _, body = plain_login("fg1", "fout")
+            assert status == 401 and "onjuist wachtwoord" in body, (status, body)
+        status, _, body = plain_login("fg1", "fg-wachtwoord-123")
+        assert status == 401 and "tijdelijk geblokkeerd" in body, (status, body)
+        clock.advance(61)
+        status, headers, _ = plain_login("fg1", "fg-wachtwoord-123")
+        assert status == 303 and headers["Location"] == "/web/login/totp", status
 
         # --- The session expires after its idle time (15 minutes by default). ---
         driver.get(base + "/web/")
