@@ -48,6 +48,12 @@ try:
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 except ImportError:
+    # Debian's python3-selenium is installed for the system Python; another python3 first on
+    # PATH (pyenv, a virtualenv) does not see it.
+    if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != os.path.realpath(
+            "/usr/bin/python3") and not os.environ.get("SLUIS_BROWSER_TEST_REEXEC"):
+        os.environ["SLUIS_BROWSER_TEST_REEXEC"] = "1"
+        os.execv("/usr/bin/python3", ["/usr/bin/python3", *sys.argv])
     missing("python3-selenium")
 if not CHROMIUM:
     missing("chromium")
