@@ -12,6 +12,7 @@ namespace sluis::app {
 int cmdServe(const Args& args);
 int cmdCheckConfig(const Args& args);
 int cmdToken(const Args& args);
+int cmdAccount(const Args& args);
 int cmdAudit(const Args& args);
 int cmdKey(const Args& args);
 int cmdDisclosures(const Args& args);
@@ -64,6 +65,7 @@ const std::vector<Command>& commands() {
         {"serve", "start de daemon: sluis serve [--config DIR] [--data-dir DIR] [--admin-port N] (zonder --config: /etc/sluis of ./config)", cmdServe},
         {"check-config", "controleert een configuratiemap: sluis check-config DIR", cmdCheckConfig},
         {"token", "API-tokens: sluis token create --name NAAM --role ROL [--expires 90d], list, revoke ID", cmdToken},
+        {"account", "accounts van de webinterface: sluis account add --name NAAM --role ROL [--password-stdin], list, remove NAAM, reset-totp NAAM", cmdAccount},
         {"audit", "auditlog: sluis audit verify | checkpoint | public-key", cmdAudit},
         {"key", "hoofdsleutel: sluis key rotate [--batch N] [--max-batches N] [--prepare] | status", cmdKey},
         {"disclosures", "verstrekkingenoverzicht voor ouders/leerling: sluis disclosures --pupil ID [--format text|html|json]", cmdDisclosures},

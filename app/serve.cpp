@@ -4,6 +4,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -22,6 +24,8 @@
 #include "core/util/permissions.h"
 #include "core/util/log.h"
 #include "core/util/text.h"
+#include "core/crypto/payload_cipher.h"
+#include "core/web/auth.h"
 
 namespace sluis::app {
 
@@ -299,6 +303,123 @@ int cmdToken(const Args& args) {
     std::cerr << "token " << t.id << " voor '" << name << "' (rol " << role << ") aangemaakt"
               << (expires ? ", geldig tot " + formatIso(*expires) : std::string(", verloopt nooit"))
               << "; bewaar het goed, het wordt niet opnieuw getoond\n";
+    return 0;
+}
+
+namespace {
+
+constexpr const char* kAccountUsage =
+    "gebruik: sluis account add --name NAAM --role ROL [--password-stdin]\n"
+    "         sluis account list\n"
+    "         sluis account remove NAAM\n"
+    "         sluis account reset-totp NAAM\n"
+    "         (elk met [--config DIR] [--data-dir DIR])\n"
+    "lokale accounts van de webinterface (docs/web.md); elk account heeft een tweede factor (TOTP)\n"
+    "zonder --password-stdin maakt Sluis een wachtwoord en toont het eenmaal\n"
+    "rollen: beheerder, mentor, zorgcoordinator, directeur, bevoegd-gezag, fg\n";
+
+constexpr size_t kMinPasswordLength = 12;
+
+bool validAccountName(const std::string& name) {
+    if (name.empty() || name.size() > 64) return false;
+    for (char c : name)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' || c == '@'))
+            return false;
+    return true;
+}
+
+void printSecondFactor(const std::string& name, const std::string& secret) {
+    std::cout << "totp-geheim: " << web::base32Encode(secret) << "\n"
+              << "otpauth-uri: " << web::otpauthUri("Sluis", name, secret) << "\n";
+    std::cerr << "zet het geheim (of de otpauth-uri als QR-code) in een authenticator-app; het "
+                 "wordt niet opnieuw getoond\n";
+}
+
+}  // namespace
+
+int cmdAccount(const Args& args) {
+    const std::string sub = args.empty() ? "" : args[0];
+    if (sub != "add" && sub != "list" && sub != "remove" && sub != "reset-totp") {
+        std::cerr << kAccountUsage;
+        return sub == "--help" || sub == "-h" ? 0 : 2;
+    }
+    Args rest(args.begin() + 1, args.end());
+    auto a = sub == "add" ? parseArgs(rest, withDirs({"name", "role"}), {"password-stdin"}, false)
+                          : parseArgs(rest, withDirs({}), {}, sub != "list");
+    if (!a) return fail(a.error());
+    if ((sub == "remove" || sub == "reset-totp") && a->positional.size() != 1)
+        return fail(Error{ErrorCode::kInvalidArgument,
+                          "geef precies één accountnaam op: sluis account " + sub + " NAAM"});
+    std::string name = sub == "add" ? a->get("name") : (a->positional.empty() ? "" : a->positional[0]);
+    std::string role, password;
+    bool generated = false;
+    if (sub == "add") {
+        const auto& roles = api::knownRoles();
+        role = a->get("role");
+        if (!validAccountName(name) || std::find(roles.begin(), roles.end(), role) == roles.end())
+            return fail(Error{ErrorCode::kInvalidArgument,
+                              "geef --name (letters, cijfers, . - _ @) en een geldige --role op"});
+        if (a->flag("password-stdin")) {
+            std::getline(std::cin, password);
+            if (!password.empty() && password.back() == '\r') password.pop_back();
+            if (password.size() < kMinPasswordLength)
+                return fail(Error{ErrorCode::kInvalidArgument,
+                                  "wachtwoord te kort: minstens " +
+                                      std::to_string(kMinPasswordLength) + " tekens"});
+        } else {
+            password = util::toHex(crypto::randomBytes(10));
+            generated = true;
+        }
+    }
+    connector::ConnectorRegistry connectors;
+    mapper::MapperRegistry mappers;
+    auto cfg = loadAll(*a, connectors, mappers);
+    if (!cfg) return fail(cfg.error());
+    auto store = openStore(**cfg);
+    if (!store) return fail(store.error());
+    SystemClock clock;
+    const Timestamp now = clock.now();
+
+    if (sub == "list") {
+        auto list = (*store)->listAccounts();
+        if (!list) return fail(list.error());
+        std::cout << "NAAM\tROL\tAANGEMAAKT\tLAATST AANGEMELD\tSTATUS\n";
+        for (const auto& acc : *list)
+            std::cout << acc.name << '\t' << acc.role << '\t' << formatIso(acc.created_at) << '\t'
+                      << (acc.last_login ? formatIso(*acc.last_login) : std::string("nooit")) << '\t'
+                      << (acc.locked_until && *acc.locked_until > now
+                              ? "geblokkeerd tot " + formatIso(*acc.locked_until)
+                              : std::string("actief"))
+                      << '\n';
+        return 0;
+    }
+    if (sub == "remove") {
+        if (auto st = (*store)->removeAccount(name, "cli", now); !st) return fail(st.error());
+        std::cerr << "account '" << name << "' verwijderd; aanmelden lukt niet meer (een open "
+                     "sessie eindigt bij de volgende herstart of time-out)\n";
+        return 0;
+    }
+    const std::string secret = web::newTotpSecret();
+    if (sub == "reset-totp") {
+        if (auto st = (*store)->resetTotp(name, secret, "cli", now); !st) return fail(st.error());
+        printSecondFactor(name, secret);
+        std::cerr << "nieuwe tweede factor voor '" << name << "'; de oude codes werken niet meer\n";
+        return 0;
+    }
+    auto hash = web::hashPassword(password);
+    if (!hash) return fail(hash.error());
+    store::Account acc;
+    acc.name = name;
+    acc.role = role;
+    acc.password_hash = *hash;
+    acc.totp_secret = secret;
+    acc.created_at = now;
+    if (auto st = (*store)->addAccount(acc, "cli", now); !st) return fail(st.error());
+    if (generated) std::cout << "wachtwoord: " << password << "\n";
+    printSecondFactor(name, secret);
+    std::cerr << "account '" << name << "' (rol " << role << ") aangemaakt"
+              << (generated ? "; bewaar het wachtwoord goed, het wordt niet opnieuw getoond" : "")
+              << "\n";
     return 0;
 }
 

@@ -28,6 +28,22 @@ if [[ ! -s $TOKENS ]]; then
   } >"$TOKENS"
 fi
 
+# Demo accounts for the web interface, one per role, made once (password and TOTP secret are
+# shown only when made, so they are kept in a file readable by you only).
+ACCOUNTS=$DATA_DIR/demo-accounts.txt
+if [[ ! -s $ACCOUNTS ]]; then
+  umask 077
+  {
+    for role in beheerder directeur mentor zorgcoordinator bevoegd-gezag fg; do
+      out=$("$SLUIS" account add --name "demo-$role" --role "$role" \
+        --config "$CONFIG_DIR" --data-dir "$DATA_DIR" 2>/dev/null)
+      pw=$(awk '$1=="wachtwoord:"{print $2}' <<<"$out")
+      secret=$(awk '$1=="totp-geheim:"{print $2}' <<<"$out")
+      echo "demo-$role $pw $secret"
+    done
+  } >"$ACCOUNTS"
+fi
+
 # Drop the demo exports in the inboxes (Sluis recognises an export it stored before by its content).
 mkdir -p "$DATA_DIR/povo-inbox" "$DATA_DIR/vensters-inbox"
 cp "$CONFIG_DIR"/vensters-seed/* "$DATA_DIR/vensters-inbox/"
@@ -45,6 +61,14 @@ DIRECTEUR=$(awk '$1=="directeur"{print $2}' "$TOKENS")
 cat <<INFO
 
 Sluis demo start nu (stoppen: Ctrl-C).
+  Webinterface: http://127.0.0.1:8480/web/   (alleen op deze computer)
+  Demo-accounts (naam, wachtwoord, TOTP-geheim voor uw authenticator-app; ook in $ACCOUNTS):
+$(awk '{printf "    %-22s %-22s %s\n", $1, $2, $3}' "$ACCOUNTS")
+  De code van zes cijfers: zet het geheim in een authenticator-app, of
+    python3 -c 'import base64,hmac,struct,time,sys;k=base64.b32decode(sys.argv[1]+"="*(-len(sys.argv[1])%8));h=hmac.digest(k,struct.pack(">Q",int(time.time())//30),"sha1");o=h[-1]&15;print("%06d"%((struct.unpack(">I",h[o:o+4])[0]&0x7fffffff)%1000000))' GEHEIM
+  PO->VO in de browser: meld u aan als demo-mentor, leg bij "Toestemming en inzage" de inzage
+  vast voor leerling 10001; meld u aan als demo-directeur, open "Goedkeuren", bekijk wat het
+  gebouw verlaat en keur goed. (De curl-opdrachten hieronder doen hetzelfde via de API.)
   1) Demo-route: $DATA_DIR/inbox -> $DATA_DIR/outbox (geen poorten; direct afgeleverd)
   2) PO->VO (OSO POVO): $DATA_DIR/povo-inbox -> $DATA_DIR/oso-outbox
      30 dossiers wachten op inzage door de ouders, daarna op goedkeuring door de directeur:

@@ -9,6 +9,10 @@ PACKAGES=(
   openssl curl python3 procps
   # jemalloc: the allocator of the sluis binary and the benchmarks (cmake/SluisTarget.cmake).
   libjemalloc-dev
+  # libargon2: password hashes of the web interface's local accounts (docs/web.md).
+  libargon2-dev
+  # The web interface's browser test (tests/web/): headless Chromium driven by Selenium.
+  chromium chromium-driver python3-selenium
   # pdftotext: the Vensters PDF tests read the rendered report back with it.
   poppler-utils
   # Saxon-HE and a JRE: the OSO oracle suite (tests/oso_official/) runs the official XSLT

@@ -46,6 +46,7 @@
 #include "core/util/fs.h"
 #include "core/util/log.h"
 #include "core/util/text.h"
+#include "core/web/web_ui.h"
 
 namespace sluis::api {
 
@@ -353,12 +354,13 @@ Result<json> readBody(HTTPServerRequest& req, std::streamsize max) {
 class Handler final : public HTTPRequestHandler {
   public:
     Handler(std::shared_ptr<const config::Config> config, store::TransferStore& store,
-            engine::Metrics& metrics, const Clock& clock, AuthLimiter& limiter)
+            engine::Metrics& metrics, const Clock& clock, AuthLimiter& limiter, web::WebUi* web)
         : config_(std::move(config)),
           store_(store),
           metrics_(metrics),
           clock_(clock),
-          limiter_(limiter) {}
+          limiter_(limiter),
+          web_(web) {}
 
     void handleRequest(HTTPServerRequest& req, HTTPServerResponse& resp) override {
         // A malformed URI (bad percent-encoding such as "/%zz") is the client's error: 400 and a
@@ -386,6 +388,9 @@ class Handler final : public HTTPRequestHandler {
         const std::string& method = req.getMethod();
         const auto parts = segments(path);
         std::vector<std::string> ids;
+        // The web interface (admin.web.enabled): its own sessions, never bearer tokens.
+        if (web_ && web::WebUi::handles(path))
+            return web_->serve(req, resp, config_->admin.tls.has_value(), requestRead);
         if (const Route* open = findRoute(method, parts, /*token=*/false, ids)) {
             const Caller nobody;
             return call(*open, req, resp, {}, nobody, std::move(ids));
@@ -464,19 +469,21 @@ class Handler final : public HTTPRequestHandler {
     engine::Metrics& metrics_;
     const Clock& clock_;
     AuthLimiter& limiter_;
+    web::WebUi* web_;
 };
 
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
   public:
     Factory(std::shared_ptr<const config::Config> config, store::TransferStore& store,
-            engine::Metrics& metrics, const Clock& clock, AuthLimiter& limiter)
+            engine::Metrics& metrics, const Clock& clock, AuthLimiter& limiter, web::WebUi* web)
         : config_(std::move(config)),
           store_(store),
           metrics_(metrics),
           clock_(clock),
-          limiter_(limiter) {}
+          limiter_(limiter),
+          web_(web) {}
     HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-        return new Handler(config_, store_, metrics_, clock_, limiter_);
+        return new Handler(config_, store_, metrics_, clock_, limiter_, web_);
     }
 
   private:
@@ -485,6 +492,7 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
     engine::Metrics& metrics_;
     const Clock& clock_;
     AuthLimiter& limiter_;
+    web::WebUi* web_;
 };
 
 /// One connection on a worker thread: Poco's HTTP connection (one request, no keep-alive),
@@ -707,9 +715,10 @@ Status AdminServer::start() {
         params->setKeepAlive(false);
         deadlines_ = std::make_unique<Deadlines>(admin.request_timeout);
         limiter_ = std::make_unique<AuthLimiter>();
+        if (admin.web.enabled) web_ = std::make_unique<web::WebUi>(config_, store_, clock_);
         pool_ = std::make_unique<Poco::ThreadPool>(2, admin.max_connections + 2, 60);
         Poco::Net::HTTPRequestHandlerFactory::Ptr handlers =
-            new Factory(config_, store_, metrics_, clock_, *limiter_);
+            new Factory(config_, store_, metrics_, clock_, *limiter_, web_.get());
         server_ = std::make_unique<Poco::Net::TCPServer>(
             new GuardedConnectionFactory(params, handlers, *deadlines_), *pool_, *socket, params);
         server_->start();
@@ -721,7 +730,8 @@ Status AdminServer::start() {
                                 {"tls", admin.tls.has_value()},
                                 {"client_certificates", admin.tls && !admin.tls->client_ca.empty()},
                                 {"request_timeout_ms", static_cast<long long>(admin.request_timeout.count())},
-                                {"max_connections", admin.max_connections}});
+                                {"max_connections", admin.max_connections},
+                                {"web", admin.web.enabled}});
     return {};
 }
 

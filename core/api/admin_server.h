@@ -16,6 +16,10 @@ class TCPServer;
 }
 }  // namespace Poco
 
+namespace sluis::web {
+class WebUi;
+}
+
 namespace sluis::api {
 
 /// The roles Sluis knows (docs/api.md says what each may do).
@@ -54,6 +58,7 @@ private:
     // Declared in the order they must outlive each other (destroyed bottom-up).
     std::unique_ptr<Deadlines> deadlines_;
     std::unique_ptr<AuthLimiter> limiter_;
+    std::unique_ptr<web::WebUi> web_;  ///< when admin.web.enabled
     std::unique_ptr<Poco::ThreadPool> pool_;
     std::unique_ptr<Poco::Net::TCPServer> server_;
     bool ssl_initialized_ = false;

@@ -106,7 +106,7 @@ void decideBatch(Request& r, bool approve) {
             for (const auto& a : *mine)
                 already |= a.approver == r.caller.name && a.payload_hash == i.payload_hash &&
                            a.decision == "approved";
-        Status st = already ? Status() : approveOne(r, i.transfer_id, i.payload_hash, true, "");
+        Status st = already ? Status() : approveOne(r.decision(), i.transfer_id, i.payload_hash, true, "");
         result["ok"] = st.isOk();
         if (already) result["note"] = "al eerder door u goedgekeurd";
         if (!st) result["error"] = {{"code", errorCodeName(st.code())}, {"message", st.message()}};

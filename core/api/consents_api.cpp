@@ -220,46 +220,11 @@ void withdrawConsent(Request& r) {
 
 void addInzage(Request& r) {
     const json& b = r.body;
-    auto allowed = r.requireRole(config::kConsentRecorderRoles, "inzage registreren");
-    if (!allowed) return r.sendError(allowed.error());
-    store::Inzage z;
-    z.id = "iz_" + util::toHex(crypto::randomBytes(10));
-    z.pupil = field(b, "pupil");
-    z.purpose = field(b, "purpose");
-    z.inzagedatum = field(b, "inzagedatum");
-    z.akkoord = field(b, "akkoord");
-    z.redennietakkoord = field(b, "redennietakkoord");
-    z.recorded_by = r.caller.name;
-    std::vector<std::string> errors;
-    if (z.pupil.empty()) errors.push_back("pupil: verplicht");
-    if (!r.config->policy(z.purpose)) errors.push_back("purpose: onbekend doel");
-    if (!model::isValidIsoDate(z.inzagedatum)) errors.push_back("inzagedatum: verwacht JJJJ-MM-DD");
-    if (z.akkoord != "Ja" && z.akkoord != "Nee" && z.akkoord != "Onbekend")
-        errors.push_back("akkoord: verwacht Ja, Nee of Onbekend");
-    if (!errors.empty()) return r.sendError(Error{ErrorCode::kInvalidArgument, joinErrors(errors)});
-    if (auto seen = mayRecordFor(r, z.purpose, "inzage"); !seen) return r.sendError(seen.error());
-    auto st = r.store.addInzage(z, r.clock.now());
-    if (!st) return r.sendError(st.error());
-    // Waiting dossiers are rendered again, now carrying the inzage and the parents' view.
-    store::ListFilter f;
-    f.subject = z.pupil;
-    f.purpose = z.purpose;
-    f.state = transfer::State::kAwaitingConsent;
-    int requeued = 0;
-    if (auto list = r.store.list(f)) {
-        for (const auto& t : *list) {
-            auto moved = r.store.transition(
-                t.id, t.state, transfer::State::kReceived, {},
-                {r.actor(), "inzage_applied", t.id, t.purpose, {{"inzage_id", z.id}}},
-                "inzage geregistreerd; opnieuw omzetten", r.clock.now());
-            requeued += moved.isOk();
-        }
-    } else {
-        // The inzage is stored; the waiting dossiers could not be read (the count says 0).
-        log::error("api.inzage_requeue_failed",
-                   {{"inzage_id", z.id}, {"message", list.error().message}});
-    }
-    r.sendJson(201, {{"id", z.id}, {"transfers_requeued", requeued}});
+    auto done = registerInzage(r.decision(), {field(b, "pupil"), field(b, "purpose"),
+                                              field(b, "inzagedatum"), field(b, "akkoord"),
+                                              field(b, "redennietakkoord")});
+    if (!done) return r.sendError(done.error());
+    r.sendJson(201, {{"id", done->id}, {"transfers_requeued", done->transfers_requeued}});
 }
 
 }  // namespace sluis::api::detail

@@ -22,20 +22,11 @@ Status Request::requireRole(const std::vector<std::string>& roles, const std::st
 }
 
 std::optional<std::set<std::string>> Request::visiblePurposes() const {
-    if (std::find(config::kSeeAllRoles.begin(), config::kSeeAllRoles.end(), caller.role) !=
-        config::kSeeAllRoles.end())
-        return std::nullopt;
-    std::set<std::string> out;
-    for (const auto& [name, p] : config->policies)
-        if (p.visibleTo(caller.role)) out.insert(name);
-    return out;
+    return api::visiblePurposes(decision());
 }
 
 Result<store::Transfer> Request::visibleTransfer(const std::string& id) const {
-    auto t = store.get(id);
-    if (!t) return t.error();
-    if (!seesPurpose(t->purpose)) return Error{ErrorCode::kNotFound, "overdracht " + id + " bestaat niet"};
-    return t;
+    return api::visibleTransfer(decision(), id);
 }
 
 void Request::sendJson(int status, const json& body) { detail::sendJson(resp, status, body); }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/api/decisions.h"
 #include "core/config/config.h"
 #include "core/engine/metrics.h"
 #include "core/error.h"
@@ -22,10 +23,7 @@
 namespace sluis::api::detail {
 
 /// Who is calling: the name and role of a valid token (empty for /health and /metrics).
-struct Caller {
-    std::string name;
-    std::string role;
-};
+using Caller = api::Actor;
 
 /// The body limit of every route that reads one, except POST /api/v1/consents.
 inline constexpr std::streamsize kMaxBody = 1 << 20;
@@ -59,14 +57,14 @@ struct Request {
     Status requireRole(const std::vector<std::string>& roles, const std::string& what) const;
     /// Whether the caller's role sees `purpose` (policies.json `visible_to`; beheerder and fg
     /// see every purpose).
-    bool seesPurpose(const std::string& purpose) const {
-        return config->visibleTo(purpose, caller.role);
-    }
+    bool seesPurpose(const std::string& purpose) const { return api::seesPurpose(decision(), purpose); }
     /// The purposes the caller sees, for a store::ListFilter; nullopt: every purpose.
     std::optional<std::set<std::string>> visiblePurposes() const;
     /// Transfer `id` when it exists and the caller sees its purpose; otherwise kNotFound with
     /// exactly the answer an unknown id gets, so an invisible transfer cannot be told apart.
     Result<store::Transfer> visibleTransfer(const std::string& id) const;
+    /// The context of a shared decision (decisions.h) made by this caller.
+    DecisionContext decision() const { return {config, store, clock, caller}; }
     /// The policy of the transfer's purpose; nullptr when none is configured.
     const config::PurposePolicy* policyFor(const store::Transfer& t) const {
         return config->policy(t.purpose);
@@ -96,10 +94,6 @@ nlohmann::json transferJson(const store::Transfer& t);
 /// answered with its error. transfers_api.cpp
 void sendTransfer(Request& r, const std::string& id);
 
-/// Approves (or rejects, with a reason) transfer `id` for the caller, bound to payload `hash`
-/// the caller saw in the preview; then lets the gates move it on. approvals_api.cpp
-Status approveOne(Request& r, const std::string& id, const std::string& hash, bool approve,
-                  const std::string& reason);
 
 // --- Handlers, one per route (the table in admin_server.cpp says which) ---
 

@@ -113,46 +113,28 @@ void getTransfer(Request& r) {
 /// "What leaves the building"; the values only for payload roles and the purpose's approvers.
 /// Counts as the caller's preview of this payload hash (audited "previewed").
 void previewTransfer(Request& r) {
-    const std::string& id = r.id();
-    auto t = r.visibleTransfer(id);
-    if (!t) return r.sendError(t.error());
-    const auto* p = r.policyFor(*t);
-    if (t->payload_hash.empty() && !t->last_error.empty() &&
-        (t->state == transfer::State::kRejected || t->state == transfer::State::kDeadLettered))
-        return r.sendError(Error{ErrorCode::kConflict,
-                                 "er is niets om te bekijken: de overdracht is niet omgezet (" +
-                                     std::string(transfer::stateName(t->state)) + "): " +
-                                     t->last_error});
-    if (t->payload_hash.empty())
-        return r.sendError(
-            Error{ErrorCode::kConflict, "overdracht is nog niet omgezet; probeer het zo opnieuw"});
-    bool values = r.hasRole(r.config->admin.payload_roles) || (p && r.hasRole(p->approvals.roles));
-    auto st = r.store.recordPreview(
-        id, r.caller.name, t->payload_hash,
-        {r.caller.name, "previewed", id, t->purpose, {{"payload_hash", t->payload_hash}}},
-        r.clock.now());
-    if (!st) return r.sendError(st.error());
-    json body = {{"transfer_id", t->id},
-                 {"state", transfer::stateName(t->state)},
-                 {"destination", t->destination},
-                 {"purpose", t->purpose},
-                 {"purpose_description", p ? p->description : ""},
-                 {"legal_basis", p ? p->legal_basis : ""},
-                 {"subject", t->subject},
+    auto pv = api::preview(r.decision(), r.id());
+    if (!pv) return r.sendError(pv.error());
+    const store::Transfer& t = pv->transfer;
+    json body = {{"transfer_id", t.id},
+                 {"state", transfer::stateName(t.state)},
+                 {"destination", t.destination},
+                 {"purpose", t.purpose},
+                 {"purpose_description", pv->purpose_description},
+                 {"legal_basis", pv->legal_basis},
+                 {"subject", t.subject},
                  {"deliver_at",
-                  t->deliver_at ? json(amsterdam::formatLocal(*t->deliver_at)) : json(nullptr)},
-                 {"withdraw_deadline", t->withdraw_deadline
-                                           ? json(amsterdam::formatLocal(*t->withdraw_deadline))
+                  t.deliver_at ? json(amsterdam::formatLocal(*t.deliver_at)) : json(nullptr)},
+                 {"withdraw_deadline", t.withdraw_deadline
+                                           ? json(amsterdam::formatLocal(*t.withdraw_deadline))
                                            : json(nullptr)},
-                 {"payload_hash", t->payload_hash},
-                 {"content_type", t->content_type},
-                 {"included", t->disclosure.value("included", json::array())},
-                 {"withheld", t->disclosure.value("withheld", json::array())},
-                 {"categories", t->disclosure.value("categories", json::array())}};
-    if (values) {
-        auto payload = r.store.payload(id);
-        if (!payload) return r.sendError(payload.error());
-        body["payload"] = *payload;  // exactly the bytes that will be sent
+                 {"payload_hash", t.payload_hash},
+                 {"content_type", t.content_type},
+                 {"included", pv->included},
+                 {"withheld", pv->withheld},
+                 {"categories", pv->categories}};
+    if (pv->payload) {
+        body["payload"] = *pv->payload;  // exactly the bytes that will be sent
     } else {
         body["payload"] = nullptr;
         body["note"] = "waarden alleen zichtbaar voor goedkeurders en rollen met inzagerecht";

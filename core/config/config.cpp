@@ -427,6 +427,25 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
                     tls.client_ca = absolute(tr.str("client_ca", ""), cfg->data_dir);
                 cfg->admin.tls = std::move(tls);
             }
+            if (const json* w = a.get("web", false)) {
+                ObjReader wr(*w, "daemon.json: admin.web", errors);
+                WebConfig& web = cfg->admin.web;
+                web.enabled = wr.boolean("enabled", web.enabled);
+                web.idle_timeout = wr.duration("idle_timeout", web.idle_timeout);
+                web.absolute_timeout = wr.duration("absolute_timeout", web.absolute_timeout);
+                web.max_failed_logins = static_cast<int>(
+                    wr.integer("max_failed_logins", web.max_failed_logins, 1, 100));
+                web.lockout = wr.duration("lockout", web.lockout);
+                if (web.idle_timeout < std::chrono::seconds(1) ||
+                    web.idle_timeout > std::chrono::hours(24))
+                    errors.push_back("daemon.json: admin.web.idle_timeout: verwacht 1s tot 24h");
+                if (web.absolute_timeout < web.idle_timeout ||
+                    web.absolute_timeout > std::chrono::hours(24))
+                    errors.push_back(
+                        "daemon.json: admin.web.absolute_timeout: verwacht tussen idle_timeout en 24h");
+                if (web.lockout < std::chrono::seconds(1) || web.lockout > std::chrono::hours(24))
+                    errors.push_back("daemon.json: admin.web.lockout: verwacht 1s tot 24h");
+            }
             // Bearer tokens travel in every request: in clear only over loopback.
             if (cfg->admin.enabled && !cfg->admin.tls && !isLoopbackHost(cfg->admin.listen))
                 errors.push_back("daemon.json: admin.listen: '" + cfg->admin.listen +

@@ -26,6 +26,19 @@ struct AdminTlsConfig {
     std::string client_ca;    ///< empty: no client certificates; else required and checked against it
 };
 
+/// The web interface for people (daemon.json `admin.web`, docs/web.md), served by the admin
+/// server on the same address and port under `/web/`. Off unless enabled.
+struct WebConfig {
+    bool enabled = false;
+    /// A session ends after this long without a request ...
+    std::chrono::milliseconds idle_timeout{std::chrono::minutes(15)};
+    /// ... and this long after logging in, whatever happens.
+    std::chrono::milliseconds absolute_timeout{std::chrono::hours(8)};
+    /// Failed logins of one account before it is locked; each further failure doubles the lock.
+    int max_failed_logins = 5;
+    std::chrono::milliseconds lockout{std::chrono::minutes(1)};
+};
+
 struct AdminConfig {
     bool enabled = true;
     std::string listen = "127.0.0.1";
@@ -39,6 +52,7 @@ struct AdminConfig {
     int max_connections = 128;
     /// Roles that may see payloads through the API (each view is audited).
     std::vector<std::string> payload_roles = {"directeur", "zorgcoordinator"};
+    WebConfig web;
 };
 
 struct WorkerConfig {

@@ -169,6 +169,15 @@ const std::vector<std::vector<std::string>>& migrations() {
             "ALTER TABLE inzage ADD COLUMN mac TEXT NOT NULL DEFAULT ''",
             "ALTER TABLE transfer_history ADD COLUMN mac TEXT NOT NULL DEFAULT ''",
         },
+        {
+            // Local accounts of the web interface (issue 16): argon2id password hash, TOTP
+            // secret sealed with the master key, lockout counters, the last TOTP step used.
+            "CREATE TABLE web_accounts ("
+            " name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL,"
+            " totp_secret TEXT NOT NULL, failed_logins INTEGER NOT NULL DEFAULT 0,"
+            " locked_until INTEGER, last_totp_step INTEGER NOT NULL DEFAULT 0,"
+            " created_at INTEGER NOT NULL, last_login INTEGER)",
+        },
     };
     return m;
 }
@@ -1018,6 +1027,16 @@ public:
         return out;
     }
 
+    Result<std::map<std::pair<std::string, State>, long long>> countByRouteState() override {
+        std::map<std::pair<std::string, State>, long long> out;
+        Status st = read("SELECT route, state, COUNT(*) FROM transfers GROUP BY route, state",
+                         [](Statement&) {}, [&](const Row& row) {
+                             out[{row.str(0), static_cast<State>(row.i32(1))}] = row.i64(2);
+                         });
+        if (!st) return st.error();
+        return out;
+    }
+
     Result<std::string> payload(const std::string& id) override { return decryptColumn(id, "payload"); }
     Result<std::string> canonical(const std::string& id) override {
         return decryptColumn(id, "canonical");
@@ -1580,6 +1599,128 @@ public:
         });
     }
 
+    Status addAccount(const Account& a, const std::string& actor, Timestamp now_ts) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("account opslaan", [&]() -> Status {
+            std::string name = a.name, role = a.role, hash = a.password_hash;
+            Poco::Nullable<std::string> existing;
+            sql("SELECT name FROM web_accounts WHERE name = ?"), use(name), into(existing), now;
+            if (!existing.isNull())
+                return Error{ErrorCode::kConflict, "account '" + a.name + "' bestaat al"};
+            auto sealed = cipher_->sealField("web-account-totp:" + a.name, a.totp_secret);
+            if (!sealed) return sealed.error();
+            std::string secret = b64(*sealed);
+            Poco::Int64 at = toMillis(now_ts);
+            sql("INSERT INTO web_accounts (name, role, password_hash, totp_secret, created_at)"
+                " VALUES (?, ?, ?, ?, ?)"),
+                use(name), use(role), use(hash), use(secret), use(at), now;
+            return insertAudit({actor, "account_added", "", "", {{"account", a.name}, {"role", a.role}}},
+                               now_ts);
+        });
+    }
+
+    Result<std::optional<Account>> findAccount(const std::string& name) override {
+        std::optional<Account> out;
+        std::string n = name;
+        Status st = read(
+            "SELECT name, role, password_hash, totp_secret, failed_logins, locked_until,"
+            " last_totp_step, created_at, last_login FROM web_accounts WHERE name = ?",
+            [&](Statement& s) { s, use(n); },
+            [&](const Row& row) -> Status {
+                Account a;
+                a.name = row.str(0);
+                a.role = row.str(1);
+                a.password_hash = row.str(2);
+                auto secret = cipher_->openField("web-account-totp:" + a.name, unb64(row.str(3)));
+                if (!secret) return secret.error();
+                a.totp_secret = *secret;
+                a.failed_logins = row.i32(4);
+                a.locked_until = row.optTime(5);
+                a.last_totp_step = row.i64(6);
+                a.created_at = row.time(7);
+                a.last_login = row.optTime(8);
+                out = std::move(a);
+                return {};
+            });
+        if (!st) return st.error();
+        return out;
+    }
+
+    Result<std::vector<Account>> listAccounts() override {
+        std::vector<Account> out;
+        Status st = read(
+            "SELECT name, role, failed_logins, locked_until, created_at, last_login"
+            " FROM web_accounts ORDER BY name",
+            [](Statement&) {},
+            [&](const Row& row) {
+                Account a;  // no hash, no secret: a list never needs them
+                a.name = row.str(0);
+                a.role = row.str(1);
+                a.failed_logins = row.i32(2);
+                a.locked_until = row.optTime(3);
+                a.created_at = row.time(4);
+                a.last_login = row.optTime(5);
+                out.push_back(std::move(a));
+            });
+        if (!st) return st.error();
+        return out;
+    }
+
+    Status removeAccount(const std::string& name, const std::string& actor, Timestamp now_ts) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("account verwijderen", [&]() -> Status {
+            std::string n = name;
+            Poco::Nullable<std::string> existing;
+            sql("SELECT name FROM web_accounts WHERE name = ?"), use(n), into(existing), now;
+            if (existing.isNull())
+                return Error{ErrorCode::kNotFound, "account '" + name + "' bestaat niet"};
+            sql("DELETE FROM web_accounts WHERE name = ?"), use(n), now;
+            return insertAudit({actor, "account_removed", "", "", {{"account", name}}}, now_ts);
+        });
+    }
+
+    Status resetTotp(const std::string& name, const std::string& secret, const std::string& actor,
+                     Timestamp now_ts) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("tweede factor vervangen", [&]() -> Status {
+            std::string n = name;
+            Poco::Nullable<std::string> existing;
+            sql("SELECT name FROM web_accounts WHERE name = ?"), use(n), into(existing), now;
+            if (existing.isNull())
+                return Error{ErrorCode::kNotFound, "account '" + name + "' bestaat niet"};
+            auto sealed = cipher_->sealField("web-account-totp:" + name, secret);
+            if (!sealed) return sealed.error();
+            std::string value = b64(*sealed);
+            sql("UPDATE web_accounts SET totp_secret = ?, last_totp_step = 0, failed_logins = 0,"
+                " locked_until = NULL WHERE name = ?"),
+                use(value), use(n), now;
+            return insertAudit({actor, "account_totp_reset", "", "", {{"account", name}}}, now_ts);
+        });
+    }
+
+    Status recordLogin(const std::string& name, const LoginUpdate& u, Timestamp now_ts) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("aanmelding vastleggen", [&]() -> Status {
+            std::string n = name;
+            int failed = u.failed_logins;
+            NullInt locked = nullable(u.locked_until);
+            Poco::Int64 step = u.last_totp_step;
+            if (u.success) {
+                Poco::Int64 at = toMillis(now_ts);
+                sql("UPDATE web_accounts SET failed_logins = 0, locked_until = NULL,"
+                    " last_totp_step = ?, last_login = ? WHERE name = ?"),
+                    use(step), use(at), use(n), now;
+                return insertAudit({name, "web_login", "", "", {{"account", name}}}, now_ts);
+            }
+            sql("UPDATE web_accounts SET failed_logins = ?, locked_until = ? WHERE name = ?"),
+                use(failed), use(locked), use(n), now;
+            if (u.locked_now)
+                return insertAudit({name, "account_locked", "", "",
+                                    {{"account", name}, {"failed_logins", failed}}},
+                                   now_ts);
+            return {};
+        }, /*chain=*/u.success || u.locked_now);
+    }
 
 private:
     /// Applies the missing schema versions; each in its own transaction when `per_version`

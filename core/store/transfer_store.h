@@ -269,6 +269,29 @@ struct ApiToken {
     std::optional<Timestamp> revoked_at;
 };
 
+/// A local account of the web interface (docs/web.md). The password is kept only as an argon2id
+/// hash; the TOTP secret is sealed under the master key in the store.
+struct Account {
+    std::string name;
+    std::string role;
+    std::string password_hash;  ///< argon2id encoded string ($argon2id$v=19$...)
+    std::string totp_secret;    ///< raw secret bytes (sealed at rest)
+    int failed_logins = 0;      ///< consecutive failed logins
+    std::optional<Timestamp> locked_until;
+    long long last_totp_step = 0;  ///< the last accepted TOTP time step (no replay)
+    Timestamp created_at{};
+    std::optional<Timestamp> last_login;
+};
+
+/// The outcome of one login attempt, as the web interface decided it.
+struct LoginUpdate {
+    int failed_logins = 0;
+    std::optional<Timestamp> locked_until;
+    long long last_totp_step = 0;
+    bool success = false;
+    bool locked_now = false;  ///< this attempt locked the account (audited)
+};
+
 /// A signed statement "the audit log's record `seq` has chain hash `hash`", made at `at`.
 /// Written to the data directory's checkpoint file and handed to the FG, who keeps copies outside
 /// the server: a later log that lacks record `seq`, or holds another hash there, was cut short or
@@ -342,6 +365,8 @@ public:
     virtual Result<std::vector<Transfer>> list(const ListFilter& filter) = 0;
     virtual Result<std::vector<HistoryEntry>> history(const std::string& id) = 0;
     virtual Result<std::map<State, long long>> countByState() = 0;
+    /// Transfers per route and state (the web interface's overview).
+    virtual Result<std::map<std::pair<std::string, State>, long long>> countByRouteState() = 0;
 
     /// Decrypted rendered payload / canonical record. kNotFound when absent or purged.
     virtual Result<std::string> payload(const std::string& id) = 0;
@@ -432,6 +457,20 @@ public:
     /// Revokes a token for good and audits `token_revoked` in the same transaction.
     /// kNotFound: no such token; kConflict: already revoked.
     virtual Status revokeToken(const std::string& id, const std::string& actor, Timestamp now) = 0;
+
+    // --- Local web accounts (docs/web.md) ---
+    /// Adds an account; kConflict when the name exists. Audited "account_added".
+    virtual Status addAccount(const Account& a, const std::string& actor, Timestamp now) = 0;
+    virtual Result<std::optional<Account>> findAccount(const std::string& name) = 0;
+    virtual Result<std::vector<Account>> listAccounts() = 0;
+    /// kNotFound when there is none. Audited "account_removed".
+    virtual Status removeAccount(const std::string& name, const std::string& actor, Timestamp now) = 0;
+    /// A new TOTP secret; clears lockout and replay state. Audited "account_totp_reset".
+    virtual Status resetTotp(const std::string& name, const std::string& secret,
+                             const std::string& actor, Timestamp now) = 0;
+    /// Stores the counters of a login attempt; a success is audited "web_login", a lock
+    /// "account_locked".
+    virtual Status recordLogin(const std::string& name, const LoginUpdate& u, Timestamp now) = 0;
 
     /// The keyed link of the audit chain: HMAC-SHA-256, under this store's audit key, of the
     /// record and its predecessor's hash. Only someone with the key file can compute it.

@@ -737,6 +737,88 @@ TEST_P(StoreTest, TokensExpireAndAreRevokedWithAnAuditRecord) {
     EXPECT_TRUE(audited);
 }
 
+TEST_P(StoreTest, WebAccountsKeepTheSecretSealedAndCountFailedLogins) {
+    Account a;
+    a.name = "directeur1";
+    a.role = "directeur";
+    a.password_hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA";
+    a.totp_secret = "TOTPGEHEIM-0123456789";
+    a.created_at = t0_;
+    ASSERT_TRUE(store_->addAccount(a, "cli", t0_));
+    auto dup = store_->addAccount(a, "cli", t0_);
+    ASSERT_FALSE(dup);
+    EXPECT_EQ(dup.error().code, ErrorCode::kConflict);
+
+    auto found = store_->findAccount("directeur1");
+    ASSERT_TRUE(found && found->has_value()) << (found ? "" : found.error().message);
+    EXPECT_EQ((*found)->role, "directeur");
+    EXPECT_EQ((*found)->totp_secret, "TOTPGEHEIM-0123456789");
+    EXPECT_EQ((*found)->password_hash, a.password_hash);
+    EXPECT_EQ((*found)->failed_logins, 0);
+    auto none = store_->findAccount("niemand");
+    ASSERT_TRUE(none);
+    EXPECT_FALSE(none->has_value());
+
+    LoginUpdate fail;
+    fail.failed_logins = 3;
+    fail.locked_until = t0_ + std::chrono::minutes(1);
+    fail.locked_now = true;
+    ASSERT_TRUE(store_->recordLogin("directeur1", fail, t0_));
+    found = store_->findAccount("directeur1");
+    ASSERT_TRUE(found && found->has_value());
+    EXPECT_EQ((*found)->failed_logins, 3);
+    ASSERT_TRUE((*found)->locked_until.has_value());
+    EXPECT_EQ(*(*found)->locked_until, t0_ + std::chrono::minutes(1));
+
+    LoginUpdate ok;
+    ok.success = true;
+    ok.last_totp_step = 12345;
+    ASSERT_TRUE(store_->recordLogin("directeur1", ok, t0_ + std::chrono::minutes(2)));
+    found = store_->findAccount("directeur1");
+    EXPECT_EQ((*found)->failed_logins, 0);
+    EXPECT_FALSE((*found)->locked_until.has_value());
+    EXPECT_EQ((*found)->last_totp_step, 12345);
+    ASSERT_TRUE((*found)->last_login.has_value());
+
+    ASSERT_TRUE(store_->resetTotp("directeur1", "NIEUWGEHEIM-987654", "cli", t0_));
+    found = store_->findAccount("directeur1");
+    EXPECT_EQ((*found)->totp_secret, "NIEUWGEHEIM-987654");
+    EXPECT_EQ((*found)->last_totp_step, 0);
+
+    auto list = store_->listAccounts();
+    ASSERT_TRUE(list);
+    ASSERT_EQ(list->size(), 1u);
+    EXPECT_TRUE((*list)[0].totp_secret.empty());
+    EXPECT_TRUE((*list)[0].password_hash.empty());
+
+    ASSERT_TRUE(store_->removeAccount("directeur1", "cli", t0_));
+    auto gone = store_->removeAccount("directeur1", "cli", t0_);
+    ASSERT_FALSE(gone);
+    EXPECT_EQ(gone.error().code, ErrorCode::kNotFound);
+
+    std::set<std::string> events;
+    auto log = store_->auditLog(0, 100);
+    ASSERT_TRUE(log);
+    for (const auto& r : *log) events.insert(r.event.event);
+    for (const char* e : {"account_added", "account_locked", "web_login", "account_totp_reset",
+                          "account_removed"})
+        EXPECT_TRUE(events.count(e)) << e;
+    store_.reset();
+    const std::string raw = backend_->raw();
+    EXPECT_EQ(raw.find("TOTPGEHEIM"), std::string::npos);
+    EXPECT_EQ(raw.find("NIEUWGEHEIM"), std::string::npos);
+}
+
+TEST_P(StoreTest, CountsPerRouteAndState) {
+    ASSERT_TRUE(store_->ingest(batch("k", 3), t0_));
+    auto counts = store_->countByRouteState();
+    ASSERT_TRUE(counts);
+    ASSERT_EQ(counts->size(), 1u);
+    EXPECT_EQ(counts->begin()->first.first, "r");
+    EXPECT_EQ(counts->begin()->first.second, State::kReceived);
+    EXPECT_EQ(counts->begin()->second, 3);
+}
+
 TEST_P(StoreTest, TokensAreStoredHashed) {
     ApiToken t{"tok_1", "juf", "mentor", util::sha256Hex("sluis_secret"), fromMillis(0), false};
     ASSERT_TRUE(store_->addToken(t));
@@ -1237,6 +1319,7 @@ TEST(StoreOpen, AnOlderSqliteDatabaseIsMigratedAndKeepsItsData) {
                                 "ALTER TABLE transfers DROP COLUMN lease_until",
                                 "ALTER TABLE approvals DROP COLUMN mac", "ALTER TABLE consents DROP COLUMN mac",
                                 "ALTER TABLE inzage DROP COLUMN mac", "ALTER TABLE transfer_history DROP COLUMN mac",
+                                "DROP TABLE web_accounts",
                                 "DELETE FROM meta WHERE key IN ('audit_chain', 'register_macs',"
                                 " 'audit_hmac_key', 'audit_signing_key')",
                                 "DELETE FROM schema_migrations WHERE version >= 4"})

@@ -1,0 +1,170 @@
+// The building blocks of the web interface: password hashes, TOTP (RFC 6238 test vectors),
+// sessions (idle and absolute expiry, CSRF) and template escaping.
+#include <gtest/gtest.h>
+
+#include "core/util/clock.h"
+#include "core/web/auth.h"
+#include "core/web/session.h"
+#include "core/web/templates.h"
+
+namespace sluis::web {
+namespace {
+
+TEST(WebPassword, Argon2idHashVerifiesOnlyTheRightPassword) {
+    auto h = hashPassword("correct paard batterij");
+    ASSERT_TRUE(h) << h.error().message;
+    EXPECT_TRUE(h->starts_with("$argon2id$v=19$m=19456,t=2,p=1$")) << *h;
+    EXPECT_TRUE(verifyPassword(*h, "correct paard batterij"));
+    EXPECT_FALSE(verifyPassword(*h, "correct paard batterij "));
+    EXPECT_FALSE(verifyPassword(*h, ""));
+    auto again = hashPassword("correct paard batterij");
+    ASSERT_TRUE(again);
+    EXPECT_NE(*h, *again) << "each hash has its own salt";
+    EXPECT_FALSE(verifyPassword("", "x"));
+    EXPECT_FALSE(verifyPassword("$argon2i$v=19$m=16,t=2,p=1$c2FsdHNhbHQ$aGFzaA", "x"));
+}
+
+// RFC 6238 appendix B: the seeds per hash and the 8-digit codes at the listed times.
+TEST(WebTotp, Rfc6238TestVectors) {
+    const std::string sha1 = "12345678901234567890";
+    const std::string sha256 = "12345678901234567890123456789012";
+    const std::string sha512 =
+        "1234567890123456789012345678901234567890123456789012345678901234";
+    struct V {
+        long long t;
+        const char* c1;
+        const char* c256;
+        const char* c512;
+    };
+    const V vectors[] = {
+        {59, "94287082", "46119246", "90693936"},
+        {1111111109, "07081804", "68084774", "25091201"},
+        {1111111111, "14050471", "67062674", "99943326"},
+        {1234567890, "89005924", "91819424", "93441116"},
+        {2000000000, "69279037", "90698825", "38618901"},
+        {20000000000, "65353130", "77737706", "47863826"},
+    };
+    for (const auto& v : vectors) {
+        EXPECT_EQ(totp(sha1, v.t, 8, TotpHash::kSha1), v.c1) << v.t;
+        EXPECT_EQ(totp(sha256, v.t, 8, TotpHash::kSha256), v.c256) << v.t;
+        EXPECT_EQ(totp(sha512, v.t, 8, TotpHash::kSha512), v.c512) << v.t;
+    }
+    // Six digits are the last six of the eight.
+    EXPECT_EQ(totp(sha1, 59), "287082");
+}
+
+TEST(WebTotp, VerifyAcceptsOneStepOfSkewAndNeverTheSameStepTwice) {
+    const std::string secret = "12345678901234567890";
+    const long long t = 1111111111;
+    const uint64_t step = totpStep(t);
+    auto ok = verifyTotp(secret, totp(secret, t), t, 0);
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(*ok, step);
+    EXPECT_TRUE(verifyTotp(secret, totp(secret, t - 30), t, 0));  // previous step
+    EXPECT_TRUE(verifyTotp(secret, totp(secret, t + 30), t, 0));  // next step
+    EXPECT_FALSE(verifyTotp(secret, totp(secret, t - 90), t, 0));
+    EXPECT_FALSE(verifyTotp(secret, totp(secret, t), t, step)) << "a used code is refused";
+    EXPECT_FALSE(verifyTotp(secret, "12345", t, 0));
+    EXPECT_FALSE(verifyTotp(secret, "abcdef", t, 0));
+    EXPECT_FALSE(verifyTotp("another secret", totp(secret, t), t, 0));
+}
+
+TEST(WebTotp, Base32AndOtpauthUri) {
+    EXPECT_EQ(base32Encode("12345678901234567890"), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+    EXPECT_EQ(base32Encode("f"), "MY");
+    EXPECT_EQ(base32Encode("foobar"), "MZXW6YTBOI");
+    EXPECT_EQ(base32Decode("mzxw6ytboi"), std::optional<std::string>("foobar"));
+    EXPECT_EQ(base32Decode("MZXW 6YTB OI======"), std::optional<std::string>("foobar"));
+    EXPECT_FALSE(base32Decode("MZ1"));
+    const std::string secret = newTotpSecret();
+    EXPECT_EQ(secret.size(), 20u);
+    EXPECT_EQ(base32Decode(base32Encode(secret)), std::optional<std::string>(secret));
+    EXPECT_EQ(otpauthUri("Sluis", "juf ans", "12345678901234567890"),
+              "otpauth://totp/Sluis:juf%20ans?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+              "&issuer=Sluis&algorithm=SHA1&digits=6&period=30");
+}
+
+TEST(WebSession, IdleAndAbsoluteTimeoutsEndASession) {
+    ManualClock clock(fromMillis(1'700'000'000'000));
+    SessionStore sessions(clock, std::chrono::minutes(15), std::chrono::hours(1));
+    const std::string id = sessions.create(Session::Stage::kFull, "juf", "mentor");
+    EXPECT_EQ(id.size(), 64u);
+    auto s = sessions.touch(id);
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->name, "juf");
+    EXPECT_EQ(s->csrf.size(), 64u);
+    // Active every 10 minutes: alive until the absolute limit.
+    for (int i = 0; i < 5; ++i) {
+        clock.advance(std::chrono::minutes(10));
+        ASSERT_TRUE(sessions.touch(id)) << i;
+    }
+    clock.advance(std::chrono::minutes(10));  // 60 minutes after it began
+    EXPECT_FALSE(sessions.touch(id));
+    EXPECT_EQ(sessions.size(), 0u);
+
+    const std::string idle = sessions.create(Session::Stage::kFull, "juf", "mentor");
+    clock.advance(std::chrono::minutes(14));
+    ASSERT_TRUE(sessions.touch(idle));
+    clock.advance(std::chrono::minutes(15));
+    EXPECT_FALSE(sessions.touch(idle)) << "15 minutes without a request";
+
+    const std::string gone = sessions.create(Session::Stage::kFull, "juf", "mentor");
+    sessions.remove(gone);
+    EXPECT_FALSE(sessions.touch(gone));
+    EXPECT_FALSE(sessions.touch("kort"));
+    EXPECT_FALSE(sessions.touch(std::string(64, 'a')));
+}
+
+TEST(WebSession, CsrfTokenBelongsToItsSession) {
+    ManualClock clock(fromMillis(1'700'000'000'000));
+    SessionStore sessions(clock, std::chrono::minutes(15), std::chrono::hours(1));
+    auto a = sessions.touch(sessions.create(Session::Stage::kFull, "a", "mentor"));
+    auto b = sessions.touch(sessions.create(Session::Stage::kFull, "b", "mentor"));
+    ASSERT_TRUE(a && b);
+    EXPECT_NE(a->csrf, b->csrf);
+    EXPECT_TRUE(SessionStore::csrfValid(*a, a->csrf));
+    EXPECT_FALSE(SessionStore::csrfValid(*a, b->csrf));
+    EXPECT_FALSE(SessionStore::csrfValid(*a, ""));
+    EXPECT_FALSE(SessionStore::csrfValid(*a, a->csrf.substr(1)));
+}
+
+TEST(WebSession, AFullStoreDropsAnonymousSessionsFirst) {
+    ManualClock clock(fromMillis(1'700'000'000'000));
+    SessionStore sessions(clock, std::chrono::minutes(15), std::chrono::hours(1), 3);
+    const std::string person = sessions.create(Session::Stage::kFull, "a", "mentor");
+    for (int i = 0; i < 10; ++i) sessions.create(Session::Stage::kAnonymous, "", "");
+    EXPECT_LE(sessions.size(), 3u);
+    EXPECT_TRUE(sessions.touch(person)) << "a flood of login pages logs nobody out";
+}
+
+TEST(WebTemplates, ValuesAreEscapedUnlessMarkedRaw) {
+    Vars v{{"naam", "<script>alert('x')</script> & \"co\""}, {"html", "<b>vet</b>"}};
+    EXPECT_EQ(render("<p>{{naam}}</p>", v),
+              "<p>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;co&quot;</p>");
+    EXPECT_EQ(render("<p>{{{html}}}</p>", v), "<p><b>vet</b></p>");
+    EXPECT_EQ(render("<input value=\"{{naam}}\">", v).find('"', 14),
+              std::string("<input value=\"").size() +
+                  escape(v["naam"]).size())
+        << "an attribute value cannot be closed from inside";
+    EXPECT_EQ(render("a{{onbekend}}b", v), "ab");
+    EXPECT_EQ(render("a {{ niet gesloten", v), "a {{ niet gesloten");
+}
+
+TEST(WebTemplates, EveryTemplateAndTheStylesheetAreEmbedded) {
+    for (const char* t : {"layout.html", "login.html", "totp.html", "overzicht.html",
+                          "goedkeuren.html", "transfer.html", "inzage.html", "melding.html"}) {
+        auto text = templateText(t);
+        ASSERT_TRUE(text) << t;
+        EXPECT_FALSE(text->empty()) << t;
+        EXPECT_EQ(text->find("<script"), std::string_view::npos) << t;
+        EXPECT_EQ(text->find("style="), std::string_view::npos) << t;
+    }
+    auto css = staticFile("style.css");
+    ASSERT_TRUE(css);
+    EXPECT_NE(css->find(":root"), std::string_view::npos);
+    EXPECT_FALSE(staticFile("../etc/passwd"));
+    EXPECT_FALSE(templateText("nope.html"));
+}
+
+}  // namespace
+}  // namespace sluis::web
