@@ -2,7 +2,8 @@
 /// The web interface for people (docs/web.md): server-rendered Dutch HTML served by the admin
 /// server under /web/ when daemon.json admin.web.enabled is set. Local accounts with password and
 /// TOTP, sessions in cookies, a CSRF token on every form. Every decision goes through the shared
-/// functions of core/api/decisions.h, exactly as through the JSON API.
+/// functions of core/api/decisions.h, exactly as through the JSON API. The pages themselves live
+/// in areas (page_kit.h); this class owns the sessions and routes each request.
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
@@ -16,6 +17,8 @@
 #include "core/web/session.h"
 
 namespace sluis::web {
+
+struct Call;  // page_kit.h
 
 class WebUi {
   public:
@@ -31,24 +34,8 @@ class WebUi {
 
     SessionStore& sessions() { return sessions_; }
 
-    /// One request as the pages see it (web_ui.cpp).
-    struct Call;
-
   private:
     void route(Call& c);
-    void loginPage(Call& c, const std::string& error);
-    void loginPost(Call& c);
-    void totpPage(Call& c, const std::string& error);
-    void totpPost(Call& c);
-    void logout(Call& c);
-    void overview(Call& c);
-    void queue(Call& c);
-    void transferPage(Call& c, const std::string& id);
-    void decide(Call& c, const std::string& id);
-    void inzagePage(Call& c, const std::string& error);
-    void inzagePost(Call& c);
-    /// Counts one failed login of `account` (password or code) and locks it when it is time.
-    void loginFailed(const store::Account& account);
 
     std::shared_ptr<const config::Config> config_;
     store::TransferStore& store_;
