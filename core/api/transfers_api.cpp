@@ -2,6 +2,7 @@
 // withdraw and the delivery date. Approving them is in approvals_api.cpp.
 #include <algorithm>
 
+#include "core/api/procedure_decisions.h"
 #include "core/api/request.h"
 #include "core/notify/mail_templates.h"
 #include "core/policy/gates.h"
@@ -143,46 +144,15 @@ void previewTransfer(Request& r) {
 }
 
 /// The stored human-readable report (e.g. the Vensters HTML). Counts as the caller's preview,
-/// audited once as "report_viewed".
+/// audited once as "report_viewed" (api::viewReport).
 void transferReport(Request& r) {
-    const std::string& id = r.id();
-    const std::string format = r.param("format");
-    auto t = r.visibleTransfer(id);
-    if (!t) return r.sendError(t.error());
-    const auto* p = r.policyFor(*t);
-    bool allowed = r.hasRole(r.config->admin.payload_roles) ||
-                   (p && r.hasRole(p->approvals.roles)) || r.caller.role == "beheerder" ||
-                   r.caller.role == "fg";
-    if (!allowed)
-        return r.sendError(Error{ErrorCode::kPermissionDenied,
-                                 "rol '" + r.caller.role + "' mag dit rapport niet zien"});
-    if (t->report_types.empty())
-        return r.sendError(
-            Error{ErrorCode::kNotFound, "voor deze overdracht wordt geen rapport gemaakt"});
-    // ?format=html|pdf picks a rendering; without it the first configured one.
-    std::string type = t->report_types.front();
-    if (!format.empty()) {
-        auto it = std::find_if(
-            t->report_types.begin(), t->report_types.end(),
-            [&](const std::string& ct) { return ct.find("/" + format) != std::string::npos; });
-        if (it == t->report_types.end())
-            return r.sendError(
-                Error{ErrorCode::kNotFound, "geen rapport in formaat '" + format + "'"});
-        type = *it;
-    }
-    auto body = r.store.report(id, type);
-    if (!body) return r.sendError(body.error());
-    // One record for one view: the report counts as the caller's preview of this payload.
-    auto st = r.store.recordPreview(
-        id, r.caller.name, t->payload_hash,
-        {r.actor(), "report_viewed", id, t->purpose, {{"payload_hash", t->payload_hash}}},
-        r.clock.now());
-    if (!st) return r.sendError(st.error());
+    auto rep = api::viewReport(r.decision(), r.id(), r.param("format"));
+    if (!rep) return r.sendError(rep.error());
     r.resp.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
-    r.resp.setContentType(type);
-    r.resp.set("X-Sluis-Payload-Sha256", t->payload_hash);
-    r.resp.setContentLength(static_cast<std::streamsize>(body->size()));
-    r.resp.send() << *body;
+    r.resp.setContentType(rep->content_type);
+    r.resp.set("X-Sluis-Payload-Sha256", rep->payload_hash);
+    r.resp.setContentLength(static_cast<std::streamsize>(rep->body.size()));
+    r.resp.send() << rep->body;
 }
 
 void requeueTransfer(Request& r) {
@@ -223,89 +193,15 @@ void requeueTransfer(Request& r) {
 }
 
 void withdrawTransfer(Request& r) {
-    const std::string& id = r.id();
-    const json& body = r.body;
-    auto allowed =
-        r.requireRole({"beheerder", "directeur", "bevoegd-gezag", "zorgcoordinator"}, "intrekken");
-    if (!allowed) return r.sendError(allowed.error());
-    auto t = r.visibleTransfer(id);
-    if (!t) return r.sendError(t.error());
-    policy::Gates gates(r.config, r.store, r.clock);
-    auto ok = gates.checkWithdrawable(*t);
-    if (!ok) return r.sendError(ok.error());
-    std::string reason = field(body, "reason");
-    auto st = r.store.transition(id, t->state, transfer::State::kWithdrawn, {},
-                                 {r.actor(), "withdrawn", id, t->purpose, json::object()},
-                                 reason.empty() ? "ingetrokken" : "ingetrokken: " + reason,
-                                 r.clock.now());
+    auto st = api::withdrawTransfer(r.decision(), r.id(), field(r.body, "reason"));
     if (!st) return r.sendError(st.error());
-    const auto* p = r.policyFor(*t);
-    if (p && p->procedure.enabled && !p->procedure.notify_to.empty()) {
-        store::Notification note;
-        note.kind = "withdrawn";
-        note.transfer_id = id;
-        note.to = p->procedure.notify_to;
-        auto mail = notify::renderMail("withdrawn", {{"overdracht", id},
-                                                     {"leerling", t->subject},
-                                                     {"doel", t->purpose},
-                                                     {"door", r.caller.name + " (" + r.caller.role + ")"},
-                                                     {"tijdstip", amsterdam::formatLocal(r.clock.now())}});
-        note.subject = std::move(mail.subject);
-        note.body = std::move(mail.body);
-        auto queued = r.store.addNotification(note, r.clock.now());
-        if (!queued)
-            log::error("api.notification_failed",
-                       {{"transfer_id", id}, {"message", queued.message()}});
-    }
-    sendTransfer(r, id);
+    sendTransfer(r, r.id());
 }
 
 void scheduleTransfer(Request& r) {
-    const std::string& id = r.id();
-    const json& body = r.body;
-    auto allowed =
-        r.requireRole({"beheerder", "directeur", "bevoegd-gezag"}, "een leverdatum kiezen");
-    if (!allowed) return r.sendError(allowed.error());
-    auto t = r.visibleTransfer(id);
-    if (!t) return r.sendError(t.error());
-    using S = transfer::State;
-    if (t->state != S::kMapped && t->state != S::kAwaitingConsent &&
-        t->state != S::kAwaitingApproval && t->state != S::kScheduled && t->state != S::kReceived)
-        return r.sendError(Error{ErrorCode::kConflict,
-                                 std::string("leverdatum kan niet meer worden gewijzigd (status ") +
-                                     transfer::stateName(t->state) + ")"});
-    policy::Gates gates(r.config, r.store, r.clock);
-    if (t->withdraw_deadline) {
-        auto ok = gates.checkWithdrawable(*t);
-        if (!ok) return r.sendError(ok.error());
-    }
-    auto date = amsterdam::parseDate(field(body, "deliver_on"));
-    if (!date)
-        return r.sendError(
-            Error{ErrorCode::kInvalidArgument, "deliver_on: " + date.error().message});
-    const auto* p = r.policyFor(*t);
-    int before = p ? p->withdraw_days_before : 1;
-    Timestamp deliver_at = amsterdam::startOfDay(*date);
-    Timestamp deadline = amsterdam::startOfDay(amsterdam::addDays(*date, -before));
-    if (deadline <= r.clock.now())
-        return r.sendError(Error{ErrorCode::kInvalidArgument,
-                                 "kies een leverdatum na " +
-                                     amsterdam::formatDate(amsterdam::addDays(
-                                         amsterdam::localDate(r.clock.now()), before)) +
-                                     ": tot " + std::to_string(before) +
-                                     " dag(en) ervoor moet intrekken mogelijk zijn"});
-    store::TransitionUpdate u;
-    u.deliver_at = std::optional<Timestamp>(deliver_at);
-    u.withdraw_deadline = std::optional<Timestamp>(deadline);
-    u.changed_by = r.caller.name;
-    // A guided delivery that was ready goes back through the gates: its save was for the old date.
-    bool regate = p && p->procedure.enabled && t->state == S::kScheduled;
-    auto st = r.store.transition(
-        id, t->state, regate ? S::kMapped : t->state, u,
-        {r.actor(), "scheduled", id, t->purpose, {{"deliver_on", amsterdam::formatDate(*date)}}},
-        regate ? "leverdatum gewijzigd; opnieuw opslaan nodig" : "", r.clock.now());
+    auto st = api::scheduleDelivery(r.decision(), r.id(), field(r.body, "deliver_on"));
     if (!st) return r.sendError(st.error());
-    sendTransfer(r, id);
+    sendTransfer(r, r.id());
 }
 
 }  // namespace sluis::api::detail

@@ -83,6 +83,7 @@ const std::vector<NavItem>& navItems() {
         {"/web/", "Overzicht", {}},
         {"/web/goedkeuren", "Goedkeuren", {}},
         {"/web/inzage", "Toestemming en inzage", {}},
+        {"/web/vensters", "Vensters", {"bevoegd-gezag", "beheerder"}},
     };
     return items;
 }
@@ -111,6 +112,16 @@ std::string flashText(const Call& c, const std::string& m) {
         {"afgewezen", "De overdracht is afgewezen; zij wordt niet verstuurd."},
         {"afgemeld", "U bent afgemeld."},
         {"verlopen", "Uw sessie is verlopen. Meld u opnieuw aan."},
+        {"vensters-niveau",
+         "Het niveau is vastgelegd. Het rapport wordt opnieuw opgemaakt; een eerder akkoord "
+         "vervalt."},
+        {"vensters-datum", "De leverdatum is vastgelegd."},
+        {"vensters-vragen", "De antwoorden zijn vastgelegd."},
+        {"vensters-akkoord", "Uw akkoord is vastgelegd, voor precies dit rapport."},
+        {"vensters-opgeslagen",
+         "De levering is opgeslagen en staat klaar voor de leverdatum. Gebruikersbeheer krijgt "
+         "een e-mail."},
+        {"vensters-ingetrokken", "De levering is ingetrokken; zij wordt niet verstuurd."},
     };
     if (auto it = fixed.find(m); it != fixed.end()) return it->second;
     if (m == "inzage") {

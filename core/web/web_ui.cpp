@@ -16,6 +16,7 @@
 #include "core/web/login_pages.h"
 #include "core/web/overview_page.h"
 #include "core/web/page_kit.h"
+#include "core/web/vensters_pages.h"
 
 namespace sluis::web {
 
@@ -28,6 +29,7 @@ constexpr bool (*kAreas[])(Call&) = {
     routeOverview,
     routeApproval,
     routeInzage,
+    routeVensters,
 };
 
 }  // namespace
