@@ -2,6 +2,8 @@
 // report, the akkoord after a preview, and withdrawing with a confirmation.
 #include "core/web/vensters_pages.h"
 
+#include <cctype>
+
 #include "core/api/procedure_decisions.h"
 #include "core/error.h"
 #include "core/util/amsterdam_time.h"
@@ -335,7 +337,10 @@ void report(Call& c, const std::string& id) {
                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
                "form-action 'none'; frame-ancestors 'none'; sandbox");
     const bool download = c.param("download") == "1" || fmt == "pdf";
-    const std::string name = "vensters-" + tp->transfer.subject + "." + fmt;
+    std::string name = "vensters-";
+    for (char ch : tp->transfer.subject)
+        if (std::isalnum(static_cast<unsigned char>(ch))) name += ch;
+    name += "." + fmt;
     c.resp.set("Content-Disposition",
                std::string(download ? "attachment" : "inline") + "; filename=\"" + name + "\"");
     c.resp.set("X-Sluis-Payload-Sha256", rep->payload_hash);
@@ -397,17 +402,21 @@ void akkoordPost(Call& c, const std::string& id) {
 
 // --- steps 2, 3, 4 and 6 ---
 
+/// The form fields named `prefix` + id, as {id: value}.
+json fieldsWithPrefix(const Call& c, const std::string& prefix) {
+    json out = json::object();
+    for (const auto& [k, v] : c.form)
+        if (k.starts_with(prefix) && k.size() > prefix.size()) out[k.substr(prefix.size())] = v;
+    return out;
+}
+
 void decide(Call& c, const std::string& id, const std::string& step) {
     const api::DecisionContext ctx = c.decisions();
     Status st;
     std::string flash;
     if (step == "niveau") {
-        auto tp = api::procedureTransfer(ctx, id);
-        if (!tp) return refused(c, tp.error(), "", step);
-        json choices = json::object();
-        for (const auto& ch : tp->policy->procedure.choices)
-            if (c.form.count("keuze_" + ch.id)) choices[ch.id] = c.field("keuze_" + ch.id);
-        st = api::chooseProcedure(ctx, id, choices);
+        // Every keuze_<id> field; the shared decision checks role, transfer and values.
+        st = api::chooseProcedure(ctx, id, fieldsWithPrefix(c, "keuze_"));
         flash = "vensters-niveau";
     } else if (step == "datum") {
         st = api::scheduleDelivery(ctx, id, util::trim(c.field("leverdatum")));
@@ -417,13 +426,9 @@ void decide(Call& c, const std::string& id, const std::string& step) {
                         "Leverdatum: " + st.message().substr(std::string("deliver_on: ").size()));
         flash = "vensters-datum";
     } else if (step == "vragen") {
+        st = api::answerProcedure(ctx, id, fieldsWithPrefix(c, "vraag_"));
         auto tp = api::procedureTransfer(ctx, id);
-        if (!tp) return refused(c, tp.error(), "", step);
-        json answers = json::object();
-        for (const auto& q : tp->policy->procedure.questions)
-            if (c.form.count("vraag_" + q.id)) answers[q.id] = c.field("vraag_" + q.id);
-        st = api::answerProcedure(ctx, id, answers);
-        if (!st && st.code() == ErrorCode::kInvalidArgument) {
+        if (!st && st.code() == ErrorCode::kInvalidArgument && tp) {
             // The API names fields ("answers.afnamegroep"); a board member reads the question.
             std::string msg = st.message();
             for (const auto& q : tp->policy->procedure.questions)
