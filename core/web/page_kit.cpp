@@ -83,6 +83,8 @@ const std::vector<NavItem>& navItems() {
         {"/web/", "Overzicht", {}},
         {"/web/goedkeuren", "Goedkeuren", {}},
         {"/web/inzage", "Toestemming en inzage", {}},
+        {"/web/audit", "Audit", {"fg", "beheerder"}},
+        {"/web/beheer", "Beheer", {"beheerder"}},
     };
     return items;
 }
@@ -111,6 +113,11 @@ std::string flashText(const Call& c, const std::string& m) {
         {"afgewezen", "De overdracht is afgewezen; zij wordt niet verstuurd."},
         {"afgemeld", "U bent afgemeld."},
         {"verlopen", "Uw sessie is verlopen. Meld u opnieuw aan."},
+        {"opnieuw-aangeboden",
+         "De overdracht is opnieuw aangeboden. Sluis beoordeelt alle voorwaarden opnieuw voordat "
+         "zij wordt afgeleverd."},
+        {"token-ingetrokken", "Het token is ingetrokken; het geeft vanaf nu geen toegang meer."},
+        {"account-verwijderd", "Het account is verwijderd; aanmelden lukt niet meer."},
     };
     if (auto it = fixed.find(m); it != fixed.end()) return it->second;
     if (m == "inzage") {
