@@ -57,7 +57,7 @@ def flow(t):
     wait_for("the Beheer page", lambda: t.path() == "/web/beheer")
     row = d.find_element(By.XPATH, f"//table//tr[td/code[text()='{tid}']]").text
     assert "demo-overstap" in row and "vastgelopen" in row, row
-    assert "geen gewoon bestand" in row, row  # the sink's reason
+    assert "symbolische link" in row, row  # the sink's reason
     # The configuration status, without secrets.
     assert "SQLite" in d.find_element(By.ID, "opslag").text
     assert d.find_element(By.ID, "tls").text.startswith("uit")
