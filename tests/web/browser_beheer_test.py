@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The beheerder's page in a real browser (issue 16): a dossier that really failed to deliver
-(its outbox is broken, then the destination refuses the file) is shown as dead-lettered with its
+(its outbox is a symlink, then a symlink sits at its file name and the sink refuses it) is shown as dead-lettered with its
 reason; the beheerder requeues it and it goes through the gates again before it is delivered. The
 beheerder creates an API token (shown once; it works) and revokes it (then 401), and adds a web
 account, which then logs in. That account is a directeur: no Beheer menu item, 403 on
@@ -21,10 +21,11 @@ def flow(t):
     seed = os.path.join(t.args.source_dir, "config", "demo", "inbox-seed", "groep8-demo.jsonl")
     with open(seed) as f:
         first = f.readline()
-    # The outbox is a file instead of a directory: delivery fails and is retried later.
+    # The outbox is a symlink to another directory: Sluis does not write through it, so the
+    # delivery fails and is retried later.
     outbox = os.path.join(t.sluis.data, "outbox")
-    with open(outbox, "w") as f:
-        f.write("geen map\n")
+    os.makedirs(os.path.join(t.work, "andere-map"))
+    os.symlink(os.path.join(t.work, "andere-map"), outbox)
     with open(os.path.join(t.sluis.data, "inbox", "een-leerling.jsonl"), "w") as f:
         f.write(first)
     t.start()
