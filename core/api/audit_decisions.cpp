@@ -58,8 +58,10 @@ json filterDetails(const AuditQuery& q) {
     if (!f.actor.empty()) d["actor"] = f.actor;
     if (f.from) d["from"] = formatIso(*f.from);
     if (f.until) d["until"] = formatIso(*f.until);
-    if (q.newest_first)
+    if (q.newest_first) {
         d["offset"] = q.offset;
+        if (q.upto > 0) d["upto"] = q.upto;
+    }
     else
         d["after"] = q.after;
     return d;
@@ -104,7 +106,7 @@ Result<AuditPage> readAudit(const DecisionContext& c, const AuditQuery& q) {
             if (chunk->empty()) break;
             after = chunk->back().seq;
             for (auto& r : *chunk)
-                if (match(r)) all.push_back(std::move(r));
+                if ((q.upto <= 0 || r.seq <= q.upto) && match(r)) all.push_back(std::move(r));
         }
         std::reverse(all.begin(), all.end());
         for (size_t i = q.offset; i < all.size() && out.records.size() <= limit; ++i)

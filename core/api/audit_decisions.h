@@ -32,6 +32,9 @@ struct AuditQuery {
     /// records after sequence number `after` (the API's cursor).
     bool newest_first = false;
     long long after = 0;
+    /// Newest first only: records up to this sequence number (0: up to the newest). Pins the
+    /// pages to the log as it was at the first page, while new records keep arriving.
+    long long upto = 0;
     size_t offset = 0;
     size_t limit = 500;
 };

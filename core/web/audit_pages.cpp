@@ -14,7 +14,7 @@ namespace {
 constexpr size_t kPageSize = 50;
 
 /// The query string of the filters (for the paging links), with `pagina` = page.
-std::string filterQuery(const Call& c, size_t page) {
+std::string filterQuery(const Call& c, size_t page, long long anchor) {
     std::string q;
     for (const char* k : {"leerling", "overdracht", "soort", "wie", "van", "tot"}) {
         const std::string v = c.param(k);
@@ -23,6 +23,7 @@ std::string filterQuery(const Call& c, size_t page) {
         Poco::URI::encode(v, "&=+?#/ ", enc);
         q += std::string(q.empty() ? "" : "&") + k + "=" + enc;
     }
+    if (anchor > 0) q += std::string(q.empty() ? "" : "&") + "anker=" + std::to_string(anchor);
     q += std::string(q.empty() ? "" : "&") + "pagina=" + std::to_string(page);
     return "/web/audit?" + q;
 }
@@ -105,6 +106,10 @@ void auditPage(Call& c) {
     } catch (const std::exception&) {
     }
     q.offset = (pagina - 1) * kPageSize;
+    try {
+        if (!c.param("anker").empty()) q.upto = std::stoll(c.param("anker"));
+    } catch (const std::exception&) {
+    }
 
     auto chain = api::chainStatus(ctx);
     if (!chain)
@@ -129,16 +134,19 @@ void auditPage(Call& c) {
                      : table({"Nr.", "Tijdstip", "Wie", "Handeling", "Overdracht", "Doel",
                               "Gegevens (alleen kenmerken)"},
                              rows, "Auditlog, nieuwste eerst");
+    // The pages stay where they were while new records arrive: anchored at the newest record
+    // of the first page.
+    long long anchor = q.upto > 0 ? q.upto : (log->records.empty() ? 0 : log->records.front().seq);
     std::string paging;
     if (pagina > 1 || log->more) {
         paging = "<nav aria-label=\"Pagina's\" class=\"paginering\"><ul>";
         if (pagina > 1)
             paging += "<li><a rel=\"prev\" id=\"vorige\" href=\"" +
-                      escape(filterQuery(c, pagina - 1)) + "\">Vorige (nieuwere records)</a></li>";
+                      escape(filterQuery(c, pagina - 1, anchor)) + "\">Vorige (nieuwere records)</a></li>";
         paging += "<li>Pagina " + std::to_string(pagina) + "</li>";
         if (log->more)
             paging += "<li><a rel=\"next\" id=\"volgende\" href=\"" +
-                      escape(filterQuery(c, pagina + 1)) + "\">Volgende (oudere records)</a></li>";
+                      escape(filterQuery(c, pagina + 1, anchor)) + "\">Volgende (oudere records)</a></li>";
         paging += "</ul></nav>";
     }
     log::info("web.audit_viewed", {{"account", c.actor.name}, {"page", pagina}});
