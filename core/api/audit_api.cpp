@@ -1,30 +1,43 @@
-// The audit log: reading it (itself audited) and verifying its hash chain.
+// The audit log: reading it (itself audited) and verifying its hash chain. Both go through the
+// shared functions in audit_decisions.h, which the FG's web page calls too.
 #include <algorithm>
 
+#include "core/api/audit_decisions.h"
 #include "core/api/request.h"
-#include "core/store/audit_checkpoints.h"
+#include "core/util/file_clock.h"
 
 namespace sluis::api::detail {
 
 using nlohmann::json;
 
 void auditLog(Request& r) {
-    auto allowed = r.requireRole({"fg", "beheerder"}, "het auditlog lezen");
-    if (!allowed) return r.sendError(allowed.error());
-    long long after = 0;
-    size_t limit = 500;
+    AuditQuery q;
     try {
-        if (!r.param("after").empty()) after = std::stoll(r.param("after"));
+        if (!r.param("after").empty()) q.after = std::stoll(r.param("after"));
         if (!r.param("limit").empty())
-            limit = std::clamp<size_t>(std::stoul(r.param("limit")), 1, 5000);
+            q.limit = std::clamp<size_t>(std::stoul(r.param("limit")), 1, 5000);
     } catch (const std::exception&) {
         return r.sendError(
             Error{ErrorCode::kInvalidArgument, "'after' en 'limit' moeten getallen zijn"});
     }
-    auto log = r.store.auditLog(after, limit);
+    // Optional filters (ids only): subject, transfer_id, event, actor, from/until (ISO, UTC).
+    q.filter.subject = r.param("subject");
+    q.filter.transfer_id = r.param("transfer_id");
+    q.filter.event = r.param("event");
+    q.filter.actor = r.param("actor");
+    for (auto [name, target] : {std::pair{"from", &q.filter.from}, {"until", &q.filter.until}}) {
+        if (r.param(name).empty()) continue;
+        auto t = parseIsoUtc(r.param(name));
+        if (!t)
+            return r.sendError(Error{ErrorCode::kInvalidArgument,
+                                     std::string("'") + name +
+                                         "' moet een tijdstip zijn als 2026-11-20T08:00:00Z"});
+        *target = *t;
+    }
+    auto log = readAudit(r.decision(), q);
     if (!log) return r.sendError(log.error());
     json items = json::array();
-    for (const auto& rec : *log)
+    for (const auto& rec : log->records)
         items.push_back({{"seq", rec.seq},
                          {"at", formatIso(rec.at)},
                          {"actor", rec.event.actor},
@@ -33,29 +46,21 @@ void auditLog(Request& r) {
                          {"purpose", rec.event.purpose},
                          {"details", rec.event.details},
                          {"hash", rec.hash}});
-    auto st = r.store.audit({r.actor(), "audit_viewed", "", "", {{"after", after}}}, r.clock.now());
-    if (!st) return r.sendError(st.error());
-    r.sendJson(200, {{"records", items}});
+    r.sendJson(200, {{"records", items}, {"more", log->more}});
 }
 
 void auditVerify(Request& r) {
-    auto allowed = r.requireRole({"fg", "beheerder"}, "het auditlog controleren");
-    if (!allowed) return r.sendError(allowed.error());
-    store::AuditAnchors anchors;
-    auto checkpoints =
-        store::readCheckpointFile(std::filesystem::path(r.config->data_dir) / store::kCheckpointFile);
-    if (!checkpoints) return r.sendError(checkpoints.error());
-    anchors.checkpoints = std::move(*checkpoints);
-    auto v = store::verifyAudit(r.store, anchors);
-    if (!v) return r.sendError(v.error());
-    r.sendJson(200, {{"ok", v->ok},
-                     {"records", v->records},
-                     {"first_bad_seq", v->first_bad_seq},
-                     {"kind", v->kind},
-                     {"problem", v->problem},
-                     {"checkpoints_checked", v->checkpoints_checked},
-                     {"last_checkpoint_seq", v->last_checkpoint_seq},
-                     {"public_key", r.store.auditPublicKey()}});
+    auto s = chainStatus(r.decision());
+    if (!s) return r.sendError(s.error());
+    const auto& v = s->verification;
+    r.sendJson(200, {{"ok", v.ok},
+                     {"records", v.records},
+                     {"first_bad_seq", v.first_bad_seq},
+                     {"kind", v.kind},
+                     {"problem", v.problem},
+                     {"checkpoints_checked", v.checkpoints_checked},
+                     {"last_checkpoint_seq", v.last_checkpoint_seq},
+                     {"public_key", s->public_key}});
 }
 
 }  // namespace sluis::api::detail

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/api/procedure_decisions.h"
+#include "core/api/beheer_decisions.h"
 #include "core/api/request.h"
 #include "core/notify/mail_templates.h"
 #include "core/policy/gates.h"
@@ -156,40 +157,10 @@ void transferReport(Request& r) {
 }
 
 void requeueTransfer(Request& r) {
-    const std::string& id = r.id();
-    if (r.caller.role != "beheerder")
-        return r.sendError(
-            Error{ErrorCode::kPermissionDenied, "alleen een beheerder mag opnieuw aanbieden"});
-    auto t = r.visibleTransfer(id);
+    // The shared decision (beheer_decisions.h), also behind the web's Beheer page.
+    auto t = requeue(r.decision(), r.id());
     if (!t) return r.sendError(t.error());
-    // Only what gave up or failed can be offered again; a transfer that waits for consent,
-    // inzage or approval waits for exactly that (requeue is no way around a gate).
-    if (t->state != transfer::State::kDeadLettered && t->state != transfer::State::kFailed)
-        return r.sendError(Error{ErrorCode::kConflict,
-                                 std::string("opnieuw aanbieden kan alleen bij een mislukte of "
-                                             "opgegeven overdracht; deze is ") +
-                                     transfer::stateName(t->state)});
-    store::TransitionUpdate u;
-    u.attempts = 0;
-    u.next_attempt_at = std::optional<Timestamp>();
-    // A delivery date that passed (missed while down) no longer holds it back.
-    if (t->deliver_at && *t->deliver_at <= r.clock.now()) u.deliver_at = std::optional<Timestamp>();
-    // Back through every gate: with a rendered payload to mapped (the gates decide again), without
-    // one (refused at render) to received (rendered again, then the gates).
-    transfer::State to =
-        t->payload_hash.empty() ? transfer::State::kReceived : transfer::State::kMapped;
-    auto st = r.store.transition(id, t->state, to, u,
-                                 {r.actor(), "requeued", id, t->purpose, json::object()},
-                                 "opnieuw aangeboden door beheerder; poorten opnieuw beoordeeld",
-                                 r.clock.now());
-    if (!st) return r.sendError(st.error());
-    if (to == transfer::State::kMapped) {
-        policy::Gates gates(r.config, r.store, r.clock);
-        auto moved = gates.advance(id, r.actor());
-        if (!moved)
-            log::error("api.requeue_gates_failed", {{"transfer_id", id}, {"message", moved.error().message}});
-    }
-    sendTransfer(r, id);
+    sendTransfer(r, t->id);
 }
 
 void withdrawTransfer(Request& r) {

@@ -84,6 +84,8 @@ const std::vector<NavItem>& navItems() {
         {"/web/goedkeuren", "Goedkeuren", {}},
         {"/web/inzage", "Toestemming en inzage", {}},
         {"/web/vensters", "Vensters", {"bevoegd-gezag", "beheerder"}},
+        {"/web/audit", "Audit", {"fg", "beheerder"}},
+        {"/web/beheer", "Beheer", {"beheerder"}},
     };
     return items;
 }
@@ -122,6 +124,11 @@ std::string flashText(const Call& c, const std::string& m) {
          "De levering is opgeslagen en staat klaar voor de leverdatum. Gebruikersbeheer krijgt "
          "een e-mail."},
         {"vensters-ingetrokken", "De levering is ingetrokken; zij wordt niet verstuurd."},
+        {"opnieuw-aangeboden",
+         "De overdracht is opnieuw aangeboden. Sluis beoordeelt alle voorwaarden opnieuw voordat "
+         "zij wordt afgeleverd."},
+        {"token-ingetrokken", "Het token is ingetrokken; het geeft vanaf nu geen toegang meer."},
+        {"account-verwijderd", "Het account is verwijderd; aanmelden lukt niet meer."},
     };
     if (auto it = fixed.find(m); it != fixed.end()) return it->second;
     if (m == "inzage") {

@@ -11,7 +11,9 @@
 #include "core/util/log.h"
 #include "core/util/text.h"
 #include "core/web/approval_pages.h"
+#include "core/web/audit_pages.h"
 #include "core/web/auth.h"
+#include "core/web/beheer_pages.h"
 #include "core/web/inzage_pages.h"
 #include "core/web/login_pages.h"
 #include "core/web/overview_page.h"
@@ -30,6 +32,8 @@ constexpr bool (*kAreas[])(Call&) = {
     routeApproval,
     routeInzage,
     routeVensters,
+    routeAudit,
+    routeBeheer,
 };
 
 }  // namespace

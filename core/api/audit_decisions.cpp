@@ -1,0 +1,181 @@
+// Reading and checking the audit log (audit_decisions.h), for the API and the web.
+#include "core/api/audit_decisions.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "core/crypto/signing.h"
+#include "core/store/audit_checkpoints.h"
+#include "core/util/text.h"
+
+namespace sluis::api {
+
+using nlohmann::json;
+
+const std::vector<std::string>& auditRoles() {
+    static const std::vector<std::string> roles = {"fg", "beheerder"};
+    return roles;
+}
+
+namespace {
+
+constexpr size_t kReadChunk = 1000;
+
+/// Whether `details` names `id` as the pupil (the keys the audit records use for it).
+bool namesPupil(const json& details, const std::string& id) {
+    if (!details.is_object()) return false;
+    for (const char* k : {"subject", "pupil", "leerling"}) {
+        auto it = details.find(k);
+        if (it != details.end() && it->is_string() && it->get<std::string>() == id) return true;
+    }
+    return false;
+}
+
+struct Matcher {
+    const AuditFilter& f;
+    std::set<std::string> pupil_transfers;  ///< the transfers of f.subject
+
+    bool operator()(const store::AuditRecord& r) const {
+        if (!f.transfer_id.empty() && r.event.transfer_id != f.transfer_id) return false;
+        if (!f.event.empty() && r.event.event != f.event) return false;
+        if (!f.actor.empty() && r.event.actor.find(f.actor) == std::string::npos) return false;
+        if (f.from && r.at < *f.from) return false;
+        if (f.until && r.at >= *f.until) return false;
+        if (!f.subject.empty() && !pupil_transfers.count(r.event.transfer_id) &&
+            !namesPupil(r.event.details, f.subject))
+            return false;
+        return true;
+    }
+};
+
+json filterDetails(const AuditQuery& q) {
+    json d = json::object();
+    const AuditFilter& f = q.filter;
+    if (!f.subject.empty()) d["subject"] = f.subject;
+    if (!f.transfer_id.empty()) d["transfer_id"] = f.transfer_id;
+    if (!f.event.empty()) d["event"] = f.event;
+    if (!f.actor.empty()) d["actor"] = f.actor;
+    if (f.from) d["from"] = formatIso(*f.from);
+    if (f.until) d["until"] = formatIso(*f.until);
+    if (q.newest_first) {
+        d["offset"] = q.offset;
+        if (q.upto > 0) d["upto"] = q.upto;
+    }
+    else
+        d["after"] = q.after;
+    return d;
+}
+
+}  // namespace
+
+Result<AuditPage> readAudit(const DecisionContext& c, const AuditQuery& q) {
+    auto allowed = c.actor.requireRole(auditRoles(), "het auditlog lezen");
+    if (!allowed) return allowed.error();
+    Matcher match{q.filter, {}};
+    if (!q.filter.subject.empty()) {
+        store::ListFilter lf;
+        lf.subject = q.filter.subject;
+        lf.limit = 100000;
+        auto ts = c.store.list(lf);
+        if (!ts) return ts.error();
+        for (const auto& t : *ts) match.pupil_transfers.insert(t.id);
+    }
+    const size_t limit = std::max<size_t>(q.limit, 1);
+    AuditPage out;
+    if (!q.newest_first) {
+        // Oldest first from the cursor: read on until the page is full or the log ends.
+        long long after = q.after;
+        while (out.records.size() <= limit) {
+            auto chunk = c.store.auditLog(after, q.filter.empty() ? limit + 1 : kReadChunk);
+            if (!chunk) return chunk.error();
+            if (chunk->empty()) break;
+            for (auto& r : *chunk) {
+                after = r.seq;
+                if (match(r)) out.records.push_back(std::move(r));
+                if (out.records.size() > limit) break;
+            }
+        }
+    } else {
+        // Newest first: the store reads oldest first, so walk the whole log and keep the matches.
+        std::vector<store::AuditRecord> all;
+        long long after = 0;
+        while (true) {
+            auto chunk = c.store.auditLog(after, kReadChunk);
+            if (!chunk) return chunk.error();
+            if (chunk->empty()) break;
+            after = chunk->back().seq;
+            for (auto& r : *chunk)
+                if ((q.upto <= 0 || r.seq <= q.upto) && match(r)) all.push_back(std::move(r));
+        }
+        std::reverse(all.begin(), all.end());
+        for (size_t i = q.offset; i < all.size() && out.records.size() <= limit; ++i)
+            out.records.push_back(std::move(all[i]));
+    }
+    if (out.records.size() > limit) {
+        out.records.resize(limit);
+        out.more = true;
+    }
+    auto st = c.store.audit({c.actor.label(), "audit_viewed", "", "", filterDetails(q)},
+                            c.clock.now());
+    if (!st) return st.error();
+    return out;
+}
+
+Result<ChainStatus> chainStatus(const DecisionContext& c) {
+    auto allowed = c.actor.requireRole(auditRoles(), "het auditlog controleren");
+    if (!allowed) return allowed.error();
+    ChainStatus out;
+    const auto file = std::filesystem::path(c.config->data_dir) / store::kCheckpointFile;
+    out.checkpoint_file = file.string();
+    auto checkpoints = store::readCheckpointFile(file);
+    if (!checkpoints) return checkpoints.error();
+    store::AuditAnchors anchors;
+    anchors.checkpoints = *checkpoints;
+    auto v = store::verifyAudit(c.store, anchors);
+    if (!v) return v.error();
+    out.verification = *v;
+    out.public_key = c.store.auditPublicKey();
+    // Each checkpoint on its own: is it ours, and does the log still hold its record and hash?
+    auto key = util::fromHex(out.public_key);
+    for (auto it = checkpoints->rbegin(); it != checkpoints->rend(); ++it) {
+        CheckpointStatus cs{*it, false, false};
+        auto sig = util::fromHex(it->signature);
+        cs.signature_ok = key && sig && it->public_key == out.public_key &&
+                          crypto::ed25519Verify(*key, store::checkpointMessage(*it), *sig);
+        if (it->seq == 0) {
+            cs.matches = true;
+        } else {
+            auto rec = c.store.auditLog(it->seq - 1, 1);
+            if (!rec) return rec.error();
+            cs.matches = !rec->empty() && rec->front().seq == it->seq &&
+                         rec->front().hash == it->hash;
+        }
+        out.checkpoints.push_back(std::move(cs));
+    }
+    return out;
+}
+
+std::string chainProblemText(const store::AuditVerification& v) {
+    if (v.ok) return "";
+    std::string what;
+    if (v.kind == "missing")
+        what = "Er ontbreken records in het auditlog: iemand heeft records verwijderd.";
+    else if (v.kind == "reordered")
+        what = "Een record staat niet meer op zijn plaats of is vervangen.";
+    else if (v.kind == "rewritten")
+        what = "Een record is achteraf gewijzigd: de inhoud klopt niet meer met het zegel dat "
+               "Sluis bij het schrijven zette.";
+    else if (v.kind == "truncated")
+        what = "Het auditlog is ingekort: het is korter dan een eerder getekend checkpoint.";
+    else if (v.kind == "checkpoint")
+        what = "Een checkpoint is niet geldig ondertekend met de sleutel van deze installatie.";
+    else if (v.kind == "register")
+        what = "Een rij in een register (goedkeuringen, toestemmingen, inzage of geschiedenis) is "
+               "buiten Sluis toegevoegd of gewijzigd.";
+    else
+        what = "Het auditlog klopt niet.";
+    return what + " Technisch: " + v.problem + ".";
+}
+
+}  // namespace sluis::api

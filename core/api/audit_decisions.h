@@ -1,0 +1,76 @@
+#pragma once
+/// Reading and checking the audit log, shared by the JSON API (audit_api.cpp: GET /api/v1/audit
+/// and /audit/verify) and the FG's web page (core/web/audit_pages.cpp). Both front ends call these
+/// functions, so the role check (fg, beheerder) and the "audit_viewed" record are the same.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/api/decisions.h"
+#include "core/error.h"
+#include "core/store/transfer_store.h"
+
+namespace sluis::api {
+
+/// Which records to show. Empty fields match everything. The filters are ids, never values.
+struct AuditFilter {
+    std::string subject;      ///< a pupil's id: records of the pupil's transfers, or naming it in details
+    std::string transfer_id;
+    std::string event;        ///< the action kind, e.g. "requeued"
+    std::string actor;        ///< part of the actor's label, e.g. "fg1"
+    std::optional<Timestamp> from;   ///< at >= from
+    std::optional<Timestamp> until;  ///< at < until
+    bool empty() const {
+        return subject.empty() && transfer_id.empty() && event.empty() && actor.empty() && !from &&
+               !until;
+    }
+};
+
+struct AuditQuery {
+    AuditFilter filter;
+    /// true: newest first, skipping `offset` matches (the web's pages); false: oldest first,
+    /// records after sequence number `after` (the API's cursor).
+    bool newest_first = false;
+    long long after = 0;
+    /// Newest first only: records up to this sequence number (0: up to the newest). Pins the
+    /// pages to the log as it was at the first page, while new records keep arriving.
+    long long upto = 0;
+    size_t offset = 0;
+    size_t limit = 500;
+};
+
+struct AuditPage {
+    std::vector<store::AuditRecord> records;
+    bool more = false;  ///< further matches exist beyond this page
+};
+
+/// The roles that read and check the audit log.
+const std::vector<std::string>& auditRoles();
+
+/// Reads one page of the audit log (fg, beheerder; else kPermissionDenied) and records that it
+/// was read ("audit_viewed", with the filter's ids). Filtering happens after reading, so a
+/// filtered read walks the whole log.
+Result<AuditPage> readAudit(const DecisionContext& c, const AuditQuery& q);
+
+/// One checkpoint from the checkpoint file, and whether the current log still agrees with it.
+struct CheckpointStatus {
+    store::AuditCheckpoint checkpoint;
+    bool signature_ok = false;  ///< signed with this store's checkpoint key
+    bool matches = false;       ///< the log holds record `seq` with exactly that hash
+};
+
+/// The state of the audit chain for the FG.
+struct ChainStatus {
+    store::AuditVerification verification;
+    std::vector<CheckpointStatus> checkpoints;  ///< newest first
+    std::string public_key;
+    std::string checkpoint_file;
+};
+
+/// Verifies the chain against the checkpoint file (fg, beheerder; else kPermissionDenied).
+Result<ChainStatus> chainStatus(const DecisionContext& c);
+
+/// The verification's problem in words for an FG (Dutch), "" when the chain is intact.
+std::string chainProblemText(const store::AuditVerification& v);
+
+}  // namespace sluis::api
