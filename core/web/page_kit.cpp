@@ -83,6 +83,9 @@ const std::vector<NavItem>& navItems() {
         {"/web/", "Overzicht", {}},
         {"/web/goedkeuren", "Goedkeuren", {}},
         {"/web/inzage", "Toestemming en inzage", {}},
+        {"/web/toestemming", "Toestemmingen", {}},
+        {"/web/batches", "Batches",
+         {"mentor", "zorgcoordinator", "beheerder", "directeur", "bevoegd-gezag", "fg"}},
     };
     return items;
 }
@@ -113,6 +116,23 @@ std::string flashText(const Call& c, const std::string& m) {
         {"verlopen", "Uw sessie is verlopen. Meld u opnieuw aan."},
     };
     if (auto it = fixed.find(m); it != fixed.end()) return it->second;
+    auto count = [&]() {
+        int n = 0;
+        try {
+            n = std::stoi(c.param("n"));
+        } catch (const std::exception&) {
+        }
+        return std::to_string(std::max(n, 0));
+    };
+    if (m == "batch-klaar") return "De batch is klaargezet.";
+    if (m == "batch-afgewezen") return "De batch is afgewezen; haar overdrachten worden niet samen goedgekeurd.";
+    if (m == "batch-goedgekeurd")
+        return "De batch is goedgekeurd: " + count() +
+               " overdracht(en) goedgekeurd. Sluis levert ze af zodra alle voorwaarden vervuld zijn.";
+    if (m == "toestemming")
+        return "De toestemming is vastgelegd. " + count() + " wachtende overdracht(en) gaan verder.";
+    if (m == "ingetrokken")
+        return "De toestemming is ingetrokken. " + count() + " overdracht(en) zijn gestopt.";
     if (m == "inzage") {
         int n = 0;
         try {
