@@ -8,6 +8,7 @@
 #include "core/model/bsn.h"
 #include "core/policy/disclosures.h"
 #include "core/policy/gates.h"
+#include "core/util/fs.h"
 #include "core/util/log.h"
 #include "core/util/text.h"
 
