@@ -1,4 +1,5 @@
 // The disclosure register of a pupil: what was disclosed to whom (JSON, or a Dutch report).
+#include "core/api/consent_decisions.h"
 #include "core/api/request.h"
 #include "core/policy/disclosures.h"
 
@@ -7,15 +8,8 @@ namespace sluis::api::detail {
 void disclosures(Request& r) {
     const std::string& pupil = r.id();
     const std::string format = r.param("format");
-    auto allowed = r.requireRole({"beheerder", "directeur", "zorgcoordinator", "mentor", "fg"},
-                                 "verstrekkingen inzien");
-    if (!allowed) return r.sendError(allowed.error());
-    auto reg = policy::disclosureRegister(*r.config, r.store, pupil, r.visiblePurposes());
+    auto reg = pupilDisclosures(r.decision(), pupil, format);  // role, visibility, audit
     if (!reg) return r.sendError(reg.error());
-    auto st = r.store.audit(
-        {r.actor(), "disclosures_viewed", "", "", {{"subject", pupil}, {"format", format}}},
-        r.clock.now());
-    if (!st) return r.sendError(st.error());
     if (format == "html" || format == "text") {
         std::string body = policy::renderDisclosureReport(*reg, format);
         r.resp.setStatus(Poco::Net::HTTPResponse::HTTP_OK);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/api/consent_decisions.h"
 #include "core/api/decisions.h"
 #include "core/config/config.h"
 #include "core/engine/metrics.h"
@@ -27,8 +28,9 @@ using Caller = api::Actor;
 
 /// The body limit of every route that reads one, except POST /api/v1/consents.
 inline constexpr std::streamsize kMaxBody = 1 << 20;
-/// A consent may carry an evidence file of up to kMaxEvidenceBytes, base64-encoded.
-inline constexpr size_t kMaxEvidenceBytes = 5 << 20;
+/// A consent may carry an evidence file of up to kMaxEvidenceBytes (consent_decisions.h),
+/// base64-encoded.
+using api::kMaxEvidenceBytes;
 inline constexpr std::streamsize kMaxConsentBody = 8 << 20;
 
 /// One API request as a handler sees it: the daemon's services, the caller, the path's `{id}`

@@ -182,23 +182,31 @@ Result<bool> Gates::advance(const std::string& transfer_id, const std::string& a
     return true;
 }
 
-Result<std::vector<std::string>> Gates::withdrawConsent(const std::string& consent_id,
-                                                        const std::string& actor) {
-    auto k = store_.getConsent(consent_id);
-    if (!k) return k.error();
+Result<std::vector<store::Transfer>> Gates::consentWithdrawalPlan(const store::Consent& k) {
     store::ListFilter f;
-    f.subject = k->pupil;
-    f.purpose = k->purpose;
+    f.subject = k.pupil;
+    f.purpose = k.purpose;
     f.states = {State::kReceived, State::kMapped, State::kAwaitingConsent, State::kAwaitingApproval,
                 State::kScheduled, State::kFailed, State::kDeadLettered};
     f.limit = 10000;
     auto list = store_.list(f);
     if (!list) return list.error();
-    std::vector<store::PlannedTransition> stop;
-    std::vector<std::string> ids;
     for (const auto& t : *list) {
         auto ok = checkWithdrawable(t);
         if (!ok) return Error{ErrorCode::kConflict, "overdracht " + t.id + ": " + ok.message()};
+    }
+    return std::move(*list);
+}
+
+Result<std::vector<std::string>> Gates::withdrawConsent(const std::string& consent_id,
+                                                        const std::string& actor) {
+    auto k = store_.getConsent(consent_id);
+    if (!k) return k.error();
+    auto plan = consentWithdrawalPlan(*k);
+    if (!plan) return plan.error();
+    std::vector<store::PlannedTransition> stop;
+    std::vector<std::string> ids;
+    for (const auto& t : *plan) {
         stop.push_back({t.id, t.state, State::kWithdrawn});
         ids.push_back(t.id);
     }

@@ -66,8 +66,13 @@ public:
                                                 const config::PurposePolicy* p,
                                                 const std::optional<Basis>& basis = std::nullopt);
 
-    /// Withdraws a consent and, in the same transaction, every undelivered transfer that relied on
-    /// it (same pupil and purpose). Refused as a whole when one of them is past its deadline.
+    /// What withdrawing a consent stops: every undelivered transfer that relied on it (same
+    /// pupil and purpose). Refused (kConflict) when one of them is past its deadline. The one
+    /// computation behind both the confirmation a person sees first and `withdrawConsent`.
+    Result<std::vector<store::Transfer>> consentWithdrawalPlan(const store::Consent& consent);
+
+    /// Withdraws a consent and, in the same transaction, the transfers of its
+    /// `consentWithdrawalPlan`. Refused as a whole when one of them is past its deadline.
     /// Returns the ids of the stopped transfers.
     Result<std::vector<std::string>> withdrawConsent(const std::string& consent_id, const std::string& actor);
 

@@ -86,6 +86,9 @@ const std::vector<NavItem>& navItems() {
         {"/web/vensters", "Vensters", {"bevoegd-gezag", "beheerder"}},
         {"/web/audit", "Audit", {"fg", "beheerder"}},
         {"/web/beheer", "Beheer", {"beheerder"}},
+        {"/web/toestemming", "Toestemmingen", {}},
+        {"/web/batches", "Batches",
+         {"mentor", "zorgcoordinator", "beheerder", "directeur", "bevoegd-gezag", "fg"}},
     };
     return items;
 }
@@ -131,6 +134,23 @@ std::string flashText(const Call& c, const std::string& m) {
         {"account-verwijderd", "Het account is verwijderd; aanmelden lukt niet meer."},
     };
     if (auto it = fixed.find(m); it != fixed.end()) return it->second;
+    auto count = [&]() {
+        int n = 0;
+        try {
+            n = std::stoi(c.param("n"));
+        } catch (const std::exception&) {
+        }
+        return std::to_string(std::max(n, 0));
+    };
+    if (m == "batch-klaar") return "De batch is klaargezet.";
+    if (m == "batch-afgewezen") return "De batch is afgewezen; haar overdrachten worden niet samen goedgekeurd.";
+    if (m == "batch-goedgekeurd")
+        return "De batch is goedgekeurd: " + count() +
+               " overdracht(en) goedgekeurd. Sluis levert ze af zodra alle voorwaarden vervuld zijn.";
+    if (m == "toestemming")
+        return "De toestemming is vastgelegd. " + count() + " wachtende overdracht(en) gaan verder.";
+    if (m == "ingetrokken")
+        return "De toestemming is ingetrokken. " + count() + " overdracht(en) zijn gestopt.";
     if (m == "inzage") {
         int n = 0;
         try {

@@ -22,6 +22,7 @@
 #include "core/store/transfer_store.h"
 #include "core/transfer/state.h"
 #include "core/util/clock.h"
+#include "core/web/multipart.h"
 #include "core/web/session.h"
 #include "core/web/templates.h"
 
@@ -40,7 +41,9 @@ struct Call {
 
     std::string path;
     Poco::URI::QueryParameters query;
-    std::map<std::string, std::string> form;  ///< the POST body's fields (urlencoded)
+    std::map<std::string, std::string> form;  ///< the POST body's fields (urlencoded, or the
+                                              ///< text parts of a multipart upload)
+    std::map<std::string, MultipartPart> files;  ///< the file parts of a multipart upload
     std::string cookie;                       ///< the session cookie's value, if any
     std::optional<Session> session;           ///< the valid session of that cookie
     api::Actor actor;                         ///< who is logged in (empty before login)

@@ -10,10 +10,13 @@
 #include "core/crypto/payload_cipher.h"
 #include "core/util/log.h"
 #include "core/util/text.h"
+#include "core/api/consent_decisions.h"
 #include "core/web/approval_pages.h"
 #include "core/web/audit_pages.h"
 #include "core/web/auth.h"
 #include "core/web/beheer_pages.h"
+#include "core/web/batch_pages.h"
+#include "core/web/consent_pages.h"
 #include "core/web/inzage_pages.h"
 #include "core/web/login_pages.h"
 #include "core/web/overview_page.h"
@@ -25,6 +28,12 @@ namespace sluis::web {
 namespace {
 
 constexpr std::streamsize kMaxForm = 64 * 1024;
+/// A form with an evidence file: the file's limit (as in the API) plus room for the other fields.
+constexpr std::streamsize kMaxUpload = static_cast<std::streamsize>(api::kMaxEvidenceBytes) + 256 * 1024;
+
+/// The paths that accept multipart/form-data (a file upload); every other path reads only
+/// urlencoded forms.
+bool isUploadPath(const std::string& path) { return path == "/web/toestemming"; }
 
 /// The page areas for logged-in people, asked in this order; each serves its own paths.
 constexpr bool (*kAreas[])(Call&) = {
@@ -34,6 +43,8 @@ constexpr bool (*kAreas[])(Call&) = {
     routeVensters,
     routeAudit,
     routeBeheer,
+    routeBatches,
+    routeConsent,
 };
 
 }  // namespace
@@ -56,19 +67,44 @@ void WebUi::serve(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerRespon
                   bool tls, const std::function<void()>& body_read) {
     Poco::URI uri(req.getURI());
     Call c{req, resp, tls, config_, store_, clock_, sessions_, dummy_hash_,
-           uri.getPath(), uri.getQueryParameters(), {}, {}, {}, {}};
+           uri.getPath(), uri.getQueryParameters(), {}, {}, {}, {}, {}};
     if (c.post()) {
-        if (req.getContentLength() > kMaxForm)
-            return message(c, 413, "Te groot", "Het formulier is te groot.", "/web/", "Terug");
+        // Only the upload paths read multipart, with the larger limit of their file.
+        const bool upload = isUploadPath(c.path) && multipartBoundary(req.getContentType());
+        const std::streamsize max = upload ? kMaxUpload : kMaxForm;
+        const std::string too_large = upload ? "Het bestand is te groot (ten hoogste 5 MiB)."
+                                             : "Het formulier is te groot.";
+        if (req.getContentLength() > max)
+            return message(c, 413, "Te groot", too_large, "/web/", "Terug");
         std::string body;
         char buf[4096];
         std::istream& in = req.stream();
         while (in.read(buf, sizeof buf) || in.gcount() > 0) {
             body.append(buf, static_cast<size_t>(in.gcount()));
-            if (static_cast<std::streamsize>(body.size()) > kMaxForm)
-                return message(c, 413, "Te groot", "Het formulier is te groot.", "/web/", "Terug");
+            if (static_cast<std::streamsize>(body.size()) > max)
+                return message(c, 413, "Te groot", too_large, "/web/", "Terug");
         }
-        c.form = parseForm(body);
+        if (upload) {
+            MultipartLimits limits;
+            limits.max_file_bytes = api::kMaxEvidenceBytes;
+            auto parts = parseMultipart(body, req.getContentType(), limits);
+            if (!parts) {
+                // Nothing is read from a form that does not parse; the CSRF check then refuses it.
+                log::warn("web.multipart_refused",
+                          {{"path", c.path}, {"code", errorCodeName(parts.error().code)}});
+                body_read();
+                return message(c, parts.error().code == ErrorCode::kTooLarge ? 413 : 400,
+                               "Formulier niet gelezen",
+                               "Het formulier kon niet worden gelezen: " + parts.error().message,
+                               "/web/", "Terug");
+            }
+            for (auto& p : *parts) {
+                if (p.filename) c.files[p.name] = std::move(p);
+                else c.form[p.name] = std::move(p.data);
+            }
+        } else {
+            c.form = parseForm(body);
+        }
     }
     body_read();
     Poco::Net::NameValueCollection cookies;

@@ -1,9 +1,10 @@
 // The building blocks of the web interface: password hashes, TOTP (RFC 6238 test vectors),
-// sessions (idle and absolute expiry, CSRF) and template escaping.
+// sessions (idle and absolute expiry, CSRF), template escaping and the multipart reader.
 #include <gtest/gtest.h>
 
 #include "core/util/clock.h"
 #include "core/web/auth.h"
+#include "core/web/multipart.h"
 #include "core/web/session.h"
 #include "core/web/templates.h"
 
@@ -164,6 +165,117 @@ TEST(WebTemplates, EveryTemplateAndTheStylesheetAreEmbedded) {
     EXPECT_NE(css->find(":root"), std::string_view::npos);
     EXPECT_FALSE(staticFile("../etc/passwd"));
     EXPECT_FALSE(templateText("nope.html"));
+}
+
+
+// --- multipart/form-data (the consent's evidence upload) ---
+
+const std::string kType = "multipart/form-data; boundary=----WebKitFormBoundaryX1";
+
+std::string part(const std::string& headers, const std::string& data) {
+    return "------WebKitFormBoundaryX1\r\n" + headers + "\r\n\r\n" + data + "\r\n";
+}
+const std::string kEnd = "------WebKitFormBoundaryX1--\r\n";
+
+TEST(WebMultipart, ReadsFieldsAndAFileAsChromiumSendsThem) {
+    const std::string pdf = std::string("%PDF-1.4\r\n") + '\0' + "binary\r\n--not-a-boundary";
+    const std::string body =
+        part("Content-Disposition: form-data; name=\"csrf\"", "abc") +
+        part("Content-Disposition: form-data; name=\"pupil\"", "8001") +
+        part("Content-Disposition: form-data; name=\"bewijs\"; filename=\"formulier.pdf\"\r\n"
+             "Content-Type: application/pdf",
+             pdf) +
+        kEnd;
+    auto parts = parseMultipart(body, kType);
+    ASSERT_TRUE(parts) << parts.error().message;
+    ASSERT_EQ(parts->size(), 3u);
+    EXPECT_EQ((*parts)[0].name, "csrf");
+    EXPECT_EQ((*parts)[0].data, "abc");
+    EXPECT_FALSE((*parts)[0].filename);
+    EXPECT_EQ((*parts)[1].data, "8001");
+    EXPECT_EQ((*parts)[2].name, "bewijs");
+    ASSERT_TRUE((*parts)[2].filename);
+    EXPECT_EQ(*(*parts)[2].filename, "formulier.pdf");
+    EXPECT_EQ((*parts)[2].content_type, "application/pdf");
+    EXPECT_EQ((*parts)[2].data, pdf) << "binary bytes, CR LF and dashes inside the file survive";
+}
+
+TEST(WebMultipart, BoundaryComesOnlyFromAValidContentType) {
+    EXPECT_EQ(multipartBoundary("multipart/form-data; boundary=abc"), "abc");
+    EXPECT_EQ(multipartBoundary("Multipart/Form-Data; boundary=\"a b\""), "a b");
+    EXPECT_FALSE(multipartBoundary("application/x-www-form-urlencoded"));
+    EXPECT_FALSE(multipartBoundary("multipart/form-data"));
+    EXPECT_FALSE(multipartBoundary("multipart/form-data; boundary="));
+    EXPECT_FALSE(multipartBoundary("multipart/form-data; boundary=" + std::string(71, 'a')));
+    EXPECT_FALSE(multipartBoundary("multipart/form-data; boundary=a\"b"));
+    EXPECT_FALSE(multipartBoundary("multipart/mixed; boundary=abc"));
+}
+
+TEST(WebMultipart, RefusesMalformedBodiesWithAClearMessage) {
+    auto refused = [](const std::string& body, const std::string& expect) {
+        auto parts = parseMultipart(body, kType);
+        ASSERT_FALSE(parts) << body;
+        EXPECT_EQ(parts.error().code, ErrorCode::kInvalidInput) << body;
+        EXPECT_NE(parts.error().message.find(expect), std::string::npos) << parts.error().message;
+    };
+    refused("", "begint niet met de boundary");
+    refused("garbage" + part("Content-Disposition: form-data; name=\"a\"", "1") + kEnd,
+            "begint niet met de boundary");
+    refused(part("Content-Disposition: form-data; name=\"a\"", "1"), "afsluitende boundary");
+    refused(part("Content-Disposition: form-data; name=\"a\"", "1") +
+                part("Content-Disposition: form-data; name=\"a\"", "2") + kEnd,
+            "'a' komt dubbel voor");
+    refused(part("Content-Type: text/plain", "1") + kEnd, "zonder Content-Disposition");
+    refused(part("Content-Disposition: attachment; name=\"a\"", "1") + kEnd, "geen form-data");
+    refused(part("Content-Disposition: form-data; filename=\"x\"", "1") + kEnd, "zonder (geldige) naam");
+    refused(part("Content-Disposition: form-data; name=\"a\"; size=3", "1") + kEnd,
+            "onbekende parameter");
+    refused(part("Content-Disposition: form-data; name=\"a\"\r\nX-Extra: 1", "1") + kEnd,
+            "onbekende kop");
+    refused(part("Content-Disposition: form-data; name=\"a", "1") + kEnd, "niet gesloten");
+    refused(part("Content-Disposition: form-data; name=\"a\"", "1") + kEnd + "trailing",
+            "na de afsluitende boundary");
+    refused("------WebKitFormBoundaryX1\r\n\r\n1\r\n" + kEnd, "zonder koppen");
+}
+
+TEST(WebMultipart, LimitsAreEnforced) {
+    MultipartLimits limits;
+    limits.max_field_bytes = 4;
+    limits.max_file_bytes = 8;
+    limits.max_parts = 2;
+    limits.max_header_bytes = 120;
+    auto code = [&](const std::string& body) {
+        auto parts = parseMultipart(body, kType, limits);
+        return parts ? ErrorCode::kOk : parts.error().code;
+    };
+    EXPECT_EQ(code(part("Content-Disposition: form-data; name=\"a\"", "1234") + kEnd), ErrorCode::kOk);
+    EXPECT_EQ(code(part("Content-Disposition: form-data; name=\"a\"", "12345") + kEnd),
+              ErrorCode::kTooLarge);
+    EXPECT_EQ(code(part("Content-Disposition: form-data; name=\"f\"; filename=\"x\"", "12345678") + kEnd),
+              ErrorCode::kOk);
+    EXPECT_EQ(code(part("Content-Disposition: form-data; name=\"f\"; filename=\"x\"", "123456789") + kEnd),
+              ErrorCode::kTooLarge);
+    EXPECT_EQ(code(part("Content-Disposition: form-data; name=\"a\"", "1") +
+                   part("Content-Disposition: form-data; name=\"b\"", "2") +
+                   part("Content-Disposition: form-data; name=\"c\"", "3") + kEnd),
+              ErrorCode::kTooLarge);
+    EXPECT_EQ(code(part("Content-Disposition: form-data; name=\"" + std::string(90, 'a') +
+                        "\"\r\nContent-Type: text/plain",
+                        "1") + kEnd),
+              ErrorCode::kTooLarge);
+}
+
+TEST(WebMultipart, AnEmptyFileInputIsAPartWithAnEmptyFilename) {
+    auto parts = parseMultipart(
+        part("Content-Disposition: form-data; name=\"bewijs\"; filename=\"\"\r\n"
+             "Content-Type: application/octet-stream",
+             "") + kEnd,
+        kType);
+    ASSERT_TRUE(parts) << parts.error().message;
+    ASSERT_EQ(parts->size(), 1u);
+    ASSERT_TRUE((*parts)[0].filename);
+    EXPECT_TRUE((*parts)[0].filename->empty());
+    EXPECT_TRUE((*parts)[0].data.empty());
 }
 
 }  // namespace
