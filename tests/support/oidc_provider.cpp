@@ -317,7 +317,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
             return refuse("client", "invalid_client");
         if (get("grant_type") != "authorization_code")
             return refuse("grant_type", "unsupported_grant_type");
-        Impl::Code code;
+        OidcProvider::Impl::Code code;
         {
             std::lock_guard lock(p_.mu);
             auto it = p_.codes.find(get("code"));

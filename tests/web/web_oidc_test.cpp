@@ -48,7 +48,7 @@ class TokenTest : public ::testing::Test {
     Expected expected() const { return {provider_->issuer(), "sluis-test", "n-123", systemNow()}; }
     KeySet keys() const {
         auto k = KeySet::parse(provider_->jwks());
-        EXPECT_TRUE(k.ok());
+        EXPECT_TRUE(k.isOk());
         return *k;
     }
     TokenProblem check(const json& c, OidcProvider::Mode m = OidcProvider::Mode::kNormal) const {
@@ -144,7 +144,7 @@ TEST_F(TokenTest, SameKidOtherKeyIsBadSignature) {
 TEST(OidcToken, UnknownKidAfterRotation) {
     OidcProvider p;
     auto old_keys = KeySet::parse(p.jwks());
-    ASSERT_TRUE(old_keys.ok());
+    ASSERT_TRUE(old_keys.isOk());
     p.rotateKey();
     json c = {{"iss", p.issuer()}, {"sub", "u-1"}, {"aud", "sluis-test"}, {"iat", unixNow()},
               {"exp", unixNow() + 300}, {"nonce", "n"}};
@@ -370,7 +370,7 @@ class FlowTest : public ::testing::Test {
     }
     OidcClient::Login login(OidcClient& client, const std::string& user) {
         auto start = client.begin();
-        EXPECT_TRUE(start.ok()) << start.error().message;
+        EXPECT_TRUE(start.isOk()) << start.error().message;
         Poco::URI back = authorize(start->url, user);
         EXPECT_EQ(param(back, "state"), start->state);
         return client.finish(param(back, "code"), start->nonce, start->verifier);
@@ -383,7 +383,7 @@ class FlowTest : public ::testing::Test {
 TEST_F(FlowTest, CodeFlowWithPkceGivesTheMappedRole) {
     OidcClient client(cfg(), clock_);
     auto start = client.begin();
-    ASSERT_TRUE(start.ok()) << start.error().message;
+    ASSERT_TRUE(start.isOk()) << start.error().message;
     Poco::URI url(start->url);
     EXPECT_EQ(param(url, "code_challenge"), pkceChallenge(start->verifier));
     EXPECT_EQ(param(url, "code_challenge_method"), "S256");
@@ -410,7 +410,7 @@ TEST_F(FlowTest, CodeFlowWithPkceGivesTheMappedRole) {
 TEST_F(FlowTest, WrongVerifierOrSecretIsRefusedByTheProvider) {
     OidcClient client(cfg(), clock_);
     auto start = client.begin();
-    ASSERT_TRUE(start.ok());
+    ASSERT_TRUE(start.isOk());
     Poco::URI back = authorize(start->url, "directeur");
     auto l = client.finish(param(back, "code"), start->nonce, randomToken(48));
     EXPECT_EQ(l.outcome, OidcClient::Outcome::kRefused);
@@ -484,14 +484,14 @@ TEST_F(FlowTest, UnreachableProviderIsUnavailable) {
     c.issuer = "http://127.0.0.1:1";
     OidcClient client(c, clock_);
     auto start = client.begin();
-    ASSERT_FALSE(start.ok());
+    ASSERT_FALSE(start.isOk());
     EXPECT_EQ(start.error().code, ErrorCode::kUnavailable);
     // A discovery document for another issuer is not used.
     auto d = cfg();
     d.issuer = provider_.issuer() + "/";
     OidcClient other(d, clock_);
     auto s2 = other.begin();
-    ASSERT_FALSE(s2.ok());
+    ASSERT_FALSE(s2.isOk());
     EXPECT_NE(s2.error().message.find("issuer"), std::string::npos);
 }
 
