@@ -1,11 +1,15 @@
 #include "core/config/config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <set>
+
+#include <Poco/Exception.h>
+#include <Poco/URI.h>
 
 #include "core/schedule/recurrence.h"
 #include "core/util/fs.h"
@@ -162,6 +166,119 @@ std::string absolute(const std::string& p, const std::string& base) {
     fs::path path(p);
     if (path.is_absolute()) return path.lexically_normal().string();
     return (fs::path(base) / path).lexically_normal().string();
+}
+
+/// Whether `url` is an absolute https URL, or http on a loopback host; `what` names it in errors.
+bool providerUrlOk(const std::string& url, const std::string& path, std::vector<std::string>& errors) {
+    try {
+        Poco::URI u(url);
+        if (u.getHost().empty() || !u.getUserInfo().empty() || !u.getFragment().empty()) {
+            errors.push_back(path + ": verwacht een volledige URL zoals https://login.example.nl/");
+            return false;
+        }
+        if (u.getScheme() == "https") return true;
+        if (u.getScheme() == "http" && isLoopbackHost(u.getHost())) return true;
+        errors.push_back(path + ": alleen https is toegestaan (http alleen op 127.0.0.1 of localhost)");
+        return false;
+    } catch (const Poco::Exception&) {
+        errors.push_back(path + ": geen geldige URL");
+        return false;
+    }
+}
+
+/// daemon.json `admin.web.oidc` (docs/config.md). The client secret comes from a file that only
+/// the daemon's user may read; never from daemon.json itself.
+std::optional<OidcConfig> loadOidc(const json& j, const std::string& data_dir,
+                                   std::vector<std::string>& errors) {
+    const std::string path = "daemon.json: admin.web.oidc";
+    ObjReader r(j, path, errors);
+    OidcConfig o;
+    const size_t before = errors.size();
+    o.issuer = r.str("issuer", "", true);
+    o.name = r.str("name", "", true);
+    o.client_id = r.str("client_id", "", true);
+    if (r.has("client_secret"))
+        errors.push_back(r.at("client_secret") +
+                         ": zet het geheim niet in daemon.json; gebruik client_secret_file");
+    r.get("client_secret", false);
+    const std::string secret_file = r.str("client_secret_file", "", true);
+    o.token_auth = r.str("token_auth", o.token_auth);
+    o.redirect_uri = r.str("redirect_uri", "", true);
+    o.scopes = r.strings("scopes", o.scopes);
+    o.role_claim = r.str("role_claim", o.role_claim);
+    o.name_claim = r.str("name_claim", o.name_claim);
+    o.allowed_domains = r.strings("allowed_domains", {});
+    json role_map = r.object("role_map");
+    // The issuer is kept exactly as written: it is compared with the tokens' `iss`.
+    if (!o.issuer.empty()) providerUrlOk(o.issuer, r.at("issuer"), errors);
+    if (o.token_auth != "client_secret_post" && o.token_auth != "client_secret_basic")
+        errors.push_back(r.at("token_auth") +
+                         ": verwacht client_secret_post of client_secret_basic");
+    if (!o.redirect_uri.empty() && providerUrlOk(o.redirect_uri, r.at("redirect_uri"), errors)) {
+        if (Poco::URI(o.redirect_uri).getPath() != "/web/login/oidc/callback" ||
+            !Poco::URI(o.redirect_uri).getRawQuery().empty())
+            errors.push_back(r.at("redirect_uri") +
+                             ": moet eindigen op /web/login/oidc/callback (zonder ?-deel)");
+    }
+    if (std::find(o.scopes.begin(), o.scopes.end(), "openid") == o.scopes.end())
+        errors.push_back(r.at("scopes") + ": moet \"openid\" bevatten");
+    for (const auto& s : o.scopes)
+        if (s.empty() || s.find_first_of(" \t\r\n\"") != std::string::npos)
+            errors.push_back(r.at("scopes") + ": een scope is één woord zonder spaties");
+    if (role_map.empty())
+        errors.push_back(r.at("role_map") +
+                         ": verplicht; koppel minstens één waarde van de rol-claim aan een Sluis-rol");
+    for (auto& [value, role] : role_map.items()) {
+        if (!role.is_string() ||
+            std::find(kRoles.begin(), kRoles.end(), role.get<std::string>()) == kRoles.end()) {
+            std::string valid;
+            for (const auto& k : kRoles) valid += (valid.empty() ? "" : ", ") + k;
+            errors.push_back(r.at("role_map") + "[\"" + value + "\"]: verwacht een Sluis-rol: " + valid);
+            continue;
+        }
+        o.role_map[value] = role.get<std::string>();
+    }
+    for (auto& d : o.allowed_domains) {
+        d = util::trim(d);
+        std::transform(d.begin(), d.end(), d.begin(),
+                       [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+        if (d.empty() || d.find_first_of("@/ ") != std::string::npos || d.find('.') == std::string::npos)
+            errors.push_back(r.at("allowed_domains") +
+                             ": verwacht domeinnamen zoals \"school.nl\" (zonder @)");
+    }
+    if (!secret_file.empty()) {
+        o.client_secret_file = absolute(secret_file, data_dir);
+        const std::string at = r.at("client_secret_file");
+        std::error_code ec;
+        auto st = fs::symlink_status(o.client_secret_file, ec);
+        if (ec || !fs::exists(st)) {
+            errors.push_back(at + ": " + o.client_secret_file + " bestaat niet");
+        } else if (fs::is_symlink(st)) {
+            errors.push_back(at + ": " + o.client_secret_file +
+                             " is een symbolische koppeling; verwijs naar het bestand zelf");
+        } else if (!fs::is_regular_file(st)) {
+            errors.push_back(at + ": " + o.client_secret_file + " is geen gewoon bestand");
+        } else if ((st.permissions() & (fs::perms::group_all | fs::perms::others_all)) !=
+                   fs::perms::none) {
+            errors.push_back(at + ": " + o.client_secret_file +
+                             " is leesbaar voor anderen; maak het alleen leesbaar voor Sluis "
+                             "(chmod 600)");
+        } else {
+            auto text = util::readRegularFile(o.client_secret_file, 4096);
+            if (!text) {
+                errors.push_back(at + ": kan " + o.client_secret_file + " niet lezen");
+            } else {
+                std::string secret = *text;
+                while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' ||
+                                           secret.back() == ' '))
+                    secret.pop_back();
+                if (secret.empty()) errors.push_back(at + ": " + o.client_secret_file + " is leeg");
+                o.client_secret = secret;
+            }
+        }
+    }
+    if (errors.size() != before) return std::nullopt;
+    return o;
 }
 
 void loadConnectors(const json& doc, const char* kind, bool is_source,
@@ -445,6 +562,8 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
                         "daemon.json: admin.web.absolute_timeout: verwacht tussen idle_timeout en 24h");
                 if (web.lockout < std::chrono::seconds(1) || web.lockout > std::chrono::hours(24))
                     errors.push_back("daemon.json: admin.web.lockout: verwacht 1s tot 24h");
+                if (const json* o = wr.get("oidc", false))
+                    web.oidc = loadOidc(*o, cfg->data_dir, errors);
             }
             // Bearer tokens travel in every request: in clear only over loopback.
             if (cfg->admin.enabled && !cfg->admin.tls && !isLoopbackHost(cfg->admin.listen))

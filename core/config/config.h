@@ -5,6 +5,7 @@
 /// Every problem is reported with its path (`routes.json: routes[2].sink: unknown connector`).
 /// Unknown keys are errors that list the valid keys. Secret values are never echoed.
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <nlohmann/json.hpp>
@@ -26,6 +27,23 @@ struct AdminTlsConfig {
     std::string client_ca;    ///< empty: no client certificates; else required and checked against it
 };
 
+/// Login with OpenID Connect (daemon.json `admin.web.oidc`, docs/web.md "Inloggen met de
+/// identiteitsprovider van de school"): authorization code flow with PKCE.
+struct OidcConfig {
+    std::string issuer;        ///< exactly as the provider's ID tokens say (`iss`); https, or http on loopback
+    std::string name;          ///< shown on the button: "Aanmelden met <name>"
+    std::string client_id;
+    std::string client_secret;       ///< read from `client_secret_file`; never logged or echoed
+    std::string client_secret_file;  ///< absolute after loading
+    std::string token_auth = "client_secret_post";  ///< or "client_secret_basic"
+    std::string redirect_uri;  ///< .../web/login/oidc/callback as registered at the provider
+    std::vector<std::string> scopes = {"openid", "profile", "email"};
+    std::string role_claim = "roles";  ///< a text or a list of texts (e.g. "roles", "groups")
+    std::map<std::string, std::string> role_map;  ///< claim value -> Sluis role
+    std::string name_claim = "name";  ///< the name shown in the menu (never logged)
+    std::vector<std::string> allowed_domains;  ///< lower case; empty: any e-mail domain
+};
+
 /// The web interface for people (daemon.json `admin.web`, docs/web.md), served by the admin
 /// server on the same address and port under `/web/`. Off unless enabled.
 struct WebConfig {
@@ -37,6 +55,7 @@ struct WebConfig {
     /// Failed logins of one account before it is locked; each further failure doubles the lock.
     int max_failed_logins = 5;
     std::chrono::milliseconds lockout{std::chrono::minutes(1)};
+    std::optional<OidcConfig> oidc;  ///< unset: only local accounts
 };
 
 struct AdminConfig {

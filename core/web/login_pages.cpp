@@ -6,6 +6,7 @@
 #include "core/util/log.h"
 #include "core/util/text.h"
 #include "core/web/auth.h"
+#include "core/web/oidc_pages.h"
 
 namespace sluis::web {
 
@@ -21,7 +22,9 @@ void loginPage(Call& c, const std::string& error) {
     std::string flash = error.empty() ? flashFor(c)
                                       : errorFlash(error);
     sendHtml(c, error.empty() ? 200 : 401, "Aanmelden",
-             page("login.html", {{"csrf", c.session->csrf}, {"naam", c.field("naam")}}), "", flash);
+             page("login.html", {{"csrf", c.session->csrf},
+                                       {"naam", c.field("naam")},
+                                       {"oidc", oidcButton(c)}}), "", flash);
 }
 
 void loginFailed(Call& c, const store::Account& a) {

@@ -104,7 +104,8 @@ std::string nav(const Call& c, const std::string& current) {
         if (current == item.href) out += " aria-current=\"page\"";
         out += ">" + std::string(item.label) + "</a></li>";
     }
-    return out + "<li>" + escape(c.session->name) + " (" + escape(c.session->role) +
+    const std::string& who = c.session->display.empty() ? c.session->name : c.session->display;
+    return out + "<li>" + escape(who) + " (" + escape(c.session->role) +
            ")</li><li><form method=\"post\" action=\"/web/logout\">" + csrfField(c) +
            "<button type=\"submit\" class=\"link\">Afmelden</button></form></li></ul></nav>";
 }

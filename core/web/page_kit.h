@@ -28,6 +28,10 @@
 
 namespace sluis::web {
 
+namespace oidc {
+class OidcClient;  // oidc_client.h
+}
+
 /// One request as the pages see it, with the daemon's services.
 struct Call {
     Poco::Net::HTTPServerRequest& req;
@@ -47,6 +51,7 @@ struct Call {
     std::string cookie;                       ///< the session cookie's value, if any
     std::optional<Session> session;           ///< the valid session of that cookie
     api::Actor actor;                         ///< who is logged in (empty before login)
+    oidc::OidcClient* oidc = nullptr;         ///< set when admin.web.oidc is configured
 
     bool get() const { return req.getMethod() == "GET" || req.getMethod() == "HEAD"; }
     bool post() const { return req.getMethod() == "POST"; }

@@ -21,12 +21,15 @@ void SessionStore::prune(Timestamp now) {
 }
 
 std::string SessionStore::create(Session::Stage stage, const std::string& name,
-                                 const std::string& role) {
+                                 const std::string& role, const std::string& display,
+                                 std::map<std::string, std::string> pending) {
     const std::string id = util::toHex(crypto::randomBytes(32));
     Session s;
     s.stage = stage;
     s.name = name;
     s.role = role;
+    s.display = display;
+    s.pending = std::move(pending);
     s.csrf = util::toHex(crypto::randomBytes(32));
     s.created = s.last_seen = clock_.now();
     std::lock_guard lock(mutex_);

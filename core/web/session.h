@@ -23,6 +23,10 @@ struct Session {
     std::string name;
     std::string role;
     std::string csrf;  ///< hex, 32 random bytes
+    std::string display;  ///< the name shown in the menu when not `name` (OpenID Connect)
+    /// Short-lived values of a login in progress, kept server-side (OpenID Connect: state,
+    /// nonce, PKCE verifier).
+    std::map<std::string, std::string> pending;
     Timestamp created{};
     Timestamp last_seen{};
 };
@@ -33,7 +37,9 @@ class SessionStore {
                  std::chrono::milliseconds absolute, size_t max_sessions = 10000);
 
     /// A new session; returns the cookie value (hex, 32 random bytes).
-    std::string create(Session::Stage stage, const std::string& name, const std::string& role);
+    std::string create(Session::Stage stage, const std::string& name, const std::string& role,
+                       const std::string& display = {},
+                       std::map<std::string, std::string> pending = {});
     /// The session of cookie value `id` if it is still valid; refreshes its idle time. An expired
     /// session is removed and nullopt returned.
     std::optional<Session> touch(const std::string& id);

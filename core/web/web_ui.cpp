@@ -19,6 +19,8 @@
 #include "core/web/consent_pages.h"
 #include "core/web/inzage_pages.h"
 #include "core/web/login_pages.h"
+#include "core/web/oidc_client.h"
+#include "core/web/oidc_pages.h"
 #include "core/web/overview_page.h"
 #include "core/web/page_kit.h"
 #include "core/web/vensters_pages.h"
@@ -57,7 +59,11 @@ WebUi::WebUi(std::shared_ptr<const config::Config> config, store::TransferStore&
       sessions_(clock, config_->admin.web.idle_timeout, config_->admin.web.absolute_timeout) {
     auto dummy = hashPassword(util::toHex(crypto::randomBytes(16)));
     if (dummy) dummy_hash_ = *dummy;
+    if (config_->admin.web.oidc)
+        oidc_ = std::make_unique<oidc::OidcClient>(*config_->admin.web.oidc, clock_);
 }
+
+WebUi::~WebUi() = default;
 
 bool WebUi::handles(const std::string& path) {
     return path == "/" || path == "/web" || path.starts_with("/web/");
@@ -112,6 +118,7 @@ void WebUi::serve(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerRespon
     c.cookie = cookies.get(kSessionCookie, "");
     if (!c.cookie.empty()) c.session = sessions_.touch(c.cookie);
     if (c.loggedIn()) c.actor = {c.session->name, c.session->role};
+    c.oidc = oidc_.get();
     route(c);
 }
 
@@ -139,6 +146,7 @@ void WebUi::route(Call& c) {
         }
     }
     if (routeLogin(c)) return;
+    if (routeOidc(c)) return;
     if (!c.loggedIn()) {
         if (c.get()) return redirect(c, "/web/login");
         return message(c, 403, "Geweigerd", "U bent niet aangemeld.", "/web/login",

@@ -19,11 +19,15 @@
 namespace sluis::web {
 
 struct Call;  // page_kit.h
+namespace oidc {
+class OidcClient;  // oidc_client.h
+}
 
 class WebUi {
   public:
     WebUi(std::shared_ptr<const config::Config> config, store::TransferStore& store,
           const Clock& clock);
+    ~WebUi();
 
     /// Whether `path` belongs to the web interface: "/", "/web" and everything under "/web/".
     static bool handles(const std::string& path);
@@ -42,6 +46,7 @@ class WebUi {
     const Clock& clock_;
     SessionStore sessions_;
     std::string dummy_hash_;  ///< verified for unknown names, so they take as long as known ones
+    std::unique_ptr<oidc::OidcClient> oidc_;  ///< admin.web.oidc set: login with OpenID Connect
 };
 
 }  // namespace sluis::web
