@@ -1,33 +1,24 @@
 #pragma once
-/// One parser for the `--key value` / `--flag` / positional arguments of every subcommand, so
-/// that all of them answer an unknown or incomplete option with the same Dutch message.
-#include <map>
-#include <set>
+/// The options several `sluis` commands share. Every command parses with its own `cli::Spec`
+/// (core/util/cli_spec.h), the same table that prints its `--help`, so all of them answer an
+/// unknown or incomplete option with the same Dutch message.
 #include <string>
 #include <vector>
 
 #include "app/cli.h"
-#include "core/error.h"
+#include "core/util/cli_spec.h"
 
 namespace sluis::app {
 
-struct ParsedArgs {
-    std::map<std::string, std::string> values;  ///< `--key value`, by key without dashes.
-    std::set<std::string> flags;                ///< `--flag`, without dashes.
-    std::vector<std::string> positional;
+using ParsedArgs = cli::Parsed;
 
-    bool has(const std::string& key) const { return values.count(key) > 0; }
-    std::string get(const std::string& key, const std::string& fallback = "") const {
-        auto it = values.find(key);
-        return it == values.end() ? fallback : it->second;
-    }
-    bool flag(const std::string& name) const { return flags.count(name) > 0; }
-};
+/// `--config` and `--data-dir`: the commands that work on the local configuration and store.
+const std::vector<cli::Option>& dirOptions();
 
-/// `keys` take a value, `flags` do not; anything else starting with `--` is an error.
-/// With `allow_positional` false, a positional argument is an error too.
-Result<ParsedArgs> parseArgs(const Args& args, const std::vector<std::string>& keys,
-                             const std::vector<std::string>& flags = {},
-                             bool allow_positional = true);
+/// `options` plus `--config` and `--data-dir`.
+std::vector<cli::Option> withDirs(std::vector<cli::Option> options);
+
+/// Parses `args` by `spec` (`cli::parse`): an unknown option is an error naming it and `--help`.
+Result<ParsedArgs> parseArgs(const cli::Spec& spec, const Args& args);
 
 }  // namespace sluis::app

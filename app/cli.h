@@ -7,19 +7,38 @@
 
 #include "core/connector/registry.h"
 #include "core/mapper/mapper.h"
+#include "core/util/cli_spec.h"
 
 namespace sluis::app {
 
 using Args = std::vector<std::string>;
 
 struct Command {
-    std::string name;
-    std::string summary;  ///< One Dutch line for `sluis help`.
+    cli::Spec spec;  ///< Its name (`spec.path`), summary, options or sub-commands: parses and documents.
     std::function<int(const Args&)> run;
+    const std::string& name() const { return spec.path; }
 };
 
 /// Every subcommand, in the order `sluis help` lists them.
 const std::vector<Command>& commands();
+
+// The option tables of the commands, each defined next to its command.
+const cli::Spec& serveSpec();
+const cli::Spec& checkConfigSpec();
+const cli::Spec& tokenSpec();
+const cli::Spec& accountSpec();
+const cli::Spec& auditSpec();
+const cli::Spec& keySpec();
+const cli::Spec& disclosuresSpec();
+const cli::Spec& purgeSpec();
+const cli::Spec& consentSpec();
+const cli::Spec& inzageSpec();
+const cli::Spec& approvalsSpec();
+const cli::Spec& transferSpec();
+const cli::Spec& batchSpec();
+const cli::Spec& procedureSpec();
+/// `sluis vensters status` (a client command; the other `vensters` sub-commands live in mapping/).
+const cli::Spec& deliveryStatusSpec();
 
 /// The configuration directory of a command: `--config` when given; otherwise `/etc/sluis`, then
 /// `./config`, whichever holds a `daemon.json`. kNotFound (naming both) when neither does: no

@@ -36,8 +36,20 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kConnKeys = {"url",         "token-file", "config", "data-dir",
-                                            "ca",          "client-cert", "client-key"};
+/// How a client command reaches the daemon: the options every client command takes.
+const std::vector<cli::Option>& connOptions() {
+    static const std::vector<cli::Option> options = {
+        {"url", "URL", "de beheer-API: http://127.0.0.1:8480 (alleen loopback) of https://HOST:8480"},
+        {"config", "MAP", "of: het adres uit deze configuratie (anders /etc/sluis, dan ./config)"},
+        {"data-dir", "MAP", "de datamap van die configuratie (voor de werkelijke poort)"},
+        {"token-file", "BESTAND", "uw API-token uit dit bestand (anders uit SLUIS_TOKEN)"},
+        {"ca", "BESTAND", "bij https: de CA van de server (anders SLUIS_CA, dan de CA's van het systeem)"},
+        {"client-cert", "BESTAND", "bij https met clientcertificaat: het certificaat"},
+        {"client-key", "BESTAND", "bij https met clientcertificaat: de sleutel"},
+        {"json", "", "toon het antwoord van de API als JSON"},
+    };
+    return options;
+}
 
 int fail(const Error& e) {
     std::cerr << "sluis: " << e.message << "\n";
@@ -271,18 +283,26 @@ int run(const ParsedArgs& a, const std::string& method, const std::string& path,
     return 0;
 }
 
-int usage(const char* text) {
-    std::cerr << "gebruik: " << text
-              << "\n(verbinding: [--url http://127.0.0.1:8480 | --url https://HOST:8480 | "
-                 "--config DIR --data-dir DIR] [--token-file BESTAND]; token anders uit "
-                 "SLUIS_TOKEN; bij https: [--ca CA-BESTAND] (of SLUIS_CA; anders de CA's van "
-                 "het systeem) [--client-cert BESTAND --client-key BESTAND])\n";
-    return 2;
+/// A wrong number of operands for `spec`: exit 2, pointing at its --help.
+int badOperands(const cli::Spec& spec) {
+    return fail({ErrorCode::kInvalidArgument,
+                 "verkeerde argumenten voor 'sluis " + spec.path + "'; zie 'sluis " + spec.path + " --help'"});
 }
 
-std::vector<std::string> with(std::vector<std::string> keys) {
-    keys.insert(keys.end(), kConnKeys.begin(), kConnKeys.end());
-    return keys;
+std::vector<cli::Option> with(std::vector<cli::Option> options) { return cli::join(std::move(options), connOptions()); }
+
+/// The sub-command `args[0]` of `group` and its parsed arguments; nullopt after printing the error.
+struct SubCall {
+    const cli::Spec* spec = nullptr;
+    ParsedArgs args;
+};
+Result<SubCall> parseSub(const cli::Spec& group, const Args& args) {
+    const std::string sub = args.empty() ? "" : args[0];
+    const cli::Spec* spec = cli::findSub(group, sub);
+    if (!spec) return cli::unknownSub(group, sub);
+    auto a = parseArgs(*spec, Args(args.begin() + 1, args.end()));
+    if (!a) return a.error();
+    return SubCall{spec, std::move(*a)};
 }
 
 Result<std::string> required(const ParsedArgs& a, const std::string& key) {
@@ -293,25 +313,37 @@ Result<std::string> required(const ParsedArgs& a, const std::string& key) {
 
 }  // namespace
 
+const cli::Spec& consentSpec() {
+    static const cli::Spec spec{
+        "consent", "het toestemmingsregister via de beheer-API: vastleggen, tonen, intrekken, bewijsstuk ophalen", "",
+        {}, "",
+        {{"consent add", "legt een toestemming (of weigering) van ouder of leerling vast", "",
+          with({{"pupil", "ID", "de leerling (verplicht)"},
+                {"purpose", "DOEL", "het doel uit policies.json (verplicht)"},
+                {"given-by", "WIE", "ouder of leerling (verplicht)"},
+                {"relation", "RELATIE", "de relatie van wie besliste tot de leerling"},
+                {"decision", "BESLUIT", "gegeven of geweigerd (verplicht)"},
+                {"decided-on", "JJJJ-MM-DD", "de datum van het besluit (verplicht)"},
+                {"method", "MANIER", "hoe het besluit is gegeven, bijv. formulier (verplicht)"},
+                {"evidence", "NOTITIE", "een notitie over het bewijs"},
+                {"evidence-file", "BESTAND", "het bewijsstuk (pdf, jpg, png, eml of txt; hoogstens 5 MiB)"},
+                {"evidence-type", "TYPE", "het MIME-type van het bewijsstuk, als de extensie het niet zegt"},
+                {"valid-from", "JJJJ-MM-DD", "geldig vanaf"},
+                {"valid-until", "JJJJ-MM-DD", "geldig tot"}})},
+         {"consent list", "toont de toestemmingen van één leerling", "", with({{"pupil", "ID", "de leerling (verplicht)"}})},
+         {"consent withdraw", "trekt een toestemming in; niet-afgeleverde overdrachten stoppen", "ID", with({})},
+         {"consent evidence", "haalt het bewijsstuk van een toestemming op", "ID",
+          with({{"out", "BESTAND", "waar het bewijsstuk wordt opgeslagen (verplicht)"}})}}};
+    return spec;
+}
+
 int cmdConsent(const Args& args) {
-    const char* kUsage =
-        "sluis consent add --pupil ID --purpose DOEL --given-by ouder|leerling [--relation "
-        "RELATIE] "
-        "--decision gegeven|geweigerd --decided-on JJJJ-MM-DD --method MANIER [--evidence NOTITIE] "
-        "[--evidence-file BESTAND --evidence-type TYPE] [--valid-from DATUM] [--valid-until "
-        "DATUM]\n"
-        "       sluis consent list --pupil ID | sluis consent withdraw ID | sluis consent evidence "
-        "ID --out BESTAND";
-    if (args.empty()) return usage(kUsage);
+    auto call_ = parseSub(consentSpec(), args);
+    if (!call_) return fail(call_.error());
     const std::string sub = args[0];
-    Args rest(args.begin() + 1, args.end());
+    const cli::Spec& spec = *call_->spec;
+    const ParsedArgs* a = &call_->args;
     if (sub == "add") {
-        auto a = parseArgs(
-            rest,
-            with({"pupil", "purpose", "given-by", "relation", "decision", "decided-on", "method",
-                  "evidence", "evidence-file", "evidence-type", "valid-from", "valid-until"}),
-            {"json"}, false);
-        if (!a) return fail(a.error());
         json body = {{"pupil", a->get("pupil")},           {"purpose", a->get("purpose")},
                      {"given_by", a->get("given-by")},     {"relation", a->get("relation")},
                      {"decision", a->get("decision")},     {"decided_on", a->get("decided-on")},
@@ -345,16 +377,12 @@ int cmdConsent(const Args& args) {
         });
     }
     if (sub == "list") {
-        auto a = parseArgs(rest, with({"pupil"}), {"json"}, false);
-        if (!a) return fail(a.error());
         auto pupil = required(*a, "pupil");
         if (!pupil) return fail(pupil.error());
         return run(*a, "GET", "/api/v1/pupils/" + encode(*pupil) + "/consents", std::nullopt);
     }
     if (sub == "withdraw") {
-        auto a = parseArgs(rest, with({}), {"json"});
-        if (!a) return fail(a.error());
-        if (a->positional.size() != 1) return usage(kUsage);
+        if (a->positional.size() != 1) return badOperands(spec);
         return run(*a, "POST", "/api/v1/consents/" + encode(a->positional[0]) + "/withdraw",
                    json::object(), [](const json& r) {
                        return "toestemming ingetrokken: " + r.value("id", "") + "; " +
@@ -363,11 +391,9 @@ int cmdConsent(const Args& args) {
                    });
     }
     if (sub == "evidence") {
-        auto a = parseArgs(rest, with({"out"}), {}, true);
-        if (!a) return fail(a.error());
         auto out = required(*a, "out");
         if (!out) return fail(out.error());
-        if (a->positional.size() != 1) return usage(kUsage);
+        if (a->positional.size() != 1) return badOperands(spec);
         auto c = connect(*a);
         if (!c) return fail(c.error());
         auto r = call(*c, "GET", "/api/v1/consents/" + encode(a->positional[0]) + "/evidence");
@@ -378,17 +404,25 @@ int cmdConsent(const Args& args) {
                   << " bytes, sha256 " << util::sha256Hex(r->body) << ")\n";
         return 0;
     }
-    return usage(kUsage);
+    return badOperands(spec);
+}
+
+const cli::Spec& inzageSpec() {
+    static const cli::Spec spec{
+        "inzage", "legt via de beheer-API vast dat ouders het dossier hebben ingezien", "", {}, "",
+        {{"inzage add", "legt een inzage door ouders vast; wachtende dossiers worden opnieuw opgebouwd", "",
+          with({{"pupil", "ID", "de leerling (verplicht)"},
+                {"purpose", "DOEL", "het doel uit policies.json (verplicht)"},
+                {"date", "JJJJ-MM-DD", "de datum van de inzage (verplicht)"},
+                {"akkoord", "ANTWOORD", "Ja, Nee of Onbekend (verplicht)"},
+                {"view", "TEKST", "de zienswijze van de ouders als ze niet akkoord zijn"}})}}};
+    return spec;
 }
 
 int cmdInzage(const Args& args) {
-    const char* kUsage =
-        "sluis inzage add --pupil ID --purpose DOEL --date JJJJ-MM-DD --akkoord Ja|Nee|Onbekend "
-        "[--view TEKST]";
-    if (args.empty() || args[0] != "add") return usage(kUsage);
-    auto a = parseArgs(Args(args.begin() + 1, args.end()),
-                       with({"pupil", "purpose", "date", "akkoord", "view"}), {"json"}, false);
-    if (!a) return fail(a.error());
+    auto call_ = parseSub(inzageSpec(), args);
+    if (!call_) return fail(call_.error());
+    const ParsedArgs* a = &call_->args;
     json body = {{"pupil", a->get("pupil")},
                  {"purpose", a->get("purpose")},
                  {"inzagedatum", a->get("date")},
@@ -401,8 +435,13 @@ int cmdInzage(const Args& args) {
     });
 }
 
+const cli::Spec& approvalsSpec() {
+    static const cli::Spec spec{"approvals", "toont de goedkeuringswachtrij via de beheer-API", "", with({})};
+    return spec;
+}
+
 int cmdApprovals(const Args& args) {
-    auto a = parseArgs(args, with({}), {"json"}, false);
+    auto a = parseArgs(approvalsSpec(), args);
     if (!a) return fail(a.error());
     return run(*a, "GET", "/api/v1/approvals", std::nullopt, [](const json& r) {
         std::ostringstream out;
@@ -416,17 +455,36 @@ int cmdApprovals(const Args& args) {
     });
 }
 
+const cli::Spec& transferSpec() {
+    static const cli::Spec spec{
+        "transfer", "overdrachten via de beheer-API: tonen, bekijken wat vertrekt, goedkeuren, afwijzen, intrekken, plannen",
+        "", {}, "",
+        {{"transfer list", "toont de overdrachten", "",
+          with({{"state", "STATUS", "alleen overdrachten in deze toestand"},
+                {"route", "ROUTE", "alleen overdrachten van deze route"},
+                {"pupil", "ID", "alleen overdrachten van deze leerling"}})},
+         {"transfer show", "toont één overdracht", "ID", with({})},
+         {"transfer preview", "toont precies wat vertrekt en wat wordt achtergehouden, met de payload-hash", "ID",
+          with({})},
+         {"transfer approve", "keurt een overdracht goed (de hash uit de preview)", "ID",
+          with({{"hash", "PAYLOAD_HASH", "de payload-hash die u in de preview zag (verplicht)"}})},
+         {"transfer reject", "wijst een overdracht af", "ID",
+          with({{"hash", "PAYLOAD_HASH", "de payload-hash die u in de preview zag (verplicht)"},
+                {"reason", "REDEN", "waarom (verplicht)"}})},
+         {"transfer withdraw", "trekt een overdracht in die nog niet is afgeleverd", "ID",
+          with({{"reason", "REDEN", "waarom"}})},
+         {"transfer schedule", "legt de leverdatum van een overdracht vast", "ID",
+          with({{"deliver-on", "JJJJ-MM-DD", "de leverdatum (verplicht)"}})},
+         {"transfer requeue", "biedt een vastgelopen overdracht opnieuw aan (weer langs elke poort)", "ID", with({})}}};
+    return spec;
+}
+
 int cmdTransfer(const Args& args) {
-    const char* kUsage =
-        "sluis transfer list [--state STATUS] [--route ROUTE] [--pupil ID] | show ID | preview ID "
-        "|\n"
-        "       approve ID --hash PAYLOAD_HASH | reject ID --hash PAYLOAD_HASH --reason REDEN |\n"
-        "       withdraw ID [--reason REDEN] | schedule ID --deliver-on JJJJ-MM-DD | requeue ID";
-    if (args.empty()) return usage(kUsage);
+    auto call_ = parseSub(transferSpec(), args);
+    if (!call_) return fail(call_.error());
     const std::string sub = args[0];
-    auto a = parseArgs(Args(args.begin() + 1, args.end()),
-                       with({"state", "route", "pupil", "hash", "reason", "deliver-on"}), {"json"});
-    if (!a) return fail(a.error());
+    const cli::Spec& spec = *call_->spec;
+    const ParsedArgs* a = &call_->args;
     if (sub == "list") {
         std::string q = "?limit=1000";
         if (a->has("state")) q += "&state=" + encode(a->get("state"));
@@ -434,7 +492,7 @@ int cmdTransfer(const Args& args) {
         if (a->has("pupil")) q += "&subject=" + encode(a->get("pupil"));
         return run(*a, "GET", "/api/v1/transfers" + q, std::nullopt);
     }
-    if (a->positional.size() != 1) return usage(kUsage);
+    if (a->positional.size() != 1) return badOperands(spec);
     const std::string path = "/api/v1/transfers/" + encode(a->positional[0]);
     if (sub == "show") return run(*a, "GET", path, std::nullopt);
     if (sub == "preview")
@@ -493,19 +551,29 @@ int cmdTransfer(const Args& args) {
                            r.value("withdraw_deadline", std::string("?")));
         });
     }
-    return usage(kUsage);
+    return badOperands(spec);
+}
+
+const cli::Spec& batchSpec() {
+    static const cli::Spec spec{
+        "batch", "batches voor goedkeuring (voorjaarsronde PO-VO) via de beheer-API", "", {}, "",
+        {{"batch prepare", "zet overdrachten klaar als één batch voor de goedkeurder", "ID...",
+          with({{"name", "NAAM", "de naam van de batch"}})},
+         {"batch list", "toont de batches", "", with({})},
+         {"batch show", "toont één batch", "ID", with({})},
+         {"batch approve", "keurt een batch goed (na het bekijken van elke preview)", "ID", with({})},
+         {"batch reject", "wijst een batch af", "ID", with({{"reason", "REDEN", "waarom (verplicht)"}})}}};
+    return spec;
 }
 
 int cmdBatch(const Args& args) {
-    const char* kUsage =
-        "sluis batch prepare --name NAAM ID [ID ...] | list | show ID | approve ID | reject ID "
-        "--reason REDEN";
-    if (args.empty()) return usage(kUsage);
+    auto call_ = parseSub(batchSpec(), args);
+    if (!call_) return fail(call_.error());
     const std::string sub = args[0];
-    auto a = parseArgs(Args(args.begin() + 1, args.end()), with({"name", "reason"}), {"json"});
-    if (!a) return fail(a.error());
+    const cli::Spec& spec = *call_->spec;
+    const ParsedArgs* a = &call_->args;
     if (sub == "prepare") {
-        if (a->positional.empty()) return usage(kUsage);
+        if (a->positional.empty()) return badOperands(spec);
         return run(*a, "POST", "/api/v1/batches",
                    json{{"name", a->get("name")}, {"transfer_ids", a->positional}},
                    [](const json& r) {
@@ -516,7 +584,7 @@ int cmdBatch(const Args& args) {
                    });
     }
     if (sub == "list") return run(*a, "GET", "/api/v1/batches", std::nullopt);
-    if (a->positional.size() != 1) return usage(kUsage);
+    if (a->positional.size() != 1) return badOperands(spec);
     const std::string path = "/api/v1/batches/" + encode(a->positional[0]);
     if (sub == "show") return run(*a, "GET", path, std::nullopt);
     if (sub == "approve")
@@ -531,37 +599,49 @@ int cmdBatch(const Args& args) {
         return run(*a, "POST", path + "/reject", json{{"reason", *reason}},
                    [](const json& r) { return "batch afgewezen: " + r.value("id", ""); });
     }
-    return usage(kUsage);
+    return badOperands(spec);
+}
+
+const cli::Spec& procedureSpec() {
+    static const cli::Spec spec{
+        "procedure", "begeleide leveringen (Vensters) via de beheer-API: stap voor stap kiezen, beantwoorden, opslaan",
+        "", {}, "",
+        {{"procedure list", "toont de begeleide leveringen", "", with({{"purpose", "DOEL", "alleen voor dit doel"}})},
+         {"procedure show", "toont de stappen van één levering en wat nog moet", "ID", with({})},
+         {"procedure report", "slaat het rapport op dat wordt verzonden", "ID",
+          with({{"out", "BESTAND", "waar het rapport wordt opgeslagen (verplicht)"},
+                {"format", "VORM", "html of pdf (standaard html)"}})},
+         {"procedure choose", "legt keuzes vast", "ID",
+          with({{"set", "KEUZE=WAARDE", "een keuze (minstens één)", true}})},
+         {"procedure answer", "legt antwoorden op de vragen vast", "ID",
+          with({{"answer", "VRAAG=ANTWOORD", "een antwoord (minstens één)", true}})},
+         {"procedure save", "slaat de levering op voor precies deze gegevens en leverdatum", "ID", with({})}}};
+    return spec;
 }
 
 int cmdProcedure(const Args& args) {
-    const char* kUsage =
-        "sluis procedure list [--purpose DOEL] | show ID | report ID [--format html|pdf] --out "
-        "BESTAND |\n"
-        "       choose ID --set KEUZE=WAARDE ... | answer ID --answer VRAAG=ANTWOORD ... | save ID";
-    if (args.empty()) return usage(kUsage);
+    auto call_ = parseSub(procedureSpec(), args);
+    if (!call_) return fail(call_.error());
     const std::string sub = args[0];
-    // --set and --answer may repeat: collect them before the common parser sees them.
-    Args rest;
+    const cli::Spec& spec = *call_->spec;
+    const ParsedArgs* a = &call_->args;
+    // --set and --answer may repeat: NAAM=WAARDE each.
     json pairs = json::object();
-    for (size_t i = 1; i < args.size(); ++i) {
-        if ((args[i] == "--set" || args[i] == "--answer") && i + 1 < args.size()) {
-            const std::string& kv = args[++i];
+    for (const char* key : {"set", "answer"}) {
+        auto it = a->lists.find(key);
+        if (it == a->lists.end()) continue;
+        for (const auto& kv : it->second) {
             auto eq = kv.find('=');
             if (eq == std::string::npos || eq == 0)
-                return fail({ErrorCode::kInvalidArgument, args[i - 1] + " verwacht NAAM=WAARDE"});
+                return fail({ErrorCode::kInvalidArgument, std::string("--") + key + " verwacht NAAM=WAARDE"});
             pairs[kv.substr(0, eq)] = kv.substr(eq + 1);
-            continue;
         }
-        rest.push_back(args[i]);
     }
-    auto a = parseArgs(rest, with({"purpose", "out", "format"}), {"json"});
-    if (!a) return fail(a.error());
     if (sub == "list") {
         std::string q = a->has("purpose") ? "?purpose=" + encode(a->get("purpose")) : "";
         return run(*a, "GET", "/api/v1/procedures" + q, std::nullopt);
     }
-    if (a->positional.size() != 1) return usage(kUsage);
+    if (a->positional.size() != 1) return badOperands(spec);
     const std::string id = encode(a->positional[0]);
     auto steps = [](const json& r) {
         std::ostringstream out;
@@ -578,11 +658,11 @@ int cmdProcedure(const Args& args) {
     };
     if (sub == "show") return run(*a, "GET", "/api/v1/procedures/" + id, std::nullopt, steps);
     if (sub == "choose") {
-        if (pairs.empty()) return usage(kUsage);
+        if (pairs.empty()) return badOperands(spec);
         return run(*a, "POST", "/api/v1/procedures/" + id + "/choices", pairs, steps);
     }
     if (sub == "answer") {
-        if (pairs.empty()) return usage(kUsage);
+        if (pairs.empty()) return badOperands(spec);
         return run(*a, "POST", "/api/v1/procedures/" + id + "/answers", json{{"answers", pairs}},
                    steps);
     }
@@ -604,11 +684,17 @@ int cmdProcedure(const Args& args) {
                   << r->payload_hash << "\n";
         return 0;
     }
-    return usage(kUsage);
+    return badOperands(spec);
+}
+
+const cli::Spec& deliveryStatusSpec() {
+    static const cli::Spec spec{"vensters status", "toont per school de stand van de begeleide levering (beheer-API)",
+                                "", with({{"purpose", "DOEL", "het doel (standaard vensters)"}})};
+    return spec;
 }
 
 int cmdDeliveryStatus(const Args& args, const std::string& default_purpose) {
-    auto a = parseArgs(args, with({"purpose"}), {"json"}, false);
+    auto a = parseArgs(deliveryStatusSpec(), args);
     if (!a) return fail(a.error());
     std::string purpose = a->get("purpose", default_purpose);
     return run(

@@ -27,24 +27,54 @@ int cmdDeliveryStatus(const Args& args, const std::string& default_purpose);
 
 namespace {
 
-int cmdVersion(const Args&) {
+const cli::Spec& versionSpec() {
+    static const cli::Spec spec{"version", "toont de versie van Sluis"};
+    return spec;
+}
+
+const cli::Spec& modelSpec() {
+    static const cli::Spec spec{
+        "model", "toont het canonieke leerlingmodel", "", {}, "",
+        {{"model schema", "het model als JSON Schema"},
+         {"model fields", "elk veld met zijn OSO-categorie en gevoeligheid"}}};
+    return spec;
+}
+
+/// `vensters`: the sub-commands of mapping/vensters plus `status` (a client command).
+const cli::Spec& venstersSpec() {
+    static const cli::Spec spec = [] {
+        cli::Spec s = vensters::venstersCliSpec();
+        s.subs.push_back(deliveryStatusSpec());
+        return s;
+    }();
+    return spec;
+}
+
+int cmdVersion(const Args& args) {
+    if (auto a = cli::parse(versionSpec(), args); !a) {
+        std::cerr << "sluis: " << a.error().message << "\n";
+        return 2;
+    }
     std::cout << "sluis " << SLUIS_VERSION << "\n";
     return 0;
 }
 
 int cmdModel(const Args& args) {
-    if (args.size() == 1 && args[0] == "schema") {
+    const std::string sub = args.empty() ? "" : args[0];
+    const cli::Spec* spec = cli::findSub(modelSpec(), sub);
+    auto a = spec ? cli::parse(*spec, Args(args.begin() + 1, args.end()))
+                  : Result<cli::Parsed>(cli::unknownSub(modelSpec(), sub));
+    if (!a) {
+        std::cerr << "sluis: " << a.error().message << "\n";
+        return 2;
+    }
+    if (sub == "schema") {
         std::cout << model::ModelDefinition::builtin()->jsonSchema().dump(2) << "\n";
         return 0;
     }
-    if (args.size() == 1 && args[0] == "fields") {
-        for (const auto& c : model::ModelDefinition::builtin()->classification())
-            std::cout << c.path << "\t" << c.category << "\t" << model::sensitivityName(c.sensitivity)
-                      << "\n";
-        return 0;
-    }
-    std::cerr << "gebruik: sluis model schema | sluis model fields\n";
-    return 2;
+    for (const auto& c : model::ModelDefinition::builtin()->classification())
+        std::cout << c.path << "\t" << c.category << "\t" << model::sensitivityName(c.sensitivity) << "\n";
+    return 0;
 }
 
 }  // namespace
@@ -62,31 +92,26 @@ Result<std::string> configDir(const std::string& given) {
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> cmds = {
-        {"serve", "start de daemon: sluis serve [--config DIR] [--data-dir DIR] [--admin-port N] (zonder --config: /etc/sluis of ./config)", cmdServe},
-        {"check-config", "controleert een configuratiemap: sluis check-config DIR", cmdCheckConfig},
-        {"token", "API-tokens: sluis token create --name NAAM --role ROL [--expires 90d], list, revoke ID", cmdToken},
-        {"account", "accounts van de webinterface: sluis account add --name NAAM --role ROL [--password-stdin], list, remove NAAM, reset-totp NAAM", cmdAccount},
-        {"audit", "auditlog: sluis audit verify | checkpoint | public-key", cmdAudit},
-        {"key", "hoofdsleutel: sluis key rotate [--batch N] [--max-batches N] [--prepare] | status", cmdKey},
-        {"disclosures", "verstrekkingenoverzicht voor ouders/leerling: sluis disclosures --pupil ID [--format text|html|json]", cmdDisclosures},
-        {"purge", "verwijdert na de bewaartermijn gegevens van overdrachten (elke toestand) en bewaarde invoerbestanden: sluis purge [--dry-run]", cmdPurge},
-        {"consent", "toestemmingsregister via de beheer-API: 'add', 'list', 'withdraw' of 'evidence'", cmdConsent},
-        {"inzage", "legt inzage door ouders vast via de beheer-API: 'add'", cmdInzage},
-        {"approvals", "toont de goedkeuringswachtrij (beheer-API)", cmdApprovals},
-        {"transfer", "overdrachten via de beheer-API: 'list', 'show', 'preview', 'approve', 'reject', 'withdraw', 'schedule'",
-         cmdTransfer},
-        {"batch", "batches voor goedkeuring (voorjaarsronde PO-VO): 'prepare', 'list', 'show', 'approve', 'reject'",
-         cmdBatch},
-        {"version", "toont de versie", cmdVersion},
-        {"model", "toont het canonieke model: 'schema' (JSON Schema) of 'fields' (classificatie)",
-         cmdModel},
-        {"oso", "OSO-overstapdossiers: 'validate', 'read' of 'write'", oso::runOsoCli},
-        {"mapping", "declaratieve mappings: 'check', 'try', 'import', 'reverse' of 'bundle'",
-         mapping::runMappingCommand},
-        {"demo", "demogegevens: 'generate-magister MAP --pupils N --seed N'", mapping::runDemoCommand},
-        {"procedure", "begeleide leveringen (Vensters) via de beheer-API: 'list', 'show', 'report', 'choose', 'answer', 'save'",
-         cmdProcedure},
-        {"vensters", "Monitor Sociale Veiligheid: 'report', 'check', 'indicators' of 'status' (stand per school)",
+        {serveSpec(), cmdServe},
+        {checkConfigSpec(), cmdCheckConfig},
+        {tokenSpec(), cmdToken},
+        {accountSpec(), cmdAccount},
+        {auditSpec(), cmdAudit},
+        {keySpec(), cmdKey},
+        {disclosuresSpec(), cmdDisclosures},
+        {purgeSpec(), cmdPurge},
+        {consentSpec(), cmdConsent},
+        {inzageSpec(), cmdInzage},
+        {approvalsSpec(), cmdApprovals},
+        {transferSpec(), cmdTransfer},
+        {batchSpec(), cmdBatch},
+        {versionSpec(), cmdVersion},
+        {modelSpec(), cmdModel},
+        {oso::osoCliSpec(), oso::runOsoCli},
+        {mapping::mappingCliSpec(), mapping::runMappingCommand},
+        {mapping::demoCliSpec(), mapping::runDemoCommand},
+        {procedureSpec(), cmdProcedure},
+        {venstersSpec(),
          [](const Args& args) {
              if (!args.empty() && args[0] == "status") return cmdDeliveryStatus(Args(args.begin() + 1, args.end()), "vensters");
              return vensters::runVenstersCli(args);

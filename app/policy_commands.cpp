@@ -28,13 +28,10 @@ struct Env {
     std::unique_ptr<store::TransferStore> store;
 };
 
-/// Parses --config/--data-dir plus `flags` (boolean) and `keys` (with value), opens the store.
-Result<Env> openEnv(const Args& args, std::map<std::string, std::string>& values,
-                    const std::vector<std::string>& keys, const std::vector<std::string>& flags) {
-    std::vector<std::string> all = keys;
-    all.push_back("config");
-    all.push_back("data-dir");
-    auto a = parseArgs(args, all, flags, false);
+/// Parses `args` by `spec` (its options include --config/--data-dir), opens the store. Flags are
+/// in `values` as "1".
+Result<Env> openEnv(const cli::Spec& spec, const Args& args, std::map<std::string, std::string>& values) {
+    auto a = parseArgs(spec, args);
     if (!a) return a.error();
     values = a->values;
     for (const auto& f : a->flags) values[f] = "1";
@@ -57,20 +54,24 @@ int fail(const Error& e) {
 
 }  // namespace
 
+const cli::Spec& auditSpec() {
+    static const cli::Spec spec{
+        "audit", "het auditlog: controleren, checkpoints maken en de sleutel van de checkpoints tonen", "", {}, "",
+        {{"audit verify", "controleert de keten van het auditlog en de checkpoints (exit 0: in orde, 1: geschonden)", "",
+          withDirs({{"checkpoints", "BESTAND", "ook de checkpoints uit dit bestand (bijv. een kopie buiten de server)"},
+                    {"public-key", "HEX", "de publieke sleutel die de checkpoints moet hebben ondertekend (64 hex-tekens)"}})},
+         {"audit checkpoint", "maakt een ondertekend checkpoint en toont het (bewaar het ook buiten de server)", "",
+          withDirs({})},
+         {"audit public-key", "toont de sleutel waarmee checkpoints worden ondertekend", "", withDirs({})}}};
+    return spec;
+}
+
 int cmdAudit(const Args& args) {
     const std::string sub = args.empty() ? "" : args[0];
-    if (sub != "verify" && sub != "checkpoint" && sub != "public-key") {
-        std::cerr << "gebruik: sluis audit verify [--checkpoints BESTAND] [--public-key HEX]\n"
-                     "         sluis audit checkpoint      (maakt een ondertekend checkpoint en toont het)\n"
-                     "         sluis audit public-key      (de sleutel waarmee checkpoints worden ondertekend)\n"
-                     "         (elk met [--config DIR] [--data-dir DIR])\n";
-        return sub == "--help" || sub == "-h" ? 0 : 2;
-    }
+    const cli::Spec* spec = cli::findSub(auditSpec(), sub);
+    if (!spec) return fail(cli::unknownSub(auditSpec(), sub));
     std::map<std::string, std::string> v;
-    auto env = openEnv(Args(args.begin() + 1, args.end()), v,
-                       sub == "verify" ? std::vector<std::string>{"checkpoints", "public-key"}
-                                       : std::vector<std::string>{},
-                       {});
+    auto env = openEnv(*spec, Args(args.begin() + 1, args.end()), v);
     if (!env) return fail(env.error());
     const std::filesystem::path file = std::filesystem::path(env->config->data_dir) / store::kCheckpointFile;
     if (sub == "public-key") {
@@ -119,14 +120,10 @@ int cmdAudit(const Args& args) {
     return 0;
 }
 
-/// Parses --config/--data-dir plus `keys`/`flags` and loads the configuration (no store yet).
-Result<std::shared_ptr<const config::Config>> loadEnvConfig(const Args& args, std::map<std::string, std::string>& values,
-                                                            const std::vector<std::string>& keys,
-                                                            const std::vector<std::string>& flags) {
-    std::vector<std::string> all = keys;
-    all.push_back("config");
-    all.push_back("data-dir");
-    auto a = parseArgs(args, all, flags, false);
+/// Parses `args` by `spec` and loads the configuration (no store yet).
+Result<std::shared_ptr<const config::Config>> loadEnvConfig(const cli::Spec& spec, const Args& args,
+                                                            std::map<std::string, std::string>& values) {
+    auto a = parseArgs(spec, args);
     if (!a) return a.error();
     values = a->values;
     for (const auto& f : a->flags) values[f] = "1";
@@ -154,19 +151,25 @@ Result<long long> positiveOption(const std::map<std::string, std::string>& v, co
     return Error{ErrorCode::kInvalidArgument, "--" + name + ": verwacht een positief geheel getal"};
 }
 
+const cli::Spec& keySpec() {
+    static const cli::Spec spec{
+        "key", "de hoofdsleutel waarmee Sluis de gegevens versleutelt", "", {}, "",
+        {{"key rotate", "vervangt de hoofdsleutel zonder de daemon te stoppen (docs/operations.md)", "",
+          withDirs({{"batch", "N", "zoveel waarden per transactie opnieuw versleutelen (standaard 200)"},
+                    {"max-batches", "N", "stop na N batches; later opnieuw starten gaat verder"},
+                    {"prepare", "", "maak alleen de nieuwe sleutel klaar (voor meerdere daemons op één database)"}})},
+         {"key status", "toont de huidige sleutel en hoeveel nog onder een oudere sleutel staat", "", withDirs({})}}};
+    return spec;
+}
+
 int cmdKey(const Args& args) {
     const std::string sub = args.empty() ? "" : args[0];
-    if (sub != "rotate" && sub != "status") {
-        std::cerr << "gebruik: sluis key rotate [--batch N] [--max-batches N] [--prepare]\n"
-                     "             vervangt de hoofdsleutel zonder de daemon te stoppen (docs/operations.md)\n"
-                     "         sluis key status      (huidige sleutel en wat nog onder een oudere sleutel staat)\n"
-                     "         (elk met [--config DIR] [--data-dir DIR])\n";
-        return sub == "--help" || sub == "-h" ? 0 : 2;
-    }
+    const cli::Spec* spec = cli::findSub(keySpec(), sub);
+    if (!spec) return fail(cli::unknownSub(keySpec(), sub));
     std::map<std::string, std::string> v;
     const Args rest(args.begin() + 1, args.end());
     if (sub == "status") {
-        auto env = openEnv(rest, v, {}, {});
+        auto env = openEnv(*spec, rest, v);
         if (!env) return fail(env.error());
         auto ks = env->store->keyStatus();
         if (!ks) return fail(ks.error());
@@ -178,7 +181,7 @@ int cmdKey(const Args& args) {
                       << ".new bestaat): start 'sluis key rotate' opnieuw om verder te gaan\n";
         return 0;
     }
-    auto cfg = loadEnvConfig(rest, v, {"batch", "max-batches"}, {"prepare"});
+    auto cfg = loadEnvConfig(*spec, rest, v);
     if (!cfg) return fail(cfg.error());
     auto batch = positiveOption(v, "batch", 200);
     if (!batch) return fail(batch.error());
@@ -214,14 +217,21 @@ int cmdKey(const Args& args) {
     return 0;
 }
 
+const cli::Spec& disclosuresSpec() {
+    static const cli::Spec spec{
+        "disclosures", "het verstrekkingenoverzicht van één leerling, voor ouders of de leerling zelf", "",
+        withDirs({{"pupil", "LEERLINGNUMMER", "de leerling (verplicht)"},
+                  {"format", "VORM", "text, html of json (standaard text)"}}),
+        "Het opvragen wordt in het auditlog vastgelegd."};
+    return spec;
+}
+
 int cmdDisclosures(const Args& args) {
     std::map<std::string, std::string> v;
-    auto env = openEnv(args, v, {"pupil", "format"}, {});
+    auto env = openEnv(disclosuresSpec(), args, v);
     if (!env) return fail(env.error());
-    if (v["pupil"].empty()) {
-        std::cerr << "gebruik: sluis disclosures --pupil LEERLINGNUMMER [--format text|html|json]\n";
-        return 2;
-    }
+    if (v["pupil"].empty())
+        return fail({ErrorCode::kInvalidArgument, "--pupil is verplicht; zie 'sluis disclosures --help'"});
     std::string format = v.count("format") ? v["format"] : "text";
     if (format != "text" && format != "html" && format != "json") return fail({ErrorCode::kInvalidArgument, "--format: text, html of json"});
     auto reg = policy::disclosureRegister(*env->config, *env->store, v["pupil"]);
@@ -233,9 +243,20 @@ int cmdDisclosures(const Args& args) {
     return 0;
 }
 
+const cli::Spec& purgeSpec() {
+    static const cli::Spec spec{
+        "purge",
+        "verwijdert na de bewaartermijn de gegevens van overdrachten (elke toestand) en bewaarde invoerbestanden",
+        "",
+        withDirs({{"dry-run", "", "toon alleen wat zou worden verwijderd; verander niets"},
+                  {"test-clock", "BESTAND", "alleen voor tests (met SLUIS_ENABLE_TEST_CLOCK=1): de tijd uit dit bestand"}}),
+        "Metadata en auditlog blijven bewaard."};
+    return spec;
+}
+
 int cmdPurge(const Args& args) {
     std::map<std::string, std::string> v;
-    auto env = openEnv(args, v, {"test-clock"}, {"dry-run"});
+    auto env = openEnv(purgeSpec(), args, v);
     if (!env) return fail(env.error());
     Timestamp now = SystemClock().now();
     if (v.count("test-clock")) {

@@ -39,13 +39,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kDirKeys = {"config", "data-dir"};
-
-std::vector<std::string> withDirs(std::vector<std::string> keys) {
-    keys.insert(keys.end(), kDirKeys.begin(), kDirKeys.end());
-    return keys;
-}
-
 Result<std::shared_ptr<const config::Config>> loadAll(const ParsedArgs& a, connector::ConnectorRegistry& c,
                                                       mapper::MapperRegistry& m) {
     SLUIS_RETURN_IF_ERROR(registerAll(c, m));
@@ -80,8 +73,32 @@ Result<int> lockDataDir(const std::string& data_dir) {
 
 }  // namespace
 
+const cli::Spec& serveSpec() {
+    static const cli::Spec spec{
+        "serve",
+        "start de daemon: haalt gegevens op, past toestemming, minimalisatie en goedkeuring toe en levert af",
+        "",
+        {{"config", "MAP", "de configuratiemap; zonder deze optie /etc/sluis, anders ./config (met daemon.json)"},
+         {"data-dir", "MAP", "de datamap (anders die uit daemon.json)"},
+         {"admin-port", "POORT", "de poort van de beheer-API (anders die uit daemon.json; 0: een vrije poort)"},
+         {"test-clock", "BESTAND", "alleen voor tests (met SLUIS_ENABLE_TEST_CLOCK=1): de tijd uit dit bestand"}},
+        "Zonder --config en zonder daemon.json in /etc/sluis of ./config start Sluis niet (exit 2);\n"
+        "de demo start u met scripts/demo.sh of --config config/demo."};
+    return spec;
+}
+
+const cli::Spec& checkConfigSpec() {
+    static const cli::Spec spec{
+        "check-config",
+        "controleert een configuratiemap en noemt elke fout met haar plek (exit 0: in orde, 1: fouten)",
+        "[MAP]",
+        withDirs({}),
+        "MAP is de configuratiemap (net als --config); zonder: /etc/sluis, anders ./config."};
+    return spec;
+}
+
 int cmdServe(const Args& args) {
-    auto a = parseArgs(args, withDirs({"admin-port", "test-clock"}), {}, false);
+    auto a = parseArgs(serveSpec(), args);
     if (!a) return fail(a.error());
     // The clock: the system clock, or (end-to-end tests only) a clock read from a file.
     std::unique_ptr<Clock> clock = std::make_unique<SystemClock>();
@@ -178,9 +195,10 @@ int cmdServe(const Args& args) {
 }
 
 int cmdCheckConfig(const Args& args) {
-    auto a = parseArgs(args, withDirs({}));
+    auto a = parseArgs(checkConfigSpec(), args);
     if (!a) return fail(a.error());
-    if (a->positional.size() > 1) return fail({ErrorCode::kInvalidArgument, "gebruik: sluis check-config [DIR]"});
+    if (a->positional.size() > 1)
+        return fail({ErrorCode::kInvalidArgument, "geef één configuratiemap op; zie 'sluis check-config --help'"});
     if (a->positional.size() == 1) a->values["config"] = a->positional[0];
     connector::ConnectorRegistry connectors;
     mapper::MapperRegistry mappers;
@@ -202,14 +220,6 @@ int cmdCheckConfig(const Args& args) {
 }
 
 namespace {
-
-constexpr const char* kTokenUsage =
-    "gebruik: sluis token create --name NAAM --role ROL [--expires 90d|JJJJ-MM-DD|nooit]\n"
-    "         sluis token list\n"
-    "         sluis token revoke ID\n"
-    "         (elk met [--config DIR] [--data-dir DIR])\n"
-    "rollen: beheerder, mentor, zorgcoordinator, directeur, bevoegd-gezag, fg\n"
-    "een nieuw token verloopt standaard na 365 dagen\n";
 
 /// `--expires`: "<n>d" (days from now), a date (valid up to the start of that day in
 /// Europe/Amsterdam), or "nooit". Default: 365 days.
@@ -241,15 +251,26 @@ std::string tokenStatus(const store::ApiToken& t, Timestamp now) {
 
 }  // namespace
 
+const cli::Spec& tokenSpec() {
+    static const cli::Spec spec{
+        "token", "API-tokens voor de beheer-API maken, tonen en intrekken", "", {},
+        "rollen: beheerder, mentor, zorgcoordinator, directeur, bevoegd-gezag, fg",
+        {{"token create", "maakt een API-token en toont het eenmaal (het wordt gehasht bewaard)", "",
+          withDirs({{"name", "NAAM", "voor wie of waarvoor het token is (verplicht)"},
+                    {"role", "ROL", "beheerder, mentor, zorgcoordinator, directeur, bevoegd-gezag of fg (verplicht)"},
+                    {"expires", "WANNEER", "90d (dagen), een datum JJJJ-MM-DD of 'nooit'; standaard 365 dagen"}})},
+         {"token list", "toont de tokens (nooit het token zelf): naam, rol, aangemaakt, verloopt, status", "",
+          withDirs({})},
+         {"token revoke", "trekt een token in; het werkt daarna niet meer", "ID", withDirs({})}}};
+    return spec;
+}
+
 int cmdToken(const Args& args) {
     const std::string sub = args.empty() ? "" : args[0];
-    if (sub != "create" && sub != "list" && sub != "revoke") {
-        std::cerr << kTokenUsage;
-        return sub == "--help" || sub == "-h" ? 0 : 2;
-    }
+    const cli::Spec* spec = cli::findSub(tokenSpec(), sub);
+    if (!spec) return fail(cli::unknownSub(tokenSpec(), sub));
     Args rest(args.begin() + 1, args.end());
-    auto a = sub == "create" ? parseArgs(rest, withDirs({"name", "role", "expires"}), {}, false)
-                             : parseArgs(rest, withDirs({}), {}, sub == "revoke");
+    auto a = parseArgs(*spec, rest);
     if (!a) return fail(a.error());
     SystemClock clock;
     const Timestamp now = clock.now();
@@ -308,16 +329,6 @@ int cmdToken(const Args& args) {
 
 namespace {
 
-constexpr const char* kAccountUsage =
-    "gebruik: sluis account add --name NAAM --role ROL [--password-stdin]\n"
-    "         sluis account list\n"
-    "         sluis account remove NAAM\n"
-    "         sluis account reset-totp NAAM\n"
-    "         (elk met [--config DIR] [--data-dir DIR])\n"
-    "lokale accounts van de webinterface (docs/web.md); elk account heeft een tweede factor (TOTP)\n"
-    "zonder --password-stdin maakt Sluis een wachtwoord en toont het eenmaal\n"
-    "rollen: beheerder, mentor, zorgcoordinator, directeur, bevoegd-gezag, fg\n";
-
 constexpr size_t kMinPasswordLength = 12;
 
 bool validAccountName(const std::string& name) {
@@ -337,15 +348,28 @@ void printSecondFactor(const std::string& name, const std::string& secret) {
 
 }  // namespace
 
+const cli::Spec& accountSpec() {
+    static const cli::Spec spec{
+        "account",
+        "lokale accounts van de webinterface (docs/web.md); elk account heeft een tweede factor (TOTP)", "", {},
+        "rollen: beheerder, mentor, zorgcoordinator, directeur, bevoegd-gezag, fg",
+        {{"account add", "maakt een account met wachtwoord en tweede factor (beide eenmaal getoond)", "",
+          withDirs({{"name", "NAAM", "de accountnaam: letters, cijfers, . - _ @ (verplicht)"},
+                    {"role", "ROL", "de rol van het account (verplicht)"},
+                    {"password-stdin", "", "lees het wachtwoord (minstens 12 tekens) van stdin; anders maakt Sluis er een"}})},
+         {"account list", "toont de accounts: naam, rol, aangemaakt, laatst aangemeld, status", "", withDirs({})},
+         {"account remove", "verwijdert een account; aanmelden lukt daarna niet meer", "NAAM", withDirs({})},
+         {"account reset-totp", "geeft een account een nieuwe tweede factor; de oude codes werken niet meer", "NAAM",
+          withDirs({})}}};
+    return spec;
+}
+
 int cmdAccount(const Args& args) {
     const std::string sub = args.empty() ? "" : args[0];
-    if (sub != "add" && sub != "list" && sub != "remove" && sub != "reset-totp") {
-        std::cerr << kAccountUsage;
-        return sub == "--help" || sub == "-h" ? 0 : 2;
-    }
+    const cli::Spec* spec = cli::findSub(accountSpec(), sub);
+    if (!spec) return fail(cli::unknownSub(accountSpec(), sub));
     Args rest(args.begin() + 1, args.end());
-    auto a = sub == "add" ? parseArgs(rest, withDirs({"name", "role"}), {"password-stdin"}, false)
-                          : parseArgs(rest, withDirs({}), {}, sub != "list");
+    auto a = parseArgs(*spec, rest);
     if (!a) return fail(a.error());
     if ((sub == "remove" || sub == "reset-totp") && a->positional.size() != 1)
         return fail(Error{ErrorCode::kInvalidArgument,

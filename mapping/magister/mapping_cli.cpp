@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <type_traits>
 
 #include "core/util/text.h"
 #include "mapping/magister/demo_generator.h"
@@ -16,25 +17,15 @@ using nlohmann::json;
 
 namespace {
 
-const char* const kMappingUsage =
-    "gebruik:\n"
-    "  sluis mapping check MAPPING...\n"
-    "      controleert mappingbestanden en toont elke fout met haar plek\n"
-    "  sluis mapping try MAPPING INVOER... [--rows N] [--school NAAM] [--brin CODE]\n"
-    "                    [--school-json BESTAND]\n"
-    "      toont het canonieke resultaat van de eerste N leerlingen (standaard 3) en elke\n"
-    "      kolom die de mapping niet gebruikt\n"
-    "  sluis mapping import MAPPING INVOER... (--school NAAM --brin CODE | --school-json BESTAND)\n"
-    "                       [--out BESTAND.jsonl]\n"
-    "      importeert een hele export (alles of niets) naar canonieke JSONL; --school-json geeft\n"
-    "      de hele school (naam, brincode, vestigingscode, adressen, communicatie), zoals de\n"
-    "      school.json van 'sluis demo generate-magister'\n"
-    "  sluis mapping reverse MAPPING DEEL DOSSIER.json\n"
-    "      zet een canoniek dossier terug naar CSV voor één deel (bijvoorbeeld ouders)\n"
-    "  sluis mapping bundle UIT.bundle INVOER...\n"
-    "      bundelt de bestanden van één export tot één invoer voor de decoder magister-csv\n"
+/// The wrong number of operands for `sluis <path>`: exit 2, pointing at its --help.
+int usageError(const std::string& path) {
+    std::cerr << "verkeerde argumenten voor 'sluis " << path << "'; zie 'sluis " << path << " --help'\n";
+    return 2;
+}
+
+const char* const kInputNote =
     "MAPPING is een bestand of 'magister' (de meegeleverde mapping).\n"
-    "INVOER is een pad, of DEEL=pad om het deel (leerlingen, ouders, ...) zelf te noemen.\n";
+    "INVOER is een pad, of DEEL=pad om het deel (leerlingen, ouders, ...) zelf te noemen.";
 
 Result<std::shared_ptr<const Mapping>> mappingArg(const std::string& arg) {
     if ((arg == "magister" || arg == "builtin:magister") && !std::filesystem::exists(arg))
@@ -60,37 +51,33 @@ struct Flags {
     std::string error;
 };
 
-Flags parseFlags(const std::vector<std::string>& args, size_t from) {
+/// Parses `args` by `spec` into Flags (numbers checked); `f.error` names what is wrong.
+Flags parseFlags(const cli::Spec& spec, const std::vector<std::string>& args) {
     Flags f;
-    for (size_t i = from; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= args.size()) {
-                f.error = a + " verwacht een waarde";
-                return "";
-            }
-            return args[++i];
-        };
-        auto number = [&](const std::string& v) -> uint64_t {
-            if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 18) {
-                f.error = a + " verwacht een getal";
-                return 0;
-            }
-            return std::stoull(v);
-        };
-        if (a == "--rows") f.rows = number(value());
-        else if (a == "--school") f.school = value();
-        else if (a == "--brin") f.brin = value();
-        else if (a == "--school-json") f.school_json = value();
-        else if (a == "--out") f.out = value();
-        else if (a == "--bundle") f.bundle = true;
-        else if (a == "--pupils") f.pupils = number(value());
-        else if (a == "--seed") f.seed = number(value());
-        else if (a == "--grades") f.grades = number(value());
-        else if (a.rfind("--", 0) == 0) f.error = "onbekende optie " + a;
-        else f.positional.push_back(a);
-        if (!f.error.empty()) break;
+    auto p = cli::parse(spec, args);
+    if (!p) {
+        f.error = p.error().message;
+        return f;
     }
+    f.positional = p->positional;
+    auto number = [&](const char* key, auto& out) {
+        if (!p->has(key)) return;
+        const std::string v = p->get(key);
+        if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 18) {
+            if (f.error.empty()) f.error = std::string("--") + key + " verwacht een getal";
+            return;
+        }
+        out = static_cast<std::remove_reference_t<decltype(out)>>(std::stoull(v));
+    };
+    number("rows", f.rows);
+    number("pupils", f.pupils);
+    number("seed", f.seed);
+    number("grades", f.grades);
+    f.school = p->get("school");
+    f.brin = p->get("brin");
+    f.school_json = p->get("school-json");
+    f.out = p->get("out");
+    f.bundle = p->flag("bundle");
     return f;
 }
 
@@ -120,10 +107,7 @@ Result<json> schoolFrom(const Flags& f, bool for_try) {
 char sepName(char c) { return c == '\t' ? 't' : c; }
 
 int cmdCheck(const Flags& f) {
-    if (f.positional.empty()) {
-        std::cerr << kMappingUsage;
-        return 2;
-    }
+    if (f.positional.empty()) return usageError("mapping check");
     int rc = 0;
     for (const auto& path : f.positional) {
         auto m = mappingArg(path);
@@ -150,10 +134,7 @@ int cmdCheck(const Flags& f) {
 }
 
 int cmdTry(const Flags& f, bool import_all) {
-    if (f.positional.size() < 2) {
-        std::cerr << kMappingUsage;
-        return 2;
-    }
+    if (f.positional.size() < 2) return usageError(import_all ? "mapping import" : "mapping try");
     auto m = mappingArg(f.positional[0]);
     if (!m.isOk()) {
         std::cerr << m.error().message << "\n";
@@ -224,10 +205,7 @@ int cmdTry(const Flags& f, bool import_all) {
 }
 
 int cmdReverse(const Flags& f) {
-    if (f.positional.size() != 3) {
-        std::cerr << kMappingUsage;
-        return 2;
-    }
+    if (f.positional.size() != 3) return usageError("mapping reverse");
     auto m = mappingArg(f.positional[0]);
     if (!m.isOk()) {
         std::cerr << m.error().message << "\n";
@@ -270,10 +248,7 @@ int cmdReverse(const Flags& f) {
 }
 
 int cmdBundle(const Flags& f) {
-    if (f.positional.size() < 2) {
-        std::cerr << kMappingUsage;
-        return 2;
-    }
+    if (f.positional.size() < 2) return usageError("mapping bundle");
     std::vector<std::string> contents;
     std::vector<std::pair<std::string, std::string>> names;  // part, file name
     for (size_t i = 1; i < f.positional.size(); ++i) {
@@ -307,43 +282,75 @@ int cmdBundle(const Flags& f) {
 
 }  // namespace
 
+const cli::Spec& mappingCliSpec() {
+    static const std::vector<cli::Option> school = {
+        {"school", "NAAM", "de naam van de school"},
+        {"brin", "CODE", "de brincode van de school"},
+        {"school-json", "BESTAND", "de hele school (naam, brincode, vestigingscode, adressen, communicatie), "
+                                   "zoals school.json van 'sluis demo generate-magister'"}};
+    static const cli::Spec spec{
+        "mapping", "declaratieve mappings van een leerlingadministratie-export naar het canonieke model", "", {},
+        kInputNote,
+        {{"mapping check", "controleert mappingbestanden en toont elke fout met haar plek", "MAPPING...", {}},
+         {"mapping try", "toont het canonieke resultaat van de eerste leerlingen en elke kolom die de mapping niet gebruikt",
+          "MAPPING INVOER...", cli::join({{"rows", "N", "zoveel leerlingen tonen (standaard 3)"}}, school), kInputNote},
+         {"mapping import", "importeert een hele export (alles of niets) naar canonieke JSONL", "MAPPING INVOER...",
+          cli::join(school, {{"out", "BESTAND.jsonl", "schrijf naar dit bestand (anders stdout)"}}),
+          "--school met --brin, of --school-json, is verplicht.\n" + std::string(kInputNote)},
+         {"mapping reverse", "zet een canoniek dossier terug naar CSV voor één deel (bijvoorbeeld ouders)",
+          "MAPPING DEEL DOSSIER.json", {}},
+         {"mapping bundle", "bundelt de bestanden van één export tot één invoer voor de decoder magister-csv",
+          "UIT.bundle INVOER...", {}, kInputNote}}};
+    return spec;
+}
+
+const cli::Spec& demoCliSpec() {
+    static const cli::Spec spec{
+        "demo", "verzonnen demogegevens maken", "", {}, "",
+        {{"demo generate-magister",
+          "schrijft een verzonnen Magister-achtige export van groep 8 en school.json; dezelfde seed geeft "
+          "dezelfde bestanden",
+          "MAP",
+          {{"pupils", "N", "het aantal leerlingen (standaard 30)"},
+           {"seed", "N", "het startgetal van de toevalsgenerator (standaard 1)"},
+           {"grades", "N", "cijfers per leerling (standaard 12)"},
+           {"brin", "CODE", "de brincode van de verzonnen school"},
+           {"bundle", "", "schrijf ook één bundelbestand voor de decoder magister-csv"}}}}};
+    return spec;
+}
+
 int runMappingCommand(const std::vector<std::string>& args) {
-    if (args.empty()) {
-        std::cerr << kMappingUsage;
+    const std::string sub = args.empty() ? "" : args[0];
+    const cli::Spec* spec = cli::findSub(mappingCliSpec(), sub);
+    if (!spec) {
+        std::cerr << "sluis: " << cli::unknownSub(mappingCliSpec(), sub).message << "\n";
         return 2;
     }
-    Flags f = parseFlags(args, 1);
+    Flags f = parseFlags(*spec, std::vector<std::string>(args.begin() + 1, args.end()));
     if (!f.error.empty()) {
-        std::cerr << "sluis mapping: " << f.error << "\n";
+        std::cerr << "sluis: " << f.error << "\n";
         return 2;
     }
-    const std::string& sub = args[0];
     if (sub == "check") return cmdCheck(f);
     if (sub == "try") return cmdTry(f, false);
     if (sub == "import") return cmdTry(f, true);
     if (sub == "reverse") return cmdReverse(f);
-    if (sub == "bundle") return cmdBundle(f);
-    std::cerr << kMappingUsage;
-    return 2;
+    return cmdBundle(f);
 }
 
 int runDemoCommand(const std::vector<std::string>& args) {
-    const char* usage =
-        "gebruik: sluis demo generate-magister MAP [--pupils N] [--seed N] [--grades N]\n"
-        "                                          [--brin CODE] [--bundle]\n"
-        "  schrijft een verzonnen Magister-achtige export van groep 8 (leerlingen, ouders,\n"
-        "  cijfers, overstapgegevens en schoolloopbaan, absenties, handelingsplannen) en\n"
-        "  school.json (de schoolgegevens voor --school-json); dezelfde seed geeft dezelfde\n"
-        "  bestanden\n";
-    if (args.empty() || args[0] != "generate-magister") {
-        std::cerr << usage;
+    const std::string sub = args.empty() ? "" : args[0];
+    const cli::Spec* spec = cli::findSub(demoCliSpec(), sub);
+    if (!spec) {
+        std::cerr << "sluis: " << cli::unknownSub(demoCliSpec(), sub).message << "\n";
         return 2;
     }
-    Flags f = parseFlags(args, 1);
-    if (!f.error.empty() || f.positional.size() != 1) {
-        std::cerr << (f.error.empty() ? "" : "sluis demo: " + f.error + "\n") << usage;
+    Flags f = parseFlags(*spec, std::vector<std::string>(args.begin() + 1, args.end()));
+    if (!f.error.empty()) {
+        std::cerr << "sluis: " << f.error << "\n";
         return 2;
     }
+    if (f.positional.size() != 1) return usageError("demo generate-magister");
     DemoOptions o;
     o.pupils = f.pupils;
     o.seed = f.seed;

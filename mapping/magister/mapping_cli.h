@@ -4,7 +4,14 @@
 #include <string>
 #include <vector>
 
+#include "core/util/cli_spec.h"
+
 namespace sluis::mapping {
+
+/// The `mapping` and `demo` commands and their sub-commands: what parses their options and prints
+/// their --help.
+const cli::Spec& mappingCliSpec();
+const cli::Spec& demoCliSpec();
 
 /// `sluis mapping check|try|import|reverse|bundle ...`; returns the process exit code.
 int runMappingCommand(const std::vector<std::string>& args);

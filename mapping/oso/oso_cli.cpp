@@ -15,17 +15,6 @@ namespace sluis::oso {
 
 namespace {
 
-constexpr const char* kUsage =
-    "gebruik:\n"
-    "  sluis oso validate [--format text|meldingen] [--schema PAD] [--version V] BESTAND...\n"
-    "  sluis oso read [--schema PAD] [--version V] BESTAND\n"
-    "  sluis oso write --profile POVO|POPO|VOVO|BB|POSWV|VOSWV [--opt-out CATEGORIE,...]\n"
-    "                  [--schema PAD] [--version V] [--pakketnaam N] [--pakketversie N]\n"
-    "                  [--datum JJJJ-MM-DD] [--deeldossier D] CANONIEK.json\n"
-    "De structuur (volgorde, aantallen, typen, patronen) wordt altijd gecontroleerd met de in\n"
-    "Sluis ingebouwde gegevens; --schema PAD (of SLUIS_OSO_SCHEMA_DIR) voegt een controle met een\n"
-    "officieel OSO_gegevensset.xsd toe.\n";
-
 bool readAll(const std::string& path, std::string& out) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return false;
@@ -35,41 +24,11 @@ bool readAll(const std::string& path, std::string& out) {
     return !in.bad();
 }
 
-struct Parsed {
-    std::map<std::string, std::string> opts;
-    std::vector<std::string> files;
-    std::string error;
-};
+using Parsed = cli::Parsed;
 
-Parsed parseArgs(const std::vector<std::string>& args, size_t from,
-                 const std::vector<std::string>& allowed) {
-    Parsed p;
-    for (size_t i = from; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        if (a.rfind("--", 0) == 0) {
-            std::string key = a.substr(2), value;
-            auto eq = key.find('=');
-            if (eq != std::string::npos) {
-                value = key.substr(eq + 1);
-                key = key.substr(0, eq);
-            } else if (i + 1 < args.size()) {
-                value = args[++i];
-            } else {
-                p.error = "optie --" + key + " mist een waarde";
-                return p;
-            }
-            bool ok = false;
-            for (const auto& k : allowed) ok = ok || k == key;
-            if (!ok) {
-                p.error = "onbekende optie --" + key;
-                return p;
-            }
-            p.opts[key] = value;
-        } else {
-            p.files.push_back(a);
-        }
-    }
-    return p;
+int usageError(const std::string& path) {
+    std::cerr << "verkeerde argumenten voor 'sluis " << path << "'; zie 'sluis " << path << " --help'\n";
+    return 2;
 }
 
 std::vector<std::string> splitComma(const std::string& s) {
@@ -81,24 +40,20 @@ std::vector<std::string> splitComma(const std::string& s) {
 }
 
 int cmdValidate(const Parsed& p, const Standard& standard, std::shared_ptr<const Standard> sp) {
-    std::string format = p.opts.count("format") ? p.opts.at("format") : "text";
+    std::string format = p.get("format", "text");
     if (format != "text" && format != "meldingen") {
         std::cerr << "onbekend formaat '" << format << "' (text of meldingen)\n";
         return 2;
     }
-    if (p.files.empty()) {
-        std::cerr << kUsage;
-        return 2;
-    }
-    std::string schema =
-        locateSchema(standard.version(), p.opts.count("schema") ? p.opts.at("schema") : "");
+    if (p.positional.empty()) return usageError("oso validate");
+    std::string schema = locateSchema(standard.version(), p.get("schema"));
     Validator v(std::move(sp), ValidatorOptions{schema});
     if (Status st = v.schemaStatus(); !st.isOk()) {
         std::cerr << st.error().message << "\n";
         return 2;
     }
     int rc = 0;
-    for (const auto& f : p.files) {
+    for (const auto& f : p.positional) {
         std::string bytes;
         ValidationReport rep;
         if (!readAll(f, bytes)) {
@@ -120,57 +75,49 @@ int cmdValidate(const Parsed& p, const Standard& standard, std::shared_ptr<const
 }
 
 int cmdRead(const Parsed& p, const Standard& standard, std::shared_ptr<const Standard> sp) {
-    if (p.files.size() != 1) {
-        std::cerr << kUsage;
-        return 2;
-    }
+    if (p.positional.size() != 1) return usageError("oso read");
     std::string bytes;
-    if (!readAll(p.files[0], bytes)) {
-        std::cerr << p.files[0] << ": bestand kan niet worden gelezen\n";
+    if (!readAll(p.positional[0], bytes)) {
+        std::cerr << p.positional[0] << ": bestand kan niet worden gelezen\n";
         return 2;
     }
     // A dossier is only read when its structure is valid (the business rules are for
     // `oso validate`; an officially imperfect dossier may still be inspected).
-    Validator v(std::move(sp), ValidatorOptions{locateSchema(standard.version(), p.opts.count("schema")
-                                                                 ? p.opts.at("schema")
-                                                                 : "")});
+    Validator v(std::move(sp), ValidatorOptions{locateSchema(standard.version(), p.get("schema"))});
     if (Status st = v.schemaStatus(); !st.isOk()) {
         std::cerr << st.error().message << "\n";
         return 2;
     }
     ValidationReport structure = v.validateStructure(bytes);
     if (!structure.valid()) {
-        std::cerr << p.files[0] << ": de structuur van het dossier is ongeldig\n"
-                  << formatText(structure, p.files[0]);
+        std::cerr << p.positional[0] << ": de structuur van het dossier is ongeldig\n"
+                  << formatText(structure, p.positional[0]);
         return structure.unreadable ? 2 : 1;
     }
     auto r = readDossier(bytes, standard);
     if (!r) {
-        std::cerr << p.files[0] << ": " << r.error().message << "\n";
+        std::cerr << p.positional[0] << ": " << r.error().message << "\n";
         return 2;
     }
-    for (const auto& w : r->warnings) std::cerr << p.files[0] << ": waarschuwing: " << w << "\n";
+    for (const auto& w : r->warnings) std::cerr << p.positional[0] << ": waarschuwing: " << w << "\n";
     std::cout << r->record.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return 0;
 }
 
 int cmdWrite(const Parsed& p, const Standard& standard) {
-    if (p.files.size() != 1 || !p.opts.count("profile")) {
-        std::cerr << kUsage;
-        return 2;
-    }
+    if (p.positional.size() != 1 || !p.has("profile")) return usageError("oso write");
     std::string text;
-    if (!readAll(p.files[0], text)) {
-        std::cerr << p.files[0] << ": bestand kan niet worden gelezen\n";
+    if (!readAll(p.positional[0], text)) {
+        std::cerr << p.positional[0] << ": bestand kan niet worden gelezen\n";
         return 2;
     }
     nlohmann::json record = util::parseJsonOrDiscarded(text);
     if (record.is_discarded() || !record.is_object()) {
-        std::cerr << p.files[0] << ": geen geldig JSON-object\n";
+        std::cerr << p.positional[0] << ": geen geldig JSON-object\n";
         return 2;
     }
     WriteOptions o;
-    auto opt = [&](const char* k) { return p.opts.count(k) ? p.opts.at(k) : std::string(); };
+    auto opt = [&](const char* k) { return p.get(k); };
     o.profile = opt("profile");
     o.opt_out = splitComma(opt("opt-out"));
     o.pakketnaam = opt("pakketnaam");
@@ -208,30 +155,45 @@ int cmdWrite(const Parsed& p, const Standard& standard) {
 
 }  // namespace
 
+const cli::Spec& osoCliSpec() {
+    static const std::vector<cli::Option> common = {
+        {"schema", "PAD", "controleer ook met dit officiële OSO_gegevensset.xsd (of SLUIS_OSO_SCHEMA_DIR)"},
+        {"version", "V", "de versie van de OSO-gegevensset (standaard 2019.1)"}};
+    static const cli::Spec spec{
+        "oso", "OSO-overstapdossiers controleren, lezen en schrijven", "", {},
+        "De structuur (volgorde, aantallen, typen, patronen) wordt altijd gecontroleerd met de in\n"
+        "Sluis ingebouwde gegevens; --schema voegt een controle met een officieel XSD toe.",
+        {{"oso validate", "controleert dossiers op structuur en de officiële regels", "BESTAND...",
+          cli::join({{"format", "VORM", "text of meldingen (standaard text)"}}, common),
+          "exit 0: alle bestanden geldig; 1: een melding; 2: onleesbare invoer of schema ontbreekt"},
+         {"oso read", "zet een dossier om naar canonieke JSON (stdout); waarschuwingen op stderr", "BESTAND", common},
+         {"oso write", "schrijft een dossier uit een canoniek record (stdout); weigert wat niet geldig zou zijn",
+          "CANONIEK.json",
+          cli::join({{"profile", "PROFIEL", "POVO, POPO, VOVO, BB, POSWV of VOSWV (verplicht)"},
+                     {"opt-out", "CATEGORIE,...", "categorieën die de ouders niet laten overdragen"},
+                     {"pakketnaam", "N", "de naam van het leverende pakket"},
+                     {"pakketversie", "N", "de versie van het leverende pakket"},
+                     {"datum", "JJJJ-MM-DD", "de aanmaakdatum van het dossier (standaard vandaag)"},
+                     {"deeldossier", "D", "het deeldossier"}},
+                    common),
+          "exit 1 met de meldingen op stderr als het dossier niet geldig zou zijn"}}};
+    return spec;
+}
+
 int runOsoCli(const std::vector<std::string>& args) {
-    if (args.empty()) {
-        std::cerr << kUsage;
+    const std::string sub = args.empty() ? "" : args[0];
+    const cli::Spec* spec = cli::findSub(osoCliSpec(), sub);
+    if (!spec) {
+        std::cerr << "sluis: " << cli::unknownSub(osoCliSpec(), sub).message << "\n";
         return 2;
     }
-    const std::string& sub = args[0];
-    Parsed p;
-    if (sub == "validate")
-        p = parseArgs(args, 1, {"format", "schema", "version"});
-    else if (sub == "read")
-        p = parseArgs(args, 1, {"schema", "version"});
-    else if (sub == "write")
-        p = parseArgs(args, 1,
-                      {"profile", "opt-out", "schema", "version", "pakketnaam", "pakketversie",
-                       "datum", "deeldossier"});
-    else {
-        std::cerr << "onbekende opdracht 'oso " << sub << "'\n" << kUsage;
+    auto parsed = cli::parse(*spec, std::vector<std::string>(args.begin() + 1, args.end()));
+    if (!parsed) {
+        std::cerr << "sluis: " << parsed.error().message << "\n";
         return 2;
     }
-    if (!p.error.empty()) {
-        std::cerr << p.error << "\n" << kUsage;
-        return 2;
-    }
-    auto s = Standard::get(p.opts.count("version") ? p.opts.at("version") : "2019.1");
+    const Parsed& p = *parsed;
+    auto s = Standard::get(p.get("version", "2019.1"));
     if (!s) {
         std::cerr << s.error().message << "\n";
         return 2;

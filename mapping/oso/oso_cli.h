@@ -10,7 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "core/util/cli_spec.h"
+
 namespace sluis::oso {
+
+/// The `oso` command and its sub-commands: what parses their options and prints their --help.
+const cli::Spec& osoCliSpec();
 
 /// Runs the `oso` subcommand with its arguments (without "sluis oso"). Returns the exit code.
 int runOsoCli(const std::vector<std::string>& args);

@@ -14,17 +14,9 @@ namespace sluis::vensters {
 
 namespace {
 
-constexpr const char* kUsage =
-    "gebruik:\n"
-    "  sluis vensters report --survey F --enrolment F --level school|onderwijssoort\n"
-    "                        [--min-cell N] [--format html|json|pdf] [--schools F]\n"
-    "                        [--indicators F] [--school BRINVEST] [--schooljaar J] [--output F]\n"
-    "  sluis vensters check --survey F --enrolment F [--schools F] [--indicators F]\n"
-    "  sluis vensters indicators [--indicators F]\n";
-
 int usage(const std::string& problem) {
     if (!problem.empty()) std::cerr << "sluis vensters: " << problem << "\n";
-    std::cerr << kUsage;
+    std::cerr << "zie 'sluis vensters --help'\n";
     return 2;
 }
 
@@ -33,26 +25,16 @@ int fail(const Error& e) {
     return exitCode(e.code);
 }
 
-/// --key value pairs; every key must be in `allowed`.
-bool parseFlags(const std::vector<std::string>& args, size_t from,
-                const std::set<std::string>& allowed, std::map<std::string, std::string>& out,
-                std::string& problem) {
-    for (size_t i = from; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        if (!allowed.count(a)) {
-            problem = "onbekende optie " + a;
-            return false;
-        }
-        if (i + 1 >= args.size()) {
-            problem = a + " verwacht een waarde";
-            return false;
-        }
-        if (out.count(a)) {
-            problem = a + " staat er twee keer";
-            return false;
-        }
-        out[a] = args[++i];
+/// Parses `args` (from index `from`) by the sub-command `name`'s spec into "--key" -> value.
+bool parseFlags(const std::vector<std::string>& args, size_t from, const std::string& name,
+                std::map<std::string, std::string>& out, std::string& problem) {
+    const cli::Spec* spec = cli::findSub(venstersCliSpec(), name);
+    auto p = cli::parse(*spec, std::vector<std::string>(args.begin() + static_cast<long>(from), args.end()));
+    if (!p) {
+        problem = p.error().message;
+        return false;
     }
+    for (const auto& [k, v] : p->values) out["--" + k] = v;
     return true;
 }
 
@@ -90,10 +72,7 @@ Result<ReportInput> inputFrom(std::map<std::string, std::string>& f,
 int cmdReport(const std::vector<std::string>& args) {
     std::map<std::string, std::string> f;
     std::string problem;
-    if (!parseFlags(args, 1,
-                    {"--survey", "--enrolment", "--level", "--min-cell", "--format", "--schools",
-                     "--indicators", "--school", "--schooljaar", "--output"},
-                    f, problem))
+    if (!parseFlags(args, 1, "report", f, problem))
         return usage(problem);
     if (!f.count("--level")) return usage("--level ontbreekt (school of onderwijssoort)");
     auto level = parseLevel(f["--level"]);
@@ -151,7 +130,7 @@ int cmdReport(const std::vector<std::string>& args) {
 int cmdCheck(const std::vector<std::string>& args) {
     std::map<std::string, std::string> f;
     std::string problem;
-    if (!parseFlags(args, 1, {"--survey", "--enrolment", "--schools", "--indicators"}, f, problem))
+    if (!parseFlags(args, 1, "check", f, problem))
         return usage(problem);
     std::optional<IndicatorSet> custom;
     auto in = inputFrom(f, custom);
@@ -184,7 +163,7 @@ int cmdCheck(const std::vector<std::string>& args) {
 int cmdIndicators(const std::vector<std::string>& args) {
     std::map<std::string, std::string> f;
     std::string problem;
-    if (!parseFlags(args, 1, {"--indicators"}, f, problem)) return usage(problem);
+    if (!parseFlags(args, 1, "indicators", f, problem)) return usage(problem);
     if (f.count("--indicators")) {
         auto text = util::readFile(f["--indicators"], 4u << 20);
         if (!text) return fail(text.error());
@@ -199,15 +178,38 @@ int cmdIndicators(const std::vector<std::string>& args) {
 
 }  // namespace
 
+const cli::Spec& venstersCliSpec() {
+    static const std::vector<cli::Option> files = {
+        {"survey", "BESTAND", "de antwoorden van de vragenlijst (verplicht)"},
+        {"enrolment", "BESTAND", "de leerlingaantallen per school (verplicht)"},
+        {"schools", "BESTAND", "de lijst van scholen"},
+        {"indicators", "BESTAND", "een eigen indicatorenset (anders de ingebouwde)"}};
+    static const cli::Spec spec{
+        "vensters", "Monitor Sociale Veiligheid (Vensters): rapport, controle, indicatoren en de stand per school",
+        "", {}, "",
+        {{"vensters report",
+          "maakt het rapport (alle scholen, of één met --school) op stdout of in een bestand; SHA-256 en het "
+          "aantal onderdrukte cellen op stderr",
+          "",
+          cli::join(files, {{"level", "NIVEAU", "school of onderwijssoort (verplicht)"},
+                            {"min-cell", "N", "kleinste getoonde groep (cellen met minder worden onderdrukt)"},
+                            {"format", "VORM", "html, json of pdf (standaard html)"},
+                            {"school", "BRINVEST", "alleen deze school"},
+                            {"schooljaar", "J", "het schooljaar in het rapport"},
+                            {"output", "BESTAND", "schrijf hierheen (in één keer) in plaats van naar stdout"}}),
+          "exit 0: in orde; 1: de bestanden breken de regels; 2: gebruik of misvormde bestanden;\n"
+          "3: een bestand is niet te lezen. Bij een fout wordt niets geschreven."},
+         {"vensters check", "leest de bestanden streng en meldt wat erin staat (alleen aantallen)", "", files},
+         {"vensters indicators", "toont de indicatorenset (vragen, schalen, indicatoren) als JSON", "",
+          {{"indicators", "BESTAND", "een eigen indicatorenset (anders de ingebouwde)"}}}}};
+    return spec;
+}
+
 int runVenstersCli(const std::vector<std::string>& args) {
-    if (args.empty()) return usage("");
+    if (args.empty()) return usage("verwacht een opdracht");
     if (args[0] == "report") return cmdReport(args);
     if (args[0] == "check") return cmdCheck(args);
     if (args[0] == "indicators") return cmdIndicators(args);
-    if (args[0] == "help" || args[0] == "--help") {
-        std::cout << kUsage;
-        return 0;
-    }
     return usage("onbekende opdracht " + args[0]);
 }
 

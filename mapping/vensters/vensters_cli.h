@@ -15,7 +15,13 @@
 #include <string>
 #include <vector>
 
+#include "core/util/cli_spec.h"
+
 namespace sluis::vensters {
+
+/// The `vensters` command and its sub-commands here (app/ adds `status`): what parses their
+/// options and prints their --help.
+const cli::Spec& venstersCliSpec();
 
 /// Runs the `vensters` subcommand with its arguments (without "sluis vensters").
 int runVenstersCli(const std::vector<std::string>& args);
