@@ -82,7 +82,7 @@ int cmdModel(const Args& args) {
 Result<std::string> configDir(const std::string& given) {
     if (!given.empty()) return given;
     std::error_code ec;
-    for (const char* dir : {"/etc/sluis", "config"})
+    for (const char* dir : {"/etc/sluis", "./config"})
         if (std::filesystem::is_regular_file(std::filesystem::path(dir) / "daemon.json", ec)) return std::string(dir);
     return Error{ErrorCode::kNotFound,
                  "geen configuratie gevonden: geef --config MAP, of zet daemon.json (met store.json, "

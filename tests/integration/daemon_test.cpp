@@ -712,33 +712,114 @@ TEST_F(DaemonTest, AuditCheckpointsRevealACutShortLogEvenWhenTheFileBesideItIsGo
     EXPECT_NE(broken.err.find("kapot.jsonl:2"), std::string::npos) << broken.err;
 }
 
-TEST_F(DaemonTest, EveryCommandHasHelpAndNoneRunsTheDemoConfigurationUnasked) {
-    for (const char* cmd : {"serve", "oso", "token", "audit", "purge", "transfer", "mapping"}) {
-        for (std::vector<std::string> args : {std::vector<std::string>{cmd, "--help"}, {cmd, "-h"}}) {
-            auto r = test::run(kExe, args);
-            EXPECT_EQ(r.exit_code, 0) << cmd << ": " << r.err;
-            EXPECT_NE(r.out.find(std::string("sluis ") + cmd), std::string::npos) << r.out;
+namespace {
+
+/// The commands `sluis --help` lists, or the sub-commands `sluis <command> --help` lists: the
+/// second word of every line "  sluis <command> <sub>  ..." / the first of "  <command>  ...".
+std::vector<std::string> listed(const std::string& usage, const std::string& command) {
+    std::vector<std::string> out;
+    std::istringstream in(usage);
+    bool in_list = false;
+    for (std::string line; std::getline(in, line);) {
+        if (line == "opdrachten:") {
+            in_list = true;
+            continue;
+        }
+        if (!in_list) continue;
+        if (line.empty()) break;
+        std::istringstream words(line);
+        std::string first, second, third;
+        words >> first >> second >> third;
+        out.push_back(command.empty() ? first : third);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_F(DaemonTest, EveryCommandAndSubCommandPrintsItsOwnUsageForHelpAndH) {
+    auto top = test::run(kExe, {"--help"});
+    ASSERT_EQ(top.exit_code, 0) << top.err;
+    const auto commands = listed(top.out, "");
+    ASSERT_GE(commands.size(), 20u) << top.out;
+    size_t leaves = 0;
+    for (const auto& cmd : commands) {
+        for (const char* flag : {"--help", "-h"}) {
+            auto r = test::run(kExe, {cmd, flag});
+            EXPECT_EQ(r.exit_code, 0) << cmd << " " << flag << ": " << r.err;
+            EXPECT_TRUE(r.out.starts_with("gebruik: sluis " + cmd)) << cmd << " " << flag << ": " << r.out;
+            EXPECT_NE(r.out.find("--help"), std::string::npos) << r.out;
+        }
+        const auto subs = listed(test::run(kExe, {cmd, "--help"}).out, cmd);
+        std::vector<std::vector<std::string>> leaf_paths;
+        if (subs.empty()) leaf_paths.push_back({cmd});
+        for (const auto& sub : subs) leaf_paths.push_back({cmd, sub});
+        for (const auto& path : leaf_paths) {
+            std::string name = path.size() == 1 ? path[0] : path[0] + " " + path[1];
+            for (const char* flag : {"--help", "-h"}) {
+                auto args = path;
+                args.push_back(flag);
+                auto r = test::run(kExe, args);
+                EXPECT_EQ(r.exit_code, 0) << name << " " << flag << ": " << r.err;
+                // A leaf's own usage: its name, its options (each with a line) and -h.
+                EXPECT_TRUE(r.out.starts_with("gebruik: sluis " + name)) << name << ": " << r.out;
+                EXPECT_NE(r.out.find("opties:\n"), std::string::npos) << name << ": " << r.out;
+                EXPECT_TRUE(r.err.empty()) << name << ": " << r.err;
+            }
+            // An unknown option: exit 2, the option named, pointing at this command's --help.
+            auto args = path;
+            args.push_back("--geen-optie");
+            auto bad = test::run(kExe, args);
+            EXPECT_EQ(bad.exit_code, 2) << name << ": " << bad.err;
+            EXPECT_NE(bad.err.find("--geen-optie"), std::string::npos) << name << ": " << bad.err;
+            EXPECT_NE(bad.err.find("sluis " + name + " --help"), std::string::npos) << name << ": " << bad.err;
+            ++leaves;
         }
     }
+    EXPECT_GE(leaves, 50u);
+    // The example from the issue: a sub-command's --help is its usage, not a missing value.
     auto sub = test::run(kExe, {"oso", "validate", "--help"});
     EXPECT_EQ(sub.exit_code, 0) << sub.err;
-    EXPECT_EQ(sub.err.find("mist een waarde"), std::string::npos) << sub.err;
+    EXPECT_NE(sub.out.find("--format VORM"), std::string::npos) << sub.out;
+    // `sluis help oso write` is `sluis oso write --help`.
+    auto help = test::run(kExe, {"help", "oso", "write"});
+    EXPECT_EQ(help.exit_code, 0) << help.err;
+    EXPECT_TRUE(help.out.starts_with("gebruik: sluis oso write")) << help.out;
+    EXPECT_NE(help.out.find("--profile PROFIEL"), std::string::npos) << help.out;
+}
 
+TEST_F(DaemonTest, ServeWithoutConfigUsesEtcSluisOrDotConfigAndOtherwiseRefuses) {
     // Started in a directory without ./config (and no /etc/sluis on a test machine): refused,
-    // naming both places, and nothing is created.
-    if (fs::exists("/etc/sluis/daemon.json")) GTEST_SKIP() << "/etc/sluis/daemon.json exists on this machine";
+    // exit 2, naming both places and --config, and nothing is created.
+    if (fs::exists("/etc/sluis")) GTEST_SKIP() << "/etc/sluis exists on this machine";
     fs::path empty = dir_ / "elders";
     fs::create_directories(empty);
-    auto r = test::run("/bin/sh", {"-c", "cd '" + empty.string() + "' && exec '" + kExe + "' serve --data-dir data"});
-    EXPECT_NE(r.exit_code, 0);
+    auto inDir = [&](const std::string& args) {
+        return test::run("/bin/sh", {"-c", "cd '" + empty.string() + "' && exec '" + kExe + "' " + args});
+    };
+    auto r = inDir("serve --data-dir data");
+    EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_NE(r.err.find("/etc/sluis"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("./config"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--config"), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(empty / "data"));
-    // With ./config it uses that.
+    // ./config without a daemon.json is not a configuration either.
     fs::create_directories(empty / "config");
+    r = inDir("serve --data-dir data");
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("./config"), std::string::npos) << r.err;
+    // With ./config/daemon.json serve takes that one: a daemon.json broken on purpose makes it
+    // stop with an error naming exactly that file (no waiting for a daemon).
+    ASSERT_TRUE(util::writeFileAtomic(empty / "config" / "daemon.json", "{\"dit is\": kapot", 0600).isOk());
+    r = inDir("serve --data-dir data");
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.err.find("./config"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("daemon.json: geen geldige JSON"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(empty / "data"));
+    // And a complete ./config is used by the other local commands too.
     for (const char* f : {"daemon.json", "store.json", "connectors.json", "routes.json", "policies.json"})
-        fs::copy_file(config_ / f, empty / "config" / f);
-    auto check = test::run("/bin/sh", {"-c", "cd '" + empty.string() + "' && exec '" + kExe + "' token list --data-dir data"});
+        fs::copy_file(config_ / f, empty / "config" / f, fs::copy_options::overwrite_existing);
+    auto check = inDir("token list --data-dir data");
     EXPECT_EQ(check.exit_code, 0) << check.err;
 }
 
