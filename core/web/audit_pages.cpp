@@ -131,9 +131,11 @@ void auditPage(Call& c) {
     }
     std::string records =
         rows.empty() ? "<p id=\"geen-records\">Geen records gevonden met deze filters.</p>"
-                     : table({"Nr.", "Tijdstip", "Wie", "Handeling", "Overdracht", "Doel",
-                              "Gegevens (alleen kenmerken)"},
-                             rows, "Auditlog, nieuwste eerst");
+                     : "<div class=\"tabel-scroll\">" +
+                           table({"Nr.", "Tijdstip", "Wie", "Handeling", "Overdracht", "Doel",
+                                  "Gegevens (alleen kenmerken)"},
+                                 rows, "Auditlog, nieuwste eerst") +
+                           "</div>";
     // The pages stay where they were while new records arrive: anchored at the newest record
     // of the first page.
     long long anchor = q.upto > 0 ? q.upto : (log->records.empty() ? 0 : log->records.front().seq);

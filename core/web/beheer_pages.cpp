@@ -75,9 +75,11 @@ std::string deadLetterSection(Call& c, const api::DecisionContext& ctx) {
     if (rows.empty()) return "<p id=\"geen-vastgelopen\">Er zijn geen vastgelopen of mislukte overdrachten.</p>";
     return "<p>Opnieuw aanbieden zet de overdracht terug vóór alle poorten: toestemming of inzage, "
            "goedkeuring en planning worden opnieuw beoordeeld. Los eerst de oorzaak op.</p>" +
+           std::string("<div class=\"tabel-scroll\">") +
            table({"Overdracht", "Route", "Bestemming", "Staat", "Pogingen", "Reden", "Sinds",
                   "Actie"},
-                 rows, "Vastgelopen en mislukte overdrachten");
+                 rows, "Vastgelopen en mislukte overdrachten") +
+           "</div>";
 }
 
 std::string tokenSection(Call& c, const api::DecisionContext& ctx) {

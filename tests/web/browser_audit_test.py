@@ -70,7 +70,7 @@ def flow(t):
     t.shot("audit-intact")
 
     def seqs():
-        rows = d.find_elements(By.CSS_SELECTOR, "#log-kop ~ table tbody tr")
+        rows = d.find_elements(By.CSS_SELECTOR, "#log-kop ~ .tabel-scroll table tbody tr")
         return [int(r.find_element(By.TAG_NAME, "td").text) for r in rows]
 
     page1 = seqs()
@@ -91,7 +91,7 @@ def flow(t):
     assert seqs() == page1, (seqs()[:3], page1[:3])
     # Reading the log is itself audited: a fresh first page starts with the previous view.
     t.get("/web/audit")
-    first_row = d.find_element(By.CSS_SELECTOR, "#log-kop ~ table tbody tr").text
+    first_row = d.find_element(By.CSS_SELECTOR, "#log-kop ~ .tabel-scroll table tbody tr").text
     assert "audit_viewed" in first_row and "fg1" in first_row and "anker" not in first_row and \
         "offset: 0" in first_row, first_row
 
@@ -99,7 +99,7 @@ def flow(t):
     d.find_element(By.ID, "leerling").send_keys(pupil)
     d.find_element(By.ID, "filteren").click()
     wait_for("the filtered log", lambda: "leerling=" in d.current_url)
-    rows = d.find_elements(By.CSS_SELECTOR, "#log-kop ~ table tbody tr")
+    rows = d.find_elements(By.CSS_SELECTOR, "#log-kop ~ .tabel-scroll table tbody tr")
     assert rows, "the pupil's records are shown"
     kinds = set()
     for r in rows:
@@ -115,7 +115,7 @@ def flow(t):
     van, tot = ((t.clock.now - day).strftime("%Y-%m-%d"), (t.clock.now + day).strftime("%Y-%m-%d"))
     t.get(f"/web/audit?soort=delivered&van={van}&tot={tot}")
     kinds = {r.find_elements(By.TAG_NAME, "td")[3].text
-             for r in d.find_elements(By.CSS_SELECTOR, "#log-kop ~ table tbody tr")}
+             for r in d.find_elements(By.CSS_SELECTOR, "#log-kop ~ .tabel-scroll table tbody tr")}
     assert kinds == {"delivered"}, kinds
     t.get("/web/audit?soort=delivered&van=2001-01-01&tot=2001-01-02")
     assert d.find_element(By.ID, "geen-records")

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The beheerder's page in a real browser (issue 16): a dossier that really failed to deliver
-(its outbox is a symlink, then a symlink sits at its file name and the sink refuses it) is shown as dead-lettered with its
-reason; the beheerder requeues it and it goes through the gates again before it is delivered. The
-beheerder creates an API token (shown once; it works) and revokes it (then 401), and adds a web
+(its outbox is a symlink, then a symlink sits at its file name and the sink refuses it) is shown
+as dead-lettered with its reason; the beheerder requeues it and it goes through the gates again
+before it is delivered. The beheerder creates an API token (shown once; it works) and revokes it (then 401), and adds a web
 account, which then logs in. That account is a directeur: no Beheer menu item, 403 on
 /web/beheer, and a forged requeue POST with its valid session is 403. Shared pieces:
 browser_kit.py.
