@@ -25,7 +25,7 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-/// RFC 2046 bchars (without the space, which may not end a boundary anyway).
+/// RFC 2046 bcharsnospace.
 bool boundaryChar(char ch) {
     return std::isalnum(static_cast<unsigned char>(ch)) ||
            std::string_view("'()+_,-./:=?").find(ch) != std::string_view::npos;
@@ -75,7 +75,9 @@ std::optional<std::string> multipartBoundary(std::string_view content_type) {
     if (!ps) return std::nullopt;
     for (const auto& [n, v] : *ps) {
         if (n != "boundary") continue;
-        if (v.empty() || v.size() > 70 || !std::all_of(v.begin(), v.end(), boundaryChar))
+        // RFC 2046: 1-70 bchars; a space may occur but not last.
+        if (v.empty() || v.size() > 70 || v.back() == ' ' ||
+            !std::all_of(v.begin(), v.end(), [](char ch) { return ch == ' ' || boundaryChar(ch); }))
             return std::nullopt;
         return v;
     }
