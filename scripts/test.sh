@@ -25,7 +25,7 @@ echo "SLUIS_TEST_PG_DSN=$SLUIS_TEST_PG_DSN"
 
 # The OSO oracle suite (tests/oso_official/) compares Sluis's verdicts with the official XSD and
 # XSLT rules. It finds that material only through SLUIS_OSO_OFFICIAL_DIR; set it here when the
-# official material lies beside the clone (../shared/oso, holding 2019.1/). An explicit value
+# official material lies beside the clone (the directory tested below, holding 2019.1/). An explicit value
 # wins. Without it the suite reports that it did not run (and fails under CI=true).
 if [[ -z "${SLUIS_OSO_OFFICIAL_DIR:-}" && -d ../shared/oso ]]; then
   SLUIS_OSO_OFFICIAL_DIR=$(cd ../shared/oso && pwd)
