@@ -26,6 +26,7 @@
 #include "app/cli.h"
 #include "core/config/config.h"
 #include "core/util/fs.h"
+#include "core/util/percent_encode.h"
 #include "core/util/text.h"
 #include "core/util/json.h"
 
@@ -261,11 +262,7 @@ Result<Reply> call(const Connection& c, const std::string& method, const std::st
     }
 }
 
-std::string encode(const std::string& s) {
-    std::string out;
-    Poco::URI::encode(s, "/?#&=+", out);
-    return out;
-}
+std::string encode(const std::string& s) { return util::percentEncode(s); }
 
 /// Runs one API call and prints the JSON answer (or `summary` when given and not --json).
 int run(const ParsedArgs& a, const std::string& method, const std::string& path,

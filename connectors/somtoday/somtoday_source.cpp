@@ -21,6 +21,7 @@
 #include "core/util/fs.h"
 #include "core/util/log.h"
 #include "core/util/json.h"
+#include "core/util/percent_encode.h"
 
 namespace sluis::connectors {
 
@@ -33,21 +34,6 @@ namespace {
 
 constexpr const char* kRelated[] = {"verzorgers", "resultaten", "absenties"};
 constexpr size_t kMaxRecentKeys = 100000;
-
-std::string escapeQuery(const std::string& v) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : v) {
-        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == ',') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
 
 std::optional<long long> httpDateMillis(const std::string& value) {
     std::tm tm{};
@@ -251,7 +237,7 @@ class SomtodaySource final : public connector::Source {
     Status fetchPage() {
         Pass& p = *pass_;
         std::string query = "?sort=id";
-        if (!p.since.empty()) query += "&changedSince=" + escapeQuery(p.since);
+        if (!p.since.empty()) query += "&changedSince=" + util::percentEncode(p.since, ",");
         json page;
         std::optional<ContentRange> cr;
         std::string date;

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/util/amsterdam_time.h"
 #include "core/util/log.h"
+#include "core/util/percent_encode.h"
 #include "core/util/text.h"
 
 namespace sluis::web {
@@ -19,9 +20,7 @@ std::string filterQuery(const Call& c, size_t page, long long anchor) {
     for (const char* k : {"leerling", "overdracht", "soort", "wie", "van", "tot"}) {
         const std::string v = c.param(k);
         if (v.empty()) continue;
-        std::string enc;
-        Poco::URI::encode(v, "&=+?#/ ", enc);
-        q += std::string(q.empty() ? "" : "&") + k + "=" + enc;
+        q += std::string(q.empty() ? "" : "&") + k + "=" + util::percentEncode(v);
     }
     if (anchor > 0) q += std::string(q.empty() ? "" : "&") + "anker=" + std::to_string(anchor);
     q += std::string(q.empty() ? "" : "&") + "pagina=" + std::to_string(page);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/crypto/payload_cipher.h"
+#include "core/util/percent_encode.h"
 
 namespace sluis::web {
 
@@ -125,27 +126,10 @@ std::optional<uint64_t> verifyTotp(std::string_view secret, std::string_view cod
 
 std::string newTotpSecret() { return crypto::randomBytes(20); }
 
-namespace {
-std::string uriEscape(const std::string& s) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
-}  // namespace
-
 std::string otpauthUri(const std::string& issuer, const std::string& account,
                        std::string_view secret) {
-    return "otpauth://totp/" + uriEscape(issuer) + ":" + uriEscape(account) +
-           "?secret=" + base32Encode(secret) + "&issuer=" + uriEscape(issuer) +
+    return "otpauth://totp/" + util::percentEncode(issuer) + ":" + util::percentEncode(account) +
+           "?secret=" + base32Encode(secret) + "&issuer=" + util::percentEncode(issuer) +
            "&algorithm=SHA1&digits=6&period=30";
 }
 

@@ -5,17 +5,14 @@
 #include "core/error.h"
 #include "core/util/amsterdam_time.h"
 #include "core/util/log.h"
+#include "core/util/percent_encode.h"
 #include "core/util/text.h"
 
 namespace sluis::web {
 
 namespace {
 
-std::string urlEncode(const std::string& s) {
-    std::string out;
-    Poco::URI::encode(s, "&=?#+/%", out);
-    return out;
-}
+std::string urlEncode(const std::string& s) { return util::percentEncode(s); }
 
 void refused(Call& c, const Error& e, const std::string& back, const std::string& label) {
     message(c, httpStatus(e.code), e.code == ErrorCode::kPermissionDenied ? "Geweigerd" : "Niet gelukt",

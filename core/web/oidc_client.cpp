@@ -5,6 +5,7 @@
 
 #include "core/util/json.h"
 #include "core/util/log.h"
+#include "core/util/percent_encode.h"
 #include "core/web/oidc_http.h"
 
 namespace sluis::web::oidc {
@@ -94,8 +95,8 @@ Result<OidcClient::Start> OidcClient::begin() {
     for (const auto& sc : config_.scopes) scopes += (scopes.empty() ? "" : " ") + sc;
     s.url = d->authorization_endpoint +
             (d->authorization_endpoint.find('?') == std::string::npos ? "?" : "&") +
-            "response_type=code&client_id=" + formEncode(config_.client_id) +
-            "&redirect_uri=" + formEncode(config_.redirect_uri) + "&scope=" + formEncode(scopes) +
+            "response_type=code&client_id=" + util::percentEncode(config_.client_id) +
+            "&redirect_uri=" + util::percentEncode(config_.redirect_uri) + "&scope=" + util::percentEncode(scopes) +
             "&state=" + s.state + "&nonce=" + s.nonce +
             "&code_challenge=" + pkceChallenge(s.verifier) + "&code_challenge_method=S256";
     return s;
@@ -110,13 +111,13 @@ OidcClient::Login OidcClient::finish(const std::string& code, const std::string&
         out.detail = d.error().message;
         return out;
     }
-    std::string form = "grant_type=authorization_code&code=" + formEncode(code) +
-                       "&redirect_uri=" + formEncode(config_.redirect_uri) +
-                       "&code_verifier=" + formEncode(verifier);
+    std::string form = "grant_type=authorization_code&code=" + util::percentEncode(code) +
+                       "&redirect_uri=" + util::percentEncode(config_.redirect_uri) +
+                       "&code_verifier=" + util::percentEncode(verifier);
     const bool basic = config_.token_auth == "client_secret_basic";
     if (!basic)
-        form += "&client_id=" + formEncode(config_.client_id) +
-                "&client_secret=" + formEncode(config_.client_secret);
+        form += "&client_id=" + util::percentEncode(config_.client_id) +
+                "&client_secret=" + util::percentEncode(config_.client_secret);
     auto answer = basic ? httpPostForm(d->token_endpoint, form, config_.client_id, config_.client_secret)
                         : httpPostForm(d->token_endpoint, form);
     if (!answer) {

@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "core/config/config.h"
+#include "core/util/percent_encode.h"
 
 namespace sluis::web::oidc {
 
@@ -111,23 +112,8 @@ Result<HttpAnswer> httpGet(const std::string& url, std::chrono::milliseconds tim
 Result<HttpAnswer> httpPostForm(const std::string& url, const std::string& form,
                                 const std::string& basic_user, const std::string& basic_password,
                                 std::chrono::milliseconds timeout) {
-    return perform(url, &form, basic_user.empty() ? "" : formEncode(basic_user),
-                   basic_user.empty() ? "" : formEncode(basic_password), timeout);
-}
-
-std::string formEncode(const std::string& value) {
-    static const char* kHex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char ch : value) {
-        if (std::isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-            out += static_cast<char>(ch);
-        } else {
-            out += '%';
-            out += kHex[ch >> 4];
-            out += kHex[ch & 15];
-        }
-    }
-    return out;
+    return perform(url, &form, basic_user.empty() ? "" : util::percentEncode(basic_user),
+                   basic_user.empty() ? "" : util::percentEncode(basic_password), timeout);
 }
 
 }  // namespace sluis::web::oidc

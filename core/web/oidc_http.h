@@ -30,7 +30,5 @@ Result<HttpAnswer> httpPostForm(const std::string& url, const std::string& form,
                                 const std::string& basic_user = {},
                                 const std::string& basic_password = {},
                                 std::chrono::milliseconds timeout = std::chrono::seconds(10));
-/// application/x-www-form-urlencoded encoding of one value (RFC 6749 appendix B).
-std::string formEncode(const std::string& value);
 
 }  // namespace sluis::web::oidc

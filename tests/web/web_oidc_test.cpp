@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "core/config/config.h"
+#include "core/util/percent_encode.h"
 #include "core/web/oidc_client.h"
 #include "core/web/oidc_http.h"
 #include "core/web/oidc_token.h"
@@ -318,12 +319,12 @@ TEST_F(OidcConfigTest, SecretFileMustBePrivateAndNoSymlink) {
 Poco::URI authorize(const std::string& start_url, const std::string& user,
                     const std::string& action = "login") {
     Poco::URI start(start_url);
-    std::string form = "user=" + formEncode(user) + "&action=" + action;
+    std::string form = "user=" + util::percentEncode(user) + "&action=" + action;
     std::string get_query;
     for (const auto& [k, v] : start.getQueryParameters()) {
         if (k == "client_id" || k == "redirect_uri" || k == "state" || k == "nonce" ||
             k == "code_challenge")
-            form += "&" + k + "=" + formEncode(v);
+            form += "&" + k + "=" + util::percentEncode(v);
     }
     Poco::Net::HTTPClientSession s(start.getHost(), start.getPort());
     {

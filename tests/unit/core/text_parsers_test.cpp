@@ -1,12 +1,23 @@
-// Base64 (consent evidence uploads), ISO UTC instants (the test clock) and the file clock.
+// Percent-encoding (query strings, form bodies), base64 (consent evidence uploads), ISO UTC instants (the test clock) and the file clock.
 #include <gtest/gtest.h>
 
 #include "core/util/file_clock.h"
+#include "core/util/percent_encode.h"
 #include "core/util/text.h"
 #include "tests/support/test_util.h"
 
 namespace sluis {
 namespace {
+
+TEST(PercentEncode, KeepsOnlyUnreservedAndTheGivenCharactersAndEncodesEveryOtherByte) {
+    EXPECT_EQ(util::percentEncode(""), "");
+    EXPECT_EQ(util::percentEncode("AZaz09-._~"), "AZaz09-._~");
+    EXPECT_EQ(util::percentEncode("a b&c=d+e/f?g#h%i"), "a%20b%26c%3Dd%2Be%2Ff%3Fg%23h%25i");
+    EXPECT_EQ(util::percentEncode("Zo\xC3\xAB:1@x"), "Zo%C3%AB%3A1%40x");  // UTF-8 bytes, upper-case hex
+    EXPECT_EQ(util::percentEncode(std::string("a\0b", 3)), "a%00b");
+    EXPECT_EQ(util::percentEncode("2026-12-06T10:00:00,5Z", ","), "2026-12-06T10%3A00%3A00,5Z");
+    EXPECT_EQ(util::percentEncode(std::string("\0", 1), std::string("\0", 1)), "%00");  // NUL is never kept
+}
 
 TEST(Base64, RoundTripsEveryLengthAndRefusesWhatIsNotBase64) {
     EXPECT_EQ(util::encodeBase64(""), "");
