@@ -21,16 +21,9 @@
 
 namespace sluis::app {
 
-namespace {
-
-struct Env {
-    std::shared_ptr<const config::Config> config;
-    std::unique_ptr<store::TransferStore> store;
-};
-
-/// Parses `args` by `spec` (its options include --config/--data-dir), opens the store. Flags are
-/// in `values` as "1".
-Result<Env> openEnv(const cli::Spec& spec, const Args& args, std::map<std::string, std::string>& values) {
+/// Parses `args` by `spec` and loads the configuration (no store yet).
+Result<std::shared_ptr<const config::Config>> loadEnvConfig(const cli::Spec& spec, const Args& args,
+                                                            std::map<std::string, std::string>& values) {
     auto a = parseArgs(spec, args);
     if (!a) return a.error();
     values = a->values;
@@ -41,6 +34,21 @@ Result<Env> openEnv(const cli::Spec& spec, const Args& args, std::map<std::strin
     auto dir = configDir(a->get("config"));
     if (!dir) return dir.error();
     auto cfg = config::loadConfig(*dir, {a->get("data-dir")}, connectors, mappers);
+    if (!cfg) return cfg.error();
+    return *cfg;
+}
+
+namespace {
+
+struct Env {
+    std::shared_ptr<const config::Config> config;
+    std::unique_ptr<store::TransferStore> store;
+};
+
+/// Parses `args` by `spec` (its options include --config/--data-dir), opens the store. Flags are
+/// in `values` as "1".
+Result<Env> openEnv(const cli::Spec& spec, const Args& args, std::map<std::string, std::string>& values) {
+    auto cfg = loadEnvConfig(spec, args, values);
     if (!cfg) return cfg.error();
     auto st = store::openStore((*cfg)->store, (*cfg)->key_file);
     if (!st) return st.error();
@@ -118,23 +126,6 @@ int cmdAudit(const Args& args) {
         std::cout << "; geen checkpoints om mee te vergelijken (inkorten is dan niet aantoonbaar)";
     std::cout << "\n";
     return 0;
-}
-
-/// Parses `args` by `spec` and loads the configuration (no store yet).
-Result<std::shared_ptr<const config::Config>> loadEnvConfig(const cli::Spec& spec, const Args& args,
-                                                            std::map<std::string, std::string>& values) {
-    auto a = parseArgs(spec, args);
-    if (!a) return a.error();
-    values = a->values;
-    for (const auto& f : a->flags) values[f] = "1";
-    connector::ConnectorRegistry connectors;
-    mapper::MapperRegistry mappers;
-    SLUIS_RETURN_IF_ERROR(registerAll(connectors, mappers));
-    auto dir = configDir(a->get("config"));
-    if (!dir) return dir.error();
-    auto cfg = config::loadConfig(*dir, {a->get("data-dir")}, connectors, mappers);
-    if (!cfg) return cfg.error();
-    return *cfg;
 }
 
 /// A positive whole number for `--name`, or an error naming the option.

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "tests/support/http_client.h"
+#include "tests/support/minimal_config.h"
 #include "tests/support/process.h"
 #include "tests/support/test_util.h"
 
@@ -176,22 +177,9 @@ class AdminLimitsTest : public ::testing::Test {
         config_ = dir_ / "config";
         json a = {{"port", 0}};
         a.update(admin);
-        test::writeFile(config_ / "daemon.json",
-                        json{{"admin", a}, {"worker", {{"poll_interval", "50ms"}}}}.dump());
-        test::writeFile(config_ / "store.json", json{{"backend", "sqlite"}}.dump());
-        test::writeFile(config_ / "connectors.json",
-                        json{{"sources", {{{"name", "inbox"}, {"type", "directory"},
-                                           {"options", {{"path", "inbox"}}}}}},
-                             {"sinks", {{{"name", "outbox"}, {"type", "directory"},
-                                         {"options", {{"path", "outbox"}}}}}}}
-                            .dump());
-        test::writeFile(config_ / "policies.json",
-                        json{{"purposes", {{"demo", {{"legal_basis", "test"}}}}}}.dump());
-        test::writeFile(config_ / "routes.json",
-                        json{{"routes", {{{"name", "demo"}, {"source", "inbox"},
-                                          {"decoder", "canonical-jsonl"}, {"purpose", "demo"},
-                                          {"encoder", "canonical-json"}, {"sink", "outbox"}}}}}
-                            .dump());
+        test::writeMinimalConfig(config_,
+                                 json{{"admin", a},
+                                      {"worker", {{"poll_interval", "50ms"}}}});
     }
 
     int start(test::Daemon& d, std::vector<std::string> extra = {}) {

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/http_client.h"
+#include "tests/support/minimal_config.h"
 #include "tests/support/process.h"
 #include "tests/support/test_pki.h"
 #include "tests/support/test_util.h"
@@ -45,22 +46,9 @@ class AdminTlsTest : public ::testing::Test {
     /// A minimal config whose daemon.json has `admin` (port 0 added).
     void writeConfig(json admin) {
         admin["port"] = 0;
-        test::writeFile(config_ / "daemon.json",
-                        json{{"admin", admin}, {"worker", {{"poll_interval", "50ms"}}}}.dump());
-        test::writeFile(config_ / "store.json", json{{"backend", "sqlite"}}.dump());
-        test::writeFile(config_ / "connectors.json",
-                        json{{"sources", {{{"name", "inbox"}, {"type", "directory"},
-                                           {"options", {{"path", "inbox"}}}}}},
-                             {"sinks", {{{"name", "outbox"}, {"type", "directory"},
-                                         {"options", {{"path", "outbox"}}}}}}}
-                            .dump());
-        test::writeFile(config_ / "policies.json",
-                        json{{"purposes", {{"demo", {{"legal_basis", "test"}}}}}}.dump());
-        test::writeFile(config_ / "routes.json",
-                        json{{"routes", {{{"name", "demo"}, {"source", "inbox"},
-                                          {"decoder", "canonical-jsonl"}, {"purpose", "demo"},
-                                          {"encoder", "canonical-json"}, {"sink", "outbox"}}}}}
-                            .dump());
+        test::writeMinimalConfig(config_,
+                                 json{{"admin", admin},
+                                      {"worker", {{"poll_interval", "50ms"}}}});
     }
 
     static json tls(const std::string& cert = "server.crt", const std::string& key = "server.key") {

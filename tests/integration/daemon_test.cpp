@@ -18,6 +18,7 @@
 #include "core/util/clock.h"
 #include "core/util/fs.h"
 #include "tests/support/http_client.h"
+#include "tests/support/minimal_config.h"
 #include "tests/support/process.h"
 #include "tests/support/test_util.h"
 
@@ -62,24 +63,11 @@ protected:
     void SetUp() override {
         config_ = dir_ / "config";
         data_ = dir_ / "data";
-        test::writeFile(config_ / "daemon.json",
-                        json{{"admin", {{"port", 0}}},
-                             {"worker", {{"poll_interval", "50ms"}, {"backoff_initial", "100ms"}}}}
-                            .dump());
-        test::writeFile(config_ / "store.json", json{{"backend", "sqlite"}}.dump());
-        test::writeFile(config_ / "connectors.json",
-                        json{{"sources", {{{"name", "inbox"}, {"type", "directory"},
-                                           {"options", {{"path", "inbox"}, {"settle_time", "0ms"}, {"keep_processed_days", 30}}}}}},
-                             {"sinks", {{{"name", "outbox"}, {"type", "directory"},
-                                         {"options", {{"path", "outbox"}}}}}}}
-                            .dump());
-        test::writeFile(config_ / "policies.json",
-                        json{{"purposes", {{"demo", {{"legal_basis", "test"}}}}}}.dump());
-        test::writeFile(config_ / "routes.json",
-                        json{{"routes", {{{"name", "demo"}, {"source", "inbox"},
-                                          {"decoder", "canonical-jsonl"}, {"purpose", "demo"},
-                                          {"encoder", "canonical-json"}, {"sink", "outbox"}}}}}
-                            .dump());
+        test::writeMinimalConfig(
+            config_,
+            json{{"admin", {{"port", 0}}},
+                 {"worker", {{"poll_interval", "50ms"}, {"backoff_initial", "100ms"}}}},
+            {{"path", "inbox"}, {"settle_time", "0ms"}, {"keep_processed_days", 30}});
     }
 
     std::vector<std::string> serveArgs() {

@@ -1,0 +1,26 @@
+#include "tests/support/minimal_config.h"
+
+#include "tests/support/test_util.h"
+
+namespace sluis::test {
+
+using nlohmann::json;
+
+void writeMinimalConfig(const std::filesystem::path& config_dir, const json& daemon,
+                        const json& inbox_options) {
+    writeFile(config_dir / "daemon.json", daemon.dump());
+    writeFile(config_dir / "store.json", json{{"backend", "sqlite"}}.dump());
+    writeFile(config_dir / "connectors.json",
+              json{{"sources", {{{"name", "inbox"}, {"type", "directory"}, {"options", inbox_options}}}},
+                   {"sinks", {{{"name", "outbox"}, {"type", "directory"},
+                               {"options", {{"path", "outbox"}}}}}}}
+                  .dump());
+    writeFile(config_dir / "policies.json",
+              json{{"purposes", {{"demo", {{"legal_basis", "test"}}}}}}.dump());
+    writeFile(config_dir / "routes.json",
+              json{{"routes", {{{"name", "demo"}, {"source", "inbox"}, {"decoder", "canonical-jsonl"},
+                                {"purpose", "demo"}, {"encoder", "canonical-json"}, {"sink", "outbox"}}}}}
+                  .dump());
+}
+
+}  // namespace sluis::test
