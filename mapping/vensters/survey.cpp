@@ -174,6 +174,21 @@ std::string schoolKey(const Table::Row& row, size_t brin_col, size_t vest_col, E
     return brin && vest ? *brin + *vest : "";
 }
 
+/// Whether `row` has as many fields as the header; reports the row otherwise.
+bool hasHeaderWidth(const Table::Row& row, size_t width, Errors& errors) {
+    if (row.fields.size() == width) return true;
+    errors.at(row.line, 0, "",
+              std::to_string(row.fields.size()) + " velden, verwacht " + std::to_string(width),
+              ErrorCode::kInvalidInput);
+    return false;
+}
+
+/// Sorts schools by their key (BRIN + vestiging), the order every lookup expects.
+void sortByKey(std::vector<SchoolRef>& schools) {
+    std::sort(schools.begin(), schools.end(),
+              [](const SchoolRef& a, const SchoolRef& b) { return a.key() < b.key(); });
+}
+
 }  // namespace
 
 std::optional<std::string> normaliseBrin(std::string_view s) {
@@ -204,13 +219,7 @@ Result<std::vector<SchoolRef>> parseSchoolList(std::string_view bytes,
     std::vector<SchoolRef> out;
     std::map<std::string, size_t> seen;
     for (const auto& row : table->rows) {
-        if (row.fields.size() != table->header.size()) {
-            errors.at(row.line, 0, "",
-                      std::to_string(row.fields.size()) + " velden, verwacht " +
-                          std::to_string(table->header.size()),
-                      ErrorCode::kInvalidInput);
-            continue;
-        }
+        if (!hasHeaderWidth(row, table->header.size(), errors)) continue;
         std::string key = schoolKey(row, cols["brin"], cols["vestiging"], errors);
         if (key.empty()) continue;
         if (auto it = seen.find(key); it != seen.end()) {
@@ -224,8 +233,7 @@ Result<std::vector<SchoolRef>> parseSchoolList(std::string_view bytes,
     if (out.empty() && !errors.any())
         errors.file("bevat geen scholen", ErrorCode::kValidationFailed);
     if (errors.any()) return errors.error();
-    std::sort(out.begin(), out.end(),
-              [](const SchoolRef& a, const SchoolRef& b) { return a.key() < b.key(); });
+    sortByKey(out);
     return out;
 }
 
@@ -244,8 +252,7 @@ Result<Enrolment> parseEnrolment(std::string_view bytes, const std::string& sour
     out.sha256 = util::sha256Hex(bytes);
     if (known_schools) {
         out.schools = *known_schools;
-        std::sort(out.schools.begin(), out.schools.end(),
-                  [](const SchoolRef& a, const SchoolRef& b) { return a.key() < b.key(); });
+        sortByKey(out.schools);
     }
     struct Pending {
         std::string key;
@@ -257,13 +264,7 @@ Result<Enrolment> parseEnrolment(std::string_view bytes, const std::string& sour
     std::vector<Pending> pending;
     std::map<std::string, size_t> seen;  // cell -> line
     for (const auto& row : table->rows) {
-        if (row.fields.size() != table->header.size()) {
-            errors.at(row.line, 0, "",
-                      std::to_string(row.fields.size()) + " velden, verwacht " +
-                          std::to_string(table->header.size()),
-                      ErrorCode::kInvalidInput);
-            continue;
-        }
+        if (!hasHeaderWidth(row, table->header.size(), errors)) continue;
         std::string key = schoolKey(row, cols["brin"], cols["vestiging"], errors);
         if (!key.empty() && known_schools && !findSchool(out.schools, key, nullptr)) {
             errors.at(row.line, cols["brin"] + 1, "brin",
@@ -305,8 +306,7 @@ Result<Enrolment> parseEnrolment(std::string_view bytes, const std::string& sour
         for (const auto& p : pending)
             if (!findSchool(out.schools, p.key, nullptr)) {
                 out.schools.push_back({p.key.substr(0, 4), p.key.substr(4), ""});
-                std::sort(out.schools.begin(), out.schools.end(),
-                          [](const SchoolRef& a, const SchoolRef& b) { return a.key() < b.key(); });
+                sortByKey(out.schools);
             }
     }
     for (const auto& p : pending) {
@@ -329,8 +329,7 @@ Result<Survey> parseSurvey(std::string_view bytes, const std::string& source_nam
     if (errors.any()) return errors.error();
 
     std::vector<SchoolRef> sorted = schools;
-    std::sort(sorted.begin(), sorted.end(),
-              [](const SchoolRef& a, const SchoolRef& b) { return a.key() < b.key(); });
+    sortByKey(sorted);
     // Map sorted positions back to the caller's indices.
     std::map<std::string, size_t> index_of;
     for (size_t i = 0; i < schools.size(); ++i) index_of[schools[i].key()] = i;
@@ -349,13 +348,7 @@ Result<Survey> parseSurvey(std::string_view bytes, const std::string& source_nam
     out.sha256 = util::sha256Hex(bytes);
     std::map<std::string, size_t> respondent_line;
     for (const auto& row : table->rows) {
-        if (row.fields.size() != table->header.size()) {
-            errors.at(row.line, 0, "",
-                      std::to_string(row.fields.size()) + " velden, verwacht " +
-                          std::to_string(table->header.size()),
-                      ErrorCode::kInvalidInput);
-            continue;
-        }
+        if (!hasHeaderWidth(row, table->header.size(), errors)) continue;
         bool ok = true;
         size_t rcol = cols["respondent"];
         const std::string& rid = row.fields[rcol];

@@ -25,37 +25,15 @@ using nlohmann::json;
 using testing::enrolmentCsv;
 using testing::EnrolRow;
 using testing::fixed;
+using testing::randomRows;
 using testing::Row;
 using testing::set;
 using testing::surveyCsv;
 using testing::uniformRow;
 
-std::vector<Row> randomRows(size_t n, unsigned seed, const std::string& type, int grade,
-                            const std::string& brin = "12AB") {
-    std::mt19937 rng(seed);
-    std::vector<Row> rows;
-    for (size_t i = 0; i < n; ++i) {
-        Row r;
-        r.brin = brin;
-        r.type = type;
-        r.grade = grade;
-        for (const auto& q : set().questions) {
-            const Scale* sc = set().scale(q.scale);
-            r.answers[q.id] =
-                std::to_string(sc->min + static_cast<int>(rng() % (sc->max - sc->min + 1)));
-        }
-        rows.push_back(r);
-    }
-    return rows;
-}
-
 Result<json> compute(const std::vector<Row>& rows, const std::vector<EnrolRow>& enrol,
                      const std::vector<SchoolRef>& schools, Level level, int min_cell) {
-    auto e = parseEnrolment(enrolmentCsv(enrol), "inschrijvingen.csv", set(), &schools);
-    if (!e) return e.error();
-    auto s = parseSurvey(surveyCsv(rows, set()), "enquete.csv", set(), e->schools);
-    if (!s) return s.error();
-    return computeReport(set(), *e, *s, {level, min_cell, "2025-2026"});
+    return testing::computeFrom(rows, enrol, level, min_cell, &schools);
 }
 
 /// Checks the file structure and returns the number of pages (0 on failure, with a message).

@@ -26,32 +26,13 @@ using testing::uniformRow;
 
 Result<json> compute(const std::vector<Row>& rows, const std::vector<EnrolRow>& enrol,
                      Level level = Level::kSchool, int min_cell = 10) {
-    auto e = parseEnrolment(enrolmentCsv(enrol), "inschrijvingen.csv", set());
-    if (!e) return e.error();
-    auto s = parseSurvey(surveyCsv(rows, set()), "enquete.csv", set(), e->schools);
-    if (!s) return s.error();
-    return computeReport(set(), *e, *s, {level, min_cell, "2025-2026"});
+    return testing::computeFrom(rows, enrol, level, min_cell);
 }
 
-/// Deterministic varied rows: each answer random within its scale, ~10% left empty.
+/// Deterministic varied rows: each answer random within its scale, about 10% left empty.
 std::vector<Row> randomRows(size_t n, unsigned seed, const std::string& type, int grade,
                             const std::string& brin = "12AB") {
-    std::mt19937 rng(seed);
-    std::vector<Row> rows;
-    for (size_t i = 0; i < n; ++i) {
-        Row r;
-        r.brin = brin;
-        r.type = type;
-        r.grade = grade;
-        for (const auto& q : set().questions) {
-            const Scale* sc = set().scale(q.scale);
-            if (rng() % 10 == 0) continue;
-            r.answers[q.id] =
-                std::to_string(sc->min + static_cast<int>(rng() % (sc->max - sc->min + 1)));
-        }
-        rows.push_back(r);
-    }
-    return rows;
+    return testing::randomRows(n, seed, type, grade, brin, 10);
 }
 
 /// The oracle: indicator values of one cell, straight from the definitions.

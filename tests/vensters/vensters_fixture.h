@@ -4,10 +4,12 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "mapping/vensters/indicator_set.h"
+#include "mapping/vensters/report.h"
 
 namespace sluis::vensters::testing {
 
@@ -79,6 +81,41 @@ inline std::string fixed(double v, int decimals) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.*f", decimals, r);
     return buf;
+}
+
+/// Deterministic varied rows: each answer random within its scale; with `empty_one_in` > 0 about
+/// one answer in that many is left empty (the random sequence is the same as without when 0).
+inline std::vector<Row> randomRows(size_t n, unsigned seed, const std::string& type, int grade,
+                                   const std::string& brin = "12AB", unsigned empty_one_in = 0) {
+    std::mt19937 rng(seed);
+    std::vector<Row> rows;
+    for (size_t i = 0; i < n; ++i) {
+        Row r;
+        r.brin = brin;
+        r.type = type;
+        r.grade = grade;
+        for (const auto& q : set().questions) {
+            const Scale* sc = set().scale(q.scale);
+            if (empty_one_in > 0 && rng() % empty_one_in == 0) continue;
+            r.answers[q.id] =
+                std::to_string(sc->min + static_cast<int>(rng() % (sc->max - sc->min + 1)));
+        }
+        rows.push_back(r);
+    }
+    return rows;
+}
+
+/// The report of `rows` against the enrolment `enrol` (with the school list `schools` when
+/// given), through the same parsers as the daemon.
+inline Result<nlohmann::json> computeFrom(const std::vector<Row>& rows,
+                                          const std::vector<EnrolRow>& enrol, Level level,
+                                          int min_cell,
+                                          const std::vector<SchoolRef>* schools = nullptr) {
+    auto e = parseEnrolment(enrolmentCsv(enrol), "inschrijvingen.csv", set(), schools);
+    if (!e) return e.error();
+    auto s = parseSurvey(surveyCsv(rows, set()), "enquete.csv", set(), e->schools);
+    if (!s) return s.error();
+    return computeReport(set(), *e, *s, {level, min_cell, "2025-2026"});
 }
 
 }  // namespace sluis::vensters::testing
