@@ -165,7 +165,7 @@ int cmdServe(const Args& args) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     // As the daemon: a SQLite file is locked against a second daemon (another data dir, same file).
-    auto store = store::openStore((*cfg)->store, (*cfg)->key_file, /*daemon=*/true);
+    auto store = store::openStore((*cfg)->store, (*cfg)->key_file, /*daemon=*/true, *clock);
     if (!store) return fail(store.error());
     engine::Metrics metrics;
     engine::Engine engine(*cfg, connectors, mappers, **store, *clock, metrics);

@@ -13,5 +13,14 @@ namespace sluis::store {
 /// locked against a second daemon; PostgreSQL allows several).
 Result<std::unique_ptr<TransferStore>> openStore(const config::StoreConfig& cfg,
                                                  const std::string& key_file, bool daemon = false);
+/// As above; `clock` stamps what opening writes (schema versions, the records of one-time
+/// upgrades): the daemon's injected clock. Used only during the call.
+Result<std::unique_ptr<TransferStore>> openStore(const config::StoreConfig& cfg, const std::string& key_file,
+                                                 bool daemon, const Clock& clock);
+
+/// openSqliteStore / openPostgresStore (transfer_store.h) with the clock that stamps what opening
+/// writes; the forms without it use the system clock.
+Result<std::unique_ptr<TransferStore>> openSqliteStore(const SqliteOptions& options, const Clock& clock);
+Result<std::unique_ptr<TransferStore>> openPostgresStore(const PostgresOptions& options, const Clock& clock);
 
 }  // namespace sluis::store

@@ -17,6 +17,7 @@
 #include "core/crypto/key_ring.h"
 #include "core/crypto/payload_cipher.h"
 #include "core/store/key_rotation.h"
+#include "core/store/open_store.h"
 #include "core/policy/retention.h"
 #include "core/util/fs.h"
 #include "core/util/text.h"
@@ -37,9 +38,10 @@ public:
     }
     /// Empty when usable; otherwise why not (the test fails).
     std::string error() const { return pg_ ? pg_->error() : std::string(); }
-    Result<std::unique_ptr<TransferStore>> open(const std::filesystem::path& key_file) {
-        if (pg_) return openPostgresStore({pg_->dsn(), "", key_file.string()});
-        return openSqliteStore({(dir_ / "sluis.db").string(), key_file.string()});
+    Result<std::unique_ptr<TransferStore>> open(const std::filesystem::path& key_file,
+                                                const Clock& clock = SystemClock()) {
+        if (pg_) return openPostgresStore({pg_->dsn(), "", key_file.string()}, clock);
+        return openSqliteStore({(dir_ / "sluis.db").string(), key_file.string()}, clock);
     }
     /// Everything the backend keeps at rest, as bytes or text.
     std::string raw() const {
@@ -1273,6 +1275,76 @@ TEST_P(StoreTest, ASecondKeyRotationAtTheSameTimeIsRefused) {
     auto done = rotateMasterKey(o, opener, t0_);
     ASSERT_TRUE(done) << done.error().message;
     EXPECT_TRUE(done->complete) << "the lock is released with its holder";
+}
+
+// Opening writes with the clock it is given, never the system's: every schema version it applies,
+// and the record of a one-time upgrade (here: keying an old audit log).
+TEST_P(StoreTest, OpeningStampsTheInjectedClocksTime) {
+    Backend fresh(GetParam());
+    ASSERT_EQ(fresh.error(), "");
+    test::TempDir keys;
+    ManualClock clock(fromMillis(1'234'567'890'123));
+    auto s = fresh.open(keys / "sluis.key", clock);
+    ASSERT_TRUE(s) << s.error().message;
+    const std::string versions = fresh.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM schema_migrations");
+    EXPECT_NE(versions, "0");
+    EXPECT_EQ(fresh.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM schema_migrations"
+                           " WHERE applied_at = 1234567890123"),
+              versions);
+
+    ASSERT_TRUE((*s)->audit(ev("e1"), t0_));
+    relinkWithoutKey(fresh, **s, 1);
+    ASSERT_EQ(fresh.update("DELETE FROM meta WHERE key = 'audit_chain'"), 1u);
+    s->reset();
+    clock.set(fromMillis(1'300'000'000'000));
+    auto again = fresh.open(keys / "sluis.key", clock);
+    ASSERT_TRUE(again) << again.error().message;
+    auto log = (*again)->auditLog(1, 10);
+    ASSERT_TRUE(log);
+    ASSERT_EQ(log->size(), 1u);
+    EXPECT_EQ((*log)[0].event.event, "audit_chain_keyed");
+    EXPECT_EQ(toMillis((*log)[0].at), 1'300'000'000'000);
+}
+
+// One interface call is one unit of work: a consent withdrawal that the database refuses half-way
+// (the second transfer is no longer in the state the plan expects, as when another actor moved it
+// meanwhile) leaves nothing behind: not the consent's withdrawal, not the first transfer's state,
+// history or audit records.
+TEST_P(StoreTest, AConsentWithdrawalThatFailsHalfWayWritesNothing) {
+    ASSERT_TRUE(store_->ingest(batch("k1", 2), t0_));
+    auto all = store_->list({});
+    ASSERT_TRUE(all) << all.error().message;
+    ASSERT_EQ(all->size(), 2u);
+    const std::string a = (*all)[0].id, b = (*all)[1].id;
+    Consent c{"c1", "1000", "demo", "ouder", "moeder", "gegeven", "2026-01-10", "formulier",
+              "notitie", "2026-01-10", "", "juf", t0_, std::nullopt, ""};
+    ASSERT_TRUE(store_->addConsent(c, t0_));
+    auto audit_before = store_->auditLog(0, 1000);
+    ASSERT_TRUE(audit_before);
+
+    Status st = store_->withdrawConsent(
+        "c1", "juf", {{a, State::kReceived, State::kWithdrawn}, {b, State::kMapped, State::kWithdrawn}}, t0_);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code, ErrorCode::kConflict);
+    EXPECT_FALSE(store_->getConsent("c1")->withdrawn_at);
+    EXPECT_EQ(store_->get(a)->state, State::kReceived);
+    EXPECT_EQ(store_->history(a)->size(), 1u);
+    EXPECT_EQ(store_->auditLog(0, 1000)->size(), audit_before->size());
+    auto forged = store_->unauthenticRows();
+    ASSERT_TRUE(forged);
+    EXPECT_TRUE(forged->empty()) << forged->front();
+
+    // The same withdrawal with the right plan is written whole.
+    ASSERT_TRUE(store_->withdrawConsent(
+        "c1", "juf", {{a, State::kReceived, State::kWithdrawn}, {b, State::kReceived, State::kWithdrawn}}, t0_));
+    EXPECT_TRUE(store_->getConsent("c1")->withdrawn_at);
+    EXPECT_EQ(store_->get(a)->state, State::kWithdrawn);
+    EXPECT_EQ(store_->get(b)->state, State::kWithdrawn);
+    EXPECT_EQ(store_->history(b)->size(), 2u);
+    EXPECT_EQ(store_->auditLog(0, 1000)->size(), audit_before->size() + 3);
+    auto v = verifyAudit(*store_);
+    ASSERT_TRUE(v);
+    EXPECT_TRUE(v->ok) << v->problem;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgresql"),

@@ -1,0 +1,55 @@
+#include "core/store/sql/audit_repository.h"
+
+#include "core/crypto/signing.h"
+#include "core/store/sql/rows.h"
+
+namespace sluis::store::sql {
+
+Status AuditRepository::append(const AuditEvent& e, Timestamp at_ts) {
+    w_.db().lock(kAuditLock);
+    Poco::Int64 seq = 0;
+    std::string prev;
+    SLUIS_RETURN_IF_ERROR(w_.eachRow(
+        "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [](Statement&) {},
+        [&](const Row& row) {
+            seq = row.i64(0);
+            prev = row.str(1);
+        }));
+    ++seq;
+    std::string hash = chainHash(w_.keys().audit_key, prev, seq, at_ts, e);
+    Poco::Int64 at = toMillis(at_ts);
+    std::string actor = e.actor, event = e.event, tid = e.transfer_id, purpose = e.purpose,
+                details = e.details.dump();
+    w_.sql("INSERT INTO audit (seq, at, actor, event, transfer_id, purpose, details,"
+           " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        use(seq), use(at), use(actor), use(event), use(tid), use(purpose), use(details), use(prev), use(hash), now;
+    return {};
+}
+
+Result<std::vector<AuditRecord>> AuditRepository::log(long long after_seq, size_t limit) {
+    std::vector<AuditRecord> out;
+    Poco::Int64 after = after_seq, lim = static_cast<Poco::Int64>(limit);
+    Status st = w_.eachRow(
+        std::string("SELECT ") + kAuditColumns + " FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
+        [&](Statement& s) { s, use(after), use(lim); }, [&](const Row& row) { out.push_back(auditRecord(row)); });
+    if (!st) return st.error();
+    return out;
+}
+
+Result<std::pair<long long, std::string>> AuditRepository::head() {
+    std::pair<long long, std::string> out{0, ""};
+    Status st = w_.eachRow("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [](Statement&) {},
+                           [&](const Row& row) {
+                               out.first = row.i64(0);
+                               out.second = row.str(1);
+                           });
+    if (!st) return st.error();
+    return out;
+}
+
+std::string AuditRepository::chainHash(const crypto::Key& audit_key, const std::string& prev_hash, long long seq,
+                                       Timestamp at, const AuditEvent& e) {
+    return crypto::hmacSha256Hex(audit_key, auditCanonical(prev_hash, seq, at, e));
+}
+
+}  // namespace sluis::store::sql
