@@ -8,6 +8,7 @@
 #include "core/connector/registry.h"
 #include "core/mapper/mapper.h"
 #include "core/util/cli_spec.h"
+#include "core/util/clock.h"
 
 namespace sluis::app {
 
@@ -46,7 +47,12 @@ const cli::Spec& deliveryStatusSpec();
 Result<std::string> configDir(const std::string& given);
 
 /// Fills the registries with every connector and mapper compiled into this binary.
-/// A duplicate name is returned as an error.
+/// A duplicate name is returned as an error. Connectors that use time read it from `clock`
+/// (the daemon's clock: a FileClock under `serve --test-clock`), which must outlive the
+/// connectors the registry creates.
+Status registerAll(connector::ConnectorRegistry& connectors, mapper::MapperRegistry& mappers,
+                   const Clock& clock);
+/// The same on the system clock (commands that only check or list, and tests).
 Status registerAll(connector::ConnectorRegistry& connectors, mapper::MapperRegistry& mappers);
 
 }  // namespace sluis::app

@@ -12,16 +12,30 @@
 
 namespace sluis::app {
 
-Status registerAll(connector::ConnectorRegistry& connectors, mapper::MapperRegistry& mappers) {
-    SLUIS_RETURN_IF_ERROR(sluis::connectors::registerDirectory(connectors));
+namespace {
+
+Status registerWith(connector::ConnectorRegistry& connectors, mapper::MapperRegistry& mappers,
+                    const Clock* clock) {
+    SLUIS_RETURN_IF_ERROR(sluis::connectors::registerDirectory(connectors, clock));
     SLUIS_RETURN_IF_ERROR(sluis::connectors::registerInspectie(connectors));
-    SLUIS_RETURN_IF_ERROR(sluis::connectors::registerSomtoday(connectors));
+    SLUIS_RETURN_IF_ERROR(sluis::connectors::registerSomtoday(connectors, clock));
     SLUIS_RETURN_IF_ERROR(mapping::registerCanonicalMappers(mappers));
     SLUIS_RETURN_IF_ERROR(mapping::registerMagisterMappers(mappers));
     SLUIS_RETURN_IF_ERROR(mapping::registerOsoMappers(mappers));
     SLUIS_RETURN_IF_ERROR(mapping::registerSomtodayMappers(mappers));
     SLUIS_RETURN_IF_ERROR(vensters::registerVenstersMappers(mappers));
     return {};
+}
+
+}  // namespace
+
+Status registerAll(connector::ConnectorRegistry& connectors, mapper::MapperRegistry& mappers,
+                   const Clock& clock) {
+    return registerWith(connectors, mappers, &clock);
+}
+
+Status registerAll(connector::ConnectorRegistry& connectors, mapper::MapperRegistry& mappers) {
+    return registerWith(connectors, mappers, nullptr);
 }
 
 }  // namespace sluis::app

@@ -113,7 +113,9 @@ int cmdServe(const Args& args) {
     }
     connector::ConnectorRegistry connectors;
     mapper::MapperRegistry mappers;
-    SLUIS_RETURN_IF_ERROR_EXIT(registerAll(connectors, mappers));
+    // Connectors read the same clock as the engine (SomToday's pass interval and tokens, the
+    // directory source's parking times): `clock` outlives both registries.
+    SLUIS_RETURN_IF_ERROR_EXIT(registerAll(connectors, mappers, *clock));
     config::Overrides ov{a->get("data-dir")};
     if (a->has("admin-port")) {
         try {

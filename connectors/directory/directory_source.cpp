@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 
 #include "connectors/directory/directory.h"
@@ -30,7 +31,7 @@ class DirectorySource final : public connector::Source {
 public:
     DirectorySource(std::string instance, fs::path inbox, fs::path processed, fs::path failed,
                     std::string suffix, std::chrono::milliseconds settle, size_t max_bytes,
-                    int keep_processed_days, int keep_failed_days)
+                    int keep_processed_days, int keep_failed_days, const Clock* clock)
         : instance_(std::move(instance)),
           inbox_(std::move(inbox)),
           processed_(std::move(processed)),
@@ -39,7 +40,8 @@ public:
           settle_(settle),
           max_bytes_(max_bytes),
           keep_processed_days_(keep_processed_days),
-          keep_failed_days_(keep_failed_days) {}
+          keep_failed_days_(keep_failed_days),
+          clock_(clock) {}
 
     Status prepare() {
         std::error_code ec;
@@ -59,6 +61,8 @@ public:
         if (ec)
             return Error{ErrorCode::kIo,
                          "bron " + instance_ + ": kan " + inbox_.string() + " niet lezen: " + ec.message()};
+        // The file system's time, not the injected clock: an mtime the writer's kernel set is
+        // compared with the same real time, whatever time the daemon runs on (a test clock).
         auto settled_before = fs::file_time_type::clock::now() - settle_;
         std::vector<std::pair<fs::path, std::string>> refused;
         for (const auto& e : it) {
@@ -187,8 +191,19 @@ private:
         return {};
     }
 
-    /// Marks `p` as parked now (its mtime, not following a symlink): its retention counts from here.
-    static void markParked(const fs::path& p) { ::utimensat(AT_FDCWD, p.c_str(), nullptr, AT_SYMLINK_NOFOLLOW); }
+    Timestamp now() const { return clock_ ? clock_->now() : SystemClock().now(); }
+
+    /// Marks `p` as parked now, by the injected clock (its atime and mtime, not following a
+    /// symlink): its retention counts from here, in the same time expiredFiles is asked about.
+    void markParked(const fs::path& p) const {
+        const Timestamp at = now();
+        const auto secs = std::chrono::floor<std::chrono::seconds>(at);
+        struct timespec ts {};
+        ts.tv_sec = static_cast<time_t>(secs.time_since_epoch().count());
+        ts.tv_nsec = static_cast<long>(std::chrono::nanoseconds(at - secs).count());
+        const struct timespec times[2] = {ts, ts};
+        ::utimensat(AT_FDCWD, p.c_str(), times, AT_SYMLINK_NOFOLLOW);
+    }
 
     static fs::path uniqueTarget(const fs::path& dir, const std::string& name) {
         fs::path target = dir / name;
@@ -208,7 +223,7 @@ private:
         // Reason first: if we die in between, the file is still in the inbox and is retried.
         SLUIS_RETURN_IF_ERROR(util::writeFileAtomic(
             target.string() + ".reden.txt",
-            "Bestand: " + from.filename().string() + "\nTijdstip: " + formatIso(SystemClock().now()) +
+            "Bestand: " + from.filename().string() + "\nTijdstip: " + formatIso(now()) +
                 "\nReden:\n" + reason + "\n" +
                 (keep_failed_days_ > 0 ? "Dit bestand en deze uitleg worden na " + std::to_string(keep_failed_days_) +
                                              " dagen verwijderd (keep_failed_days).\n"
@@ -225,10 +240,12 @@ private:
     size_t max_bytes_;
     int keep_processed_days_;
     int keep_failed_days_;
+    const Clock* clock_;  ///< nullptr: the system clock.
 };
 
 class DirectorySourceFactory final : public connector::SourceFactory {
 public:
+    explicit DirectorySourceFactory(const Clock* clock) : clock_(clock) {}
     std::string name() const override { return "directory"; }
     std::string description() const override {
         return "Leest bestanden uit een map (inbox); verplaatst ze na opslag naar processed/ of "
@@ -266,16 +283,19 @@ public:
                                                      o.duration("settle_time"),
                                                      static_cast<size_t>(o.integer("max_file_size")),
                                                      static_cast<int>(o.integer("keep_processed_days")),
-                                                     static_cast<int>(o.integer("keep_failed_days")));
+                                                     static_cast<int>(o.integer("keep_failed_days")), clock_);
         SLUIS_RETURN_IF_ERROR(src->prepare());
         return std::unique_ptr<connector::Source>(std::move(src));
     }
+
+private:
+    const Clock* clock_;
 };
 
 }  // namespace
 
-std::unique_ptr<connector::SourceFactory> makeDirectorySourceFactory() {
-    return std::make_unique<DirectorySourceFactory>();
+std::unique_ptr<connector::SourceFactory> makeDirectorySourceFactory(const Clock* clock) {
+    return std::make_unique<DirectorySourceFactory>(clock);
 }
 
 }  // namespace sluis::connectors

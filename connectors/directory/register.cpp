@@ -2,8 +2,8 @@
 
 namespace sluis::connectors {
 
-Status registerDirectory(connector::ConnectorRegistry& registry) {
-    SLUIS_RETURN_IF_ERROR(registry.addSource(makeDirectorySourceFactory()));
+Status registerDirectory(connector::ConnectorRegistry& registry, const Clock* clock) {
+    SLUIS_RETURN_IF_ERROR(registry.addSource(makeDirectorySourceFactory(clock)));
     return registry.addSink(makeDirectorySinkFactory());
 }
 

@@ -16,13 +16,15 @@ namespace sluis::connectors {
 /// Header carrying the transfer's idempotency key on a sink POST.
 inline constexpr const char* kSomtodayIdempotencyHeader = "Idempotency-Key";
 
-/// Registers source type `somtoday-rest` and sink type `somtoday-rest`.
-Status registerSomtoday(connector::ConnectorRegistry& registry);
+/// Registers source type `somtoday-rest` and sink type `somtoday-rest`, both on `clock` (the
+/// daemon's clock; nullptr: the system clock; it must outlive the registry's connectors).
+Status registerSomtoday(connector::ConnectorRegistry& registry, const Clock* clock = nullptr);
 
 /// `clock`: for the source's pass interval, retry waits, Retry-After and token lifetimes
 /// (nullptr: the system clock); it must outlive every source the factory creates.
 std::unique_ptr<connector::SourceFactory> makeSomtodaySourceFactory(const Clock* clock = nullptr);
-std::unique_ptr<connector::SinkFactory> makeSomtodaySinkFactory();
+/// `clock`: for the sink's Retry-After waits and token lifetimes, as for the source.
+std::unique_ptr<connector::SinkFactory> makeSomtodaySinkFactory(const Clock* clock = nullptr);
 
 /// A parsed `Content-Range: items FIRST-LAST/TOTAL` (TOTAL may be `*`: unknown, -1).
 struct ContentRange {

@@ -73,6 +73,7 @@ class SomtodaySink final : public connector::Sink {
 
 class SomtodaySinkFactory final : public connector::SinkFactory {
   public:
+    explicit SomtodaySinkFactory(const Clock* clock) : clock_(clock) {}
     std::string name() const override { return "somtoday-rest"; }
     std::string description() const override {
         return "Levert een dossier (encoder somtoday-json) af bij een SomToday-achtige REST-API "
@@ -97,6 +98,7 @@ class SomtodaySinkFactory final : public connector::SinkFactory {
         std::string prefix = "doel " + instance + ": ";
         auto cs = somtoday::clientSettingsFrom(prefix, o);
         if (!cs) return cs.error();
+        cs->clock = clock_;
         std::string path = o.str("path");
         if (path.empty() || path.find_first_of("?# ") != std::string::npos)
             return Error{ErrorCode::kInvalidConfig,
@@ -104,17 +106,20 @@ class SomtodaySinkFactory final : public connector::SinkFactory {
         return std::unique_ptr<connector::Sink>(
             std::make_unique<SomtodaySink>(instance, std::move(*cs), path));
     }
+
+  private:
+    const Clock* clock_;
 };
 
 }  // namespace
 
-std::unique_ptr<connector::SinkFactory> makeSomtodaySinkFactory() {
-    return std::make_unique<SomtodaySinkFactory>();
+std::unique_ptr<connector::SinkFactory> makeSomtodaySinkFactory(const Clock* clock) {
+    return std::make_unique<SomtodaySinkFactory>(clock);
 }
 
-Status registerSomtoday(connector::ConnectorRegistry& registry) {
-    SLUIS_RETURN_IF_ERROR(registry.addSource(makeSomtodaySourceFactory()));
-    return registry.addSink(makeSomtodaySinkFactory());
+Status registerSomtoday(connector::ConnectorRegistry& registry, const Clock* clock) {
+    SLUIS_RETURN_IF_ERROR(registry.addSource(makeSomtodaySourceFactory(clock)));
+    return registry.addSink(makeSomtodaySinkFactory(clock));
 }
 
 }  // namespace sluis::connectors

@@ -85,7 +85,7 @@ bool RenderStage::render(const Transfer& t, const config::RouteConfig& r) {
     json options = r.encoder_options.is_object() ? r.encoder_options : json::object();
     const json chosen = p->procedure.effectiveChoices(t.choices);
     for (auto& [k, v] : chosen.items()) options[k] = v;
-    mapper::EncodeContext ctx{r.purpose, r.profile, r.opt_out, options};
+    mapper::EncodeContext ctx{r.purpose, r.profile, r.opt_out, options, ctx_.clock.now()};
     auto encoded = encoder->encode(reduced.record, ctx);
     if (!encoded && encoded.error().code == ErrorCode::kValidationFailed) {
         // The data breaks the destination's standard (e.g. an OSO dossier the official rules

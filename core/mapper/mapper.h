@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +55,10 @@ struct EncodeContext {
     std::string profile;  ///< Format profile, e.g. OSO "POVO".
     std::vector<std::string> opt_out;  ///< OPTIONEEL categories switched off.
     nlohmann::json options = nlohmann::json::object();
+    /// The instant of rendering, from the engine's injected clock (a date an encoder writes,
+    /// e.g. OSO metadata/datum, is taken from it, never from the system clock). Unset when a
+    /// route is only checked; an encoder that needs it and gets none refuses.
+    std::optional<Timestamp> now;
 };
 
 /// What an encoder's output needs from the purpose of the route that uses it (policies.json).

@@ -124,6 +124,8 @@ int cmdWrite(const Parsed& p, const Standard& standard) {
     o.pakketversie = opt("pakketversie");
     o.datum = opt("datum");
     o.deeldossier = opt("deeldossier");
+    // A one-shot command: the day it runs (Europe/Amsterdam) is the dossier's default datum.
+    o.now = SystemClock().now();
     std::string schema = locateSchema(standard.version(), opt("schema"));
     if (!schema.empty()) {
         auto sp = Standard::get(standard.version());

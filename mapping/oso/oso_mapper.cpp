@@ -180,6 +180,7 @@ class OsoEncoder : public mapper::Encoder {
         o.pakketversie = opt("pakketversie");
         o.datum = opt("datum");
         o.deeldossier = opt("deeldossier");
+        o.now = ctx.now;
         std::string schema;
         if (!opt("schema").empty()) {
             // An explicit schema is a promise: never render without it.

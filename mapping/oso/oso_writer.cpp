@@ -1,9 +1,9 @@
 #include "mapping/oso/oso_writer.h"
 
 #include <algorithm>
-#include <chrono>
-#include <ctime>
 #include <optional>
+
+#include "core/util/amsterdam_time.h"
 
 namespace sluis::oso {
 
@@ -99,15 +99,6 @@ std::string textOf(const json& v) {
     if (v.is_number_integer()) return std::to_string(v.get<long long>());
     if (v.is_number()) return v.dump();
     return std::string();
-}
-
-std::string today() {
-    std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[16];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-    return buf;
 }
 
 // --- Canonical cijfers -> OSO cijferlijstTypelijst (docs/oso.md, "Cijfers") ---------------
@@ -442,7 +433,16 @@ Result<WriteResult> writeDossier(const json& record, const Standard& standard,
     md["deeldossier"] = pick(options.deeldossier, "deeldossier", "LAS");
     md["pakketnaam"] = pick(options.pakketnaam, "pakketnaam", "Sluis");
     md["pakketversie"] = pick(options.pakketversie, "pakketversie", "1");
-    md["datum"] = pick(options.datum, "datum", today());
+    // The day of writing is a Dutch school's day: its date in Europe/Amsterdam, not in UTC
+    // (between midnight and 01:00/02:00 local time UTC still has yesterday).
+    std::string datum = pick(options.datum, "datum", "");
+    if (datum.empty()) {
+        if (!options.now)
+            return Error{ErrorCode::kInvalidArgument,
+                         "metadata.datum: geen datum opgegeven en geen tijdstip van omzetten"};
+        datum = amsterdam::formatDate(amsterdam::localDate(*options.now));
+    }
+    md["datum"] = datum;
     md["standaardversie"] = standard.version();
     md["validatieversie"] = standard.validatieversie();
     json cu = json::object();

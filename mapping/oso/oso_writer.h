@@ -8,10 +8,12 @@
 /// elements never written. Element order and names come from the standard's data.
 /// Thread-safe (no shared state). The writer does not validate; see OsoEncoder / Validator.
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
+#include "core/util/clock.h"
 #include "mapping/oso/oso_standard.h"
 
 namespace sluis::oso {
@@ -20,8 +22,12 @@ struct WriteOptions {
     std::string profile;               ///< POPO, POVO, VOVO, BB, POSWV, VOSWV
     std::vector<std::string> opt_out;  ///< OPTIONEEL categories switched off.
     /// Metadata parameters; empty: taken from the record's `metadata`, else defaults
-    /// (pakketnaam "Sluis", deeldossier "LAS", datum today).
+    /// (pakketnaam "Sluis", deeldossier "LAS", datum: the date of `now` in Europe/Amsterdam).
     std::string pakketnaam, pakketversie, datum, deeldossier;
+    /// The instant of writing (the caller's injected clock; the writer never reads the system
+    /// clock). Needed only when neither `datum` nor the record's metadata gives the datum;
+    /// without it such a dossier is refused (kInvalidArgument).
+    std::optional<Timestamp> now;
 };
 
 struct WriteResult {

@@ -6,6 +6,7 @@
 #include <pugixml.hpp>
 
 #include "core/model/model.h"
+#include "core/util/file_clock.h"
 #include "mapping/oso/oso_mapper.h"
 #include "mapping/oso/oso_reader.h"
 #include "mapping/oso/oso_validator.h"
@@ -375,6 +376,81 @@ TEST(oso_validator, XsdMeldingenCarryNoValues) {
         EXPECT_EQ(m.xpath, "/dossier/huidigeschool/leerling/geboortedatum");
         EXPECT_GT(m.line, 0);
     }
+}
+
+// --- metadata/datum: the day of writing in Europe/Amsterdam, from the caller's clock ----------
+
+/// The <metadata><datum> of a POVO dossier written from the synthetic record without a datum of
+/// its own, at `now` (ISO UTC).
+std::string datumWrittenAt(const std::string& now) {
+    json r = synthetic();
+    r["metadata"].erase("datum");
+    WriteOptions o{"POVO", {}};
+    auto at = parseIsoUtc(now);
+    EXPECT_TRUE(at.isOk()) << now;
+    o.now = *at;
+    auto w = writeDossier(r, *std2019(), o);
+    EXPECT_TRUE(w.isOk()) << now << ": " << (w.isOk() ? "" : w.error().message);
+    if (!w) return std::string();
+    pugi::xml_document doc;
+    EXPECT_TRUE(doc.load_string(w->xml.c_str()));
+    return doc.select_node("//metadata/datum").node().child_value();
+}
+
+TEST(oso_writer, DatumIsTheAmsterdamDateOfTheInjectedTimeOnBothSidesOfBothDstShifts) {
+    // Winter time (CET, UTC+1): the local day starts at 23:00 UTC.
+    EXPECT_EQ(datumWrittenAt("2026-01-01T22:30:00Z"), "2026-01-01");
+    EXPECT_EQ(datumWrittenAt("2026-01-01T22:59:59Z"), "2026-01-01");
+    EXPECT_EQ(datumWrittenAt("2026-01-01T23:00:00Z"), "2026-01-02");
+    EXPECT_EQ(datumWrittenAt("2026-01-01T23:30:00Z"), "2026-01-02");
+    // The spring shift (29 March 2026, 01:00 UTC): before it still winter time, after it summer.
+    EXPECT_EQ(datumWrittenAt("2026-03-28T22:59:00Z"), "2026-03-28");
+    EXPECT_EQ(datumWrittenAt("2026-03-28T23:00:00Z"), "2026-03-29");
+    EXPECT_EQ(datumWrittenAt("2026-03-29T21:59:00Z"), "2026-03-29");
+    EXPECT_EQ(datumWrittenAt("2026-03-29T22:00:00Z"), "2026-03-30");
+    // Summer time (CEST, UTC+2): the local day starts at 22:00 UTC.
+    EXPECT_EQ(datumWrittenAt("2026-03-31T21:59:59Z"), "2026-03-31");
+    EXPECT_EQ(datumWrittenAt("2026-03-31T22:30:00Z"), "2026-04-01");
+    // The autumn shift (25 October 2026, 01:00 UTC): before it summer time, after it winter.
+    EXPECT_EQ(datumWrittenAt("2026-10-24T21:59:00Z"), "2026-10-24");
+    EXPECT_EQ(datumWrittenAt("2026-10-24T22:00:00Z"), "2026-10-25");
+    EXPECT_EQ(datumWrittenAt("2026-10-25T22:59:00Z"), "2026-10-25");
+    EXPECT_EQ(datumWrittenAt("2026-10-25T23:00:00Z"), "2026-10-26");
+}
+
+TEST(oso_writer, AGivenDatumWinsAndWithoutDatumOrTimeTheDossierIsRefused) {
+    json r = synthetic();
+    WriteOptions o{"POVO", {}};
+    o.now = *parseIsoUtc("2026-03-31T22:30:00Z");
+    // The route's datum comes first, then the record's own.
+    o.datum = "2026-02-02";
+    auto w = writeDossier(r, *std2019(), o);
+    ASSERT_TRUE(w.isOk()) << w.error().message;
+    EXPECT_TRUE(contains(w->xml, "<datum>2026-02-02</datum>"));
+    o.datum.clear();
+    w = writeDossier(r, *std2019(), o);
+    ASSERT_TRUE(w.isOk()) << w.error().message;
+    EXPECT_TRUE(contains(w->xml, "<datum>2025-03-21</datum>"));
+    // No datum anywhere and no time given: never a date made up from the system clock.
+    r["metadata"].erase("datum");
+    o.now.reset();
+    w = writeDossier(r, *std2019(), o);
+    ASSERT_FALSE(w.isOk());
+    EXPECT_EQ(w.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(w.error().message.find("metadata.datum"), std::string::npos) << w.error().message;
+}
+
+TEST(oso_mapper, EncoderWritesTheDatumOfTheContextsTime) {
+    mapper::MapperRegistry reg;
+    ASSERT_TRUE(mapping::registerOsoMappers(reg).isOk());
+    json r = synthetic();
+    r["metadata"].erase("datum");
+    mapper::EncodeContext ctx;
+    ctx.profile = "POVO";
+    ctx.now = *parseIsoUtc("2026-01-01T23:30:00Z");
+    auto out = reg.encoder("oso-2019.1")->encode(r, ctx);
+    ASSERT_TRUE(out.isOk()) << out.error().message;
+    EXPECT_TRUE(contains(out->bytes, "<datum>2026-01-02</datum>"));
 }
 
 TEST(oso_mapper, RegistersDecoderAndEncoder) {

@@ -116,12 +116,23 @@ class SomtodayDaemonTest : public ::testing::Test {
     void startDaemon() {
         if (token_.empty()) makeToken();
         fs::remove(data_ / "admin.port");
-        daemon_.start(kExe, {"serve", "--config", config_.string(), "--data-dir", data_.string()},
-                      (dir_ / "serve.log").string());
+        std::vector<std::string> args = {"serve", "--config", config_.string(), "--data-dir",
+                                         data_.string()};
+        if (!clock_file_.empty()) {
+            setenv("SLUIS_ENABLE_TEST_CLOCK", "1", 1);
+            args.insert(args.end(), {"--test-clock", clock_file_.string()});
+        }
+        daemon_.start(kExe, args, (dir_ / "serve.log").string());
         ASSERT_TRUE(waitUntil([&] { return fs::exists(data_ / "admin.port"); }))
             << "daemon did not start:\n"
             << log();
         port_ = std::stoi(test::readFile(data_ / "admin.port"));
+    }
+
+    /// Runs the daemon (from the next startDaemon) on a clock read from a file, at `iso` (UTC).
+    void useTestClock(const std::string& iso) {
+        clock_file_ = dir_ / "clock";
+        test::setClockFile(clock_file_, iso);
     }
 
     std::string log() const {
@@ -215,7 +226,7 @@ class SomtodayDaemonTest : public ::testing::Test {
     }
 
     test::TempDir dir_;
-    fs::path config_, data_;
+    fs::path config_, data_, clock_file_;
     std::unique_ptr<SomtodayPeer> peer_;
     test::Daemon daemon_;
     std::string token_;
@@ -344,6 +355,37 @@ TEST_F(SomtodayDaemonTest, ATokenRevokedMidSyncIsRenewedOnce) {
     EXPECT_EQ(daemon_.terminate(), 0);
 }
 
+// `sluis serve --test-clock` reaches the somtoday-rest source: its pass interval and its token's
+// lifetime move with the daemon's clock, not with the real time.
+TEST_F(SomtodayDaemonTest, TheSourcesIntervalAndTokenFollowTheDaemonsTestClock) {
+    startPeer(5);
+    useTestClock("2027-09-01T08:00:00Z");
+    writeSourceConfig({{"interval", "1h"}});
+    startDaemon();
+    waitDelivered(5);
+    EXPECT_EQ(count(log(), "source.pass_started"), 1u);
+    EXPECT_EQ(peer_->tokensIssued(), 1u);
+
+    // A change at the school: on the daemon's clock the hour has not passed, so however many
+    // passes the engine makes, the source does not ask again.
+    peer_->touch(2);
+    ASSERT_TRUE(test::waitForPasses(port_, 20)) << log();
+    EXPECT_EQ(count(log(), "source.pass_started"), 1u);
+    EXPECT_EQ(delivered(), 5u);
+
+    // The clock moves an hour on: the next pass brings the change, on a new token (the first
+    // one's lifetime, 3600 s, has passed on the daemon's clock, not in real time).
+    test::setClockFile(clock_file_, "2027-09-01T09:00:01Z");
+    waitDelivered(6);
+    EXPECT_EQ(count(log(), "source.pass_started"), 2u);
+    EXPECT_EQ(peer_->tokensIssued(), 2u);
+    EXPECT_EQ(peer_->unauthorized(), 0u);
+    auto versions = oneVersionEach(5);
+    versions[leerlingid(2)] = 2;
+    checkDeliveries(versions);
+    EXPECT_EQ(daemon_.terminate(), 0);
+}
+
 // Inbound dossiers (canonical JSONL, as an OSO reader produces them) leave through the
 // somtoday-rest sink: each is POSTed once, a 500 is retried with the same Idempotency-Key, and a
 // delivery cut short by SIGKILL is recognised by the API (409) instead of being created twice.
@@ -431,6 +473,55 @@ TEST_F(SomtodayDaemonTest, SinkPostsEveryDossierOnceWithAReceipt) {
     auto t = transfers("&route=naar-somtoday&subject=" + subject);
     ASSERT_EQ(t.size(), 1u);
     EXPECT_EQ(t[0]["receipt"], posted[4].id);
+    EXPECT_EQ(daemon_.terminate(), 0);
+}
+
+// The somtoday-rest sink's token lifetime follows the daemon's test clock too.
+TEST_F(SomtodayDaemonTest, TheSinksTokenFollowsTheDaemonsTestClock) {
+    startPeer(0);
+    useTestClock("2027-09-01T08:00:00Z");
+    write("daemon.json", {{"admin", {{"port", 0}}}, {"worker", {{"poll_interval", "50ms"}}}});
+    write("connectors.json",
+          {{"sources",
+            {{{"name", "inbox"},
+              {"type", "directory"},
+              {"options", {{"path", "inbox"}, {"settle_time", "0ms"}}}}}},
+           {"sinks",
+            {{{"name", "somtoday"}, {"type", "somtoday-rest"}, {"options", clientOptions()}}}}});
+    write("policies.json",
+          {{"purposes",
+            {{"inschrijving", {{"legal_basis", "test: inschrijving"}, {"basis", "none"}}}}}});
+    write("routes.json", {{"routes",
+                           {{{"name", "naar-somtoday"},
+                             {"source", "inbox"},
+                             {"decoder", "canonical-jsonl"},
+                             {"purpose", "inschrijving"},
+                             {"encoder", "somtoday-json"},
+                             {"encoder_options", {{"unmapped", "omit"}}},
+                             {"sink", "somtoday"}}}}});
+    std::vector<std::string> dossiers;
+    {
+        std::stringstream ss(
+            test::readFile(test::sourceDir() / "config/demo/inbox-seed/groep8-demo.jsonl"));
+        for (std::string line; std::getline(ss, line) && dossiers.size() < 3;)
+            if (!line.empty()) dossiers.push_back(line);
+    }
+    ASSERT_EQ(dossiers.size(), 3u);
+    startDaemon();
+    test::dropFile(data_ / "inbox", "een.jsonl", dossiers[0] + "\n");
+    waitDelivered(1);
+    // Half an hour later on the daemon's clock: the token is still good.
+    test::setClockFile(clock_file_, "2027-09-01T08:30:00Z");
+    test::dropFile(data_ / "inbox", "twee.jsonl", dossiers[1] + "\n");
+    waitDelivered(2);
+    EXPECT_EQ(peer_->tokensIssued(), 1u);
+    // Two hours later on the daemon's clock (seconds in real time): a new token first.
+    test::setClockFile(clock_file_, "2027-09-01T10:00:00Z");
+    test::dropFile(data_ / "inbox", "drie.jsonl", dossiers[2] + "\n");
+    waitDelivered(3);
+    EXPECT_EQ(peer_->tokensIssued(), 2u);
+    EXPECT_EQ(peer_->posted().size(), 3u);
+    EXPECT_EQ(peer_->unauthorized(), 0u);
     EXPECT_EQ(daemon_.terminate(), 0);
 }
 

@@ -305,6 +305,50 @@ TEST(DirectorySource, KeptAndRefusedFilesExpireAfterTheirDays) {
     EXPECT_TRUE(fs::exists(dir / "other.txt"));
 }
 
+TEST(DirectorySource, ParkingTimesAndReasonsFollowTheInjectedClock) {
+    // A daemon on a test clock far from the real time: files are parked at the clock's time, so
+    // their retention is counted in the same time the purge asks about (never the system clock).
+    test::TempDir dir;
+    ManualClock clock(fromMillis(1900000000000));  // 2030-03-17T17:46:40Z
+    auto factory = makeDirectorySourceFactory(&clock);
+    auto src = factory->create("in", opts(*factory, {{"path", (dir / "inbox").string()},
+                                                     {"settle_time", "0ms"},
+                                                     {"keep_processed_days", 3},
+                                                     {"keep_failed_days", 30}}));
+    ASSERT_TRUE(src);
+    test::writeFile(dir / "inbox/ok.jsonl", "ok");
+    test::writeFile(dir / "inbox/bad.jsonl", "bad");
+    age(dir / "inbox/ok.jsonl");
+    age(dir / "inbox/bad.jsonl");
+    auto items = (*src)->poll(10);
+    ASSERT_EQ(items->size(), 2u);
+    for (const auto& i : *items) ASSERT_TRUE((*src)->acknowledge(i, {i.name == "ok.jsonl", "regel 1: fout"}));
+    const Timestamp parked = clock.now();
+    EXPECT_NE(test::readFile(dir / "inbox/failed/bad.jsonl.reden.txt").find("Tijdstip: " + formatIso(parked)),
+              std::string::npos);
+    // Years after the real time, but not yet three days after the clock's: nothing is due.
+    EXPECT_TRUE((*src)->expiredFiles(parked + std::chrono::days(3) - std::chrono::minutes(1))->empty());
+    auto after3 = (*src)->expiredFiles(parked + std::chrono::days(3));
+    ASSERT_TRUE(after3);
+    ASSERT_EQ(after3->size(), 1u);
+    EXPECT_EQ((*after3)[0].path, (dir / "inbox/processed/ok.jsonl").string());
+    EXPECT_EQ((*after3)[0].since, parked);
+    EXPECT_EQ((*after3)[0].due, parked + std::chrono::days(3));
+    // The clock moves on; a file refused now is parked at the new time.
+    clock.advance(std::chrono::days(10));
+    test::writeFile(dir / "inbox/later.jsonl", "later");
+    age(dir / "inbox/later.jsonl");
+    items = (*src)->poll(10);
+    ASSERT_EQ(items->size(), 1u);
+    ASSERT_TRUE((*src)->acknowledge((*items)[0], {false, "regel 1: fout"}));
+    auto after30 = (*src)->expiredFiles(parked + std::chrono::days(30));
+    ASSERT_TRUE(after30);
+    std::set<std::string> due;
+    for (const auto& f : *after30) due.insert(fs::path(f.path).filename().string());
+    EXPECT_EQ(due, (std::set<std::string>{"ok.jsonl", "bad.jsonl", "bad.jsonl.reden.txt"}));
+    EXPECT_EQ((*src)->expiredFiles(clock.now() + std::chrono::days(30))->size(), 5u);
+}
+
 TEST(DirectorySource, AParkedSymlinkIsRemovedNotItsTarget) {
     test::TempDir dir;
     test::writeFile(dir / "sluis.key", "SECRET-KEY");
