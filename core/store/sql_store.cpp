@@ -178,6 +178,16 @@ const std::vector<std::vector<std::string>>& migrations() {
             " locked_until INTEGER, last_totp_step INTEGER NOT NULL DEFAULT 0,"
             " created_at INTEGER NOT NULL, last_login INTEGER)",
         },
+        {
+            // Web sessions shared by every daemon on the store (issue 16): keyed by the SHA-256
+            // of the cookie value, never the value; the pending OpenID Connect values sealed.
+            "CREATE TABLE web_sessions ("
+            " id_hash TEXT PRIMARY KEY, stage INTEGER NOT NULL, name TEXT NOT NULL,"
+            " role TEXT NOT NULL, display TEXT NOT NULL, pending TEXT,"
+            " created_at INTEGER NOT NULL, last_seen INTEGER NOT NULL)",
+            "CREATE INDEX web_sessions_name ON web_sessions (name)",
+            "CREATE INDEX web_sessions_last_seen ON web_sessions (last_seen)",
+        },
     };
     return m;
 }
@@ -1675,6 +1685,7 @@ public:
             if (existing.isNull())
                 return Error{ErrorCode::kNotFound, "account '" + name + "' bestaat niet"};
             sql("DELETE FROM web_accounts WHERE name = ?"), use(n), now;
+            sql("DELETE FROM web_sessions WHERE name = ?"), use(n), now;  // ended at once
             return insertAudit({actor, "account_removed", "", "", {{"account", name}}}, now_ts);
         });
     }
@@ -1694,6 +1705,7 @@ public:
             sql("UPDATE web_accounts SET totp_secret = ?, last_totp_step = 0, failed_logins = 0,"
                 " locked_until = NULL WHERE name = ?"),
                 use(value), use(n), now;
+            sql("DELETE FROM web_sessions WHERE name = ?"), use(n), now;  // ended at once
             return insertAudit({actor, "account_totp_reset", "", "", {{"account", name}}}, now_ts);
         });
     }
@@ -1721,6 +1733,154 @@ public:
             return {};
         }, /*chain=*/u.success || u.locked_now);
     }
+
+    // --- sessions: web sessions (docs/web.md, core/web/session.h)
+    // One contiguous block: table web_sessions (migration 9). Session writes never append to the
+    // audit log, so they take no chain lock.
+
+    Status addSession(const WebSession& ws, const SessionLimits& limits,
+                      const SessionCutoffs& expired) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("sessie opslaan", [&]() -> Status {
+            SLUIS_RETURN_IF_ERROR(deleteExpiredSessions(expired).status());
+            Poco::Int64 total = 0;
+            sql("SELECT COUNT(*) FROM web_sessions"), into(total), now;
+            if (total >= static_cast<Poco::Int64>(limits.total)) {
+                // Sessions not logged in go first: a flood of login pages logs nobody out.
+                Poco::Int64 surplus = total - static_cast<Poco::Int64>(limits.total) + 1;
+                sql("DELETE FROM web_sessions WHERE id_hash IN (SELECT id_hash FROM web_sessions"
+                    " WHERE stage <> 2 ORDER BY created_at LIMIT ?)"),
+                    use(surplus), now;
+                sql("SELECT COUNT(*) FROM web_sessions"), into(total), now;
+                if (total >= static_cast<Poco::Int64>(limits.total))
+                    return Error{ErrorCode::kUnavailable, "te veel open sessies"};
+            }
+            std::string name = ws.name;
+            if (ws.stage == 2 && !name.empty()) {
+                Poco::Int64 mine = 0;
+                sql("SELECT COUNT(*) FROM web_sessions WHERE name = ? AND stage = 2"), use(name),
+                    into(mine), now;
+                if (mine >= static_cast<Poco::Int64>(limits.per_account)) {
+                    Poco::Int64 surplus = mine - static_cast<Poco::Int64>(limits.per_account) + 1;
+                    sql("DELETE FROM web_sessions WHERE id_hash IN (SELECT id_hash FROM"
+                        " web_sessions WHERE name = ? AND stage = 2 ORDER BY created_at LIMIT ?)"),
+                        use(name), use(surplus), now;
+                }
+            }
+            NullStr pending;
+            if (!ws.pending.empty()) {
+                nlohmann::json j(ws.pending);
+                auto sealed = cipher_->sealField("web-session-pending:" + ws.id_hash, j.dump());
+                if (!sealed) return sealed.error();
+                pending = b64(*sealed);
+            }
+            std::string id = ws.id_hash, role = ws.role, display = ws.display;
+            int stage = ws.stage;
+            Poco::Int64 created = toMillis(ws.created), seen = toMillis(ws.last_seen);
+            sql("INSERT INTO web_sessions (id_hash, stage, name, role, display, pending,"
+                " created_at, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+                use(id), use(stage), use(name), use(role), use(display), use(pending),
+                use(created), use(seen), now;
+            return {};
+        }, /*chain=*/false);
+    }
+
+    Result<std::optional<WebSession>> findSession(const std::string& id_hash) override {
+        std::optional<WebSession> out;
+        std::string id = id_hash;
+        Status st = read(
+            "SELECT id_hash, stage, name, role, display, pending, created_at, last_seen"
+            " FROM web_sessions WHERE id_hash = ?",
+            [&](Statement& s) { s, use(id); },
+            [&](const Row& row) {
+                WebSession ws;
+                ws.id_hash = row.str(0);
+                ws.stage = row.i32(1);
+                ws.name = row.str(2);
+                ws.role = row.str(3);
+                ws.display = row.str(4);
+                if (!row.isNull(5)) {
+                    auto plain = cipher_->openField("web-session-pending:" + ws.id_hash,
+                                                    unb64(row.str(5)));
+                    if (plain) {
+                        auto j = nlohmann::json::parse(*plain, nullptr, false);
+                        if (j.is_object())
+                            for (auto& [k, v] : j.items())
+                                if (v.is_string()) ws.pending[k] = v.get<std::string>();
+                    }
+                }
+                ws.created = row.time(6);
+                ws.last_seen = row.time(7);
+                out = std::move(ws);
+            });
+        if (!st) return st.error();
+        return out;
+    }
+
+    Status touchSession(const std::string& id_hash, Timestamp now_ts) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("sessie bijwerken", [&]() -> Status {
+            std::string id = id_hash;
+            Poco::Int64 at = toMillis(now_ts);
+            sql("UPDATE web_sessions SET last_seen = ? WHERE id_hash = ? AND last_seen < ?"),
+                use(at), use(id), use(at), now;
+            return {};
+        }, /*chain=*/false);
+    }
+
+    Status removeSession(const std::string& id_hash) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        return txn("sessie beëindigen", [&]() -> Status {
+            std::string id = id_hash;
+            sql("DELETE FROM web_sessions WHERE id_hash = ?"), use(id), now;
+            return {};
+        }, /*chain=*/false);
+    }
+
+    Result<long long> removeAccountSessions(const std::string& name) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        long long n = 0;
+        Status st = txn("sessies beëindigen", [&]() -> Status {
+            std::string who = name;
+            Statement del = sql("DELETE FROM web_sessions WHERE name = ?");
+            del, use(who);
+            n = static_cast<long long>(del.execute());
+            return {};
+        }, /*chain=*/false);
+        if (!st) return st.error();
+        return n;
+    }
+
+    Result<long long> purgeSessions(const SessionCutoffs& expired) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        long long n = 0;
+        Status st = txn("verlopen sessies opruimen", [&]() -> Status {
+            auto removed = deleteExpiredSessions(expired);
+            if (!removed) return removed.error();
+            n = *removed;
+            return {};
+        }, /*chain=*/false);
+        if (!st) return st.error();
+        return n;
+    }
+
+    Result<long long> countSessions() override {
+        long long n = 0;
+        Status st = read("SELECT COUNT(*) FROM web_sessions", [](Statement&) {},
+                         [&](const Row& row) { n = row.i64(0); });
+        if (!st) return st.error();
+        return n;
+    }
+
+private:
+    /// Deletes the expired sessions; inside a transaction, caller holds the lock.
+    Result<long long> deleteExpiredSessions(const SessionCutoffs& expired) {
+        Poco::Int64 seen = toMillis(expired.seen_before), created = toMillis(expired.created_before);
+        Statement del = sql("DELETE FROM web_sessions WHERE last_seen <= ? OR created_at <= ?");
+        del, use(seen), use(created);
+        return static_cast<long long>(del.execute());
+    }
+    // --- end of sessions
 
 private:
     /// Applies the missing schema versions; each in its own transaction when `per_version`
