@@ -148,7 +148,7 @@ class WebSessionsPostgres : public ::testing::Test {
         EXPECT_EQ(form.status, 200);
         auto pw = web(port, "POST", "/web/login", form.cookie,
                       {{"csrf", csrfOf(form.body)}, {"naam", name}, {"wachtwoord", passwords_[name]}});
-        EXPECT_EQ(pw.status, 302) << pw.body;
+        EXPECT_EQ(pw.status, 303) << pw.body;
         EXPECT_EQ(pw.location, "/web/login/totp");
         auto totp = web(port, "GET", "/web/login/totp", pw.cookie);
         EXPECT_EQ(totp.status, 200) << totp.body;
@@ -156,7 +156,7 @@ class WebSessionsPostgres : public ::testing::Test {
             std::chrono::duration_cast<std::chrono::seconds>(now_.time_since_epoch()).count();
         auto done = web(port, "POST", "/web/login/totp", pw.cookie,
                         {{"csrf", csrfOf(totp.body)}, {"code", web::totp(secrets_[name], unix_s)}});
-        EXPECT_EQ(done.status, 302) << done.body;
+        EXPECT_EQ(done.status, 303) << done.body;
         EXPECT_EQ(done.location, "/web/");
         EXPECT_EQ(done.cookie.size(), 64u);
         return done.cookie;
@@ -166,7 +166,7 @@ class WebSessionsPostgres : public ::testing::Test {
     /// a session it sends the browser to the login page).
     bool loggedIn(int port, const std::string& cookie) {
         auto r = web(port, "GET", "/web/", cookie);
-        if (r.status == 302) {
+        if (r.status == 303) {
             EXPECT_EQ(r.location, "/web/login");
             return false;
         }
@@ -203,7 +203,7 @@ TEST_F(WebSessionsPostgres, OneSessionOnEveryDaemonEndedAtOnceWhenTheAccountGoes
 
     // Logging out on daemon 2 ends it on daemon 1.
     auto out = web(p2, "POST", "/web/logout", a, {{"csrf", csrfOf(page2.body)}});
-    EXPECT_EQ(out.status, 302);
+    EXPECT_EQ(out.status, 303);
     EXPECT_FALSE(loggedIn(p1, a));
     EXPECT_FALSE(loggedIn(p2, a));
 
@@ -222,7 +222,7 @@ TEST_F(WebSessionsPostgres, OneSessionOnEveryDaemonEndedAtOnceWhenTheAccountGoes
     ASSERT_EQ(confirm.status, 200) << confirm.body;
     auto removed = web(p2, "POST", "/web/beheer/accounts/verwijderen", beheer,
                        {{"csrf", csrfOf(confirm.body)}, {"naam", "dir.bos"}});
-    EXPECT_EQ(removed.status, 302) << removed.body;
+    EXPECT_EQ(removed.status, 303) << removed.body;
     EXPECT_FALSE(loggedIn(p1, b)) << "removed account: session ended at once";
     EXPECT_FALSE(loggedIn(p2, b));
     EXPECT_TRUE(loggedIn(p1, beheer)) << "other accounts stay logged in";
