@@ -5,6 +5,8 @@
 // keeps it; removing the account (through the Beheer page or `sluis account remove`) or giving it
 // a new second factor sends its next request to the login page, on every daemon.
 #include <Poco/Net/HTMLForm.h>
+#include <Poco/Net/HTTPCookie.h>
+#include <Poco/URI.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -20,6 +22,7 @@
 #include "core/util/clock.h"
 #include "core/util/file_clock.h"
 #include "core/web/auth.h"
+#include "tests/support/oidc_provider.h"
 #include "tests/support/pg_database.h"
 #include "tests/support/process.h"
 #include "tests/support/test_util.h"
@@ -37,17 +40,19 @@ struct WebReply {
     std::string body;
     std::string location;
     std::string cookie;  ///< the new value of sluis_sessie, if the answer set one
+    std::string oidc_cookie;  ///< the new value of sluis_oidc (a login with OpenID Connect)
 };
 
 /// One request to the web interface on 127.0.0.1:`port` with session cookie `cookie`; `form`
-/// makes it a urlencoded POST.
+/// makes it a urlencoded POST. `cookie_name`: another cookie than the session's.
 WebReply web(int port, const std::string& method, const std::string& path,
-             const std::string& cookie, const std::map<std::string, std::string>& form = {}) {
+             const std::string& cookie, const std::map<std::string, std::string>& form = {},
+             const std::string& cookie_name = "sluis_sessie") {
     Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
     Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
     if (!cookie.empty()) {
         Poco::Net::NameValueCollection c;
-        c.add("sluis_sessie", cookie);
+        c.add(cookie_name, cookie);
         req.setCookies(c);
     }
     Poco::Net::HTMLForm body;
@@ -64,8 +69,12 @@ WebReply web(int port, const std::string& method, const std::string& path,
     r.status = static_cast<int>(resp.getStatus());
     Poco::StreamCopier::copyToString(in, r.body);
     r.location = resp.get("Location", "");
-    const std::string set = resp.get("Set-Cookie", "");
-    if (set.starts_with("sluis_sessie=")) r.cookie = set.substr(13, set.find(';') - 13);
+    std::vector<Poco::Net::HTTPCookie> cookies;
+    resp.getCookies(cookies);
+    for (const auto& c : cookies) {
+        if (c.getName() == "sluis_sessie" && c.getMaxAge() != 0) r.cookie = c.getValue();
+        if (c.getName() == "sluis_oidc" && c.getMaxAge() != 0) r.oidc_cookie = c.getValue();
+    }
     return r;
 }
 
@@ -174,6 +183,22 @@ class WebSessionsPostgres : public ::testing::Test {
         return r.status == 200;
     }
 
+    /// Adds admin.web.oidc for `provider` to daemon.json.
+    void withOidc(const test::OidcProvider& provider) {
+        test::writeFile(config_ / "oidc.secret", "oidc-test-geheim-123\n");
+        fs::permissions(config_ / "oidc.secret", fs::perms::owner_read | fs::perms::owner_write);
+        json d = json::parse(test::readFile(config_ / "daemon.json"));
+        d["admin"]["web"]["oidc"] = {
+            {"issuer", provider.issuer()},
+            {"name", "Testschool"},
+            {"client_id", "sluis-test"},
+            {"client_secret_file", (config_ / "oidc.secret").string()},
+            {"redirect_uri", "http://127.0.0.1:8480/web/login/oidc/callback"},
+            {"role_claim", "roles"},
+            {"role_map", {{"Sluis.Directeur", "directeur"}, {"Sluis.Mentor", "mentor"}}}};
+        test::writeFile(config_ / "daemon.json", d.dump());
+    }
+
     test::PgDatabase db_;
     test::TempDir dir_;
     fs::path config_ = dir_ / "config";
@@ -251,6 +276,60 @@ TEST_F(WebSessionsPostgres, OneSessionOnEveryDaemonEndedAtOnceWhenTheAccountGoes
         EXPECT_EQ(text.find(a), std::string::npos) << "no cookie value in " << log;
         EXPECT_EQ(text.find(passwords_["dir.bos"]), std::string::npos);
     }
+}
+
+// The pending OpenID Connect login (state, nonce, PKCE verifier) is in the store too: daemon 1
+// starts it, daemon 2 answers the provider's callback (a load balancer in between), once.
+TEST_F(WebSessionsPostgres, AnOidcLoginStartedOnOneDaemonFinishesOnTheOther) {
+    test::OidcProvider provider;
+    withOidc(provider);
+    // The provider signs with the real time: the daemons' clock shows it too.
+    test::setClockFile(clock_, formatIso(SystemClock().now()));
+    test::Daemon d1, d2;
+    const int p1 = start(d1, "data1");
+    const int p2 = start(d2, "data2");
+    ASSERT_GT(p1, 0);
+    ASSERT_GT(p2, 0);
+
+    auto begin = web(p1, "GET", "/web/login/oidc", "");
+    ASSERT_EQ(begin.status, 303) << begin.body;
+    ASSERT_EQ(begin.oidc_cookie.size(), 64u);
+    const std::string raw = db_.dumpAllRows();
+    Poco::URI authorize(begin.location);
+    std::map<std::string, std::string> form{{"user", "directeur"}, {"action", "login"}};
+    for (const auto& [k, v] : authorize.getQueryParameters()) {
+        if (k == "state" || k == "nonce") {
+            EXPECT_EQ(raw.find(v), std::string::npos) << k << " sealed";
+        }
+        if (k == "client_id" || k == "redirect_uri" || k == "state" || k == "nonce" ||
+            k == "code_challenge")
+            form[k] = v;
+    }
+    // The person picks a user at the provider, which answers with a redirect to the callback.
+    Poco::Net::HTTPClientSession ps(authorize.getHost(), authorize.getPort());
+    Poco::Net::HTTPRequest post(Poco::Net::HTTPRequest::HTTP_POST, "/authorize",
+                                Poco::Net::HTTPMessage::HTTP_1_1);
+    Poco::Net::HTMLForm body;
+    for (const auto& [k, v] : form) body.add(k, v);
+    body.prepareSubmit(post);
+    body.write(ps.sendRequest(post));
+    Poco::Net::HTTPResponse pr;
+    ps.receiveResponse(pr);
+    ASSERT_EQ(static_cast<int>(pr.getStatus()), 302);
+    Poco::URI back(pr.get("Location", ""));
+    ASSERT_EQ(back.getPath(), "/web/login/oidc/callback");
+
+    // Daemon 2 answers the callback: it finds the pending login daemon 1 stored.
+    auto done = web(p2, "GET", back.getPathEtc(), begin.oidc_cookie, {}, "sluis_oidc");
+    ASSERT_EQ(done.status, 200) << done.body;
+    ASSERT_EQ(done.cookie.size(), 64u);
+    auto page = web(p1, "GET", "/web/", done.cookie);
+    ASSERT_EQ(page.status, 200);
+    EXPECT_NE(page.body.find("Dirk Directeur"), std::string::npos);
+    // Used once: the same callback again, on either daemon, is refused.
+    EXPECT_EQ(web(p1, "GET", back.getPathEtc(), begin.oidc_cookie, {}, "sluis_oidc").status, 400);
+    EXPECT_EQ(d1.terminate(), 0);
+    EXPECT_EQ(d2.terminate(), 0);
 }
 
 }  // namespace
