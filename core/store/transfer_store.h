@@ -489,9 +489,9 @@ public:
     virtual Status addAccount(const Account& a, const std::string& actor, Timestamp now) = 0;
     virtual Result<std::optional<Account>> findAccount(const std::string& name) = 0;
     virtual Result<std::vector<Account>> listAccounts() = 0;
-    /// kNotFound when there is none. Audited "account_removed".
+    /// kNotFound when there is none. Audited "account_removed"; its sessions end in the same txn.
     virtual Status removeAccount(const std::string& name, const std::string& actor, Timestamp now) = 0;
-    /// A new TOTP secret; clears lockout and replay state. Audited "account_totp_reset".
+    /// New TOTP secret; clears lockout, replay state and its sessions. Audited "account_totp_reset".
     virtual Status resetTotp(const std::string& name, const std::string& secret,
                              const std::string& actor, Timestamp now) = 0;
     /// Stores the counters of a login attempt; a success is audited "web_login", a lock
