@@ -421,15 +421,16 @@ int cmdAccount(const Args& args) {
     }
     if (sub == "remove") {
         if (auto st = (*store)->removeAccount(name, "cli", now); !st) return fail(st.error());
-        std::cerr << "account '" << name << "' verwijderd; aanmelden lukt niet meer (een open "
-                     "sessie eindigt bij de volgende herstart of time-out)\n";
+        std::cerr << "account '" << name << "' verwijderd; aanmelden lukt niet meer en open "
+                     "sessies van dit account zijn beëindigd\n";
         return 0;
     }
     const std::string secret = web::newTotpSecret();
     if (sub == "reset-totp") {
         if (auto st = (*store)->resetTotp(name, secret, "cli", now); !st) return fail(st.error());
         printSecondFactor(name, secret);
-        std::cerr << "nieuwe tweede factor voor '" << name << "'; de oude codes werken niet meer\n";
+        std::cerr << "nieuwe tweede factor voor '" << name << "'; de oude codes werken niet meer "
+                     "en open sessies van dit account zijn beëindigd\n";
         return 0;
     }
     auto hash = web::hashPassword(password);

@@ -57,11 +57,12 @@ Result<NewAccount> addAccount(const DecisionContext& c, const std::string& name,
                               const std::string& role);
 /// Every account (without hashes or secrets: callers never show them).
 Result<std::vector<store::Account>> listAccounts(const DecisionContext& c);
-/// A new TOTP secret for `name` (returned, to show once); clears a lock. Audited
-/// "account_totp_reset".
+/// A new TOTP secret for `name` (returned, to show once); clears a lock and ends the account's
+/// web sessions in the same transaction (the store does both, so `sluis account` does too).
+/// Audited "account_totp_reset".
 Result<std::string> resetTotp(const DecisionContext& c, const std::string& name);
-/// Removes account `name`; a beheerder cannot remove their own (kConflict). Audited
-/// "account_removed".
+/// Removes account `name` and ends its web sessions in the same transaction; a beheerder cannot
+/// remove their own (kConflict). Audited "account_removed".
 Status removeAccount(const DecisionContext& c, const std::string& name);
 
 }  // namespace sluis::api

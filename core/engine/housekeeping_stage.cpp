@@ -52,6 +52,17 @@ void HousekeepingStage::purge() {
     } else if (*n > 0) {
         log::info("engine.purged", {{"transfers", *n}});
     }
+    // Expired web sessions (docs/web.md): one statement, one count in the log, never a line per
+    // session.
+    if (ctx_.config->admin.web.enabled) {
+        const auto& web = ctx_.config->admin.web;
+        auto sessions = ctx_.store.purgeSessions({now - web.idle_timeout, now - web.absolute_timeout});
+        if (!sessions) {
+            log::error("engine.purge_failed", {{"message", sessions.error().message}});
+        } else if (*sessions > 0) {
+            log::info("engine.sessions_purged", {{"sessions", *sessions}});
+        }
+    }
     // Files the sources kept (processed exports, refused files) past their retention.
     auto files = policy::expiredFiles(ctx_.sources, now);
     if (!files) {

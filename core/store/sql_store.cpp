@@ -41,6 +41,7 @@
 #include "core/store/sql/token_repository.h"
 #include "core/store/sql/transfer_repository.h"
 #include "core/store/sql/unit_of_work.h"
+#include "core/store/sql/web_session_repository.h"
 #include "core/store/transfer_store.h"
 #include "core/util/fs.h"
 #include "core/util/log.h"
@@ -244,39 +245,10 @@ public:
 
     // --- Approvals, previews, batches (core/store/sql/approval_repository.h) ---
 
-    // --- webgaps: inzage history
     Result<std::vector<Inzage>> inzages(const std::string& pupil, const std::string& purpose) override {
-        std::vector<Inzage> out;
-        std::string p = pupil, pu = purpose;
-        Status st = read(
-            "SELECT id, pupil, purpose, inzagedatum, akkoord, redennietakkoord, recorded_by,"
-            " recorded_at, mac FROM inzage WHERE pupil = ? AND (? = '' OR purpose = ?)"
-            " ORDER BY recorded_at DESC, rowid DESC",
-            [&](Statement& s) { s, use(p), use(pu), use(pu); },
-            [&](const Row& row) -> Status {
-                Inzage i;
-                i.id = row.str(0);
-                i.pupil = row.str(1);
-                i.purpose = row.str(2);
-                i.inzagedatum = row.str(3);
-                i.akkoord = row.str(4);
-                i.recorded_by = row.str(6);
-                i.recorded_at = row.time(7);
-                // A row added or changed outside Sluis is listed as such (it never counts for the
-                // gates); its sealed view is not opened.
-                i.authentic = rowAuthentic("inzage", row, 0, 8, row.str(0));
-                if (i.authentic) {
-                    auto view = cipher_->openField("inzage:" + i.id, unb64(row.str(5)));
-                    if (!view) return view.error();
-                    i.redennietakkoord = *view;
-                }
-                out.push_back(std::move(i));
-                return {};
-            });
-        if (!st) return st.error();
-        return out;
+        return query<std::vector<Inzage>>(
+            [&](UnitOfWork& w) { return ConsentRepository(w).inzages(pupil, purpose); });
     }
-    // --- end webgaps: inzage history
 
     Status recordPreview(const std::string& transfer_id, const std::string& viewer,
                          const std::string& payload_hash, const AuditEvent& event, Timestamp now_ts) override {
@@ -397,6 +369,41 @@ public:
         return write("aanmelding vastleggen",
                      [&](UnitOfWork& w) { return TokenRepository(w).recordLogin(name, u, now_ts); },
                      /*chain=*/TokenRepository::loginIsAudited(u));
+    }
+
+    // --- Web sessions (core/store/sql/web_session_repository.h); no audit records, no chain lock ---
+
+    Status addSession(const WebSession& ws, const SessionLimits& limits,
+                      const SessionCutoffs& expired) override {
+        return write("sessie opslaan",
+                     [&](UnitOfWork& w) { return WebSessionRepository(w).add(ws, limits, expired); },
+                     /*chain=*/false);
+    }
+    Result<std::optional<WebSession>> findSession(const std::string& id_hash) override {
+        return query<std::optional<WebSession>>(
+            [&](UnitOfWork& w) { return WebSessionRepository(w).find(id_hash); });
+    }
+    Status touchSession(const std::string& id_hash, Timestamp now_ts) override {
+        return write("sessie bijwerken",
+                     [&](UnitOfWork& w) { return WebSessionRepository(w).touch(id_hash, now_ts); },
+                     /*chain=*/false);
+    }
+    Status removeSession(const std::string& id_hash) override {
+        return write("sessie beëindigen",
+                     [&](UnitOfWork& w) { return WebSessionRepository(w).remove(id_hash); },
+                     /*chain=*/false);
+    }
+    Result<long long> removeAccountSessions(const std::string& name) override {
+        return writeResult<long long>("sessies beëindigen", /*chain=*/false, [&](UnitOfWork& w) {
+            return WebSessionRepository(w).removeAccount(name);
+        });
+    }
+    Result<long long> purgeSessions(const SessionCutoffs& expired) override {
+        return writeResult<long long>("verlopen sessies opruimen", /*chain=*/false,
+                                      [&](UnitOfWork& w) { return WebSessionRepository(w).purge(expired); });
+    }
+    Result<long long> countSessions() override {
+        return query<long long>([&](UnitOfWork& w) { return WebSessionRepository(w).count(); });
     }
 
 private:

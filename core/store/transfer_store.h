@@ -295,6 +295,32 @@ struct LoginUpdate {
     bool locked_now = false;  ///< this attempt locked the account (audited)
 };
 
+// --- sessions: web sessions
+/// A session of the web interface as the store keeps it (core/web/session.h). The cookie value
+/// itself is never stored: only its SHA-256. The CSRF token is derived from the cookie value
+/// (session.cpp), so the store holds nothing to check it with. `pending` (an OpenID Connect login
+/// in progress: state, nonce, PKCE verifier) is sealed under the master key.
+struct WebSession {
+    std::string id_hash;  ///< SHA-256 hex of the cookie value
+    int stage = 0;        ///< web::Session::Stage: 0 anonymous, 1 waiting for TOTP, 2 logged in
+    std::string name;     ///< account name ("oidc:<sub>" for OpenID Connect); empty when anonymous
+    std::string role;
+    std::string display;
+    std::map<std::string, std::string> pending;
+    Timestamp created{};
+    Timestamp last_seen{};
+};
+/// A session is expired when last seen at or before `seen_before`, or created at or before
+/// `created_before` (now - idle timeout, now - absolute timeout).
+struct SessionCutoffs {
+    Timestamp seen_before{};
+    Timestamp created_before{};
+};
+struct SessionLimits {
+    size_t total = 10000;
+    size_t per_account = 20;
+};
+
 /// A signed statement "the audit log's record `seq` has chain hash `hash`", made at `at`.
 /// Written to the data directory's checkpoint file and handed to the FG, who keeps copies outside
 /// the server: a later log that lacks record `seq`, or holds another hash there, was cut short or
@@ -469,14 +495,36 @@ public:
     virtual Status addAccount(const Account& a, const std::string& actor, Timestamp now) = 0;
     virtual Result<std::optional<Account>> findAccount(const std::string& name) = 0;
     virtual Result<std::vector<Account>> listAccounts() = 0;
-    /// kNotFound when there is none. Audited "account_removed".
+    /// kNotFound when there is none. Audited "account_removed"; its sessions end in the same txn.
     virtual Status removeAccount(const std::string& name, const std::string& actor, Timestamp now) = 0;
-    /// A new TOTP secret; clears lockout and replay state. Audited "account_totp_reset".
+    /// New TOTP secret; clears lockout, replay state and its sessions. Audited "account_totp_reset".
     virtual Status resetTotp(const std::string& name, const std::string& secret,
                              const std::string& actor, Timestamp now) = 0;
     /// Stores the counters of a login attempt; a success is audited "web_login", a lock
     /// "account_locked".
     virtual Status recordLogin(const std::string& name, const LoginUpdate& u, Timestamp now) = 0;
+
+    // --- sessions: web sessions (docs/web.md; core/web/session.h is the layer the pages use)
+    /// Stores a new session. Room is made first: sessions expired by the cut-offs are deleted;
+    /// when `limits.total` sessions remain, sessions not (yet) logged in go first, oldest first;
+    /// still full: kUnavailable. A logged-in session of an account that already has
+    /// `limits.per_account` sessions ends that account's oldest session. Not audited (the login
+    /// itself is).
+    virtual Status addSession(const WebSession& s, const SessionLimits& limits,
+                              const SessionCutoffs& expired) = 0;
+    /// The session whose cookie value has SHA-256 `id_hash`, expired or not (the caller checks
+    /// the time-outs with its clock). Pending values that no longer open (a rotated-away master
+    /// key) are left out.
+    virtual Result<std::optional<WebSession>> findSession(const std::string& id_hash) = 0;
+    /// Sets `last_seen`; nothing when the session is gone.
+    virtual Status touchSession(const std::string& id_hash, Timestamp now) = 0;
+    virtual Status removeSession(const std::string& id_hash) = 0;
+    /// Ends every session of account `name`; returns how many. (removeAccount and resetTotp do
+    /// this themselves, in their own transaction.)
+    virtual Result<long long> removeAccountSessions(const std::string& name) = 0;
+    /// Deletes the expired sessions in one statement; returns how many (never logged per session).
+    virtual Result<long long> purgeSessions(const SessionCutoffs& expired) = 0;
+    virtual Result<long long> countSessions() = 0;
 
     /// The keyed link of the audit chain: HMAC-SHA-256, under this store's audit key, of the
     /// record and its predecessor's hash. Only someone with the key file can compute it.

@@ -277,7 +277,7 @@ void totpPost(Call& c) {
     log::info("web.account_totp_reset", {{"name", name}, {"account", c.actor.name}});
     sendHtml(c, 200, "Nieuwe tweede factor",
              onceBlock("Account '" + name + "' heeft een nieuwe tweede factor; de oude codes werken "
-                       "niet meer en een blokkade is opgeheven.",
+                       "niet meer, een blokkade is opgeheven en open sessies zijn beëindigd.",
                        {{"TOTP-geheim", base32Encode(*secret)},
                         {"otpauth-URI", otpauthUri("Sluis", name, *secret)}}),
              kBase);
@@ -315,14 +315,16 @@ bool routeBeheer(Call& c) {
             confirm(c, "Nieuwe tweede factor",
                     "Wilt u account '" + c.param("naam") +
                         "' een nieuwe tweede factor geven? De authenticator-app van de gebruiker "
-                        "werkt daarna niet meer voor Sluis tot het nieuwe geheim erin staat.",
+                        "werkt daarna niet meer voor Sluis tot het nieuwe geheim erin staat, en wie "
+                        "nu met dit account is aangemeld, wordt meteen afgemeld.",
                     p, "naam", c.param("naam"), "Ja, nieuwe tweede factor");
             return true;
         }
         if (p == kBase + "/accounts/verwijderen") {
             confirm(c, "Account verwijderen",
                     "Wilt u account '" + c.param("naam") +
-                        "' verwijderen? Aanmelden lukt daarna niet meer.",
+                        "' verwijderen? Aanmelden lukt daarna niet meer, en wie nu met dit account "
+                        "is aangemeld, wordt meteen afgemeld.",
                     p, "naam", c.param("naam"), "Ja, account verwijderen");
             return true;
         }

@@ -16,8 +16,12 @@ void loginPage(Call& c, const std::string& error) {
     if (c.loggedIn() && error.empty()) return redirect(c, "/web/");
     // A fresh anonymous session for the form's CSRF token (and no reuse of an old session id).
     if (!c.cookie.empty()) c.sessions.remove(c.cookie);
-    c.cookie = c.sessions.create(Session::Stage::kAnonymous, "", "");
+    c.cookie.clear();
+    auto id = c.sessions.create(Session::Stage::kAnonymous, "", "");
+    if (!id) return sessionRefused(c, id.error());
+    c.cookie = *id;
     c.session = c.sessions.touch(c.cookie);
+    if (!c.session) return sessionRefused(c, Error{ErrorCode::kStorage, "sessie"});
     setCookie(c, c.cookie);
     std::string flash = error.empty() ? flashFor(c)
                                       : errorFlash(error);
@@ -77,7 +81,9 @@ void loginPost(Call& c) {
     }
     // Password accepted: a new session id for the second step.
     c.sessions.remove(c.cookie);
-    c.cookie = c.sessions.create(Session::Stage::kTotp, a.name, a.role);
+    auto id = c.sessions.create(Session::Stage::kTotp, a.name, a.role);
+    if (!id) return sessionRefused(c, id.error());
+    c.cookie = *id;
     setCookie(c, c.cookie);
     redirect(c, "/web/login/totp");
 }
@@ -122,13 +128,21 @@ void totpPost(Call& c) {
                        "/web/login", "Terug");
     }
     c.sessions.remove(c.cookie);
-    c.cookie = c.sessions.create(Session::Stage::kFull, a.name, a.role);
+    auto id = c.sessions.create(Session::Stage::kFull, a.name, a.role);
+    if (!id) return sessionRefused(c, id.error());
+    c.cookie = *id;
     setCookie(c, c.cookie);
     log::info("web.login", {{"account", a.name}, {"role", a.role}});
     redirect(c, "/web/");
 }
 
 }  // namespace
+
+void sessionRefused(Call& c, const Error& e) {
+    setCookie(c, "", /*clear=*/true);
+    message(c, e.code == ErrorCode::kUnavailable ? 503 : 500, "Aanmelden lukt nu niet",
+            sessionRefusedText(e), "/web/login", "Opnieuw proberen");
+}
 
 void logout(Call& c) {
     c.sessions.remove(c.cookie);

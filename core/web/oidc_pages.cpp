@@ -6,6 +6,7 @@
 
 #include "core/util/log.h"
 #include "core/web/auth.h"
+#include "core/web/login_pages.h"
 #include "core/web/oidc_client.h"
 
 namespace sluis::web {
@@ -50,10 +51,11 @@ void start(Call& c) {
                            "Sluis-account.");
     }
     // The values live server-side in a fresh anonymous session; the browser gets only its id.
-    std::string pending_id = c.sessions.create(
+    auto pending_id = c.sessions.create(
         Session::Stage::kAnonymous, "", "", "",
         {{"oidc_state", s->state}, {"oidc_nonce", s->nonce}, {"oidc_verifier", s->verifier}});
-    pendingCookie(c, pending_id, false);
+    if (!pending_id) return sessionRefused(c, pending_id.error());
+    pendingCookie(c, *pending_id, false);
     log::info("web.oidc_start", {{"remote", c.req.clientAddress().host().toString()}});
     redirect(c, s->url);
 }
@@ -143,7 +145,9 @@ void callback(Call& c) {
     }
     // A full session with a new id (no fixation): the old one, if any, ends here.
     if (!c.cookie.empty()) c.sessions.remove(c.cookie);
-    c.cookie = c.sessions.create(Session::Stage::kFull, actor, login.role, login.display);
+    auto id = c.sessions.create(Session::Stage::kFull, actor, login.role, login.display);
+    if (!id) return sessionRefused(c, id.error());
+    c.cookie = *id;
     audit(c, actor, "web_login", {{"role", login.role}});
     log::info("web.login", {{"sub", login.subject}, {"role", login.role}, {"method", "oidc"}});
     // Answered with a page that moves on by itself, not a redirect: a redirect here is still part

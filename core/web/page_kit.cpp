@@ -134,7 +134,8 @@ std::string flashText(const Call& c, const std::string& m) {
          "De overdracht is opnieuw aangeboden. Sluis beoordeelt alle voorwaarden opnieuw voordat "
          "zij wordt afgeleverd."},
         {"token-ingetrokken", "Het token is ingetrokken; het geeft vanaf nu geen toegang meer."},
-        {"account-verwijderd", "Het account is verwijderd; aanmelden lukt niet meer."},
+        {"account-verwijderd",
+         "Het account is verwijderd; aanmelden lukt niet meer en open sessies zijn beëindigd."},
     };
     if (auto it = fixed.find(m); it != fixed.end()) return it->second;
     auto count = [&]() {

@@ -56,7 +56,7 @@ WebUi::WebUi(std::shared_ptr<const config::Config> config, store::TransferStore&
     : config_(std::move(config)),
       store_(store),
       clock_(clock),
-      sessions_(clock, config_->admin.web.idle_timeout, config_->admin.web.absolute_timeout) {
+      sessions_(store, clock, config_->admin.web.idle_timeout, config_->admin.web.absolute_timeout) {
     auto dummy = hashPassword(util::toHex(crypto::randomBytes(16)));
     if (dummy) dummy_hash_ = *dummy;
     if (config_->admin.web.oidc)

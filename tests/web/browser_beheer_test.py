@@ -4,8 +4,9 @@
 as dead-lettered with its reason; the beheerder requeues it and it goes through the gates again
 before it is delivered. The beheerder creates an API token (shown once; it works) and revokes it (then 401), and adds a web
 account, which then logs in. That account is a directeur: no Beheer menu item, 403 on
-/web/beheer, and a forged requeue POST with its valid session is 403. Shared pieces:
-browser_kit.py.
+/web/beheer, and a forged requeue POST with its valid session is 403. When the beheerder
+removes the account, a session it left open ends at once (its next request goes to the login
+page). Shared pieces: browser_kit.py.
 """
 import os
 import shutil
@@ -151,7 +152,16 @@ def flow(t):
                                                       "rol": "beheerder"}, cookie)
     assert status == 403, status
     assert len(t.api("/api/v1/audit?event=token_created")["records"]) == created
+    # The directeur leaves this session open (another browser, say: the cookie leaves this one)
+    # and logs in once more here, then logs out; the open session must end with the account.
+    open_session = cookie
+    d.delete_cookie("sluis_sessie")
+    t.clock.advance(30)
+    t.login("dir.bos", password, secret)
     t.logout()
+    status, _, _ = http_request(t.port, "GET", "/web/",
+                                headers={"Cookie": f"sluis_sessie={open_session}"})
+    assert status == 200, status
 
     # --- The beheerder removes the account (with confirmation); it cannot log in any more. ---
     t.clock.advance(30)
@@ -163,6 +173,10 @@ def flow(t):
     wait_for("the removal", lambda: "Het account is verwijderd" in d.page_source)
     assert not d.find_elements(By.ID, "verwijderen-dir.bos")
     t.shot("beheer-account-verwijderd")
+    # Its open session ended at once: the next request lands on the login page.
+    status, headers, _ = http_request(t.port, "GET", "/web/",
+                                      headers={"Cookie": f"sluis_sessie={open_session}"})
+    assert status == 303 and headers.get("Location") == "/web/login", (status, headers)
     events = [r["event"] for r in t.api("/api/v1/audit?actor=beheer1")["records"]]
     for e in ("requeued", "token_created", "token_revoked", "account_added", "account_removed"):
         assert e in events, (e, events)

@@ -1,5 +1,6 @@
 // The building blocks of the web interface: password hashes, TOTP (RFC 6238 test vectors),
-// sessions (idle and absolute expiry, CSRF), template escaping and the multipart reader.
+// sessions (idle and absolute expiry, CSRF; over a real SQLite store, the PostgreSQL case is in
+// tests/web/session_store_test.cpp), template escaping and the multipart reader.
 #include <gtest/gtest.h>
 
 #include "core/util/clock.h"
@@ -7,9 +8,20 @@
 #include "core/web/multipart.h"
 #include "core/web/session.h"
 #include "core/web/templates.h"
+#include "tests/support/test_util.h"
 
 namespace sluis::web {
 namespace {
+
+/// A real SQLite store for the session tests (sessions live in the store).
+struct SessionFixture {
+    test::TempDir dir;
+    std::unique_ptr<store::TransferStore> store = [this] {
+        auto s = store::openSqliteStore({(dir / "sluis.db").string(), (dir / "sluis.key").string()});
+        if (!s) ADD_FAILURE() << s.error().message;
+        return s ? std::move(s.value()) : nullptr;
+    }();
+};
 
 TEST(WebPassword, Argon2idHashVerifiesOnlyTheRightPassword) {
     auto h = hashPassword("correct paard batterij");
@@ -87,8 +99,10 @@ TEST(WebTotp, Base32AndOtpauthUri) {
 
 TEST(WebSession, IdleAndAbsoluteTimeoutsEndASession) {
     ManualClock clock(fromMillis(1'700'000'000'000));
-    SessionStore sessions(clock, std::chrono::minutes(15), std::chrono::hours(1));
-    const std::string id = sessions.create(Session::Stage::kFull, "juf", "mentor");
+    SessionFixture f;
+    ASSERT_TRUE(f.store);
+    SessionStore sessions(*f.store, clock, std::chrono::minutes(15), std::chrono::hours(1));
+    const std::string id = *sessions.create(Session::Stage::kFull, "juf", "mentor");
     EXPECT_EQ(id.size(), 64u);
     auto s = sessions.touch(id);
     ASSERT_TRUE(s);
@@ -103,13 +117,13 @@ TEST(WebSession, IdleAndAbsoluteTimeoutsEndASession) {
     EXPECT_FALSE(sessions.touch(id));
     EXPECT_EQ(sessions.size(), 0u);
 
-    const std::string idle = sessions.create(Session::Stage::kFull, "juf", "mentor");
+    const std::string idle = *sessions.create(Session::Stage::kFull, "juf", "mentor");
     clock.advance(std::chrono::minutes(14));
     ASSERT_TRUE(sessions.touch(idle));
     clock.advance(std::chrono::minutes(15));
     EXPECT_FALSE(sessions.touch(idle)) << "15 minutes without a request";
 
-    const std::string gone = sessions.create(Session::Stage::kFull, "juf", "mentor");
+    const std::string gone = *sessions.create(Session::Stage::kFull, "juf", "mentor");
     sessions.remove(gone);
     EXPECT_FALSE(sessions.touch(gone));
     EXPECT_FALSE(sessions.touch("kort"));
@@ -118,9 +132,11 @@ TEST(WebSession, IdleAndAbsoluteTimeoutsEndASession) {
 
 TEST(WebSession, CsrfTokenBelongsToItsSession) {
     ManualClock clock(fromMillis(1'700'000'000'000));
-    SessionStore sessions(clock, std::chrono::minutes(15), std::chrono::hours(1));
-    auto a = sessions.touch(sessions.create(Session::Stage::kFull, "a", "mentor"));
-    auto b = sessions.touch(sessions.create(Session::Stage::kFull, "b", "mentor"));
+    SessionFixture f;
+    ASSERT_TRUE(f.store);
+    SessionStore sessions(*f.store, clock, std::chrono::minutes(15), std::chrono::hours(1));
+    auto a = sessions.touch(*sessions.create(Session::Stage::kFull, "a", "mentor"));
+    auto b = sessions.touch(*sessions.create(Session::Stage::kFull, "b", "mentor"));
     ASSERT_TRUE(a && b);
     EXPECT_NE(a->csrf, b->csrf);
     EXPECT_TRUE(SessionStore::csrfValid(*a, a->csrf));
@@ -131,9 +147,12 @@ TEST(WebSession, CsrfTokenBelongsToItsSession) {
 
 TEST(WebSession, AFullStoreDropsAnonymousSessionsFirst) {
     ManualClock clock(fromMillis(1'700'000'000'000));
-    SessionStore sessions(clock, std::chrono::minutes(15), std::chrono::hours(1), 3);
-    const std::string person = sessions.create(Session::Stage::kFull, "a", "mentor");
-    for (int i = 0; i < 10; ++i) sessions.create(Session::Stage::kAnonymous, "", "");
+    SessionFixture f;
+    ASSERT_TRUE(f.store);
+    SessionStore sessions(*f.store, clock, std::chrono::minutes(15), std::chrono::hours(1),
+                          store::SessionLimits{3, 20});
+    const std::string person = *sessions.create(Session::Stage::kFull, "a", "mentor");
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE(sessions.create(Session::Stage::kAnonymous, "", ""));
     EXPECT_LE(sessions.size(), 3u);
     EXPECT_TRUE(sessions.touch(person)) << "a flood of login pages logs nobody out";
 }

@@ -21,6 +21,9 @@ public:
     Status withdrawConsent(const std::string& id, const std::string& actor, const std::vector<PlannedTransition>& stop, Timestamp now_ts);
     Status addInzage(const Inzage& i, Timestamp now_ts);
     Result<std::optional<Inzage>> latestInzage(const std::string& pupil, const std::string& purpose);
+    /// Every inzage row of a pupil (all purposes when `purpose` is empty), newest first; rows
+    /// whose MAC does not match are listed with `authentic` false and their view unopened.
+    Result<std::vector<Inzage>> inzages(const std::string& pupil, const std::string& purpose);
     Result<EvidenceFile> consentEvidence(const std::string& consent_id);
     Result<std::vector<Consent>> queryConsents(const std::string& where, const std::string& a, const std::string& b);
 

@@ -130,6 +130,16 @@ const std::vector<std::vector<std::string>>& migrations() {
             " locked_until INTEGER, last_totp_step INTEGER NOT NULL DEFAULT 0,"
             " created_at INTEGER NOT NULL, last_login INTEGER)",
         },
+        {
+            // Web sessions shared by every daemon on the store (issue 16): keyed by the SHA-256
+            // of the cookie value, never the value; the pending OpenID Connect values sealed.
+            "CREATE TABLE web_sessions ("
+            " id_hash TEXT PRIMARY KEY, stage INTEGER NOT NULL, name TEXT NOT NULL,"
+            " role TEXT NOT NULL, display TEXT NOT NULL, pending TEXT,"
+            " created_at INTEGER NOT NULL, last_seen INTEGER NOT NULL)",
+            "CREATE INDEX web_sessions_name ON web_sessions (name)",
+            "CREATE INDEX web_sessions_last_seen ON web_sessions (last_seen)",
+        },
     };
     return m;
 }

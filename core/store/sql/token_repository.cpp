@@ -147,6 +147,7 @@ Status TokenRepository::removeAccount(const std::string& name, const std::string
     if (existing.isNull())
         return Error{ErrorCode::kNotFound, "account '" + name + "' bestaat niet"};
     w_.sql("DELETE FROM web_accounts WHERE name = ?"), use(n), now;
+    w_.sql("DELETE FROM web_sessions WHERE name = ?"), use(n), now;  // its sessions end at once
     return w_.appendAudit({actor, "account_removed", "", "", {{"account", name}}}, now_ts);
 }
 
@@ -163,6 +164,7 @@ Status TokenRepository::resetTotp(const std::string& name, const std::string& se
     w_.sql("UPDATE web_accounts SET totp_secret = ?, last_totp_step = 0, failed_logins = 0,"
         " locked_until = NULL WHERE name = ?"),
         use(value), use(n), now;
+    w_.sql("DELETE FROM web_sessions WHERE name = ?"), use(n), now;  // its sessions end at once
     return w_.appendAudit({actor, "account_totp_reset", "", "", {{"account", name}}}, now_ts);
 }
 

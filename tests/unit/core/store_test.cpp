@@ -1427,7 +1427,7 @@ TEST(StoreOpen, AnOlderSqliteDatabaseIsMigratedAndKeepsItsData) {
                                 "ALTER TABLE transfers DROP COLUMN lease_until",
                                 "ALTER TABLE approvals DROP COLUMN mac", "ALTER TABLE consents DROP COLUMN mac",
                                 "ALTER TABLE inzage DROP COLUMN mac", "ALTER TABLE transfer_history DROP COLUMN mac",
-                                "DROP TABLE web_accounts",
+                                "DROP TABLE web_accounts", "DROP TABLE web_sessions",
                                 "DELETE FROM meta WHERE key IN ('audit_chain', 'register_macs',"
                                 " 'audit_hmac_key', 'audit_signing_key')",
                                 "DELETE FROM schema_migrations WHERE version >= 4"})
