@@ -84,6 +84,9 @@ $(awk '{printf "    %-22s %-22s %s\n", $1, $2, $3}' "$ACCOUNTS")
      export SLUIS_TOKEN=\$(awk '\$1=="bevoegd-gezag"{print \$2}' $TOKENS)
      build/app/sluis vensters status
      build/app/sluis procedure show <id>        (en: report, choose, answer, save; docs/vensters.md)
+  4) Samenwerkingsverband (op toestemming van de ouders): $DATA_DIR/swv-inbox -> $DATA_DIR/swv-outbox
+     leeg; leg er een export in (zoals inbox-seed/*.jsonl): de dossiers wachten op de toestemming
+     (web: "Toestemmingen", als demo-zorgcoordinator), daarna op goedkeuring.
   Beheer:   http://127.0.0.1:8480/health   en   /metrics
   Overzicht overdrachten:
     curl -H "Authorization: Bearer $ADMIN" http://127.0.0.1:8480/api/v1/transfers

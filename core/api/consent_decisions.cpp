@@ -197,14 +197,17 @@ Result<std::vector<store::Consent>> pupilConsents(const DecisionContext& c,
     return out;
 }
 
-Result<std::vector<store::Inzage>> pupilInzage(const DecisionContext& c, const std::string& pupil) {
+Result<std::vector<store::Inzage>> pupilInzageHistory(const DecisionContext& c,
+                                                      const std::string& pupil) {
     SLUIS_RETURN_IF_ERROR(c.actor.requireRole(consentViewRoles(), "inzage inzien"));
+    auto list = c.store.inzages(pupil, "");
+    if (!list) return list.error();
     std::vector<store::Inzage> out;
-    for (const auto& [name, p] : c.config->policies) {
-        if (p.basis != config::PurposePolicy::Basis::kInzage || !seesPurpose(c, name)) continue;
-        auto z = c.store.latestInzage(pupil, name);
-        if (!z) return z.error();
-        if (*z) out.push_back(**z);
+    for (auto& z : *list) {
+        if (!seesPurpose(c, z.purpose)) continue;
+        if (!z.authentic)
+            log::warn("api.inzage_unauthentic", {{"inzage_id", z.id}, {"subject", pupil}});
+        out.push_back(std::move(z));
     }
     return out;
 }

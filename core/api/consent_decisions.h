@@ -76,9 +76,11 @@ Result<store::EvidenceFile> consentEvidence(const DecisionContext& c, const std:
 Result<std::vector<store::Consent>> pupilConsents(const DecisionContext& c,
                                                   const std::string& pupil);
 
-/// The latest inzage of `pupil` per purpose that rests on inzage and the actor sees
-/// (consentViewRoles).
-Result<std::vector<store::Inzage>> pupilInzage(const DecisionContext& c, const std::string& pupil);
+/// Every inzage registered for `pupil`, for the purposes the actor sees, newest first
+/// (consentViewRoles). A row written outside Sluis is included with `authentic` false (and
+/// logged), so the page can report it rather than show it as valid.
+Result<std::vector<store::Inzage>> pupilInzageHistory(const DecisionContext& c,
+                                                      const std::string& pupil);
 
 /// The disclosure register of `pupil` (policy::disclosureRegister, for the purposes the actor
 /// sees; disclosureViewRoles), audited `disclosures_viewed` with `format`.

@@ -95,7 +95,19 @@ void listConsents(Request& r) {
              {"evidence_file",
               k.evidence_file ? evidenceJson(*k.evidence_file, k.id) : json(nullptr)}});
     }
-    r.sendJson(200, {{"pupil", pupil}, {"consents", items}});
+    // Every inzage of the pupil too, newest first (the parents' view is not listed here).
+    auto inzage = pupilInzageHistory(r.decision(), pupil);
+    if (!inzage) return r.sendError(inzage.error());
+    json inzage_items = json::array();
+    for (const auto& z : *inzage)
+        inzage_items.push_back({{"id", z.id},
+                                {"purpose", z.purpose},
+                                {"inzagedatum", z.inzagedatum},
+                                {"akkoord", z.akkoord},
+                                {"recorded_by", z.recorded_by},
+                                {"recorded_at", formatIso(z.recorded_at)},
+                                {"authentic", z.authentic}});
+    r.sendJson(200, {{"pupil", pupil}, {"consents", items}, {"inzage", inzage_items}});
 }
 
 void withdrawConsent(Request& r) {

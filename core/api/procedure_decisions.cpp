@@ -90,6 +90,15 @@ Result<json> procedureState(const DecisionContext& c, const store::Transfer& t,
         {"receipt", t.receipt},
         {"withdrawn", t.state == transfer::State::kWithdrawn},
         {"next_step", nextStep}};
+    // A refusal of the current report (an approval with decision "rejected"), for the board view.
+    json refusal = nullptr;
+    if (auto list = c.store.approvals(t.id))
+        for (const auto& a : *list)
+            if (a.decision == "rejected" && a.payload_hash == t.payload_hash)
+                refusal = {{"by", a.approver + " (" + a.role + ")"},
+                           {"reason", a.reason},
+                           {"at", formatIso(a.at)}};
+    j["refusal"] = refusal;
     if (detail) {
         json questions = json::array();
         for (const auto& q : p.procedure.questions)

@@ -126,6 +126,9 @@ struct Inzage {
     std::string redennietakkoord;  ///< The parents' view (encrypted at rest)
     std::string recorded_by;
     Timestamp recorded_at{};
+    /// False for a row whose keyed MAC does not match (added or changed outside Sluis): listed
+    /// by inzages() so it can be reported, never counted; its view is then not opened (empty).
+    bool authentic = true;
 };
 
 struct Approval {
@@ -386,6 +389,9 @@ public:
                                    const std::vector<PlannedTransition>& stop, Timestamp now) = 0;
     virtual Status addInzage(const Inzage& i, Timestamp now) = 0;
     virtual Result<std::optional<Inzage>> latestInzage(const std::string& pupil, const std::string& purpose) = 0;
+    /// Every inzage row of a pupil (all purposes when `purpose` is empty), newest first; rows
+    /// whose MAC does not match are included with `authentic` false.
+    virtual Result<std::vector<Inzage>> inzages(const std::string& pupil, const std::string& purpose) = 0;
     /// Records that `viewer` saw `payload_hash` of the transfer (an approval must be bound to a
     /// hash its approver saw) and appends `event` as its one audit record (e.g. "previewed",
     /// "report_viewed"), in one transaction. Seeing the same hash again is audited again.

@@ -24,7 +24,99 @@ void refused(Call& c, const Error& e, const std::string& back, const std::string
 
 // --- Registering a consent ---
 
-void consentForm(Call& c, const std::string& error) {
+/// A field error in the form's words: which form field (its element id) and what to do.
+struct FieldError {
+    std::string field;  ///< the input's id in toestemming.html
+    std::string text;   ///< "Relatie tot de leerling: vul dit in"
+    std::string hint;   ///< the part after the label, shown next to the field
+};
+
+/// The form's label of each API field, and what the person should do. The API's own messages
+/// name its fields (right for the API); the form speaks in its labels.
+std::vector<FieldError> formErrors(const std::string& api_message) {
+    struct Known {
+        const char* api;      // the API's field path (prefix of the message part)
+        const char* field;    // element id on the form
+        const char* label;    // the form's label
+        const char* todo;     // plain Dutch
+    };
+    static const Known kKnown[] = {
+        {"pupil", "pupil", "Leerlingnummer", "vul dit in"},
+        {"purpose", "purpose", "Doel", "kies een doel uit de lijst"},
+        {"given_by", "given_by-ouder", "Wie besliste?", "kies de ouder of de leerling zelf"},
+        {"relation", "relation", "Relatie tot de leerling", "vul dit in"},
+        {"decision", "decision-gegeven", "Besluit", "kies gegeven of geweigerd"},
+        {"decided_on", "decided_on", "Datum van het besluit",
+         "schrijf de datum als JJJJ-MM-DD, bijvoorbeeld 2026-11-20"},
+        {"valid_from", "decided_on", "Datum van het besluit",
+         "schrijf de datum als JJJJ-MM-DD, bijvoorbeeld 2026-11-20"},
+        {"valid_until", "valid_until", "Geldig tot",
+         "schrijf de datum als JJJJ-MM-DD, of laat het veld leeg"},
+        {"method", "method", "Hoe is het besluit gegeven?", "vul dit in"},
+    };
+    std::vector<FieldError> out;
+    auto add = [&](const std::string& field, const std::string& label, const std::string& todo) {
+        for (const auto& e : out)
+            if (!field.empty() && e.field == field) return;  // one per field (valid_from: decided_on)
+        out.push_back({field, label + ": " + todo, todo});
+    };
+    size_t start = 0;
+    while (start <= api_message.size()) {
+        size_t end = api_message.find("; ", start);
+        if (end == std::string::npos) end = api_message.size();
+        const std::string part = api_message.substr(start, end - start);
+        start = end + 2;
+        if (part.empty()) continue;
+        const std::string name = part.substr(0, part.find(':'));
+        bool known = false;
+        for (const auto& k : kKnown)
+            if (name == k.api) {
+                add(k.field, k.label, k.todo);
+                known = true;
+            }
+        if (known) continue;
+        if (name.starts_with("evidence_file")) {
+            std::string todo;
+            if (name == "evidence_file.filename")
+                todo = "de bestandsnaam is te lang (meer dan 200 tekens); geef het bestand een kortere naam";
+            else if (name == "evidence_file.content_type")
+                todo = "kies een PDF, JPEG, PNG, e-mail (.eml) of tekstbestand";
+            else if (part.find("leeg") != std::string::npos)
+                todo = "het bestand is leeg; kies het juiste bestand";
+            else if (part.find("5 MiB") != std::string::npos)
+                todo = "het bestand is groter dan 5 MiB; kies een kleiner bestand";
+            else
+                todo = "de inhoud past niet bij het soort bestand; kies het juiste bestand";
+            add("bewijs", "Bewijsstuk", todo);
+            continue;
+        }
+        add("", "Toestemming", part);  // not a field of the form (should not happen)
+    }
+    return out;
+}
+
+/// The attributes that tie input `field` to its hint and its error (aria-describedby).
+std::string describedBy(const std::vector<FieldError>& errors, const std::string& field,
+                        bool hint) {
+    std::string ids = hint ? field + "-hint" : "";
+    bool wrong = false;
+    for (const auto& e : errors) wrong |= e.field == field;
+    if (wrong) ids += (ids.empty() ? "" : " ") + field + "-fout";
+    std::string out = ids.empty() ? "" : " aria-describedby=\"" + escape(ids) + "\"";
+    if (wrong) out += " aria-invalid=\"true\"";
+    return out;
+}
+
+/// The error shown next to `field` (a paragraph the field's aria-describedby names), or "".
+std::string errorAt(const std::vector<FieldError>& errors, const std::string& field) {
+    for (const auto& e : errors)
+        if (e.field == field)
+            return "<p class=\"veld-fout\" id=\"" + escape(field) + "-fout\">" + escape(e.text) +
+                   "</p>";
+    return "";
+}
+
+void consentForm(Call& c, const std::string& error, const std::vector<FieldError>& errors = {}) {
     const api::DecisionContext ctx = c.decisions();
     if (!c.actor.hasRole(config::kConsentRecorderRoles))
         return sendHtml(c, 200, "Toestemmingen",
@@ -42,11 +134,7 @@ void consentForm(Call& c, const std::string& error) {
         const bool on = c.form.count(field) ? c.field(field) == value : dflt;
         return std::string(on ? " checked" : "");
     };
-    std::string content =
-        purposes.empty()
-            ? "<p>Er is geen doel dat op toestemming rust en dat u ziet.</p>"
-            : page("toestemming.html",
-                   {{"csrf", c.session->csrf},
+    Vars vars = {{"csrf", c.session->csrf},
                     {"pupil", c.field("pupil")},
                     {"purposes", purposes},
                     {"ouder", checked("given_by", "ouder", true)},
@@ -58,10 +146,31 @@ void consentForm(Call& c, const std::string& error) {
                                                               : formatIso(c.clock.now()).substr(0, 10)},
                     {"method", c.form.count("method") ? c.field("method") : "formulier"},
                     {"evidence", c.field("evidence")},
-                    {"valid_until", c.field("valid_until")}});
-    sendHtml(c, error.empty() ? 200 : 400, "Toestemmingen",
-             content + page("register_zoeken.html", {{"leerling", ""}}), "/web/toestemming",
-             error.empty() ? flashFor(c) : errorFlash(error));
+                    {"valid_until", c.field("valid_until")}};
+    // Field errors: each next to its field, referenced by the field, and listed with links.
+    for (const char* f : {"pupil", "purpose", "given_by-ouder", "relation", "decision-gegeven",
+                          "decided_on", "method", "valid_until", "bewijs"}) {
+        const std::string field = f;
+        const bool hint = field == "relation" || field == "decided_on" || field == "method" ||
+                          field == "valid_until" || field == "bewijs";
+        vars[field + "_aria"] = describedBy(errors, field, hint);
+        vars[field + "_fout"] = errorAt(errors, field);
+    }
+    const std::string content = purposes.empty()
+                                    ? "<p>Er is geen doel dat op toestemming rust en dat u ziet.</p>"
+                                    : page("toestemming.html", vars);
+    std::string flash = error.empty() ? flashFor(c) : errorFlash(error);
+    if (!errors.empty()) {
+        flash = "<div class=\"fout\" role=\"alert\" id=\"fouten\"><p>De toestemming is niet "
+                "vastgelegd. Verbeter het volgende:</p><ul>";
+        for (const auto& e : errors)
+            flash += e.field.empty() ? "<li>" + escape(e.text) + "</li>"
+                                     : "<li><a href=\"#" + escape(e.field) + "\">" +
+                                           escape(e.text) + "</a></li>";
+        flash += "</ul></div>";
+    }
+    sendHtml(c, error.empty() && errors.empty() ? 200 : 400, "Toestemmingen",
+             content + page("register_zoeken.html", {{"leerling", ""}}), "/web/toestemming", flash);
 }
 
 void consentPost(Call& c) {
@@ -75,12 +184,17 @@ void consentPost(Call& c) {
         if (auto slash = name.find_last_of("/\\"); slash != std::string::npos) name = name.substr(slash + 1);
         auto file = api::evidenceFile(name, f->second.content_type, std::move(f->second.data));
         if (file) in.evidence_file = std::move(*file);
-        else in.evidence_file_error = "bewijsstuk: " + file.error().message;
+        else in.evidence_file_error = file.error().message;  // "evidence_file...: ", mapped below
     }
     auto done = api::registerConsent(c.decisions(), in);
     if (!done) {
         if (done.error().code == ErrorCode::kPermissionDenied)
             return message(c, 403, "Geweigerd", done.error().message, "/web/", "Naar het overzicht");
+        if (done.error().code == ErrorCode::kInvalidArgument ||
+            done.error().code == ErrorCode::kTooLarge) {
+            log::info("web.consent_form_errors", {{"account", c.actor.name}});  // no values
+            return consentForm(c, "", formErrors(done.error().message));
+        }
         return consentForm(c, "De toestemming is niet vastgelegd: " + done.error().message);
     }
     log::info("web.consent", {{"consent_id", done->id}, {"account", c.actor.name},
@@ -104,7 +218,7 @@ void registerPage(Call& c) {
                         page("register_zoeken.html", {{"leerling", ""}}), "/web/toestemming");
     auto consents = api::pupilConsents(ctx, pupil);
     if (!consents) return refused(c, consents.error(), "/web/", "Naar het overzicht");
-    auto inzage = api::pupilInzage(ctx, pupil);
+    auto inzage = api::pupilInzageHistory(ctx, pupil);
     if (!inzage) return refused(c, inzage.error(), "/web/", "Naar het overzicht");
     const bool evidence = c.actor.hasRole(api::evidenceRoles());
     const bool withdraw = c.actor.hasRole(api::consentWithdrawRoles());
@@ -138,13 +252,25 @@ void registerPage(Call& c) {
                               "Vastgelegd door", "Bewijsstuk", "Actie"},
                              rows, "Toestemmingen");
     rows.clear();
-    for (const auto& z : *inzage)
+    bool forged = false;
+    for (const auto& z : *inzage) forged |= !z.authentic;
+    for (const auto& z : *inzage) {
         rows.push_back({escape(z.purpose), escape(z.inzagedatum), escape(z.akkoord),
                         escape(z.recorded_by), escape(amsterdam::formatLocal(z.recorded_at))});
+        if (forged)
+            rows.back().push_back(
+                z.authentic ? "–"
+                            : "<strong class=\"onecht\">Niet door Sluis vastgelegd: deze regel is "
+                              "buiten Sluis toegevoegd of gewijzigd en telt niet mee.</strong>");
+    }
+    std::vector<std::string> heads = {"Doel", "Datum inzage", "Akkoord", "Vastgelegd door",
+                                      "Vastgelegd op"};
+    if (forged) heads.push_back("Let op");
     std::string inzage_table =
         rows.empty() ? "<p>Geen inzage vastgelegd.</p>"
-                     : table({"Doel", "Datum inzage", "Akkoord", "Vastgelegd door", "Vastgelegd op"},
-                             rows, "Inzage (de laatste per doel)");
+                     : "<p>Elke vastgelegde inzage, de nieuwste eerst. Sluis gaat uit van de "
+                       "nieuwste.</p>" +
+                           table(heads, rows, "Inzage (alle vastleggingen, nieuwste eerst)");
     log::info("web.register_viewed", {{"subject", pupil}, {"account", c.actor.name}});
     sendHtml(c, 200, "Register van leerling " + pupil,
              page("register.html", {{"pupil", pupil},

@@ -128,6 +128,8 @@ std::string flashText(const Call& c, const std::string& m) {
          "De levering is opgeslagen en staat klaar voor de leverdatum. Gebruikersbeheer krijgt "
          "een e-mail."},
         {"vensters-ingetrokken", "De levering is ingetrokken; zij wordt niet verstuurd."},
+        {"vensters-geweigerd",
+         "U hebt de levering geweigerd. Zij gaat niet naar de Inspectie; uw reden is vastgelegd."},
         {"opnieuw-aangeboden",
          "De overdracht is opnieuw aangeboden. Sluis beoordeelt alle voorwaarden opnieuw voordat "
          "zij wordt afgeleverd."},

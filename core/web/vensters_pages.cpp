@@ -7,6 +7,7 @@
 #include "core/api/procedure_decisions.h"
 #include "core/error.h"
 #include "core/util/amsterdam_time.h"
+#include "core/util/file_clock.h"
 #include "core/util/log.h"
 #include "core/util/text.h"
 
@@ -53,6 +54,12 @@ std::string withdrawText(const api::DecisionContext& ctx, const store::Transfer&
     return t.withdraw_deadline ? "ja, tot " + amsterdam::formatLocal(*t.withdraw_deadline) : "ja";
 }
 
+/// An API time (UTC, ISO 8601) as local time for the page.
+std::string refusedAt(const std::string& iso) {
+    auto t = parseIsoUtc(iso);
+    return t ? amsterdam::formatLocal(*t) : iso;
+}
+
 std::string nextStepText(const json& j) {
     std::string next = str(j, "next_step");
     if (!next.empty()) return upperFirst(next);
@@ -60,6 +67,7 @@ std::string nextStepText(const json& j) {
     if (state == "scheduled") return "Niets: wacht op de leverdatum";
     if (state == "delivered") return "Niets: afgeleverd";
     if (state == "withdrawn") return "Niets: ingetrokken";
+    if (state == "rejected") return "Niets: geweigerd";
     if (state == "delivering") return "Niets: wordt afgeleverd";
     return "Wacht op Sluis";
 }
@@ -266,6 +274,11 @@ void school(Call& c, const std::string& id, const std::string& error = "") {
         for (const auto& b : by) who += (who.empty() ? "" : ", ") + b;
         out += "<p id=\"akkoord-door\">Akkoord gegeven door " + escape(who) +
                " op het rapport met dit controlegetal.</p>";
+    } else if (const json& r = (*j)["refusal"]; r.is_object()) {
+        out += "<p id=\"geweigerd-door\">Geweigerd door " + escape(str(r, "by")) + " op " +
+               escape(refusedAt(str(r, "at"))) +
+               ". Deze levering gaat niet naar de Inspectie.</p><p>Reden: <span "
+               "id=\"weigering-reden\">" + escape(str(r, "reason")) + "</span></p>";
     } else if (api::mayApprove(ctx, t.purpose) &&
                t.state == transfer::State::kAwaitingApproval) {
         out += "<p>Bekijk het rapport en geef daarna akkoord. Uw akkoord geldt voor precies dit "
@@ -352,7 +365,8 @@ void report(Call& c, const std::string& id) {
 
 // --- the akkoord: a preview, then the decision bound to its hash ---
 
-void akkoordPage(Call& c, const std::string& id) {
+void akkoordPage(Call& c, const std::string& id, const std::string& error = "",
+                 const std::string& reason = "") {
     const api::DecisionContext ctx = c.decisions();
     auto tp = api::procedureTransfer(ctx, id);
     if (!tp) return refused(c, tp.error(), "", "akkoord");
@@ -385,12 +399,33 @@ void akkoordPage(Call& c, const std::string& id) {
                     "<input type=\"hidden\" name=\"payload_hash\" value=\"" +
                         escape(t.payload_hash) +
                         "\"><button type=\"submit\" id=\"akkoord-geven\">Akkoord geven</button>");
+        // Refusing: the same shared decision as the Goedkeuren page and the API (a rejection
+        // bound to this hash, with a reason).
+        const bool missing = !error.empty();
+        out += "<h2 id=\"weigeren-kop\">Of: weigeren</h2>" +
+               form(c, schoolHref(id) + "/weigeren",
+                    "<input type=\"hidden\" name=\"payload_hash\" value=\"" +
+                        escape(t.payload_hash) +
+                        "\"><div class=\"veld\"><label for=\"reden-weigeren\">Reden van "
+                        "weigering</label><p class=\"hint\" id=\"reden-weigeren-hint\">Verplicht. "
+                        "Wie de levering later bekijkt, leest waarom u weigerde. Na een weigering "
+                        "gaat de levering niet naar de Inspectie.</p>" +
+                        (missing ? "<p class=\"veld-fout\" id=\"reden-weigeren-fout\">" + escape(error) +
+                                       "</p>"
+                                 : std::string()) +
+                        "<textarea id=\"reden-weigeren\" name=\"reden\" rows=\"3\" "
+                        "maxlength=\"500\" required aria-describedby=\"reden-weigeren-hint" +
+                        (missing ? " reden-weigeren-fout\" aria-invalid=\"true" : "") + "\">" +
+                        escape(reason) +
+                        "</textarea></div><button type=\"submit\" id=\"weigeren\" "
+                        "class=\"secundair\">Weigeren</button>");
     } else {
         out += "<p>Deze levering wacht nu niet op een akkoord (" + escape(stateLabel(t.state)) +
                ").</p>";
     }
     out += "<p><a href=\"" + escape(schoolHref(id)) + "\">Terug naar de school</a></p>";
-    sendHtml(c, 200, "Vensters: akkoord " + t.subject, out, kMenu);
+    sendHtml(c, error.empty() ? 200 : 400, "Vensters: akkoord " + t.subject, out, kMenu,
+             error.empty() ? "" : errorFlash("Niet geweigerd: " + error));
 }
 
 void akkoordPost(Call& c, const std::string& id) {
@@ -398,6 +433,24 @@ void akkoordPost(Call& c, const std::string& id) {
     if (!st) return refused(c, st.error(), id, "akkoord");
     log::info("web.vensters_akkoord", {{"transfer_id", id}, {"account", c.actor.name}});
     redirect(c, schoolHref(id) + "?melding=vensters-akkoord");
+}
+
+void refusePost(Call& c, const std::string& id) {
+    const std::string reason = util::trim(c.field("reden"));
+    // As every Vensters step: a role outside the procedure's roles is refused before any lookup
+    // (403, whatever the id); then the shared reject decision of Goedkeuren and the API.
+    Status st = c.actor.requireRole(api::kProcedureViewRoles, "leveringen inzien");
+    if (st) st = api::approveOne(c.decisions(), id, c.field("payload_hash"), false, reason);
+    if (!st) {
+        // A missing reason is asked for on the akkoord page itself, next to the field.
+        // (The shared decision checks the reason after the role, the state and the hash.)
+        if (st.code() == ErrorCode::kInvalidArgument && reason.empty() &&
+            !c.field("payload_hash").empty())
+            return akkoordPage(c, id, "vul de reden van uw weigering in.", reason);
+        return refused(c, st.error(), id, "weigeren");
+    }
+    log::info("web.vensters_refused_by_board", {{"transfer_id", id}, {"account", c.actor.name}});
+    redirect(c, schoolHref(id) + "?melding=vensters-geweigerd");
 }
 
 // --- steps 2, 3, 4 and 6 ---
@@ -512,6 +565,7 @@ bool routeVensters(Call& c) {
         if (c.get()) return akkoordPage(c, id), true;
         if (c.post()) return akkoordPost(c, id), true;
     }
+    if (step == "weigeren" && c.post()) return refusePost(c, id), true;
     if (step == "intrekken") {
         if (c.get()) return withdrawPage(c, id), true;
         if (c.post()) return withdrawPost(c, id), true;

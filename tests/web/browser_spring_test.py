@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
 """The spring run in a real browser (issue 16): a mentor prepares a batch of the demo's group 8
 (POVO route), a directeur cannot approve it before previewing every dossier, previews each,
-approves the batch, and the dossiers are delivered; a mentor registers a consent with an evidence
-file (multipart upload), sees it in the pupil's register, withdraws it after seeing how many
-transfers it stops, and those transfers are stopped; the directeur downloads the evidence; the
-Leerling page of a delivered pupil lists the delivery and prints without the menu.
+approves the batch, and the dossiers are delivered; a zorgcoordinator registers a consent with an
+evidence file (multipart upload; a first try with a missing field is answered in the form's own
+words, next to the field), sees it in the pupil's register, withdraws it after seeing how many
+transfers it stops, and those transfers are stopped; a mentor cannot download the evidence, the
+directeur can; a pupil's register lists every inzage, newest first; the Leerling page of a
+delivered pupil lists the delivery and prints without the menu.
 
 The batch is prepared by the mentor, not by the directeur who approves it: whoever prepares a
 batch may not approve it (four eyes, the same rule as the API's).
 
-The demo configuration has no route for a purpose that rests on consent, so this test runs on a
-copy of it with one more route: canonical dossiers for the samenwerkingsverband (purpose `swv`,
-consent), which the mentor may see. Shared pieces: browser_kit.py.
+The consent part runs on the demo's route `swv-zorg` (a dossier to the samenwerkingsverband on
+the parents' consent, in the canonical format; purpose `swv`, seen by zorgcoordinator and
+directeur). Shared pieces: browser_kit.py.
 """
 import hashlib
 import json
@@ -25,45 +27,17 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from browser_kit import By, http_request, run, wait_for  # noqa: E402
 
 
-def consent_config(t):
-    """A copy of config/demo with a consent route (swv) that mentors see."""
-    conf = os.path.join(t.work, "config")
-    shutil.copytree(t.sluis.config, conf)
-    with open(os.path.join(conf, "policies.json")) as f:
-        policies = json.load(f)
-    policies["purposes"]["swv"]["visible_to"].append("mentor")
-    with open(os.path.join(conf, "policies.json"), "w") as f:
-        json.dump(policies, f, indent=2)
-    with open(os.path.join(conf, "connectors.json")) as f:
-        connectors = json.load(f)
-    connectors["sources"].append({"name": "swv-inbox", "type": "directory",
-                                  "options": {"path": "swv-inbox", "suffix": ".jsonl",
-                                              "settle_time": "1s"}})
-    connectors["sinks"].append({"name": "swv-outbox", "type": "directory",
-                                "options": {"path": "swv-outbox"}})
-    with open(os.path.join(conf, "connectors.json"), "w") as f:
-        json.dump(connectors, f, indent=2)
-    with open(os.path.join(conf, "routes.json")) as f:
-        routes = json.load(f)
-    routes["routes"].append({"name": "swv-zorg", "source": "swv-inbox",
-                             "decoder": "canonical-jsonl", "purpose": "swv",
-                             "encoder": "canonical-json", "sink": "swv-outbox"})
-    with open(os.path.join(conf, "routes.json"), "w") as f:
-        json.dump(routes, f, indent=2)
-    t.sluis.config = conf
-    os.makedirs(os.path.join(t.sluis.data, "swv-inbox"))
-
-
 def flow(t):
-    consent_config(t)
     mentor_secret = t.sluis.add_account("mentor1", "mentor", "mentor-wachtwoord-1")
+    zorg_secret = t.sluis.add_account("zorg1", "zorgcoordinator", "zorg-wachtwoord-1")
     directeur_secret = t.sluis.add_account("directeur1", "directeur", "directeur-wachtwoord-1")
     # Three pupils of group 8 for the POVO route (they wait for the parents' inzage) ...
     t.magister_export(3, 16)
-    # ... and two canonical dossiers for the samenwerkingsverband (they wait for consent).
+    # ... and two dossiers for the samenwerkingsverband (they wait for consent).
     seed = os.path.join(t.args.source_dir, "config", "demo", "inbox-seed", "groep8-demo.jsonl")
     with open(seed) as f:
         lines = f.read().splitlines()[:2]
+    os.makedirs(os.path.join(t.sluis.data, "swv-inbox"), exist_ok=True)
     with open(os.path.join(t.sluis.data, "swv-inbox", "zorg.jsonl"), "w") as f:
         f.write("\n".join(lines) + "\n")
     t.start()
@@ -110,21 +84,61 @@ def flow(t):
     batch = t.api(f"/api/v1/batches/{batch_id}")
     assert sorted(i["transfer_id"] for i in batch["items"]) == povo_ids, batch
 
-    # --- The mentor registers a consent with an evidence file (multipart upload). ---
+    t.logout()
+
+    # --- The zorgcoordinator registers a consent with an evidence file (multipart upload). ---
+    t.login("zorg1", "zorg-wachtwoord-1", zorg_secret)
     evidence = b"%PDF-1.4\n% toestemmingsformulier, ondertekend door de moeder\n%%EOF\n"
     evidence_path = os.path.join(t.work, "toestemmingsformulier.pdf")
     with open(evidence_path, "wb") as f:
         f.write(evidence)
     d.find_element(By.LINK_TEXT, "Toestemmingen").click()
     wait_for("the consent form", lambda: t.path() == "/web/toestemming")
-    # A mistake first: no relation for a parent, and the error names the field.
+    # Mistakes first: no relation for a parent and a malformed "valid until" date. The errors
+    # use the form's labels (not the API's field names), sit next to their fields (which name
+    # them in aria-describedby), are listed with links, and what was typed is kept.
     d.find_element(By.ID, "pupil").send_keys(pupil)
     d.find_element(By.CSS_SELECTOR, "#purpose option[value='swv']").click()
+    d.find_element(By.ID, "method").clear()
+    d.find_element(By.ID, "method").send_keys("ouderportaal")
+    d.find_element(By.ID, "valid_until").send_keys("31-12-2027")
+    d.find_element(By.ID, "evidence").send_keys("Getekend op de ouderavond")
     d.find_element(By.ID, "bewijs").send_keys(evidence_path)
     d.find_element(By.ID, "toestemming-vastleggen").click()
-    wait_for("the field error", lambda: "relation: verplicht" in d.page_source)
+    wait_for("the field errors", lambda: d.find_elements(By.ID, "fouten"))
+    page = d.page_source
+    assert "relation:" not in page and "valid_until:" not in page, "no API field names"
+    relation_error = d.find_element(By.ID, "relation-fout").text
+    assert relation_error == "Relatie tot de leerling: vul dit in", relation_error
+    assert d.find_element(By.ID, "relation").get_attribute("aria-describedby") == \
+        "relation-hint relation-fout"
+    assert d.find_element(By.ID, "relation").get_attribute("aria-invalid") == "true"
+    assert "Geldig tot: schrijf de datum als JJJJ-MM-DD" in d.find_element(By.ID, "valid_until-fout").text
+    assert "valid_until-fout" in d.find_element(By.ID, "valid_until").get_attribute("aria-describedby")
+    assert d.find_element(By.ID, "method").get_attribute("aria-invalid") is None, "no error there"
+    summary = d.find_element(By.ID, "fouten")
+    assert summary.get_attribute("role") == "alert"
+    links = [a.get_attribute("href").rsplit("#", 1)[1]
+             for a in summary.find_elements(By.TAG_NAME, "a")]
+    assert links == ["relation", "valid_until"], links
+    # What was typed is kept (a file input never is).
+    assert d.find_element(By.ID, "pupil").get_attribute("value") == pupil
+    assert d.find_element(By.ID, "method").get_attribute("value") == "ouderportaal"
+    assert d.find_element(By.ID, "valid_until").get_attribute("value") == "31-12-2027"
+    assert d.find_element(By.ID, "evidence").get_attribute("value") == "Getekend op de ouderavond"
+    assert d.find_element(By.CSS_SELECTOR, "#purpose option[value='swv']").is_selected()
     assert t.api(f"/api/v1/pupils/{pupil}/consents")["consents"] == [], "nothing half-written"
     t.shot("toestemming-fout")
+    # The API keeps its field paths.
+    status, _, body = http_request(t.port, "POST", "/api/v1/consents", body=json.dumps(
+        {"pupil": pupil, "purpose": "swv", "given_by": "ouder", "decision": "gegeven",
+         "decided_on": t.clock.now.strftime("%Y-%m-%d"), "method": "formulier"}),
+        headers={"Authorization": f"Bearer {t.token}", "Content-Type": "application/json"})
+    assert status == 400 and "relation: verplicht" in body, (status, body)
+    # Keyboard: the summary's link moves the focus to the field.
+    summary.find_element(By.CSS_SELECTOR, "a[href='#relation']").click()
+    assert d.switch_to.active_element.get_attribute("id") == "relation"
+    d.find_element(By.ID, "valid_until").clear()
     d.find_element(By.ID, "relation").send_keys("moeder")
     d.find_element(By.ID, "bewijs").send_keys(evidence_path)  # a file input is never kept
     t.shot("toestemming-formulier")
@@ -134,21 +148,18 @@ def flow(t):
              in d.page_source)
     assert t.path() == "/web/register"
     assert "toestemmingsformulier.pdf" in d.page_source
-    assert not d.find_elements(By.CSS_SELECTOR, "a.bewijs"), "a mentor may not read evidence"
-    t.shot("register-mentor")
+    assert d.find_elements(By.CSS_SELECTOR, "a.bewijs"), "a zorgcoordinator may read evidence"
+    t.shot("register-zorgcoordinator")
     consents = t.api(f"/api/v1/pupils/{pupil}/consents")["consents"]
     assert len(consents) == 1 and consents[0]["evidence_file"]["filename"] == \
         "toestemmingsformulier.pdf", consents
     consent_id = consents[0]["id"]
-    assert consents[0]["recorded_by"] == "mentor1"
+    assert consents[0]["recorded_by"] == "zorg1"
+    assert consents[0]["method"] == "ouderportaal" and consents[0]["valid_until"] == ""
     wait_for("the swv dossier to move on",
              lambda: t.api(f"/api/v1/transfers/{swv_id}")["state"] == "awaiting_approval")
     cookie = t.session_cookie()
     csrf = t.csrf()
-    # A mentor's forged evidence download is refused by the shared decision.
-    status, _, _ = http_request(t.port, "GET", f"/web/toestemming/{consent_id}/bewijs",
-                                headers={"Cookie": f"sluis_sessie={cookie}"})
-    assert status == 403, status
     # A file larger than the evidence limit is refused before anything is read.
     # (Only the announced length is sent: the answer comes before the body is read.)
     with socket.create_connection(("127.0.0.1", t.port), timeout=30) as s:
@@ -165,7 +176,7 @@ def flow(t):
     head = answer.split(b"\r\n", 1)[0].decode()
     assert " 413 " in head and "Het bestand is te groot" in answer.decode("utf-8", "replace"), head
 
-    # --- The mentor withdraws the consent, seeing first what it stops. ---
+    # --- The zorgcoordinator withdraws the consent, seeing first what it stops. ---
     undelivered = [tr for tr in transfers("swv-zorg") if tr["subject"] == pupil
                    and tr["state"] not in ("delivered", "withdrawn", "rejected")]
     assert len(undelivered) > 0
@@ -188,6 +199,14 @@ def flow(t):
     assert t.api(f"/api/v1/transfers/{swv_id}")["state"] == "withdrawn"
     assert "ingetrokken op" in d.page_source
     t.shot("ingetrokken")
+    t.logout()
+
+    # --- A mentor's forged evidence download is refused by the shared decision. ---
+    t.clock.advance(30)  # a new TOTP step: a code is accepted once
+    t.login("mentor1", "mentor-wachtwoord-1", mentor_secret)
+    status, _, _ = http_request(t.port, "GET", f"/web/toestemming/{consent_id}/bewijs",
+                                headers={"Cookie": f"sluis_sessie={t.session_cookie()}"})
+    assert status == 403, status
     t.logout()
 
     # --- The directeur: the batch needs a preview of every dossier first. ---
@@ -244,8 +263,26 @@ def flow(t):
     audit = json.dumps(t.api("/api/v1/audit?limit=1000"))
     assert "consent_evidence_viewed" in audit and "directeur1" in audit
 
-    # --- The Leerling page of a delivered pupil lists the delivery, and prints without menu. ---
+    # --- A pupil's register lists every inzage registered, newest first. ---
     delivered_pupil = povo[0]["subject"]
+    t.clock.advance(60)
+    t.api("/api/v1/inzage", "POST", {"pupil": delivered_pupil, "purpose": "povo",
+                                     "inzagedatum": today, "akkoord": "Nee",
+                                     "redennietakkoord": "Het advies is te laag"})
+    t.get(f"/web/register?leerling={delivered_pupil}")
+    rows = d.find_elements(By.CSS_SELECTOR, "section[aria-labelledby=inzage] tbody tr")
+    cells = [[td.text for td in r.find_elements(By.CSS_SELECTOR, "td, th")] for r in rows]
+    assert len(cells) == 2, cells
+    assert [c[0] for c in cells] == ["povo", "povo"], cells
+    assert [c[2] for c in cells] == ["Nee", "Ja"], "both, the newest first"
+    assert "Het advies is te laag" not in d.page_source, "the parents' view is not listed"
+    listed = t.api(f"/api/v1/pupils/{delivered_pupil}/consents")["inzage"]
+    assert [z["akkoord"] for z in listed] == ["Nee", "Ja"], listed
+    assert all(z["authentic"] and z["purpose"] == "povo" for z in listed), listed
+    assert listed[0]["recorded_at"] > listed[1]["recorded_at"], listed
+    t.shot("register-inzage-geschiedenis")
+
+    # --- The Leerling page of a delivered pupil lists the delivery, and prints without menu. ---
     delivered_id = povo[0]["id"]
     t.get(f"/web/register?leerling={delivered_pupil}")
     d.find_element(By.ID, "naar-verstrekkingen").click()

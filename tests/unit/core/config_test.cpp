@@ -45,7 +45,7 @@ TEST_F(ConfigTest, DemoConfigIsValid) {
     auto cfg = loadConfig((test::sourceDir() / "config/demo").string(), {"/tmp/sluis-demo-data"},
                           connectors_, mappers_);
     ASSERT_TRUE(cfg) << cfg.error().message;
-    ASSERT_EQ((*cfg)->routes.size(), 3u);
+    ASSERT_EQ((*cfg)->routes.size(), 4u);
     EXPECT_EQ((*cfg)->routes[1].purpose, "povo");
     EXPECT_EQ((*cfg)->routes[2].purpose, "vensters");
     ASSERT_FALSE((*cfg)->routes[2].report_encoders.empty());
@@ -59,6 +59,11 @@ TEST_F(ConfigTest, DemoConfigIsValid) {
     // #14 L2: a mentor does not see transfers to the samenwerkingsverband.
     EXPECT_FALSE((*cfg)->visibleTo("swv", "mentor"));
     EXPECT_TRUE((*cfg)->visibleTo("swv", "zorgcoordinator"));
+    // The consent route: a dossier to the samenwerkingsverband on the parents' consent.
+    EXPECT_EQ((*cfg)->routes[3].name, "swv-zorg");
+    EXPECT_EQ((*cfg)->routes[3].purpose, "swv");
+    EXPECT_EQ((*cfg)->routes[3].encoder, "canonical-json");
+    EXPECT_EQ((*cfg)->policy("swv")->basis, PurposePolicy::Basis::kConsent);
     ASSERT_TRUE((*cfg)->policy("povo"));
     EXPECT_EQ((*cfg)->policy("povo")->basis, PurposePolicy::Basis::kInzage);
     EXPECT_EQ((*cfg)->policy("povo")->retention, std::chrono::hours(24 * 730));

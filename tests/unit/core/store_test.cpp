@@ -400,6 +400,42 @@ TEST_P(StoreTest, RegisterRowsWrittenOutsideSluisDoNotCountAndAreReported) {
     EXPECT_EQ(v->kind, "register");
 }
 
+TEST_P(StoreTest, InzageHistoryListsEveryRowNewestFirstAndReportsForgedRows) {
+    ASSERT_TRUE(store_->addInzage({"i1", "1000", "povo", "2026-03-01", "Nee", "Te laag advies", "juf", {}}, t0_));
+    const Timestamp t1 = t0_ + std::chrono::hours(24);
+    ASSERT_TRUE(store_->addInzage({"i2", "1000", "povo", "2026-03-02", "Ja", "", "meester", {}}, t1));
+    ASSERT_TRUE(store_->addInzage({"i3", "1000", "swv", "2026-03-03", "Ja", "", "juf", {}}, t1));
+    ASSERT_TRUE(store_->addInzage({"i4", "2000", "povo", "2026-03-04", "Ja", "", "juf", {}}, t1));
+    auto povo = store_->inzages("1000", "povo");
+    ASSERT_TRUE(povo) << povo.error().message;
+    ASSERT_EQ(povo->size(), 2u);
+    EXPECT_EQ((*povo)[0].id, "i2");  // newest first
+    EXPECT_EQ((*povo)[1].id, "i1");
+    EXPECT_EQ((*povo)[1].redennietakkoord, "Te laag advies");
+    EXPECT_EQ((*povo)[1].recorded_by, "juf");
+    EXPECT_TRUE((*povo)[0].authentic && (*povo)[1].authentic);
+    auto all = store_->inzages("1000", "");
+    ASSERT_TRUE(all);
+    ASSERT_EQ(all->size(), 3u);
+    EXPECT_TRUE(store_->inzages("3000", "")->empty());
+    // A changed row stays in the list, marked as not written by Sluis (its sealed view is not
+    // opened); it no longer counts as the latest inzage.
+    ASSERT_EQ(backend_->update("UPDATE inzage SET akkoord = 'Ja' WHERE id = 'i1'"), 1u);
+    ASSERT_EQ(backend_->update("UPDATE inzage SET recorded_at = " + std::to_string(toMillis(t1) + 1000) +
+                               " WHERE id = 'i1'"),
+              1u);
+    povo = store_->inzages("1000", "povo");
+    ASSERT_TRUE(povo) << povo.error().message;
+    ASSERT_EQ(povo->size(), 2u);
+    EXPECT_EQ((*povo)[0].id, "i1");
+    EXPECT_FALSE((*povo)[0].authentic);
+    EXPECT_TRUE((*povo)[0].redennietakkoord.empty());
+    EXPECT_TRUE((*povo)[1].authentic);
+    auto latest = store_->latestInzage("1000", "povo");
+    ASSERT_TRUE(latest && latest->has_value());
+    EXPECT_EQ((*latest)->id, "i2");
+}
+
 TEST(AuditCheckpointFile, RoundTripsAndNamesTheBadLine) {
     test::TempDir dir;
     AuditCheckpoint cp{3, "abc", fromMillis(1700000000000), std::string(64, '1'), std::string(128, '2')};
