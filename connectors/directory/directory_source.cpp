@@ -221,14 +221,16 @@ private:
     Status moveToFailed(const fs::path& from, const std::string& reason) {
         fs::path target = uniqueTarget(failed_, from.filename().string());
         // Reason first: if we die in between, the file is still in the inbox and is retried.
+        const fs::path reason_file = target.string() + ".reden.txt";
         SLUIS_RETURN_IF_ERROR(util::writeFileAtomic(
-            target.string() + ".reden.txt",
+            reason_file,
             "Bestand: " + from.filename().string() + "\nTijdstip: " + formatIso(now()) +
                 "\nReden:\n" + reason + "\n" +
                 (keep_failed_days_ > 0 ? "Dit bestand en deze uitleg worden na " + std::to_string(keep_failed_days_) +
                                              " dagen verwijderd (keep_failed_days).\n"
                                        : std::string()),
             0640));
+        markParked(reason_file);  // its retention counts in the same time as the file's
         markParked(from);
         return util::renameDurable(from, target);
     }
