@@ -29,8 +29,9 @@
 // the TOTP code computed here from the secret `sluis account add` printed), and requests every
 // page R times with the session cookie, one request at a time. Printed per page: requests,
 // median, p95 and max in ms (request sent until the whole answer is read), answer size, and the
-// verdict against the budget (p95 < 200 ms). Exit 1 only when a page answers anything but 200
-// (or the run cannot be set up: 2), never because of a missed target.
+// verdict against the budget (p95 < 200 ms). Exit 1 only when a page answers anything but 200 or
+// lacks what it must show (e.g. the queue the transfer awaiting approval, the Beheer page the dead
+// letter), 2 when the run cannot be set up; never because of a missed target.
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPCookie.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -602,7 +603,7 @@ int main(int argc, char** argv) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     const int port = std::stoi(readFile(data / "admin.port"));
-    std::cout << "web_bench: sluis serve pid " << g_daemon << " op poort " << port << "\n";
+    std::cout << "web_bench: sluis serve pid " << g_daemon << " op poort " << port << std::endl;
 
     // The Vensters procedure: wait until the daemon rendered the survey for the bevoegd gezag.
     std::string vensters_id;
@@ -623,25 +624,26 @@ int main(int argc, char** argv) {
 
     struct Page {
         std::string label, role, path;
+        std::string expect;  ///< text the answer must hold (the page shows what it should)
     };
     const std::vector<Page> pages = {
-        {"Overzicht (directeur)", "directeur", "/web/"},
-        {"Overzicht (beheerder)", "beheerder", "/web/"},
-        {"Goedkeuren: wachtrij", "directeur", "/web/goedkeuren"},
-        {"Goedkeuren: een overdracht", "directeur", "/web/goedkeuren/" + filled.approval_id},
-        {"Batches: lijst", "directeur", "/web/batches"},
-        {"Batches: een batch", "directeur", "/web/batches/" + filled.batch_id},
-        {"Inzage registreren", "mentor", "/web/inzage"},
-        {"Toestemming", "mentor", "/web/toestemming"},
-        {"Register van een leerling", "directeur", "/web/register?leerling=" + filled.pupil},
-        {"Leerling (verstrekkingen)", "directeur", "/web/leerling/" + filled.pupil},
-        {"Vensters: bord", "bevoegd-gezag", "/web/vensters"},
-        {"Vensters: een school", "bevoegd-gezag", "/web/vensters/" + vensters_id},
-        {"Audit: eerste pagina", "fg", "/web/audit"},
-        {"Audit: gefilterd (leerling)", "fg", "/web/audit?leerling=" + filled.pupil},
-        {"Audit: gefilterd (soort)", "fg", "/web/audit?soort=dead_lettered"},
-        {"Audit: latere pagina", "fg", "/web/audit?pagina=100"},
-        {"Beheer", "beheerder", "/web/beheer"},
+        {"Overzicht (directeur)", "directeur", "/web/", "wachten op uw goedkeuring"},
+        {"Overzicht (beheerder)", "beheerder", "/web/", "povo-groep8"},
+        {"Goedkeuren: wachtrij", "directeur", "/web/goedkeuren", "Wachtrij goedkeuren"},
+        {"Goedkeuren: een overdracht", "directeur", "/web/goedkeuren/" + filled.approval_id, "verlaat"},
+        {"Batches: lijst", "directeur", "/web/batches", "groep 8a"},
+        {"Batches: een batch", "directeur", "/web/batches/" + filled.batch_id, "groep 8a"},
+        {"Inzage registreren", "mentor", "/web/inzage", "inzage"},
+        {"Toestemming", "mentor", "/web/toestemming", "csrf"},
+        {"Register van een leerling", "directeur", "/web/register?leerling=" + filled.pupil, filled.pupil},
+        {"Leerling (verstrekkingen)", "directeur", "/web/leerling/" + filled.pupil, filled.pupil},
+        {"Vensters: bord", "bevoegd-gezag", "/web/vensters", vensters_id},
+        {"Vensters: een school", "bevoegd-gezag", "/web/vensters/" + vensters_id, vensters_id},
+        {"Audit: eerste pagina", "fg", "/web/audit", "keten-status"},
+        {"Audit: gefilterd (leerling)", "fg", "/web/audit?leerling=" + filled.pupil, "subject: " + filled.pupil},
+        {"Audit: gefilterd (soort)", "fg", "/web/audit?soort=dead_lettered", "<code>dead_lettered</code>"},
+        {"Audit: latere pagina", "fg", "/web/audit?pagina=100", "Pagina 100"},
+        {"Beheer", "beheerder", "/web/beheer", filled.dead_letter_id},
     };
     struct Figures {
         std::vector<double> ms;
@@ -653,10 +655,11 @@ int main(int argc, char** argv) {
     for (size_t p = 0; p < pages.size(); ++p) {
         for (int k = 0; k < o.requests; ++k) {
             Reply r = http(port, "GET", pages[p].path, cookie[pages[p].role]);
-            if (r.status != 200) {
+            if (r.status != 200 || r.body.find(pages[p].expect) == std::string::npos) {
                 ++errors;
                 figs[p].bad_status = r.status;
-                std::cerr << "web_bench: " << pages[p].path << " antwoordde " << r.status << "\n";
+                std::cerr << "web_bench: " << pages[p].path << " antwoordde " << r.status
+                          << (r.status == 200 ? " zonder '" + pages[p].expect + "'" : std::string()) << "\n";
                 break;
             }
             figs[p].ms.push_back(r.ms);
@@ -677,7 +680,7 @@ int main(int argc, char** argv) {
     for (size_t p = 0; p < pages.size(); ++p) {
         const auto& f = figs[p];
         if (f.bad_status) {
-            std::printf("%-32s %8zu %9s %9s %9s %9s  FOUT: HTTP %d\n", pages[p].label.c_str(), f.ms.size(), "-", "-",
+            std::printf("%-32s %8zu %9s %9s %9s %9s  FOUT: HTTP %d (of de verwachte tekst ontbrak)\n", pages[p].label.c_str(), f.ms.size(), "-", "-",
                         "-", "-", f.bad_status);
             continue;
         }

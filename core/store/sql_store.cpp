@@ -178,6 +178,12 @@ const std::vector<std::vector<std::string>>& migrations() {
             " locked_until INTEGER, last_totp_step INTEGER NOT NULL DEFAULT 0,"
             " created_at INTEGER NOT NULL, last_login INTEGER)",
         },
+        {
+            // webbench (issue 16): the Audit page's filters by transfer and by action, newest
+            // first, without walking the whole log.
+            "CREATE INDEX audit_transfer ON audit (transfer_id, seq)",
+            "CREATE INDEX audit_event ON audit (event, seq)",
+        },
     };
     return m;
 }
@@ -1057,6 +1063,126 @@ public:
         if (!st) return st.error();
         return out;
     }
+
+    // --- webbench: the audit log searched and paged in SQL (AuditSearch; issue 16's page budget).
+    // Only the active conditions are in the statement, so the indexes of migration 9 serve them;
+    // every value is bound, never spliced in.
+    Result<std::vector<AuditRecord>> searchAudit(const AuditSearch& q) override {
+        std::string where;
+        // The bound values in placeholder order (reserved: `use` keeps references to them).
+        std::vector<std::string> texts;
+        std::vector<Poco::Int64> numbers;
+        std::vector<std::pair<bool, size_t>> order;  // (is text, index)
+        texts.reserve(8);
+        numbers.reserve(8);
+        auto text = [&](std::string v) {
+            order.emplace_back(true, texts.size());
+            texts.push_back(std::move(v));
+        };
+        auto number = [&](Poco::Int64 v) {
+            order.emplace_back(false, numbers.size());
+            numbers.push_back(v);
+        };
+        auto cond = [&](const std::string& c) { where += (where.empty() ? " WHERE " : " AND ") + c; };
+        // A LIKE pattern that matches `needle` literally anywhere.
+        auto contains = [](const std::string& needle) {
+            std::string p = "%";
+            for (char ch : needle) {
+                if (ch == '%' || ch == '_' || ch == '\\') p += '\\';
+                p += ch;
+            }
+            return p + "%";
+        };
+        if (!q.transfer_id.empty()) cond("transfer_id = ?"), text(q.transfer_id);
+        if (!q.event.empty()) cond("event = ?"), text(q.event);
+        if (!q.actor.empty()) cond("actor LIKE ? ESCAPE '\\'"), text(contains(q.actor));
+        if (q.from) cond("at >= ?"), number(toMillis(*q.from));
+        if (q.until) cond("at < ?"), number(toMillis(*q.until));
+        if (!q.subject.empty()) {
+            // The pupil's transfers, or the id as a JSON string value in the details (as
+            // insertAudit writes them: nlohmann's dump, so the quoted form appears literally).
+            cond("(transfer_id IN (SELECT id FROM transfers WHERE subject = ?) OR details LIKE ? ESCAPE '\\')");
+            text(q.subject);
+            text(contains(nlohmann::json(q.subject).dump()));
+        }
+        if (q.newest_first) {
+            if (q.before > 0) cond("seq < ?"), number(q.before);
+        } else if (q.after > 0) {
+            cond("seq > ?"), number(q.after);
+        }
+        number(static_cast<Poco::Int64>(q.limit));
+        number(static_cast<Poco::Int64>(q.offset));
+        std::vector<AuditRecord> out;
+        Status st = read(std::string("SELECT ") + kAuditColumns + " FROM audit" + where + " ORDER BY seq" +
+                             (q.newest_first ? " DESC" : "") + " LIMIT ? OFFSET ?",
+                         [&](Statement& s) {
+                             for (auto [is_text, i] : order) {
+                                 if (is_text) s, use(texts[i]);
+                                 else s, use(numbers[i]);
+                             }
+                         },
+                         [&](const Row& row) { out.push_back(auditRecord(row)); });
+        if (!st) return st.error();
+        return out;
+    }
+
+    // Same conditions as list() (kept in step by StoreTest.CountMatchesList), but only the active
+    // ones are in the statement, so the state and route indexes serve them (list()'s
+    // `(? < 0 OR state = ?)` form makes SQLite read the whole table).
+    Result<long long> count(const ListFilter& f) override {
+        std::string where = " WHERE 1 = 1";
+        std::vector<std::string> texts;
+        std::vector<Poco::Int64> numbers;
+        std::vector<std::pair<bool, size_t>> order;  // (is text, index), in placeholder order
+        texts.reserve(8 + (f.purposes ? f.purposes->size() : 0));
+        numbers.reserve(8);
+        auto text = [&](const std::string& c, std::string v) {
+            where += " AND " + c;
+            order.emplace_back(true, texts.size());
+            texts.push_back(std::move(v));
+        };
+        auto number = [&](const std::string& c, Poco::Int64 v) {
+            where += " AND " + c;
+            order.emplace_back(false, numbers.size());
+            numbers.push_back(v);
+        };
+        if (f.state) number("state = ?", static_cast<int>(*f.state));
+        if (!f.route.empty()) text("route = ?", f.route);
+        if (!f.subject.empty()) text("subject = ?", f.subject);
+        if (!f.purpose.empty()) text("purpose = ?", f.purpose);
+        if (f.updated_before) number("updated_at < ?", toMillis(*f.updated_before));
+        if (f.unpurged_only) where += " AND data_key IS NOT NULL";
+        if (f.created_before) number("created_at < ?", toMillis(*f.created_before));
+        std::string states;
+        for (State s : f.states)
+            states += (states.empty() ? "" : ",") + std::to_string(static_cast<int>(s));
+        if (!states.empty()) where += " AND state IN (" + states + ")";
+        if (f.purposes) {
+            if (f.purposes->empty()) where += " AND 1 = 0";
+            else {
+                std::string marks;
+                for (const auto& p : *f.purposes) {
+                    marks += marks.empty() ? "?" : ", ?";
+                    order.emplace_back(true, texts.size());
+                    texts.push_back(p);
+                }
+                where += " AND purpose IN (" + marks + ")";
+            }
+        }
+        long long n = 0;
+        Status st = read(
+            "SELECT COUNT(*) FROM transfers" + where,
+            [&](Statement& s) {
+                for (auto [is_text, i] : order) {
+                    if (is_text) s, use(texts[i]);
+                    else s, use(numbers[i]);
+                }
+            },
+            [&](const Row& row) { n = row.i64(0); });
+        if (!st) return st.error();
+        return n;
+    }
+    // --- webbench: end
 
     Status addConsent(const Consent& c, Timestamp now_ts) override {
         std::lock_guard<std::mutex> lock(mu_);
