@@ -83,34 +83,45 @@ Result<AuditPage> readAudit(const DecisionContext& c, const AuditQuery& q) {
     }
     const size_t limit = std::max<size_t>(q.limit, 1);
     AuditPage out;
-    if (!q.newest_first) {
-        // Oldest first from the cursor: read on until the page is full or the log ends.
-        long long after = q.after;
-        while (out.records.size() <= limit) {
-            auto chunk = c.store.auditLog(after, q.filter.empty() ? limit + 1 : kReadChunk);
-            if (!chunk) return chunk.error();
-            if (chunk->empty()) break;
-            for (auto& r : *chunk) {
-                after = r.seq;
-                if (match(r)) out.records.push_back(std::move(r));
-                if (out.records.size() > limit) break;
-            }
+    // The store filters and pages in SQL (store::AuditSearch). Its actor and pupil conditions may
+    // match a little more than the filter means (see AuditSearch), so every record is checked
+    // here again; with either of those set, the offset is counted here, over checked records.
+    store::AuditSearch s;
+    s.transfer_id = q.filter.transfer_id;
+    s.event = q.filter.event;
+    s.actor = q.filter.actor;
+    s.subject = q.filter.subject;
+    s.from = q.filter.from;
+    s.until = q.filter.until;
+    s.newest_first = q.newest_first;
+    const bool exact = q.filter.actor.empty() && q.filter.subject.empty();
+    size_t skip = q.newest_first ? q.offset : 0;
+    if (q.newest_first) {
+        s.before = q.upto > 0 ? q.upto + 1 : 0;
+        if (exact) {
+            s.offset = skip;
+            skip = 0;
         }
     } else {
-        // Newest first: the store reads oldest first, so walk the whole log and keep the matches.
-        std::vector<store::AuditRecord> all;
-        long long after = 0;
-        while (true) {
-            auto chunk = c.store.auditLog(after, kReadChunk);
-            if (!chunk) return chunk.error();
-            if (chunk->empty()) break;
-            after = chunk->back().seq;
-            for (auto& r : *chunk)
-                if ((q.upto <= 0 || r.seq <= q.upto) && match(r)) all.push_back(std::move(r));
+        s.after = q.after;
+    }
+    while (out.records.size() <= limit) {
+        s.limit = exact ? limit + 1 - out.records.size() : kReadChunk;
+        auto chunk = c.store.searchAudit(s);
+        if (!chunk) return chunk.error();
+        for (auto& r : *chunk) {
+            if (q.newest_first) s.before = r.seq;
+            else s.after = r.seq;
+            if (!match(r)) continue;
+            if (skip > 0) {
+                --skip;
+                continue;
+            }
+            out.records.push_back(std::move(r));
+            if (out.records.size() > limit) break;
         }
-        std::reverse(all.begin(), all.end());
-        for (size_t i = q.offset; i < all.size() && out.records.size() <= limit; ++i)
-            out.records.push_back(std::move(all[i]));
+        if (chunk->size() < s.limit) break;  // the log ends here
+        s.offset = 0;  // the next chunk starts after the last record read
     }
     if (out.records.size() > limit) {
         out.records.resize(limit);

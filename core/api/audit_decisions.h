@@ -48,8 +48,8 @@ struct AuditPage {
 const std::vector<std::string>& auditRoles();
 
 /// Reads one page of the audit log (fg, beheerder; else kPermissionDenied) and records that it
-/// was read ("audit_viewed", with the filter's ids). Filtering happens after reading, so a
-/// filtered read walks the whole log.
+/// was read ("audit_viewed", with the filter's ids). The store filters and pages in SQL
+/// (TransferStore::searchAudit); a page reads only its own records and those it skips.
 Result<AuditPage> readAudit(const DecisionContext& c, const AuditQuery& q);
 
 /// One checkpoint from the checkpoint file, and whether the current log still agrees with it.

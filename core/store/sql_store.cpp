@@ -175,6 +175,9 @@ public:
     Result<std::vector<Transfer>> list(const ListFilter& f) override {
         return query<std::vector<Transfer>>([&](UnitOfWork& w) { return TransferRepository(w).list(f); });
     }
+    Result<long long> count(const ListFilter& f) override {
+        return query<long long>([&](UnitOfWork& w) { return TransferRepository(w).count(f); });
+    }
     Result<std::vector<HistoryEntry>> history(const std::string& id) override {
         return query<std::vector<HistoryEntry>>([&](UnitOfWork& w) { return TransferRepository(w).history(id); });
     }
@@ -215,8 +218,12 @@ public:
     Result<std::vector<AuditRecord>> auditLog(long long after_seq, size_t limit) override {
         return query<std::vector<AuditRecord>>([&](UnitOfWork& w) { return AuditRepository(w).log(after_seq, limit); });
     }
+    Result<std::vector<AuditRecord>> searchAudit(const AuditSearch& q) override {
+        return query<std::vector<AuditRecord>>([&](UnitOfWork& w) { return AuditRepository(w).search(q); });
+    }
 
     // --- Consents and inzage (core/store/sql/consent_repository.h) ---
+
 
     Status addConsent(const Consent& c, Timestamp now_ts) override {
         return write("toestemming opslaan", [&](UnitOfWork& w) { return ConsentRepository(w).addConsent(c, now_ts); });

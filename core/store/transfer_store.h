@@ -188,6 +188,26 @@ struct AuditRecord {
     std::string hash;
 };
 
+/// A search of the audit log in the store (api::readAudit: the FG's Audit page and GET
+/// /api/v1/audit). Empty fields match everything; every field is an id, never a value.
+struct AuditSearch {
+    std::string transfer_id;
+    std::string event;
+    /// Part of the actor's label. A superset on SQLite, which compares ASCII letters without
+    /// regard to case: the caller checks the exact match.
+    std::string actor;
+    /// A pupil: records of the pupil's transfers, or whose details hold the pupil's id as a string
+    /// value anywhere (a superset: the caller checks which key names the pupil).
+    std::string subject;
+    std::optional<Timestamp> from;   ///< at >= from
+    std::optional<Timestamp> until;  ///< at < until
+    bool newest_first = false;
+    long long after = 0;   ///< oldest first: only seq > after
+    long long before = 0;  ///< newest first: only seq < before (0: no bound)
+    size_t offset = 0;
+    size_t limit = 500;
+};
+
 struct NewTransfer {
     Transfer meta;          ///< id, idempotency_key, direction, route, purpose, profile, source, destination, subject, deliver_at
     std::string canonical;  ///< Plaintext canonical JSON; encrypted before it is written.
@@ -392,6 +412,9 @@ public:
 
     virtual Result<Transfer> get(const std::string& id) = 0;
     virtual Result<std::vector<Transfer>> list(const ListFilter& filter) = 0;
+    /// How many transfers `list(filter)` would return without its limit and offset (the web
+    /// pages' counts and paging, without reading the rows).
+    virtual Result<long long> count(const ListFilter& filter) = 0;
     virtual Result<std::vector<HistoryEntry>> history(const std::string& id) = 0;
     virtual Result<std::map<State, long long>> countByState() = 0;
     /// Transfers per route and state (the web interface's overview).
@@ -404,6 +427,9 @@ public:
     /// Appends an audit record outside a transition (e.g. "payload_viewed").
     virtual Status audit(const AuditEvent& event, Timestamp now) = 0;
     virtual Result<std::vector<AuditRecord>> auditLog(long long after_seq, size_t limit) = 0;
+    /// The records matching `q` in sequence order (newest first when `q.newest_first`), paged in
+    /// SQL (`offset`, `limit`), without reading the rest of the log.
+    virtual Result<std::vector<AuditRecord>> searchAudit(const AuditSearch& q) = 0;
 
     // --- The consent and inzage register, approvals, previews (docs/privacy.md) ---
     virtual Status addConsent(const Consent& c, Timestamp now) = 0;

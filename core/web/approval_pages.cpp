@@ -1,6 +1,8 @@
 // The approval queue, the transfer page and the decision (approval_pages.h).
 #include "core/web/approval_pages.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "core/util/amsterdam_time.h"
 #include "core/util/log.h"
@@ -9,23 +11,35 @@ namespace sluis::web {
 
 namespace {
 
+/// Rows of the queue per page: a school's whole spring run (thousands) is paged, never read at once.
+constexpr size_t kQueuePage = 100;
+
 void queue(Call& c) {
     const api::Actor& actor = c.actor;
     const api::DecisionContext ctx = c.decisions();
-    store::ListFilter f;
-    f.state = transfer::State::kAwaitingApproval;
-    f.purposes = api::visiblePurposes(ctx);  // what this role may see (policies.json visible_to)
-    f.limit = 1000;
-    auto list = c.store.list(f);
-    if (!list)
-        return message(c, 500, "Storing", "De wachtrij kan nu niet worden gelezen.", "/web/",
-                       "Naar het overzicht");
     bool approver = false;
     for (const auto& [name, p] : c.config->policies)
         approver = approver || (p.approvals.required > 0 && actor.hasRole(p.approvals.roles));
+    store::ListFilter f;
+    f.state = transfer::State::kAwaitingApproval;
+    // An approver sees what he may approve; other roles what they may see (policies.json
+    // visible_to), without buttons.
+    if (approver) f.purposes = approvablePurposes(ctx);
+    else f.purposes = api::visiblePurposes(ctx);
+    size_t pagina = 1;
+    try {
+        if (!c.param("pagina").empty()) pagina = static_cast<size_t>(std::max(1, std::stoi(c.param("pagina"))));
+    } catch (const std::exception&) {
+    }
+    auto total = c.store.count(f);
+    f.limit = kQueuePage;
+    f.offset = (pagina - 1) * kQueuePage;
+    auto list = total ? c.store.list(f) : Result<std::vector<store::Transfer>>(total.error());
+    if (!list)
+        return message(c, 500, "Storing", "De wachtrij kan nu niet worden gelezen.", "/web/",
+                       "Naar het overzicht");
     std::vector<std::vector<std::string>> rows;
     for (const auto& t : *list) {
-        if (approver && !api::mayApprove(ctx, t.purpose)) continue;
         rows.push_back({escape(t.subject), escape(t.route), escape(t.purpose), escape(t.destination),
                         escape(amsterdam::formatLocal(t.updated_at)),
                         "<a href=\"/web/goedkeuren/" + escape(t.id) + "\">Bekijken<span class=\"verborgen\"> " +
@@ -35,10 +49,25 @@ void queue(Call& c) {
         approver ? "Overdrachten die op uw goedkeuring wachten. Bekijk elke overdracht voordat u "
                    "besluit: u keurt precies goed wat u ziet."
                  : "Uw rol keurt geen overdrachten goed. U kunt wel zien wat op goedkeuring wacht.";
-    std::string q = rows.empty() ? "<p>Er wacht niets op goedkeuring.</p>"
-                                 : table({"Leerling (id)", "Route", "Doel", "Bestemming",
-                                          "Sinds", "Actie"},
-                                         rows, "Wachtrij goedkeuren");
+    const size_t n = static_cast<size_t>(*total);
+    std::string q = rows.empty() && pagina == 1
+                        ? "<p>Er wacht niets op goedkeuring.</p>"
+                        : table({"Leerling (id)", "Route", "Doel", "Bestemming", "Sinds", "Actie"},
+                                rows, "Wachtrij goedkeuren");
+    if (n > kQueuePage) {
+        const size_t pages = (n + kQueuePage - 1) / kQueuePage;
+        q = "<p id=\"wachtrij-aantal\">" + std::to_string(n) + " overdrachten wachten; pagina " +
+            std::to_string(pagina) + " van " + std::to_string(pages) + ".</p>" + q +
+            "<nav aria-label=\"Pagina's\" class=\"paginering\"><ul>";
+        if (pagina > 1)
+            q += "<li><a rel=\"prev\" id=\"vorige\" href=\"/web/goedkeuren?pagina=" +
+                 std::to_string(pagina - 1) + "\">Vorige</a></li>";
+        q += "<li>Pagina " + std::to_string(pagina) + "</li>";
+        if (pagina < pages)
+            q += "<li><a rel=\"next\" id=\"volgende\" href=\"/web/goedkeuren?pagina=" +
+                 std::to_string(pagina + 1) + "\">Volgende</a></li>";
+        q += "</ul></nav>";
+    }
     sendHtml(c, 200, "Goedkeuren", page("goedkeuren.html", {{"intro", intro}, {"queue", q}}),
              "/web/goedkeuren", flashFor(c));
 }
@@ -142,6 +171,13 @@ void decide(Call& c, const std::string& id) {
 }
 
 }  // namespace
+
+std::set<std::string> approvablePurposes(const api::DecisionContext& c) {
+    std::set<std::string> out;
+    for (const auto& [name, p] : c.config->policies)
+        if (api::seesPurpose(c, name) && api::mayApprove(c, name)) out.insert(name);
+    return out;
+}
 
 bool routeApproval(Call& c) {
     if (c.path == "/web/goedkeuren" && c.get()) return queue(c), true;

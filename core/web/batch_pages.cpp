@@ -58,9 +58,8 @@ void listPage(Call& c, const std::string& error) {
             store::ListFilter f;
             f.route = r->name;
             f.state = transfer::State::kAwaitingApproval;
-            f.limit = 500;
-            size_t n = 0;
-            if (auto l = c.store.list(f)) n = l->size();
+            long long n = 0;
+            if (auto counted = c.store.count(f)) n = *counted;
             const bool selected = c.field("route") == r->name;
             options += "<option value=\"" + escape(r->name) + "\"" + (selected ? " selected" : "") +
                        ">" + escape(r->name) + " (" + std::to_string(n) +

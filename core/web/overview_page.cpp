@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/web/approval_pages.h"
 #include "core/web/inzage_pages.h"
 
 namespace sluis::web {
@@ -13,16 +14,17 @@ void overview(Call& c) {
     const api::Actor& actor = c.actor;
     const api::DecisionContext ctx = c.decisions();
     std::string todo;
+    // Counted in the store (no rows read): awaiting approval of a purpose this person sees and
+    // may approve, and awaiting consent or inzage of a purpose this person sees.
     store::ListFilter f;
     f.state = transfer::State::kAwaitingApproval;
-    f.purposes = api::visiblePurposes(ctx);  // what this role may see (policies.json visible_to)
-    f.limit = 1000;
-    int mine = 0;
-    if (auto list = c.store.list(f))
-        for (const auto& t : *list) mine += api::mayApprove(ctx, t.purpose);
+    f.purposes = approvablePurposes(ctx);
+    long long mine = 0;
+    if (auto n = c.store.count(f)) mine = *n;
     f.state = transfer::State::kAwaitingConsent;
-    size_t waiting_consent = 0;
-    if (auto list = c.store.list(f)) waiting_consent = list->size();
+    f.purposes = api::visiblePurposes(ctx);  // what this role may see (policies.json visible_to)
+    long long waiting_consent = 0;
+    if (auto n = c.store.count(f)) waiting_consent = *n;
     std::vector<std::string> items;
     if (mine > 0)
         items.push_back("<a href=\"/web/goedkeuren\">" + std::to_string(mine) +

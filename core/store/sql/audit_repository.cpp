@@ -52,4 +52,66 @@ std::string AuditRepository::chainHash(const crypto::Key& audit_key, const std::
     return crypto::hmacSha256Hex(audit_key, auditCanonical(prev_hash, seq, at, e));
 }
 
+// The audit log searched and paged in SQL (AuditSearch; the Audit page's budget). Only the
+// active conditions are in the statement, so the audit indexes (migration 10) serve them; every
+// value is bound, never spliced in.
+Result<std::vector<AuditRecord>> AuditRepository::search(const AuditSearch& q) {
+    std::string where;
+    // The bound values in placeholder order (reserved: `use` keeps references to them).
+    std::vector<std::string> texts;
+    std::vector<Poco::Int64> numbers;
+    std::vector<std::pair<bool, size_t>> order;  // (is text, index)
+    texts.reserve(8);
+    numbers.reserve(8);
+    auto text = [&](std::string v) {
+        order.emplace_back(true, texts.size());
+        texts.push_back(std::move(v));
+    };
+    auto number = [&](Poco::Int64 v) {
+        order.emplace_back(false, numbers.size());
+        numbers.push_back(v);
+    };
+    auto cond = [&](const std::string& c) { where += (where.empty() ? " WHERE " : " AND ") + c; };
+    // A LIKE pattern that matches `needle` literally anywhere.
+    auto contains = [](const std::string& needle) {
+        std::string p = "%";
+        for (char ch : needle) {
+            if (ch == '%' || ch == '_' || ch == '\\') p += '\\';
+            p += ch;
+        }
+        return p + "%";
+    };
+    if (!q.transfer_id.empty()) cond("transfer_id = ?"), text(q.transfer_id);
+    if (!q.event.empty()) cond("event = ?"), text(q.event);
+    if (!q.actor.empty()) cond("actor LIKE ? ESCAPE '\\'"), text(contains(q.actor));
+    if (q.from) cond("at >= ?"), number(toMillis(*q.from));
+    if (q.until) cond("at < ?"), number(toMillis(*q.until));
+    if (!q.subject.empty()) {
+        // The pupil's transfers, or the id as a JSON string value in the details (as
+        // insertAudit writes them: nlohmann's dump, so the quoted form appears literally).
+        cond("(transfer_id IN (SELECT id FROM transfers WHERE subject = ?) OR details LIKE ? ESCAPE '\\')");
+        text(q.subject);
+        text(contains(nlohmann::json(q.subject).dump()));
+    }
+    if (q.newest_first) {
+        if (q.before > 0) cond("seq < ?"), number(q.before);
+    } else if (q.after > 0) {
+        cond("seq > ?"), number(q.after);
+    }
+    number(static_cast<Poco::Int64>(q.limit));
+    number(static_cast<Poco::Int64>(q.offset));
+    std::vector<AuditRecord> out;
+    Status st = w_.eachRow(std::string("SELECT ") + kAuditColumns + " FROM audit" + where + " ORDER BY seq" +
+                         (q.newest_first ? " DESC" : "") + " LIMIT ? OFFSET ?",
+                     [&](Statement& s) {
+                         for (auto [is_text, i] : order) {
+                             if (is_text) s, use(texts[i]);
+                             else s, use(numbers[i]);
+                         }
+                     },
+                     [&](const Row& row) { out.push_back(auditRecord(row)); });
+    if (!st) return st.error();
+    return out;
+}
+
 }  // namespace sluis::store::sql

@@ -19,6 +19,8 @@ public:
     Status append(const AuditEvent& e, Timestamp at);
     /// Up to `limit` records after `after_seq`, in order.
     Result<std::vector<AuditRecord>> log(long long after_seq, size_t limit);
+    /// The records matching `q` (filters, order, paging) as the Audit page and the API ask.
+    Result<std::vector<AuditRecord>> search(const AuditSearch& q);
     /// The newest record's sequence number and hash (0 and "" for an empty log).
     Result<std::pair<long long, std::string>> head();
 

@@ -140,6 +140,12 @@ const std::vector<std::vector<std::string>>& migrations() {
             "CREATE INDEX web_sessions_name ON web_sessions (name)",
             "CREATE INDEX web_sessions_last_seen ON web_sessions (last_seen)",
         },
+        {
+            // The Audit page's filters by transfer and by action, newest first, without walking
+            // the whole log (issue 16's page budget).
+            "CREATE INDEX audit_transfer ON audit (transfer_id, seq)",
+            "CREATE INDEX audit_event ON audit (event, seq)",
+        },
     };
     return m;
 }

@@ -602,4 +602,61 @@ Status TransferRepository::resealLegacyBlobs() {
     return {};
 }
 
+// Same conditions as list() (kept in step by StoreTest.CountMatchesList), but only the active
+// ones are in the statement, so the state and route indexes serve them (list()'s
+// `(? < 0 OR state = ?)` form makes SQLite read the whole table).
+Result<long long> TransferRepository::count(const ListFilter& f) {
+    std::string where = " WHERE 1 = 1";
+    std::vector<std::string> texts;
+    std::vector<Poco::Int64> numbers;
+    std::vector<std::pair<bool, size_t>> order;  // (is text, index), in placeholder order
+    texts.reserve(8 + (f.purposes ? f.purposes->size() : 0));
+    numbers.reserve(8);
+    auto text = [&](const std::string& c, std::string v) {
+        where += " AND " + c;
+        order.emplace_back(true, texts.size());
+        texts.push_back(std::move(v));
+    };
+    auto number = [&](const std::string& c, Poco::Int64 v) {
+        where += " AND " + c;
+        order.emplace_back(false, numbers.size());
+        numbers.push_back(v);
+    };
+    if (f.state) number("state = ?", static_cast<int>(*f.state));
+    if (!f.route.empty()) text("route = ?", f.route);
+    if (!f.subject.empty()) text("subject = ?", f.subject);
+    if (!f.purpose.empty()) text("purpose = ?", f.purpose);
+    if (f.updated_before) number("updated_at < ?", toMillis(*f.updated_before));
+    if (f.unpurged_only) where += " AND data_key IS NOT NULL";
+    if (f.created_before) number("created_at < ?", toMillis(*f.created_before));
+    std::string states;
+    for (State s : f.states)
+        states += (states.empty() ? "" : ",") + std::to_string(static_cast<int>(s));
+    if (!states.empty()) where += " AND state IN (" + states + ")";
+    if (f.purposes) {
+        if (f.purposes->empty()) where += " AND 1 = 0";
+        else {
+            std::string marks;
+            for (const auto& p : *f.purposes) {
+                marks += marks.empty() ? "?" : ", ?";
+                order.emplace_back(true, texts.size());
+                texts.push_back(p);
+            }
+            where += " AND purpose IN (" + marks + ")";
+        }
+    }
+    long long n = 0;
+    Status st = w_.eachRow(
+        "SELECT COUNT(*) FROM transfers" + where,
+        [&](Statement& s) {
+            for (auto [is_text, i] : order) {
+                if (is_text) s, use(texts[i]);
+                else s, use(numbers[i]);
+            }
+        },
+        [&](const Row& row) { n = row.i64(0); });
+    if (!st) return st.error();
+    return n;
+}
+
 }  // namespace sluis::store::sql

@@ -33,6 +33,8 @@ public:
     Status releaseAllClaims();
     Result<Transfer> get(const std::string& id);
     Result<std::vector<Transfer>> list(const ListFilter& f);
+    /// How many transfers `list(f)` would return (its limit aside), counted in SQL.
+    Result<long long> count(const ListFilter& f);
     Result<std::vector<HistoryEntry>> history(const std::string& id);
     Result<std::map<State, long long>> countByState();
     Result<std::map<std::pair<std::string, State>, long long>> countByRouteState();

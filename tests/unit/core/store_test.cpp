@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <thread>
 
+#include "core/api/audit_decisions.h"
 #include "core/crypto/key_ring.h"
 #include "core/crypto/payload_cipher.h"
 #include "core/store/key_rotation.h"
@@ -1381,6 +1382,185 @@ TEST_P(StoreTest, AConsentWithdrawalThatFailsHalfWayWritesNothing) {
     auto v = verifyAudit(*store_);
     ASSERT_TRUE(v);
     EXPECT_TRUE(v->ok) << v->problem;
+
+// --- webbench: the audit log searched and paged in the store (searchAudit) and api::readAudit
+// over it, compared with a plain walk of the whole log that filters in memory (the way readAudit
+// worked before).
+namespace {
+bool namesPupilRef(const json& d, const std::string& id) {
+    for (const char* k : {"subject", "pupil", "leerling"})
+        if (d.is_object() && d.contains(k) && d[k].is_string() && d[k].get<std::string>() == id) return true;
+    return false;
+}
+}  // namespace
+
+TEST_P(StoreTest, AuditSearchFiltersAndPagesLikeAWalkOfTheWholeLog) {
+    // 12 transfers of pupils 1000..1011, each moved on with engine events; people's records
+    // naming pupils in their details (top level, and once nested, which must not count); actors
+    // differing only in case; times an hour apart.
+    auto b = batch("k", 12);
+    ASSERT_TRUE(store_->ingest(b, t0_));
+    Timestamp t = t0_;
+    int n = 0;
+    for (const auto& nt : b.transfers) {
+        t += std::chrono::hours(1);
+        ASSERT_TRUE(store_->transition(nt.meta.id, State::kReceived, State::kMapped, {},
+                                       {"sluis", "mapped", nt.meta.id, "demo", json::object()}, "", t));
+        ASSERT_TRUE(store_->audit({n % 2 ? "fg1 (fg)" : "FG1 (fg)", "payload_viewed", nt.meta.id, "demo",
+                                   json::object()}, t));
+        ASSERT_TRUE(store_->audit({"juf.ans (mentor)", "inzage_registered", "", "povo",
+                                   {{"subject", nt.meta.subject}, {"inzage_id", "iz" + std::to_string(n)}}}, t));
+        ++n;
+    }
+    ASSERT_TRUE(store_->audit({"x (beheerder)", "odd", "", "", {{"nested", {{"subject", "1004"}}}}}, t));
+    ASSERT_TRUE(store_->audit({"x (beheerder)", "odd", "", "", {{"pupil", "10%4_"}}}, t));
+    auto all = store_->auditLog(0, 100000);
+    ASSERT_TRUE(all);
+    ASSERT_GT(all->size(), 40u);
+
+    std::map<std::string, std::string> subject_of;
+    for (const auto& nt : b.transfers) subject_of[nt.meta.id] = nt.meta.subject;
+    auto matches = [&](const AuditRecord& r, const api::AuditFilter& f) {
+        if (!f.transfer_id.empty() && r.event.transfer_id != f.transfer_id) return false;
+        if (!f.event.empty() && r.event.event != f.event) return false;
+        if (!f.actor.empty() && r.event.actor.find(f.actor) == std::string::npos) return false;
+        if (f.from && r.at < *f.from) return false;
+        if (f.until && r.at >= *f.until) return false;
+        if (!f.subject.empty()) {
+            auto it = subject_of.find(r.event.transfer_id);
+            bool of_pupil = it != subject_of.end() && it->second == f.subject;
+            if (!of_pupil && !namesPupilRef(r.event.details, f.subject)) return false;
+        }
+        return true;
+    };
+    std::vector<api::AuditFilter> filters(9);
+    filters[1].transfer_id = b.transfers[3].meta.id;
+    filters[2].event = "payload_viewed";
+    filters[3].actor = "fg1";  // case matters: only the odd ones
+    filters[4].subject = "1004";  // its transfer's records and the inzage record, not the nested one
+    filters[5].from = t0_ + std::chrono::hours(3);
+    filters[5].until = t0_ + std::chrono::hours(7);
+    filters[6].subject = "10%4_";  // LIKE's wildcards are taken literally
+    filters[7].event = "inzage_registered";
+    filters[7].actor = "mentor";
+    filters[8].subject = "1007";
+    filters[8].event = "mapped";
+
+    ManualClock clock(t + std::chrono::hours(1));
+    std::shared_ptr<const config::Config> cfg = std::make_shared<config::Config>();
+    api::Actor fg{"fg1", "fg"};
+    api::DecisionContext ctx{cfg, *store_, clock, fg};
+    const long long upto = all->back().seq;  // pages pinned before readAudit adds audit_viewed
+    for (size_t fi = 0; fi < filters.size(); ++fi) {
+        const auto& f = filters[fi];
+        std::vector<long long> want;  // newest first
+        for (auto it = all->rbegin(); it != all->rend(); ++it)
+            if (matches(*it, f)) want.push_back(it->seq);
+        ASSERT_FALSE(want.empty()) << "filter " << fi;
+        // The store: a superset of the filter, newest first, and exact where it says so.
+        AuditSearch s;
+        s.transfer_id = f.transfer_id;
+        s.event = f.event;
+        s.actor = f.actor;
+        s.subject = f.subject;
+        s.from = f.from;
+        s.until = f.until;
+        s.newest_first = true;
+        s.before = upto + 1;
+        s.limit = 100000;
+        auto found = store_->searchAudit(s);
+        ASSERT_TRUE(found) << found.error().message;
+        std::set<long long> got_seqs;
+        for (size_t i = 0; i < found->size(); ++i) {
+            got_seqs.insert((*found)[i].seq);
+            if (i > 0) {
+                EXPECT_LT((*found)[i].seq, (*found)[i - 1].seq) << "newest first";
+            }
+        }
+        for (long long w : want) EXPECT_TRUE(got_seqs.count(w)) << "filter " << fi << " misses " << w;
+        if (f.actor.empty() && f.subject.empty()) {
+            EXPECT_EQ(found->size(), want.size()) << "exact, filter " << fi;
+        }
+        // readAudit: pages of 3, newest first, pinned; every page exactly the reference's slice.
+        std::vector<long long> paged;
+        for (size_t offset = 0;; offset += 3) {
+            api::AuditQuery q;
+            q.filter = f;
+            q.newest_first = true;
+            q.upto = upto;
+            q.offset = offset;
+            q.limit = 3;
+            auto page = api::readAudit(ctx, q);
+            ASSERT_TRUE(page) << page.error().message;
+            for (const auto& r : page->records) paged.push_back(r.seq);
+            EXPECT_EQ(page->more, offset + 3 < want.size()) << "filter " << fi << " offset " << offset;
+            if (!page->more) break;
+        }
+        EXPECT_EQ(paged, want) << "filter " << fi;
+        // Oldest first from a cursor (the API), pages of 2.
+        std::vector<long long> forward;
+        long long after = 0;
+        for (int guard = 0; guard < 100; ++guard) {
+            api::AuditQuery q;
+            q.filter = f;
+            q.after = after;
+            q.limit = 2;
+            auto page = api::readAudit(ctx, q);
+            ASSERT_TRUE(page) << page.error().message;
+            for (const auto& r : page->records)
+                if (r.seq <= upto) forward.push_back(r.seq);
+            // Each read adds its own audit_viewed record: stop at the pinned end.
+            if (page->records.empty() || !page->more || page->records.back().seq >= upto) break;
+            after = page->records.back().seq;
+        }
+        std::vector<long long> want_forward(want.rbegin(), want.rend());
+        EXPECT_EQ(forward, want_forward) << "filter " << fi;
+    }
+    // The store pages in SQL: offset and limit on an exact filter.
+    AuditSearch s;
+    s.event = "mapped";
+    s.newest_first = true;
+    s.offset = 2;
+    s.limit = 4;
+    auto page = store_->searchAudit(s);
+    ASSERT_TRUE(page);
+    std::vector<long long> mapped;
+    for (auto it = all->rbegin(); it != all->rend(); ++it)
+        if (it->event.event == "mapped") mapped.push_back(it->seq);
+    ASSERT_EQ(page->size(), 4u);
+    for (size_t i = 0; i < 4; ++i) EXPECT_EQ((*page)[i].seq, mapped[i + 2]);
+}
+
+TEST_P(StoreTest, CountMatchesList) {
+    auto b = batch("k", 9);
+    for (int i = 0; i < 9; ++i) b.transfers[i].meta.purpose = i % 3 ? "demo" : "povo";
+    ASSERT_TRUE(store_->ingest(b, t0_));
+    for (int i = 0; i < 4; ++i)
+        ASSERT_TRUE(store_->transition(b.transfers[i].meta.id, State::kReceived, State::kMapped, {}, ev("m"), "",
+                                       t0_ + std::chrono::hours(1)));
+    std::vector<ListFilter> filters(7);
+    filters[1].state = State::kMapped;
+    filters[2].purposes = std::set<std::string>{"povo"};
+    filters[3].purposes = std::set<std::string>{};
+    filters[4].states = {State::kMapped, State::kReceived};
+    filters[4].purposes = std::set<std::string>{"demo", "povo"};
+    filters[5].subject = b.transfers[2].meta.subject;
+    filters[6].state = State::kReceived;
+    filters[6].purpose = "demo";
+    filters[6].updated_before = t0_ + std::chrono::minutes(1);
+    for (size_t i = 0; i < filters.size(); ++i) {
+        ListFilter f = filters[i];
+        f.limit = 1000;
+        auto listed = store_->list(f);
+        ASSERT_TRUE(listed);
+        f.limit = 2;  // ignored by count, as the offset is
+        f.offset = 1;
+        auto n = store_->count(f);
+        ASSERT_TRUE(n) << n.error().message;
+        EXPECT_EQ(*n, static_cast<long long>(listed->size())) << "filter " << i;
+    }
+    EXPECT_EQ(*store_->count(filters[0]), 9);
+    EXPECT_EQ(*store_->count(filters[3]), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgresql"),
@@ -1427,7 +1607,8 @@ TEST(StoreOpen, AnOlderSqliteDatabaseIsMigratedAndKeepsItsData) {
                                 "ALTER TABLE transfers DROP COLUMN lease_until",
                                 "ALTER TABLE approvals DROP COLUMN mac", "ALTER TABLE consents DROP COLUMN mac",
                                 "ALTER TABLE inzage DROP COLUMN mac", "ALTER TABLE transfer_history DROP COLUMN mac",
-                                "DROP TABLE web_accounts", "DROP TABLE web_sessions",
+                                "DROP TABLE web_accounts", "DROP TABLE web_sessions", "DROP INDEX audit_transfer",
+                                "DROP INDEX audit_event",
                                 "DELETE FROM meta WHERE key IN ('audit_chain', 'register_macs',"
                                 " 'audit_hmac_key', 'audit_signing_key')",
                                 "DELETE FROM schema_migrations WHERE version >= 4"})
