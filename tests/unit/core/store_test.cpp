@@ -1382,6 +1382,7 @@ TEST_P(StoreTest, AConsentWithdrawalThatFailsHalfWayWritesNothing) {
     auto v = verifyAudit(*store_);
     ASSERT_TRUE(v);
     EXPECT_TRUE(v->ok) << v->problem;
+}
 
 // --- webbench: the audit log searched and paged in the store (searchAudit) and api::readAudit
 // over it, compared with a plain walk of the whole log that filters in memory (the way readAudit
