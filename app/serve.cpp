@@ -362,7 +362,9 @@ const cli::Spec& accountSpec() {
          {"account list", "toont de accounts: naam, rol, aangemaakt, laatst aangemeld, status", "", withDirs({})},
          {"account remove", "verwijdert een account; aanmelden lukt daarna niet meer", "NAAM", withDirs({})},
          {"account reset-totp", "geeft een account een nieuwe tweede factor; de oude codes werken niet meer", "NAAM",
-          withDirs({})}}};
+          withDirs({})},
+         {"account role", "geeft een account een andere rol; open sessies van het account eindigen", "NAAM",
+          withDirs({{"role", "ROL", "de nieuwe rol (verplicht)"}})}}};
     return spec;
 }
 
@@ -373,12 +375,20 @@ int cmdAccount(const Args& args) {
     Args rest(args.begin() + 1, args.end());
     auto a = parseArgs(*spec, rest);
     if (!a) return fail(a.error());
-    if ((sub == "remove" || sub == "reset-totp") && a->positional.size() != 1)
+    if ((sub == "remove" || sub == "reset-totp" || sub == "role") && a->positional.size() != 1)
         return fail(Error{ErrorCode::kInvalidArgument,
                           "geef precies één accountnaam op: sluis account " + sub + " NAAM"});
     std::string name = sub == "add" ? a->get("name") : (a->positional.empty() ? "" : a->positional[0]);
     std::string role, password;
     bool generated = false;
+    if (sub == "role") {
+        const auto& roles = api::knownRoles();
+        role = a->get("role");
+        if (std::find(roles.begin(), roles.end(), role) == roles.end())
+            return fail(Error{ErrorCode::kInvalidArgument,
+                              "geef met --role een geldige rol op: beheerder, mentor, zorgcoordinator, "
+                              "directeur, bevoegd-gezag of fg"});
+    }
     if (sub == "add") {
         const auto& roles = api::knownRoles();
         role = a->get("role");
@@ -423,6 +433,12 @@ int cmdAccount(const Args& args) {
         if (auto st = (*store)->removeAccount(name, "cli", now); !st) return fail(st.error());
         std::cerr << "account '" << name << "' verwijderd; aanmelden lukt niet meer en open "
                      "sessies van dit account zijn beëindigd\n";
+        return 0;
+    }
+    if (sub == "role") {
+        if (auto st = (*store)->changeAccountRole(name, role, "cli", now); !st) return fail(st.error());
+        std::cerr << "account '" << name << "' heeft nu de rol " << role
+                  << "; open sessies van dit account zijn beëindigd\n";
         return 0;
     }
     const std::string secret = web::newTotpSecret();

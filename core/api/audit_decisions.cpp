@@ -7,6 +7,7 @@
 
 #include "core/crypto/signing.h"
 #include "core/store/audit_checkpoints.h"
+#include "core/store/audit_verifier.h"
 #include "core/util/text.h"
 
 namespace sluis::api {
@@ -133,7 +134,7 @@ Result<AuditPage> readAudit(const DecisionContext& c, const AuditQuery& q) {
     return out;
 }
 
-Result<ChainStatus> chainStatus(const DecisionContext& c) {
+Result<ChainStatus> chainStatus(const DecisionContext& c, ChainCheck how) {
     auto allowed = c.actor.requireRole(auditRoles(), "het auditlog controleren");
     if (!allowed) return allowed.error();
     ChainStatus out;
@@ -143,9 +144,15 @@ Result<ChainStatus> chainStatus(const DecisionContext& c) {
     if (!checkpoints) return checkpoints.error();
     store::AuditAnchors anchors;
     anchors.checkpoints = *checkpoints;
-    auto v = store::verifyAudit(c.store, anchors);
+    auto& verifier = c.store.auditVerifier();
+    auto v = how == ChainCheck::kFull ? verifier.full(c.store, anchors, c.clock.now())
+                                      : verifier.sinceLast(c.store, anchors, c.clock.now());
     if (!v) return v.error();
-    out.verification = *v;
+    out.verification = v->verification;
+    out.full = v->full;
+    out.walked = v->walked;
+    out.last_full_at = v->last_full_at;
+    out.last_full_records = v->last_full_records;
     out.public_key = c.store.auditPublicKey();
     // Each checkpoint on its own: is it ours, and does the log still hold its record and hash?
     auto key = util::fromHex(out.public_key);

@@ -62,13 +62,27 @@ struct CheckpointStatus {
 /// The state of the audit chain for the FG.
 struct ChainStatus {
     store::AuditVerification verification;
+    /// Whether this check read the whole log, registers included (else only what was added
+    /// since the last check; core/store/audit_verifier.h), how many records it read, and when
+    /// the last full check ran and how many it read then.
+    bool full = false;
+    long long walked = 0;
+    std::optional<Timestamp> last_full_at;
+    long long last_full_records = 0;
     std::vector<CheckpointStatus> checkpoints;  ///< newest first
     std::string public_key;
     std::string checkpoint_file;
 };
 
-/// Verifies the chain against the checkpoint file (fg, beheerder; else kPermissionDenied).
-Result<ChainStatus> chainStatus(const DecisionContext& c);
+/// How much of the chain a check reads.
+enum class ChainCheck {
+    kFull,       ///< everything: records, register rows, checkpoints (the API, "nu volledig")
+    kSinceLast,  ///< only what was added since this daemon's last check (the page's view)
+};
+
+/// Verifies the chain against the checkpoint file (fg, beheerder; else kPermissionDenied),
+/// through the store's AuditVerifier, so a full check here moves the mark the quick ones start at.
+Result<ChainStatus> chainStatus(const DecisionContext& c, ChainCheck how = ChainCheck::kFull);
 
 /// The verification's problem in words for an FG (Dutch), "" when the chain is intact.
 std::string chainProblemText(const store::AuditVerification& v);

@@ -156,4 +156,15 @@ Status removeAccount(const DecisionContext& c, const std::string& name) {
     return c.store.removeAccount(name, c.actor.label(), c.clock.now());
 }
 
+Status changeAccountRole(const DecisionContext& c, const std::string& name, const std::string& role) {
+    if (auto st = requireBeheer(c, "de rol van een account wijzigen"); !st) return st;
+    if (name == c.actor.name)
+        return Error{ErrorCode::kConflict,
+                     "u kunt de rol van uw eigen account niet wijzigen; vraag een andere beheerder"};
+    const auto& roles = knownRoles();
+    if (std::find(roles.begin(), roles.end(), role) == roles.end())
+        return Error{ErrorCode::kInvalidArgument, "onbekende rol '" + role + "'"};
+    return c.store.changeAccountRole(name, role, c.actor.label(), c.clock.now());
+}
+
 }  // namespace sluis::api

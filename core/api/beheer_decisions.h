@@ -3,8 +3,8 @@
 /// Beheer page (core/web/beheer_pages.cpp): offering a dead-lettered transfer again (back through
 /// every gate), API tokens and the web interface's local accounts. The token and account functions
 /// use the same store calls as `sluis token` and `sluis account` (app/serve.cpp), audited the same
-/// way (token_created, token_revoked, account_added, account_removed, account_totp_reset), with
-/// the beheerder's name as actor.
+/// way (token_created, token_revoked, account_added, account_removed, account_totp_reset,
+/// account_role_changed), with the beheerder's name as actor.
 #include <optional>
 #include <string>
 #include <vector>
@@ -64,5 +64,8 @@ Result<std::string> resetTotp(const DecisionContext& c, const std::string& name)
 /// Removes account `name` and ends its web sessions in the same transaction; a beheerder cannot
 /// remove their own (kConflict). Audited "account_removed".
 Status removeAccount(const DecisionContext& c, const std::string& name);
+/// Gives account `name` another role (one of knownRoles) and ends its web sessions in the same
+/// transaction; a beheerder cannot change their own (kConflict). Audited "account_role_changed".
+Status changeAccountRole(const DecisionContext& c, const std::string& name, const std::string& role);
 
 }  // namespace sluis::api

@@ -355,6 +355,15 @@ Status scheduleDelivery(const DecisionContext& c, const std::string& id,
                         amsterdam::addDays(amsterdam::localDate(c.clock.now()), before)) +
                     ": tot " + std::to_string(before) +
                     " dag(en) ervoor moet intrekken mogelijk zijn"};
+    const int ahead = p ? p->max_days_ahead : 366;
+    if (ahead > 0) {
+        const auto last = amsterdam::addDays(amsterdam::localDate(c.clock.now()), ahead);
+        if (deliver_at > amsterdam::startOfDay(last))
+            return {ErrorCode::kInvalidArgument,
+                    "kies een leverdatum uiterlijk " + amsterdam::formatDate(last) + " (hoogstens " +
+                        std::to_string(ahead) + " dagen vooruit); " + amsterdam::formatDate(*date) +
+                        " is waarschijnlijk een tikfout"};
+    }
     store::TransitionUpdate u;
     u.deliver_at = std::optional<Timestamp>(deliver_at);
     u.withdraw_deadline = std::optional<Timestamp>(deadline);

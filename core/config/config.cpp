@@ -608,6 +608,8 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
             ObjReader a(d.object("audit"), "daemon.json: audit", errors);
             cfg->audit.checkpoint_interval =
                 a.duration("checkpoint_interval", cfg->audit.checkpoint_interval);
+            cfg->audit.full_check_interval =
+                a.duration("full_check_interval", cfg->audit.full_check_interval);
         }
     }
     {
@@ -705,6 +707,10 @@ Result<std::shared_ptr<const Config>> buildConfig(const std::map<std::string, js
             pp.care_profile = p.boolean("care_profile", false);
             pp.retention = p.duration("retention", pp.retention);
             pp.withdraw_days_before = static_cast<int>(p.integer("withdraw_days_before", 1, 0, 365));
+            pp.max_days_ahead = static_cast<int>(p.integer("max_days_ahead", 366, 0, 3660));
+            if (pp.max_days_ahead > 0 && pp.max_days_ahead <= pp.withdraw_days_before)
+                errors.push_back(p.at("max_days_ahead") + ": moet groter zijn dan withdraw_days_before (" +
+                                 std::to_string(pp.withdraw_days_before) + "), anders past geen enkele leverdatum");
             std::string record = p.str("record", "leerling");
             if (record == "leerling") {
                 pp.record = PurposePolicy::RecordKind::kPupil;

@@ -98,6 +98,11 @@ struct AuditConfig {
     /// How often the daemon signs a checkpoint of the audit chain's head (when it moved) into
     /// `<data_dir>/audit-checkpoints.jsonl`. 0: never (only `sluis audit checkpoint`).
     std::chrono::milliseconds checkpoint_interval{std::chrono::hours(1)};
+    /// How often housekeeping verifies the whole chain, every register row and every checkpoint
+    /// (core/store/audit_verifier.h); in between, the FG's page checks only the records added
+    /// since. The first full check comes one interval after the start (or at the first page
+    /// view). 0: only on request (the page's button, the API, `sluis audit verify`).
+    std::chrono::milliseconds full_check_interval{std::chrono::hours(1)};
 };
 
 struct StoreConfig {
@@ -175,6 +180,9 @@ struct PurposePolicy {
     bool care_profile = false;        ///< Medical absence reasons kept (else generalised).
     std::chrono::milliseconds retention{std::chrono::hours(24 * 730)};
     int withdraw_days_before = 1;  ///< Consent/approval changeable until this many days before delivery.
+    /// A chosen delivery date lies at most this many days ahead (a year: a later date is almost
+    /// always a typing error, and the data would wait in Sluis that long). 0: no limit.
+    int max_days_ahead = 366;
     /// kPupil: records are leerlingdossiers, minimised field by field against the model.
     /// kAggregate: records are aggregated reports about a school (e.g. Vensters) whose decoder
     /// has already suppressed small cells; they leave whole and may not contain pupil records.

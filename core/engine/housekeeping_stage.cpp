@@ -4,6 +4,7 @@
 
 #include "core/policy/retention.h"
 #include "core/store/audit_checkpoints.h"
+#include "core/store/audit_verifier.h"
 #include "core/util/log.h"
 
 namespace sluis::engine {
@@ -16,6 +17,37 @@ using store::TransitionUpdate;
 void HousekeepingStage::run() {
     purge();
     checkpoint();
+    verifyChain();
+}
+
+void HousekeepingStage::verifyChain() {
+    const auto interval = ctx_.config->audit.full_check_interval;
+    if (interval.count() <= 0) return;
+    Timestamp now = ctx_.clock.now();
+    if (started_ == Timestamp{}) started_ = now;
+    auto& verifier = ctx_.store.auditVerifier();
+    const Timestamp since = verifier.lastFullAt().value_or(started_);
+    if (now - since < interval) return;
+    store::AuditAnchors anchors;
+    auto cps = store::readCheckpointFile(std::filesystem::path(ctx_.config->data_dir) /
+                                         store::kCheckpointFile);
+    if (!cps) {
+        log::error("engine.audit_check_failed", {{"message", cps.error().message}});
+        return;
+    }
+    anchors.checkpoints = std::move(*cps);
+    auto check = verifier.full(ctx_.store, anchors, now);
+    if (!check) {
+        log::error("engine.audit_check_failed", {{"message", check.error().message}});
+        return;
+    }
+    const auto& v = check->verification;
+    if (v.ok) {
+        log::info("engine.audit_verified", {{"records", v.records}, {"checkpoints", v.checkpoints_checked}});
+    } else {
+        // Numbers and kinds only: the problem text may name an actor.
+        log::error("engine.audit_chain_broken", {{"seq", v.first_bad_seq}, {"kind", v.kind}});
+    }
 }
 
 void HousekeepingStage::checkpoint() {

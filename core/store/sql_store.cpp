@@ -5,7 +5,8 @@
 // SqlStore here is the facade: each interface call opens one unit of work (write(): one
 // transaction, the audit chain lock first; query(): a read) and hands it to the repository of its
 // concern in core/store/sql/ (transfers, consents, approvals, procedures, tokens, audit). Still
-// here: opening (migrations, key check, one-time upgrades), key rotation and verifyAudit.
+// here: opening (migrations, key check, one-time upgrades) and key rotation. Verifying the audit
+// chain is core/store/audit_verifier.cpp, over this interface.
 //
 // One connection guarded by a mutex: the daemon has one writer (the worker) and a few readers (the
 // admin API). On SQLite, WAL keeps readers of other processes (sqlite3 CLI, backups) from blocking
@@ -29,6 +30,7 @@
 
 #include "core/crypto/key_ring.h"
 #include "core/crypto/signing.h"
+#include "core/store/audit_verifier.h"
 #include "core/store/open_store.h"
 #include "core/store/sql/approval_repository.h"
 #include "core/store/sql/audit_repository.h"
@@ -367,6 +369,12 @@ public:
         return write("account verwijderen",
                      [&](UnitOfWork& w) { return TokenRepository(w).removeAccount(name, actor, now_ts); });
     }
+    Status changeAccountRole(const std::string& name, const std::string& role, const std::string& actor,
+                             Timestamp now_ts) override {
+        return write("rol van account wijzigen", [&](UnitOfWork& w) {
+            return TokenRepository(w).changeRole(name, role, actor, now_ts);
+        });
+    }
     Status resetTotp(const std::string& name, const std::string& secret, const std::string& actor,
                      Timestamp now_ts) override {
         return write("tweede factor vervangen",
@@ -399,6 +407,11 @@ public:
         return write("sessie beëindigen",
                      [&](UnitOfWork& w) { return WebSessionRepository(w).remove(id_hash); },
                      /*chain=*/false);
+    }
+    Result<std::optional<WebSession>> takeSession(const std::string& id_hash) override {
+        return writeResult<std::optional<WebSession>>("sessie overnemen", /*chain=*/false, [&](UnitOfWork& w) {
+            return WebSessionRepository(w).take(id_hash);
+        });
     }
     Result<long long> removeAccountSessions(const std::string& name) override {
         return writeResult<long long>("sessies beëindigen", /*chain=*/false, [&](UnitOfWork& w) {
@@ -860,6 +873,7 @@ private:
     }
 
     std::string auditPublicKey() const override { return public_key_hex_; }
+    AuditVerifier& auditVerifier() override { return verifier_; }
 
     Result<AuditCheckpoint> auditCheckpoint(Timestamp now_ts) override {
         AuditCheckpoint cp;
@@ -887,6 +901,7 @@ private:
     crypto::Key& audit_key_ = keys_.audit_key;
     crypto::Key& signing_seed_ = keys_.signing_seed;
     std::string& public_key_hex_ = keys_.public_key_hex;
+    AuditVerifier verifier_;  ///< how far this process has verified the chain (audit_verifier.h)
 };
 
 /// `text` with every occurrence of `secret` replaced (error texts of the database client).
@@ -919,88 +934,6 @@ std::string legacyAuditHash(const std::string& prev_hash, long long seq, Timesta
 std::string checkpointMessage(const AuditCheckpoint& cp) {
     return "sluis.audit.checkpoint.v1|" + std::to_string(cp.seq) + "|" + cp.hash + "|" +
            std::to_string(toMillis(cp.at));
-}
-
-Result<AuditVerification> verifyAudit(TransferStore& store, const AuditAnchors& anchors) {
-    AuditVerification v;
-    long long after = 0;
-    std::string prev;
-    long long expected_seq = 1;
-    // The checkpoints by the record they name; the hash found there is compared after the walk.
-    std::map<long long, std::string> wanted;
-    for (const auto& cp : anchors.checkpoints)
-        if (cp.seq > 0) wanted[cp.seq];
-    auto fail = [&](long long seq, const std::string& kind, const std::string& why) {
-        v.ok = false;
-        v.first_bad_seq = seq;
-        v.kind = kind;
-        v.problem = why;
-        return v;
-    };
-    while (true) {
-        auto page = store.auditLog(after, 1000);
-        if (!page) return page.error();
-        if (page->empty()) break;
-        for (const auto& rec : *page) {
-            ++v.records;
-            if (rec.seq != expected_seq) {
-                // Name the whole missing range, not just its first record.
-                if (rec.seq == expected_seq + 1)
-                    return fail(expected_seq, "missing",
-                                "record " + std::to_string(expected_seq) + " ontbreekt (verwijderd?)");
-                if (rec.seq < expected_seq)
-                    return fail(rec.seq, "reordered",
-                                "record " + std::to_string(rec.seq) + " staat niet op zijn plaats");
-                return fail(expected_seq, "missing",
-                            "records " + std::to_string(expected_seq) + ".." + std::to_string(rec.seq - 1) +
-                                " ontbreken (verwijderd?)");
-            }
-            if (rec.prev_hash != prev)
-                return fail(rec.seq, "reordered",
-                            "record " + std::to_string(rec.seq) +
-                                " verwijst niet naar het vorige record (volgorde gewijzigd of record vervangen)");
-            if (rec.hash != store.auditChainHash(prev, rec.seq, rec.at, rec.event))
-                return fail(rec.seq, "rewritten",
-                            "record " + std::to_string(rec.seq) +
-                                " is gewijzigd: de sleutelhash klopt niet (herschreven buiten Sluis?)");
-            if (auto it = wanted.find(rec.seq); it != wanted.end()) it->second = rec.hash;
-            prev = rec.hash;
-            ++expected_seq;
-            after = rec.seq;
-        }
-    }
-    const long long last = expected_seq - 1;
-    auto forged = store.unauthenticRows();
-    if (!forged) return forged.error();
-    if (!forged->empty())
-        return fail(0, "register",
-                    forged->front() + " is buiten Sluis toegevoegd of gewijzigd (sleutelhash klopt niet)" +
-                        (forged->size() > 1 ? "; " + std::to_string(forged->size()) + " rijen in totaal" : ""));
-    const std::string trusted = anchors.trusted_public_key.empty() ? store.auditPublicKey()
-                                                                   : anchors.trusted_public_key;
-    auto trusted_raw = util::fromHex(trusted);
-    for (const auto& cp : anchors.checkpoints) {
-        const std::string when = formatIso(cp.at);
-        auto sig = util::fromHex(cp.signature);
-        if (cp.public_key != trusted || !trusted_raw || !sig ||
-            !crypto::ed25519Verify(*trusted_raw, checkpointMessage(cp), *sig))
-            return fail(cp.seq, "checkpoint",
-                        "checkpoint van " + when + " (record " + std::to_string(cp.seq) +
-                            ") is niet geldig ondertekend met de vertrouwde sleutel");
-        ++v.checkpoints_checked;
-        if (cp.seq > last)
-            return fail(last + 1, "truncated",
-                        "records " + std::to_string(last + 1) + ".." + std::to_string(cp.seq) +
-                            " ontbreken: het log eindigt bij record " + std::to_string(last) +
-                            ", maar het checkpoint van " + when + " telde er " + std::to_string(cp.seq) +
-                            " (ingekort?)");
-        if (cp.seq > 0 && wanted[cp.seq] != cp.hash)
-            return fail(cp.seq, "rewritten",
-                        "record " + std::to_string(cp.seq) + " wijkt af van het checkpoint van " + when +
-                            " (log herschreven)");
-        v.last_checkpoint_seq = std::max(v.last_checkpoint_seq, cp.seq);
-    }
-    return v;
 }
 
 Result<std::unique_ptr<TransferStore>> openSqliteStore(const SqliteOptions& options) {

@@ -24,6 +24,8 @@
 
 namespace sluis::store {
 
+class AuditVerifier;  // core/store/audit_verifier.h
+
 using transfer::State;
 
 struct Transfer {
@@ -523,6 +525,11 @@ public:
     virtual Result<std::vector<Account>> listAccounts() = 0;
     /// kNotFound when there is none. Audited "account_removed"; its sessions end in the same txn.
     virtual Status removeAccount(const std::string& name, const std::string& actor, Timestamp now) = 0;
+    /// Gives account `name` another role; kNotFound when there is none, kConflict when it has
+    /// that role already. Its sessions end in the same transaction (they carry the old role).
+    /// Audited "account_role_changed" with the old and the new role.
+    virtual Status changeAccountRole(const std::string& name, const std::string& role,
+                                     const std::string& actor, Timestamp now) = 0;
     /// New TOTP secret; clears lockout, replay state and its sessions. Audited "account_totp_reset".
     virtual Status resetTotp(const std::string& name, const std::string& secret,
                              const std::string& actor, Timestamp now) = 0;
@@ -545,6 +552,9 @@ public:
     /// Sets `last_seen`; nothing when the session is gone.
     virtual Status touchSession(const std::string& id_hash, Timestamp now) = 0;
     virtual Status removeSession(const std::string& id_hash) = 0;
+    /// Reads and deletes the session in one transaction: of two callers at once (two daemons
+    /// handling the same OpenID Connect callback), only the one whose delete removed it gets it.
+    virtual Result<std::optional<WebSession>> takeSession(const std::string& id_hash) = 0;
     /// Ends every session of account `name`; returns how many. (removeAccount and resetTotp do
     /// this themselves, in their own transaction.)
     virtual Result<long long> removeAccountSessions(const std::string& name) = 0;
@@ -564,6 +574,9 @@ public:
     /// match: added or changed outside Sluis. Each as "<table> <key column> <key>". Such rows are
     /// already ignored when approvals, consents and inzage are read.
     virtual Result<std::vector<std::string>> unauthenticRows() = 0;
+    /// How far this process has verified the audit chain (core/store/audit_verifier.h): one per
+    /// store object, shared by the engine's housekeeping, the API and the web page.
+    virtual AuditVerifier& auditVerifier() = 0;
 
     // --- Master key rotation (core/store/key_rotation.h, `sluis key rotate`) ---
     /// The store's current master key (`meta.key_fingerprint`) and how many master-sealed values

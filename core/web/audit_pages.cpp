@@ -1,6 +1,9 @@
 // The audit page (audit_pages.h).
 #include "core/web/audit_pages.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include "core/api/audit_decisions.h"
 #include "core/error.h"
 #include "core/util/amsterdam_time.h"
@@ -27,14 +30,41 @@ std::string filterQuery(const Call& c, size_t page, long long anchor) {
     return "/web/audit?" + q;
 }
 
-std::string chainSection(const api::ChainStatus& s) {
+/// "elk uur", "elke 30 minuten": how often housekeeping checks in full.
+std::string everyText(std::chrono::milliseconds every) {
+    using namespace std::chrono;
+    if (every.count() <= 0) return "";
+    if (every % hours(1) == milliseconds(0)) {
+        const auto n = every / hours(1);
+        return n == 1 ? "elk uur" : "elke " + std::to_string(n) + " uur";
+    }
+    if (every % minutes(1) == milliseconds(0)) {
+        const auto n = every / minutes(1);
+        return n == 1 ? "elke minuut" : "elke " + std::to_string(n) + " minuten";
+    }
+    return "elke " + std::to_string(std::max<long long>(1, every / seconds(1))) + " seconden";
+}
+
+/// The chain's state: intact (and how much of it this view checked) or broken, where and how.
+std::string chainSection(const api::ChainStatus& s, const std::string& csrf,
+                         std::chrono::milliseconds full_every) {
     const auto& v = s.verification;
     std::string out;
     if (v.ok) {
         out = "<p class=\"goed\" id=\"keten-status\" role=\"status\"><strong>De auditketen is "
-              "intact.</strong> " +
-              std::to_string(v.records) +
-              " records gecontroleerd: geen record is verwijderd, verplaatst of gewijzigd";
+              "intact.</strong> ";
+        if (s.full) {
+            out += std::to_string(v.records) +
+                   " records en alle registers zojuist volledig gecontroleerd: geen record is "
+                   "verwijderd, verplaatst of gewijzigd";
+        } else {
+            out += "Volledig gecontroleerd op <span id=\"keten-volledig\">" +
+                   escape(s.last_full_at ? amsterdam::formatLocal(*s.last_full_at) : "") +
+                   "</span>: " + std::to_string(s.last_full_records) +
+                   " records en alle registers. Sindsdien <span id=\"keten-nieuw\">" +
+                   std::to_string(s.walked) + "</span> nieuwe records gecontroleerd (nu " +
+                   std::to_string(v.records) + " in totaal)";
+        }
         out += v.checkpoints_checked > 0
                    ? ", en het log klopt met alle " + std::to_string(v.checkpoints_checked) +
                          " checkpoints.</p>"
@@ -49,6 +79,18 @@ std::string chainSection(const api::ChainStatus& s) {
                "</p><p>Records vóór dit punt zijn wel gecontroleerd en in orde. Meld dit bij de "
                "beheerder en bewaar uw eigen kopie van de checkpoints.</p></div>";
     }
+    // Why a view is quick, what that leaves out, and the way to a full check now.
+    const std::string every = everyText(full_every);
+    out += "<p class=\"hint\">Bij elke weergave controleert Sluis de records die sinds de vorige "
+           "controle zijn bijgekomen. Een wijziging in een ouder record of in een register ziet "
+           "Sluis bij de volledige controle" +
+           (every.empty() ? std::string(", die alleen op verzoek draait.")
+                          : " (automatisch " + every + ").") +
+           "</p><form method=\"post\" action=\"/web/audit/controleren\">"
+           "<input type=\"hidden\" name=\"csrf\" value=\"" +
+           escape(csrf) +
+           "\"><button type=\"submit\" id=\"volledig-controleren\">Nu volledig controleren"
+           "</button></form>";
     std::vector<std::vector<std::string>> rows;
     for (const auto& cs : s.checkpoints)
         rows.push_back({std::to_string(cs.checkpoint.seq),
@@ -110,7 +152,7 @@ void auditPage(Call& c) {
     } catch (const std::exception&) {
     }
 
-    auto chain = api::chainStatus(ctx);
+    auto chain = api::chainStatus(ctx, api::ChainCheck::kSinceLast);
     if (!chain)
         return message(c, httpStatus(chain.error().code), "Audit", chain.error().message,
                        "/web/", "Naar het overzicht");
@@ -152,7 +194,8 @@ void auditPage(Call& c) {
     }
     log::info("web.audit_viewed", {{"account", c.actor.name}, {"page", pagina}});
     sendHtml(c, error.empty() ? 200 : 400, "Audit",
-             page("audit.html", {{"chain", chainSection(*chain)},
+             page("audit.html", {{"chain", chainSection(*chain, c.session->csrf,
+                                                      c.config->audit.full_check_interval)},
                                  {"leerling", c.param("leerling")},
                                  {"overdracht", c.param("overdracht")},
                                  {"soort", c.param("soort")},
@@ -164,9 +207,30 @@ void auditPage(Call& c) {
              "/web/audit", error.empty() ? flashFor(c) : errorFlash(error));
 }
 
+/// POST /web/audit/controleren: a full check now, then the page (which shows its outcome).
+void fullCheck(Call& c) {
+    auto chain = api::chainStatus(c.decisions(), api::ChainCheck::kFull);
+    if (!chain)
+        return message(c, httpStatus(chain.error().code), "Audit", chain.error().message, "/web/",
+                       "Naar het overzicht");
+    log::info("web.audit_full_check", {{"account", c.actor.name},
+                                       {"records", chain->verification.records},
+                                       {"ok", chain->verification.ok}});
+    redirect(c, "/web/audit?melding=volledig-gecontroleerd");
+}
+
 }  // namespace
 
 bool routeAudit(Call& c) {
+    if (c.path == "/web/audit/controleren") {
+        if (!c.post())
+            return message(c, 405, "Niet toegestaan",
+                           "Een volledige controle start u met de knop op de auditpagina.",
+                           "/web/audit", "Naar de auditpagina"),
+                   true;
+        fullCheck(c);
+        return true;
+    }
     if (c.path != "/web/audit") return false;
     if (!c.get())
         return message(c, 405, "Niet toegestaan", "Deze pagina kent alleen bekijken.", "/web/audit",

@@ -1,6 +1,8 @@
 // The Beheer pages (beheer_pages.h).
 #include "core/web/beheer_pages.h"
 
+#include <algorithm>
+
 #include "core/api/admin_server.h"
 #include "core/api/beheer_decisions.h"
 #include "core/error.h"
@@ -115,6 +117,10 @@ std::string accountSection(Call& c, const api::DecisionContext& ctx) {
                               "/accounts/totp?naam=" + escape(a.name) +
                               "\">Nieuwe tweede factor<span class=\"verborgen\"> " + escape(a.name) +
                               "</span></a>";
+        if (a.name != c.actor.name)
+            actions += " · <a id=\"rol-" + escape(a.name) + "\" href=\"" + kBase +
+                       "/accounts/rol?naam=" + escape(a.name) +
+                       "\">Rol wijzigen<span class=\"verborgen\"> " + escape(a.name) + "</span></a>";
         if (a.name != c.actor.name)
             actions += " · <a id=\"verwijderen-" + escape(a.name) + "\" href=\"" + kBase +
                        "/accounts/verwijderen?naam=" + escape(a.name) +
@@ -283,6 +289,47 @@ void totpPost(Call& c) {
              kBase);
 }
 
+/// GET /web/beheer/accounts/rol?naam=: the new role, chosen from a list, with what it does.
+void rolePage(Call& c, const std::string& error = "") {
+    const std::string name = c.param("naam").empty() ? c.field("naam") : c.param("naam");
+    auto list = api::listAccounts(c.decisions());
+    if (!list) return refused(c, list.error());
+    auto acc = std::find_if(list->begin(), list->end(), [&](const auto& a) { return a.name == name; });
+    if (acc == list->end())
+        return message(c, 404, "Rol wijzigen", "Account '" + name + "' bestaat niet.", kBase,
+                       "Terug naar beheer");
+    const std::string current = acc->role;
+    std::string out = "<p>Account <strong>" + escape(name) + "</strong> heeft nu de rol <strong id=\"huidige-rol\">" +
+                      escape(current) +
+                      "</strong>. Wie nu met dit account is aangemeld, wordt meteen afgemeld en "
+                      "werkt na opnieuw aanmelden met de nieuwe rol. De wijziging komt in het "
+                      "auditlog.</p><form method=\"post\" action=\"" + kBase +
+                      "/accounts/rol\" class=\"formulier\">" + csrfField(c) +
+                      "<input type=\"hidden\" name=\"naam\" value=\"" + escape(name) +
+                      "\"><div class=\"veld\"><label for=\"nieuwe-rol\">Nieuwe rol</label>" +
+                      (error.empty() ? std::string()
+                                     : "<p class=\"veld-fout\" id=\"nieuwe-rol-fout\">" + escape(error) + "</p>") +
+                      "<select id=\"nieuwe-rol\" name=\"rol\" required" +
+                      (error.empty() ? "" : " aria-describedby=\"nieuwe-rol-fout\" aria-invalid=\"true\"") +
+                      ">" + roleOptions(current) +
+                      "</select></div><button type=\"submit\" id=\"bevestigen\">Rol wijzigen</button> "
+                      "<a href=\"" + kBase + "\">Annuleren</a></form>";
+    sendHtml(c, error.empty() ? 200 : 400, "Rol wijzigen", out, kBase,
+             error.empty() ? "" : errorFlash("De rol is niet gewijzigd: " + error));
+}
+
+void rolePost(Call& c) {
+    const std::string name = c.field("naam");
+    const std::string role = c.field("rol");
+    if (auto st = api::changeAccountRole(c.decisions(), name, role); !st) {
+        if (st.code() == ErrorCode::kPermissionDenied || st.code() == ErrorCode::kNotFound)
+            return refused(c, st.error());
+        return rolePage(c, st.message());
+    }
+    log::info("web.account_role_changed", {{"name", name}, {"role", role}, {"account", c.actor.name}});
+    redirect(c, kBase + "?melding=account-rol");
+}
+
 void removePost(Call& c) {
     const std::string name = c.field("naam");
     if (auto st = api::removeAccount(c.decisions(), name); !st) return refused(c, st.error());
@@ -320,6 +367,7 @@ bool routeBeheer(Call& c) {
                     p, "naam", c.param("naam"), "Ja, nieuwe tweede factor");
             return true;
         }
+        if (p == kBase + "/accounts/rol") return rolePage(c), true;
         if (p == kBase + "/accounts/verwijderen") {
             confirm(c, "Account verwijderen",
                     "Wilt u account '" + c.param("naam") +
@@ -337,6 +385,7 @@ bool routeBeheer(Call& c) {
     if (p == kBase + "/accounts") return accountPost(c), true;
     if (p == kBase + "/accounts/totp") return totpPost(c), true;
     if (p == kBase + "/accounts/verwijderen") return removePost(c), true;
+    if (p == kBase + "/accounts/rol") return rolePost(c), true;
     return false;
 }
 

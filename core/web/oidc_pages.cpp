@@ -65,10 +65,9 @@ void callback(Call& c) {
     c.req.getCookies(cookies);
     const std::string pending_id = cookies.get(kPendingCookie, "");
     std::optional<Session> pending;
-    if (!pending_id.empty()) {
-        pending = c.sessions.touch(pending_id);
-        c.sessions.remove(pending_id);  // one use only
-    }
+    // One use only, read and deleted in one store transaction: of two callbacks with the same
+    // cookie (a double click, two daemons behind a balancer) only one gets the pending login.
+    if (!pending_id.empty()) pending = c.sessions.take(pending_id);
     pendingCookie(c, "", true);
     const auto value = [&](const char* k) {
         if (!pending) return std::string();

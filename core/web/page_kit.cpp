@@ -134,6 +134,12 @@ std::string flashText(const Call& c, const std::string& m) {
          "De overdracht is opnieuw aangeboden. Sluis beoordeelt alle voorwaarden opnieuw voordat "
          "zij wordt afgeleverd."},
         {"token-ingetrokken", "Het token is ingetrokken; het geeft vanaf nu geen toegang meer."},
+        {"volledig-gecontroleerd",
+         "Het hele auditlog en alle registers zijn zojuist gecontroleerd; de uitkomst staat "
+         "hieronder."},
+        {"account-rol",
+         "De rol van het account is gewijzigd; wie ermee was aangemeld, is afgemeld en meldt zich "
+         "opnieuw aan met de nieuwe rol."},
         {"account-verwijderd",
          "Het account is verwijderd; aanmelden lukt niet meer en open sessies zijn beëindigd."},
     };

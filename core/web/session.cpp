@@ -54,6 +54,19 @@ Result<std::string> SessionStore::create(Session::Stage stage, const std::string
     return id;
 }
 
+Session SessionStore::fromStored(const store::WebSession& ws, const std::string& id) {
+    Session s;
+    s.stage = static_cast<Session::Stage>(ws.stage);
+    s.name = ws.name;
+    s.role = ws.role;
+    s.display = ws.display;
+    s.pending = ws.pending;
+    s.csrf = csrfFor(id);
+    s.created = ws.created;
+    s.last_seen = ws.last_seen;
+    return s;
+}
+
 std::optional<Session> SessionStore::touch(const std::string& id) {
     if (id.size() != 64) return std::nullopt;
     const Timestamp now = clock_.now();
@@ -70,21 +83,27 @@ std::optional<Session> SessionStore::touch(const std::string& id) {
             log::error("web.session_store_failed", {{"message", st.message()}});
         return std::nullopt;
     }
-    Session s;
-    s.stage = static_cast<Session::Stage>(ws.stage);
-    s.name = ws.name;
-    s.role = ws.role;
-    s.display = ws.display;
-    s.pending = ws.pending;
-    s.csrf = csrfFor(id);
-    s.created = ws.created;
-    s.last_seen = ws.last_seen;
+    Session s = fromStored(ws, id);
     if (now - ws.last_seen >= kTouchEvery) {
         if (Status st = store_.touchSession(hash, now); !st)
             log::error("web.session_store_failed", {{"message", st.message()}});
         s.last_seen = now;
     }
     return s;
+}
+
+std::optional<Session> SessionStore::take(const std::string& id) {
+    if (id.size() != 64) return std::nullopt;
+    const Timestamp now = clock_.now();
+    auto found = store_.takeSession(util::sha256Hex(id));
+    if (!found) {
+        log::error("web.session_store_failed", {{"message", found.error().message}});
+        return std::nullopt;
+    }
+    if (!found->has_value()) return std::nullopt;
+    const store::WebSession& ws = **found;
+    if (now - ws.last_seen >= idle_ || now - ws.created >= absolute_) return std::nullopt;
+    return fromStored(ws, id);
 }
 
 void SessionStore::remove(const std::string& id) {

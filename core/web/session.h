@@ -60,6 +60,9 @@ class SessionStore {
     /// session is removed and nullopt returned (also when the store cannot be read: logged).
     std::optional<Session> touch(const std::string& id);
     void remove(const std::string& id);
+    /// The session of cookie value `id`, removed in the same step (single use: a login in
+    /// progress); nullopt when it is gone, expired or taken by another request or daemon.
+    std::optional<Session> take(const std::string& id);
     /// Sessions in the store (every daemon's); 0 when it cannot be read.
     size_t size() const;
     /// Deletes every expired session; returns how many.
@@ -72,6 +75,8 @@ class SessionStore {
 
   private:
     store::SessionCutoffs cutoffs(Timestamp now) const;
+    /// The session as pages see it, from its stored row and its cookie value `id`.
+    static Session fromStored(const store::WebSession& ws, const std::string& id);
 
     store::TransferStore& store_;
     const Clock& clock_;

@@ -429,7 +429,10 @@ void akkoordPage(Call& c, const std::string& id, const std::string& error = "",
 }
 
 void akkoordPost(Call& c, const std::string& id) {
-    auto st = api::approveOne(c.decisions(), id, c.field("payload_hash"), true, "");
+    // As every Vensters step: a role outside the procedure's roles is refused before any lookup
+    // (403, whatever the id; not the 404 of a transfer it cannot see).
+    Status st = c.actor.requireRole(api::kProcedureViewRoles, "leveringen inzien");
+    if (st) st = api::approveOne(c.decisions(), id, c.field("payload_hash"), true, "");
     if (!st) return refused(c, st.error(), id, "akkoord");
     log::info("web.vensters_akkoord", {{"transfer_id", id}, {"account", c.actor.name}});
     redirect(c, schoolHref(id) + "?melding=vensters-akkoord");

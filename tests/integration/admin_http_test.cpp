@@ -17,7 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const std::string kExe = SLUIS_EXE;
+const std::string kExe = sluis::test::sluisExe();
 
 class AdminHttpTest : public ::testing::Test {
   protected:

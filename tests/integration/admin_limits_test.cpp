@@ -32,7 +32,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-const std::string kExe = SLUIS_EXE;
+const std::string kExe = sluis::test::sluisExe();
 
 /// A raw TCP connection to the admin API that the test feeds byte by byte.
 class RawConnection {

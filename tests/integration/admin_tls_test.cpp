@@ -31,7 +31,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using test::pkiFile;
 
-const std::string kExe = SLUIS_EXE;
+const std::string kExe = sluis::test::sluisExe();
 
 class AdminTlsTest : public ::testing::Test {
   protected:

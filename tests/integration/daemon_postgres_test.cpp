@@ -16,7 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const std::string kExe = SLUIS_EXE;
+const std::string kExe = sluis::test::sluisExe();
 const char* kPassword = "pg-wachtwoord-dat-nooit-in-een-log-mag";
 
 

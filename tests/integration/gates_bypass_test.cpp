@@ -110,7 +110,7 @@ TEST_F(GatesBypassTest, APayloadThatIsNotTheApprovedOneNeverLeaves) {
     waitFor("703", "awaiting_approval");
     // A delivery date far ahead (chosen by a third directeur), then two approvals: scheduled.
     ASSERT_EQ(api("dir-c", "POST", "/api/v1/transfers/" + id + "/schedule",
-                  {{"deliver_on", "2099-03-25"}})
+                  {{"deliver_on", daysAhead(300)}})
                   .status,
               200);
     approveByTwoDirecteuren(id);
@@ -143,7 +143,7 @@ TEST_F(GatesBypassTest, APayloadHashThatIsNotTheApprovedOneNeverLeaves) {
     registerInzage("706");
     waitFor("706", "awaiting_approval");
     ASSERT_EQ(api("dir-c", "POST", "/api/v1/transfers/" + id + "/schedule",
-                  {{"deliver_on", "2099-03-25"}})
+                  {{"deliver_on", daysAhead(300)}})
                   .status,
               200);
     approveByTwoDirecteuren(id);

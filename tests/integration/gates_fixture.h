@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "core/util/amsterdam_time.h"
+#include "core/util/clock.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/test_util.h"
@@ -19,9 +21,16 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-inline const std::string kExe = SLUIS_EXE;
+inline const std::string kExe = sluis::test::sluisExe();
 
 using Http = test::HttpReply;
+
+/// The date `days` after today (Europe/Amsterdam, the system clock these tests' daemon runs on),
+/// as YYYY-MM-DD: a delivery date far enough ahead to keep a transfer waiting, within the
+/// policy's `max_days_ahead` (366 by default).
+inline std::string daysAhead(int days) {
+    return amsterdam::formatDate(amsterdam::addDays(amsterdam::localDate(SystemClock().now()), days));
+}
 
 /// A pupil with data that must never leave under the povo policy below.
 inline json pupil(const std::string& id, const std::string& bsn, const std::string& version) {

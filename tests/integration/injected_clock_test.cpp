@@ -15,7 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const std::string kExe = SLUIS_EXE;
+const std::string kExe = sluis::test::sluisExe();
 
 /// A small pupil (that of tests/oso/oso_profiles_test.cpp, valid as a BB dossier) without a
 /// metadata/datum of its own: the writer must supply it.

@@ -41,7 +41,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using SteadyTime = std::chrono::steady_clock::time_point;
 
-const std::string kExe = SLUIS_EXE;
+const std::string kExe = sluis::test::sluisExe();
 /// worker.lease of the daemons under test, and how long a request may be on its way to the peer.
 constexpr std::chrono::seconds kLease{8};
 constexpr std::chrono::seconds kInFlight{3};

@@ -17,7 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const std::string kExe = SLUIS_EXE;
+const std::string kExe = sluis::test::sluisExe();
 
 json pupil(const std::string& id, int n) {
     return {{"school", {{"naam", "OBS De Linde"}, {"brincode", "11AA"}}},

@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-const std::string kExe = SLUIS_EXE;
+const std::string kExe = sluis::test::sluisExe();
 const char* kQuestions[] = {"VB1", "VB2", "VB3", "VB4", "WB1", "WB2", "WB3", "WB4",
                             "WB5", "AV1", "AV2", "AV3", "AV4", "AV5", "AV6"};
 

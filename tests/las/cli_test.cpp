@@ -26,7 +26,7 @@ struct Run {
 };
 
 Run run(const std::string& args) {
-    std::string cmd = std::string(SLUIS_EXE) + " " + args + " 2>&1";
+    std::string cmd = sluis::test::sluisExe() + " " + args + " 2>&1";
     FILE* p = popen(cmd.c_str(), "r");
     std::string out;
     std::array<char, 4096> buf;

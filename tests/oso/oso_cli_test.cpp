@@ -18,7 +18,7 @@ struct CliRun {
 
 CliRun run(const std::string& args, bool with_stderr = false) {
     std::string cmd =
-        std::string(SLUIS_EXE) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
+        sluis::test::sluisExe() + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
     CliRun r;
     FILE* p = popen(cmd.c_str(), "r");
     if (!p) return r;

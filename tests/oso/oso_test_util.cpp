@@ -13,7 +13,7 @@ namespace sluis::oso::test {
 
 namespace fs = std::filesystem;
 
-fs::path casesDir() { return fs::path(SLUIS_SOURCE_DIR) / "tests" / "oso" / "cases"; }
+fs::path casesDir() { return sluis::test::sourceDir() / "tests" / "oso" / "cases"; }
 
 std::vector<fs::path> caseFiles(const std::string& kind) {
     std::vector<fs::path> out;

@@ -242,7 +242,7 @@ struct Defect {
 const std::vector<Defect>& defects() {
     static const std::vector<Defect> d = [] {
         std::vector<Defect> out;
-        json j = json::parse(sluis::test::readFile(fs::path(SLUIS_SOURCE_DIR) / "tests" /
+        json j = json::parse(sluis::test::readFile(sluis::test::sourceDir() / "tests" /
                                                    "oso_official" / "known_defects.json"));
         for (const auto& e : j.at("defects"))
             out.push_back({e.at("rule"), e.at("xslt"), e.at("reason"),
@@ -511,8 +511,8 @@ TEST(oso_official, NegativeCasesAreRejectedOfficiallyToo) {
 /// config/mappings/magister.json through `sluis mapping import`.
 std::vector<std::pair<std::string, json>> demoRecords(const fs::path& tmp, std::string& error) {
     std::vector<std::pair<std::string, json>> out;
-    std::string exe = SLUIS_EXE;
-    std::string mapping = (fs::path(SLUIS_SOURCE_DIR) / "config" / "mappings" / "magister.json").string();
+    std::string exe = sluis::test::sluisExe();
+    std::string mapping = (sluis::test::sourceDir() / "config" / "mappings" / "magister.json").string();
     for (int seed = 1; seed <= 5; ++seed) {
         fs::path dir = tmp / ("seed" + std::to_string(seed));
         std::string gen = quote(exe) + " demo generate-magister " + quote(dir.string()) +

@@ -32,7 +32,7 @@ using nlohmann::json;
 using test::SomtodayPeer;
 using namespace std::chrono_literals;
 
-const std::string kExe = SLUIS_EXE;
+const std::string kExe = sluis::test::sluisExe();
 
 using test::waitUntil;
 
@@ -455,22 +455,24 @@ TEST_F(SomtodayDaemonTest, SinkPostsEveryDossierOnceWithAReceipt) {
 
     // SIGKILL while the API is still answering the POST: the API has the dossier, Sluis does not
     // know. After the restart the same key comes again and the API answers 409 with its id.
-    peer_->setDelay(1500ms);
+    // The POST is held by the API until the daemon is dead, so the kill lands while the
+    // request is certainly in the API's hands (not before it was sent).
+    peer_->holdPosts();
     drop("dossiers-2.jsonl", {dossiers[4]});
     std::string subject = json::parse(dossiers[4])["leerling"]["leerlingid"];
-    ASSERT_TRUE(waitUntil([&] {
-        auto t = transfers("&route=naar-somtoday&subject=" + subject);
-        return !t.empty() && t[0]["state"] == "delivering";
-    })) << log();
+    ASSERT_TRUE(waitUntil([&] { return peer_->heldPosts() == 1; })) << log();
+    auto t = transfers("&route=naar-somtoday&subject=" + subject);
+    ASSERT_EQ(t.size(), 1u);
+    EXPECT_EQ(t[0]["state"], "delivering");
     daemon_.kill9();
+    peer_->releasePosts();
     ASSERT_TRUE(waitUntil([&] { return peer_->posted().size() == 5; }));
-    peer_->setDelay(0ms);
     startDaemon();
     waitDelivered(5);
     posted = peer_->posted();
     EXPECT_EQ(posted.size(), 5u);
     EXPECT_EQ(peer_->duplicatePosts(), 1u);
-    auto t = transfers("&route=naar-somtoday&subject=" + subject);
+    t = transfers("&route=naar-somtoday&subject=" + subject);
     ASSERT_EQ(t.size(), 1u);
     EXPECT_EQ(t[0]["receipt"], posted[4].id);
     EXPECT_EQ(daemon_.terminate(), 0);

@@ -47,6 +47,8 @@ struct SomtodayPeer::State {
     int fail_retry_after = -1;
     int broken_json = 0;
     std::chrono::milliseconds delay{0};
+    bool hold_posts = false;
+    size_t held_posts = 0;
     // records
     std::vector<Posted> posted;
     std::map<std::string, std::string> post_ids;
@@ -288,6 +290,11 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
             return st.fail_status;
         }
         if (st.delay.count() > 0) st.cv.wait_for(lock, st.delay, [&] { return st.stopping; });
+        if (st.hold_posts && req.getMethod() == "POST") {
+            ++st.held_posts;
+            st.cv.wait(lock, [&] { return !st.hold_posts || st.stopping; });
+            --st.held_posts;
+        }
         if (req.getMethod() == "POST" && path == "/rest/v1/dossiers") return post(req, body, out);
         if (req.getMethod() != "GET") {
             out = R"({"error":"method"})";
@@ -484,6 +491,24 @@ void SomtodayPeer::breakJsonNext(int count) {
 void SomtodayPeer::setDelay(std::chrono::milliseconds delay) {
     std::lock_guard lock(state_->mu);
     state_->delay = delay;
+}
+
+void SomtodayPeer::holdPosts() {
+    std::lock_guard lock(state_->mu);
+    state_->hold_posts = true;
+}
+
+void SomtodayPeer::releasePosts() {
+    {
+        std::lock_guard lock(state_->mu);
+        state_->hold_posts = false;
+    }
+    state_->cv.notify_all();
+}
+
+size_t SomtodayPeer::heldPosts() const {
+    std::lock_guard lock(state_->mu);
+    return state_->held_posts;
 }
 
 size_t SomtodayPeer::pupilCount() const {

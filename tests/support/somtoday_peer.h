@@ -76,6 +76,12 @@ class SomtodayPeer {
     void breakJsonNext(int count);
     /// Every resource answer waits this long first.
     void setDelay(std::chrono::milliseconds delay);
+    /// From now on every POST that arrives is held (not answered, not recorded) until
+    /// releasePosts(); heldPosts() says how many are waiting. Lets a test act while a request
+    /// is certainly in the server's hands.
+    void holdPosts();
+    void releasePosts();
+    size_t heldPosts() const;
 
     // ---- data ----
     size_t pupilCount() const;

@@ -79,6 +79,5 @@ void writeFile(const std::filesystem::path& p, const std::string& content) {
     if (!out) throw std::runtime_error("cannot write " + p.string());
 }
 
-std::filesystem::path sourceDir() { return SLUIS_SOURCE_DIR; }
 
 }  // namespace sluis::test

@@ -23,7 +23,11 @@ class TempDir {
 
 std::string readFile(const std::filesystem::path& p);
 void writeFile(const std::filesystem::path& p, const std::string& content);
+// Where the source tree and the sluis binary are. Written by CMake into a
+// generated file of the support library (tests/support/CMakeLists.txt), so that no test object's
+// compile line names an absolute path and a second checkout hits the compiler cache.
 std::filesystem::path sourceDir();
+std::string sluisExe();
 
 /// Rounds of 25 ms for polling waits (60 s). Only a backstop: a wait ends as soon as its condition
 /// holds, but sanitizer builds under parallel ctest on a loaded 2-core machine can need many

@@ -166,7 +166,7 @@ TEST(VenstersMapper, DecoderOptionsAndBadInput) {
 
 TEST(VenstersCli, ReportJsonAndHtml) {
     Files f;
-    auto js = test::run(SLUIS_EXE,
+    auto js = test::run(sluis::test::sluisExe(),
                         {"vensters", "report", "--survey", f.survey, "--enrolment", f.enrolment,
                          "--level", "school", "--format", "json", "--schools", f.schools});
     ASSERT_EQ(js.exit_code, 0) << js.err;
@@ -177,7 +177,7 @@ TEST(VenstersCli, ReportJsonAndHtml) {
     EXPECT_NE(js.err.find("sha256 levering (json): " + util::sha256Hex(js.out)), std::string::npos)
         << js.err;
 
-    auto html = test::run(SLUIS_EXE, {"vensters", "report", "--survey", f.survey, "--enrolment",
+    auto html = test::run(sluis::test::sluisExe(), {"vensters", "report", "--survey", f.survey, "--enrolment",
                                       f.enrolment, "--level", "school", "--schools", f.schools});
     ASSERT_EQ(html.exit_code, 0) << html.err;
     EXPECT_EQ(html.out.rfind("<!DOCTYPE html>", 0), 0u);
@@ -189,14 +189,14 @@ TEST(VenstersCli, ReportJsonAndHtml) {
                                      "--enrolment", f.enrolment, "--level",  "onderwijssoort",
                                      "--min-cell",  "5",         "--format", "json",
                                      "--school",    "12AB00",    "--output", out};
-    auto one = test::run(SLUIS_EXE, args);
+    auto one = test::run(sluis::test::sluisExe(), args);
     ASSERT_EQ(one.exit_code, 0) << one.err;
     std::string first = test::readFile(out);
     auto d1 = json::parse(first);
     EXPECT_EQ(d1["scholen"].size(), 1u);
     EXPECT_EQ(d1["onderdrukking"]["minimale_celgrootte"], 5);
     EXPECT_FALSE(d1["scholen"][0]["cellen"][1]["onderdrukt"].get<bool>());  // vwo: 6 >= 5
-    ASSERT_EQ(test::run(SLUIS_EXE, args).exit_code, 0);
+    ASSERT_EQ(test::run(sluis::test::sluisExe(), args).exit_code, 0);
     EXPECT_EQ(test::readFile(out), first);
 
     // PDF into a file, byte-identical on a rerun and on stdout (a pipe here, not a terminal);
@@ -205,7 +205,7 @@ TEST(VenstersCli, ReportJsonAndHtml) {
     std::vector<std::string> pdf_args = {
         "vensters", "report",    "--survey", f.survey,   "--enrolment", f.enrolment, "--level",
         "school",   "--schools", f.schools,  "--format", "pdf",         "--output",  pdf_path};
-    auto pdf = test::run(SLUIS_EXE, pdf_args);
+    auto pdf = test::run(sluis::test::sluisExe(), pdf_args);
     ASSERT_EQ(pdf.exit_code, 0) << pdf.err;
     EXPECT_TRUE(pdf.out.empty());
     std::string pdf_bytes = test::readFile(pdf_path);
@@ -218,10 +218,10 @@ TEST(VenstersCli, ReportJsonAndHtml) {
               std::string::npos)
         << pdf.err;
     pdf_args.resize(pdf_args.size() - 2);
-    auto piped = test::run(SLUIS_EXE, pdf_args);
+    auto piped = test::run(sluis::test::sluisExe(), pdf_args);
     ASSERT_EQ(piped.exit_code, 0) << piped.err;
     EXPECT_EQ(piped.out, pdf_bytes);
-    EXPECT_EQ(test::run(SLUIS_EXE, {"vensters", "report", "--survey", f.survey, "--enrolment",
+    EXPECT_EQ(test::run(sluis::test::sluisExe(), {"vensters", "report", "--survey", f.survey, "--enrolment",
                                     f.enrolment, "--level", "school", "--format", "xml"})
                   .exit_code,
               2);
@@ -239,7 +239,7 @@ TEST(VenstersCli, BadFilesGiveClearErrorsAndProduceNothing) {
     std::string bad_path = (f.dir / "fout.csv").string();
     test::writeFile(bad_path, bad);
     std::string out = (f.dir / "rapport.html").string();
-    auto r = test::run(SLUIS_EXE, {"vensters", "report", "--survey", bad_path, "--enrolment",
+    auto r = test::run(sluis::test::sluisExe(), {"vensters", "report", "--survey", bad_path, "--enrolment",
                                    f.enrolment, "--level", "school", "--output", out});
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find("fout.csv regel 3, kolom 6 (VB1): antwoord buiten bereik"),
@@ -250,7 +250,7 @@ TEST(VenstersCli, BadFilesGiveClearErrorsAndProduceNothing) {
 
     // Wrong columns.
     test::writeFile(bad_path, "respondent;brin;vestiging;soort;leerjaar\n1;12AB;00;havo;1\n");
-    r = test::run(SLUIS_EXE,
+    r = test::run(sluis::test::sluisExe(),
                   {"vensters", "check", "--survey", bad_path, "--enrolment", f.enrolment});
     EXPECT_EQ(r.exit_code, 2);  // unreadable input (kInvalidInput)
     EXPECT_NE(r.err.find("fout.csv regel 1, kolom 4: onbekende kolom 'soort'"), std::string::npos)
@@ -258,19 +258,19 @@ TEST(VenstersCli, BadFilesGiveClearErrorsAndProduceNothing) {
 
     // Unknown school against a school list.
     test::writeFile(f.schools, "brin;vestiging;naam\n12AB;00;Het Lyceum\n");
-    r = test::run(SLUIS_EXE, {"vensters", "report", "--survey", f.survey, "--enrolment",
+    r = test::run(sluis::test::sluisExe(), {"vensters", "report", "--survey", f.survey, "--enrolment",
                               f.enrolment, "--level", "school", "--schools", f.schools});
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find("onbekende school 34CD00"), std::string::npos) << r.err;
     EXPECT_TRUE(r.out.empty());
 
     // Usage errors.
-    EXPECT_EQ(test::run(SLUIS_EXE, {"vensters", "report", "--survey", f.survey}).exit_code, 2);
-    EXPECT_EQ(test::run(SLUIS_EXE, {"vensters", "report", "--survey", f.survey, "--enrolment",
+    EXPECT_EQ(test::run(sluis::test::sluisExe(), {"vensters", "report", "--survey", f.survey}).exit_code, 2);
+    EXPECT_EQ(test::run(sluis::test::sluisExe(), {"vensters", "report", "--survey", f.survey, "--enrolment",
                                     f.enrolment, "--level", "bestuur"})
                   .exit_code,
               2);
-    EXPECT_EQ(test::run(SLUIS_EXE, {"vensters", "report", "--survey", f.survey, "--enrolment",
+    EXPECT_EQ(test::run(sluis::test::sluisExe(), {"vensters", "report", "--survey", f.survey, "--enrolment",
                                     f.enrolment, "--level", "school", "--min-cell", "0"})
                   .exit_code,
               2);
@@ -278,11 +278,11 @@ TEST(VenstersCli, BadFilesGiveClearErrorsAndProduceNothing) {
 
 TEST(VenstersCli, CheckAndIndicators) {
     Files f;
-    auto r = test::run(SLUIS_EXE,
+    auto r = test::run(sluis::test::sluisExe(),
                        {"vensters", "check", "--survey", f.survey, "--enrolment", f.enrolment});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("45 respondenten"), std::string::npos) << r.out;
-    auto ind = test::run(SLUIS_EXE, {"vensters", "indicators"});
+    auto ind = test::run(sluis::test::sluisExe(), {"vensters", "indicators"});
     ASSERT_EQ(ind.exit_code, 0);
     EXPECT_EQ(ind.out, std::string(builtinIndicatorSetJson()));
     EXPECT_EQ(ind.out, test::readFile(test::sourceDir() / "config/vensters/indicatoren.json"));

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """The FG's audit page in a real browser (issue 16): the FG sees the chain intact and its
-checkpoints, filters the log by a pupil and pages through it; then the test stops the daemon,
+checkpoints, filters the log by a pupil and pages through it; asks for a full check; a record
+rewritten while the daemon runs is not seen by the quick check of a view (the trade-off the page
+explains) and is found by the next full check; then the test stops the daemon,
 changes one audit record directly in the SQLite file (as someone with database access would),
 starts the daemon again, and the FG sees the chain reported broken at exactly that record. A
 mentor has no Audit menu item and gets 403 on /web/audit. Shared pieces: browser_kit.py.
@@ -49,6 +51,10 @@ def flow(t):
                                    headers={"Cookie": f"sluis_sessie={t.session_cookie()}"})
     assert status == 403, status
     assert "mag het auditlog niet bekijken" in body
+    assert "keten-status" not in body
+    # Nor may a mentor start a full check, with a valid CSRF token or without.
+    status, _, body = t.form_post("/web/audit/controleren", {"csrf": t.csrf()}, t.session_cookie())
+    assert status == 403, status
     assert "keten-status" not in body
     t.get("/web/audit")
     t.shot("audit-mentor-geweigerd")
@@ -126,6 +132,53 @@ def flow(t):
         if x["event"] == "delivered":
             target = x["seq"]
     assert target, "the delivery is audited"
+
+    # --- A full check on request; later views check only what was added since. ---
+    t.get("/web/audit")
+    d.find_element(By.ID, "volledig-controleren").click()
+    wait_for("the page after the full check", lambda: "melding=volledig-gecontroleerd" in d.current_url)
+    assert "zojuist gecontroleerd" in t.page(), "the flash of the full check"
+    status_el = d.find_element(By.ID, "keten-status")
+    assert "De auditketen is intact" in status_el.text, status_el.text
+    assert d.find_element(By.ID, "keten-volledig").text, "when the last full check ran"
+    t.shot("audit-volledig-gecontroleerd")
+    # A forged full-check request without the CSRF token is refused.
+    status, _, _ = http_request(t.port, "POST", "/web/audit/controleren", body="",
+                                headers={"Cookie": f"sluis_sessie={t.session_cookie()}",
+                                         "Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 403, status
+
+    # --- Someone with database access rewrites that record while the daemon runs. ---
+    con = sqlite3.connect(os.path.join(t.sluis.data, "sluis.db"), timeout=30)
+    original_actor = con.execute("SELECT actor FROM audit WHERE seq = ?", (target,)).fetchone()[0]
+    con.execute("UPDATE audit SET actor = ? WHERE seq = ?", ("iemand anders", target))
+    con.commit()
+    con.close()
+    # The quick check of a view does not read the old record again (the trade-off the page
+    # explains) ...
+    t.get("/web/audit")
+    status_el = d.find_element(By.ID, "keten-status")
+    assert "De auditketen is intact" in status_el.text, status_el.text
+    assert "Volledig gecontroleerd op" in status_el.text, status_el.text
+    # ... the full check the FG asks for does, at once.
+    d.find_element(By.ID, "volledig-controleren").click()
+    wait_for("the page after the second full check",
+             lambda: "melding=volledig-gecontroleerd" in d.current_url)
+    status_el = d.find_element(By.ID, "keten-status")
+    assert "De auditketen is verbroken" in status_el.text, status_el.text
+    assert d.find_element(By.ID, "keten-record").text == str(target)
+    t.shot("audit-verbroken-volledige-controle")
+    # Mended (the old value back), the next full check finds the chain intact again.
+    con = sqlite3.connect(os.path.join(t.sluis.data, "sluis.db"), timeout=30)
+    con.execute("UPDATE audit SET actor = ? WHERE seq = ?", (original_actor, target))
+    con.commit()
+    con.close()
+    t.get("/web/audit")
+    d.find_element(By.ID, "volledig-controleren").click()
+    wait_for("the page after the third full check",
+             lambda: "melding=volledig-gecontroleerd" in d.current_url)
+    status_el = d.find_element(By.ID, "keten-status")
+    assert "De auditketen is intact" in status_el.text, status_el.text
     t.logout()
 
     # --- Someone with database access rewrites that record while the daemon is down. ---

@@ -4,8 +4,9 @@
 as dead-lettered with its reason; the beheerder requeues it and it goes through the gates again
 before it is delivered. The beheerder creates an API token (shown once; it works) and revokes it (then 401), and adds a web
 account, which then logs in. That account is a directeur: no Beheer menu item, 403 on
-/web/beheer, and a forged requeue POST with its valid session is 403. When the beheerder
-removes the account, a session it left open ends at once (its next request goes to the login
+/web/beheer, and a forged requeue POST with its valid session is 403. When the beheerder gives
+the account another role, its open session ends and it logs in with the new role (a beheerder
+cannot change their own role). When the beheerder removes the account, a session it left open ends at once (its next request goes to the login
 page). Shared pieces: browser_kit.py.
 """
 import os
@@ -163,6 +164,33 @@ def flow(t):
                                 headers={"Cookie": f"sluis_sessie={open_session}"})
     assert status == 200, status
 
+    # --- The beheerder changes the account's role: its open session ends at once. ---
+    t.clock.advance(30)
+    t.login("beheer1", "beheer-wachtwoord-1", beheer_secret)
+    t.get("/web/beheer")
+    assert not d.find_elements(By.ID, "rol-beheer1"), "no role change of one's own account"
+    status, _, body = t.form_post("/web/beheer/accounts/rol",
+                                  {"csrf": t.csrf(), "naam": "beheer1", "rol": "fg"},
+                                  t.session_cookie())
+    assert status == 409 and "eigen account" in body, (status, body[:500])
+    d.find_element(By.ID, "rol-dir.bos").click()
+    wait_for("the role page", lambda: t.path() == "/web/beheer/accounts/rol")
+    assert d.find_element(By.ID, "huidige-rol").text == "directeur"
+    d.find_element(By.CSS_SELECTOR, "#nieuwe-rol option[value=zorgcoordinator]").click()
+    t.shot("beheer-rol-wijzigen")
+    d.find_element(By.ID, "bevestigen").click()
+    wait_for("the role change", lambda: "De rol van het account is gewijzigd" in d.page_source)
+    status, headers, _ = http_request(t.port, "GET", "/web/",
+                                      headers={"Cookie": f"sluis_sessie={open_session}"})
+    assert status == 303 and headers.get("Location") == "/web/login", (status, headers)
+    t.logout()
+    # Logged in again, the account works with its new role, and leaves a session open.
+    t.clock.advance(30)
+    t.login("dir.bos", password, secret)
+    assert "dir.bos (zorgcoordinator)" in d.page_source
+    open_session = t.session_cookie()
+    d.delete_cookie("sluis_sessie")
+
     # --- The beheerder removes the account (with confirmation); it cannot log in any more. ---
     t.clock.advance(30)
     t.login("beheer1", "beheer-wachtwoord-1", beheer_secret)
@@ -178,7 +206,8 @@ def flow(t):
                                       headers={"Cookie": f"sluis_sessie={open_session}"})
     assert status == 303 and headers.get("Location") == "/web/login", (status, headers)
     events = [r["event"] for r in t.api("/api/v1/audit?actor=beheer1")["records"]]
-    for e in ("requeued", "token_created", "token_revoked", "account_added", "account_removed"):
+    for e in ("requeued", "token_created", "token_revoked", "account_added", "account_role_changed",
+              "account_removed"):
         assert e in events, (e, events)
 
 

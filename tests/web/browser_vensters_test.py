@@ -128,8 +128,11 @@ def flow(t):
     assert status_of(1) == "(nog niet gedaan)", "the new report was not seen yet"
     view_report(id1)
 
-    # Step 3: a date in the past and a malformed date are refused, in Dutch; then the real one.
-    for wrong, expect in (("2020-01-01", "kies een leverdatum na"), ("2026-13-45", "Leverdatum:")):
+    # Step 3: a date in the past, one more than a year ahead (a typing error, almost always) and a
+    # malformed date are refused, in Dutch; then the real one.
+    too_far = (today + datetime.timedelta(days=400)).isoformat()
+    for wrong, expect in (("2020-01-01", "kies een leverdatum na"), (too_far, "tikfout"),
+                          ("2026-13-45", "Leverdatum:")):
         field = d.find_element(By.ID, "leverdatum-invoer")
         field.clear()
         field.send_keys(wrong)

@@ -5,7 +5,7 @@ without a reason (asked for next to the field, nothing recorded), then refuses w
 refusal goes through the same shared decision as the Goedkeuren page and the API (a rejection
 bound to the report's hash, audited `rejected`), and the school's page says so in plain Dutch. A
 directeur (may look, may not decide) and a mentor see no refuse button, and their forged POSTs
-with a valid session and CSRF token are 403. Shared pieces: browser_kit.py.
+(refusal and akkoord) with a valid session and CSRF token are 403. Shared pieces: browser_kit.py.
 """
 import json
 import os
@@ -49,6 +49,12 @@ def flow(t):
         status, _, body = t.form_post(f"/web/vensters/{tid}/weigeren",
                                       {"csrf": t.csrf(), "payload_hash": report_hash,
                                        "reden": "vervalst"}, t.session_cookie())
+        assert status == 403, (name, status, body[:500])
+        assert "mag niet" in body, body[:500]
+        # A forged akkoord is refused the same way: 403, not a "not found".
+        status, _, body = t.form_post(f"/web/vensters/{tid}/akkoord",
+                                      {"csrf": t.csrf(), "payload_hash": report_hash},
+                                      t.session_cookie())
         assert status == 403, (name, status, body[:500])
         assert "mag niet" in body, body[:500]
         t.logout()

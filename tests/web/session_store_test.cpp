@@ -4,7 +4,10 @@
 #include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdio>
 #include <set>
+#include <thread>
 
 #include "core/store/transfer_store.h"
 #include "core/util/clock.h"
@@ -201,6 +204,79 @@ TEST_P(SessionStoreTest, RemovingAnAccountOrResettingItsTotpEndsItsSessionsAtOnc
     ASSERT_TRUE(store_->addSession(session(std::string(64, '8'), 2, "niemand", t0_), {}, {}));
     EXPECT_FALSE(store_->removeAccount("niemand", "beheerder", t0_));
     EXPECT_TRUE(store_->findSession(std::string(64, '8'))->has_value());
+}
+
+TEST_P(SessionStoreTest, ChangingAnAccountsRoleEndsItsSessionsAndIsAudited) {
+    addAccount("dir.bos");
+    addAccount("juf.ans");
+    ASSERT_TRUE(store_->addSession(session(std::string(64, '1'), 2, "dir.bos", t0_), {}, {}));
+    ASSERT_TRUE(store_->addSession(session(std::string(64, '3'), 2, "juf.ans", t0_), {}, {}));
+    ASSERT_TRUE(store_->changeAccountRole("dir.bos", "zorgcoordinator", "beheer1 (beheerder)", t0_));
+    auto a = store_->findAccount("dir.bos");
+    ASSERT_TRUE(a && a->has_value());
+    EXPECT_EQ((*a)->role, "zorgcoordinator");
+    EXPECT_FALSE(store_->findSession(std::string(64, '1'))->has_value()) << "it carried the old role";
+    EXPECT_TRUE(store_->findSession(std::string(64, '3'))->has_value()) << "others stay";
+    auto head = store_->auditLog(0, 1000);
+    ASSERT_TRUE(head);
+    ASSERT_FALSE(head->empty());
+    const auto& rec = head->back();
+    EXPECT_EQ(rec.event.event, "account_role_changed");
+    EXPECT_EQ(rec.event.actor, "beheer1 (beheerder)");
+    EXPECT_EQ(rec.event.details["account"], "dir.bos");
+    EXPECT_EQ(rec.event.details["from"], "directeur");
+    EXPECT_EQ(rec.event.details["to"], "zorgcoordinator");
+
+    // The same role again, or an account that does not exist: refused, nothing written.
+    auto same = store_->changeAccountRole("dir.bos", "zorgcoordinator", "beheerder", t0_);
+    EXPECT_EQ(same.code(), ErrorCode::kConflict);
+    auto none = store_->changeAccountRole("niemand", "fg", "beheerder", t0_);
+    EXPECT_EQ(none.code(), ErrorCode::kNotFound);
+    EXPECT_EQ(store_->auditLog(0, 1000)->size(), head->size());
+    EXPECT_TRUE(store_->findSession(std::string(64, '3'))->has_value());
+}
+
+// A login in progress (OpenID Connect) is single use: read and deleted in one transaction.
+TEST_P(SessionStoreTest, ASessionIsTakenOnceAlsoByTwoStoresRacing) {
+    WebSession s = session(std::string(64, 'a'), 0, "", t0_);
+    s.pending = {{"oidc_state", "STATE-1"}};
+    ASSERT_TRUE(store_->addSession(s, {}, {}));
+    auto taken = store_->takeSession(s.id_hash);
+    ASSERT_TRUE(taken) << taken.error().message;
+    ASSERT_TRUE(taken->has_value());
+    EXPECT_EQ((*taken)->pending, s.pending);
+    auto again = store_->takeSession(s.id_hash);
+    ASSERT_TRUE(again);
+    EXPECT_FALSE(again->has_value());
+    EXPECT_EQ(*store_->countSessions(), 0);
+
+    // Two store objects (two daemons) take the same sessions at the same moment: each session
+    // goes to exactly one of them.
+    constexpr int kSessions = 200;
+    for (int i = 0; i < kSessions; ++i) {
+        char id[65];
+        std::snprintf(id, sizeof id, "%064d", i);
+        ASSERT_TRUE(store_->addSession(session(id, 0, "", t0_), {}, {}));
+    }
+    auto other = open();
+    ASSERT_TRUE(other);
+    std::atomic<int> got_a{0}, got_b{0}, errors{0};
+    auto takeAll = [&](TransferStore& st, std::atomic<int>& got) {
+        for (int i = 0; i < kSessions; ++i) {
+            char id[65];
+            std::snprintf(id, sizeof id, "%064d", i);
+            auto r = st.takeSession(id);
+            if (!r) ++errors;
+            else if (r->has_value()) ++got;
+        }
+    };
+    std::thread ta([&] { takeAll(*store_, got_a); });
+    std::thread tb([&] { takeAll(*other, got_b); });
+    ta.join();
+    tb.join();
+    EXPECT_EQ(errors.load(), 0);
+    EXPECT_EQ(got_a.load() + got_b.load(), kSessions);
+    EXPECT_EQ(*store_->countSessions(), 0);
 }
 
 TEST_P(SessionStoreTest, PurgeDeletesOnlyExpiredSessions) {

@@ -151,6 +151,23 @@ Status TokenRepository::removeAccount(const std::string& name, const std::string
     return w_.appendAudit({actor, "account_removed", "", "", {{"account", name}}}, now_ts);
 }
 
+Status TokenRepository::changeRole(const std::string& name, const std::string& role,
+                                   const std::string& actor, Timestamp now_ts) {
+    std::string n = name, r = role;
+    Poco::Nullable<std::string> old_role;
+    w_.sql("SELECT role FROM web_accounts WHERE name = ?"), use(n), into(old_role), now;
+    if (old_role.isNull())
+        return Error{ErrorCode::kNotFound, "account '" + name + "' bestaat niet"};
+    const std::string from = old_role.value();
+    if (from == role)
+        return Error{ErrorCode::kConflict, "account '" + name + "' heeft de rol '" + role + "' al"};
+    w_.sql("UPDATE web_accounts SET role = ? WHERE name = ?"), use(r), use(n), now;
+    w_.sql("DELETE FROM web_sessions WHERE name = ?"), use(n), now;  // they carry the old role
+    return w_.appendAudit(
+        {actor, "account_role_changed", "", "", {{"account", name}, {"from", from}, {"to", role}}},
+        now_ts);
+}
+
 Status TokenRepository::resetTotp(const std::string& name, const std::string& secret, const std::string& actor,
                                   Timestamp now_ts) {
     std::string n = name;

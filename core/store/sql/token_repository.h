@@ -23,6 +23,7 @@ public:
     Result<std::optional<Account>> findAccount(const std::string& name);
     Result<std::vector<Account>> listAccounts();
     Status removeAccount(const std::string& name, const std::string& actor, Timestamp now_ts);
+    Status changeRole(const std::string& name, const std::string& role, const std::string& actor, Timestamp now_ts);
     Status resetTotp(const std::string& name, const std::string& secret, const std::string& actor, Timestamp now_ts);
     /// Whether recording `u` appends to the audit log (and so needs the chain lock).
     static bool loginIsAudited(const LoginUpdate& u) { return u.success || u.locked_now; }

@@ -104,6 +104,16 @@ Status WebSessionRepository::remove(const std::string& id_hash) {
     return {};
 }
 
+Result<std::optional<WebSession>> WebSessionRepository::take(const std::string& id_hash) {
+    auto found = find(id_hash);
+    if (!found || !found->has_value()) return found;
+    std::string id = id_hash;
+    Statement del = w_.sql("DELETE FROM web_sessions WHERE id_hash = ?");
+    del, use(id);
+    if (del.execute() != 1) return std::optional<WebSession>{};
+    return found;
+}
+
 Result<long long> WebSessionRepository::removeAccount(const std::string& name) {
     std::string who = name;
     Statement del = w_.sql("DELETE FROM web_sessions WHERE name = ?");

@@ -20,6 +20,9 @@ public:
     Result<std::optional<WebSession>> find(const std::string& id_hash);
     Status touch(const std::string& id_hash, Timestamp now_ts);
     Status remove(const std::string& id_hash);
+    /// find + delete; the session only when this delete removed it (on PostgreSQL a second
+    /// transaction's delete waits for the first and then finds nothing).
+    Result<std::optional<WebSession>> take(const std::string& id_hash);
     /// Ends every session of account `name`; returns how many.
     Result<long long> removeAccount(const std::string& name);
     /// Deletes the expired sessions; returns how many.

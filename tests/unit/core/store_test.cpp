@@ -1,4 +1,5 @@
 #include "core/store/audit_checkpoints.h"
+#include "core/store/audit_verifier.h"
 #include "core/store/transfer_store.h"
 
 #include <Poco/Data/Session.h>
@@ -344,6 +345,120 @@ TEST_P(StoreTest, ACheckpointRevealsTruncationAndRejectsForgery) {
     ASSERT_TRUE(strange);
     EXPECT_FALSE(strange->ok);
     EXPECT_EQ(strange->kind, "checkpoint");
+}
+
+// The FG's page checks only what was added since the last check (core/store/audit_verifier.h).
+TEST_P(StoreTest, AQuickCheckReadsOnlyTheRecordsAddedSinceTheLastCheck) {
+    for (int i = 0; i < 6; ++i) ASSERT_TRUE(store_->audit(ev("e" + std::to_string(i)), t0_));
+    AuditVerifier& verifier = store_->auditVerifier();
+    EXPECT_FALSE(verifier.lastFullAt().has_value());
+    // Nothing checked yet: the first quick check is a full one.
+    auto first = verifier.sinceLast(*store_, {}, t0_);
+    ASSERT_TRUE(first) << first.error().message;
+    EXPECT_TRUE(first->full);
+    EXPECT_TRUE(first->verification.ok);
+    EXPECT_EQ(first->walked, 6);
+    ASSERT_TRUE(verifier.lastFullAt().has_value());
+    EXPECT_EQ(*verifier.lastFullAt(), t0_);
+
+    for (int i = 6; i < 9; ++i) ASSERT_TRUE(store_->audit(ev("e" + std::to_string(i)), t0_));
+    const Timestamp later = t0_ + std::chrono::minutes(5);
+    auto quick = verifier.sinceLast(*store_, {}, later);
+    ASSERT_TRUE(quick) << quick.error().message;
+    EXPECT_FALSE(quick->full);
+    EXPECT_TRUE(quick->verification.ok) << quick->verification.problem;
+    EXPECT_EQ(quick->walked, 3);
+    EXPECT_EQ(quick->verification.records, 9);
+    EXPECT_EQ(quick->last_full_records, 6);
+    ASSERT_TRUE(quick->last_full_at.has_value());
+    EXPECT_EQ(*quick->last_full_at, t0_);  // the full check's time, not this one's
+    // Nothing new: nothing read but the head.
+    auto again = verifier.sinceLast(*store_, {}, later);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->walked, 0);
+    EXPECT_TRUE(again->verification.ok);
+}
+
+// The trade-off, made visible: an older record rewritten between two full checks is not seen by
+// the quick check, and is reported by the next full one, and from then on by every check.
+TEST_P(StoreTest, AnOlderRecordRewrittenBetweenFullChecksIsFoundByTheNextFullCheck) {
+    for (int i = 0; i < 6; ++i) ASSERT_TRUE(store_->audit(ev("e" + std::to_string(i)), t0_));
+    AuditVerifier& verifier = store_->auditVerifier();
+    ASSERT_TRUE(verifier.full(*store_, {}, t0_)->verification.ok);
+    ASSERT_EQ(backend_->update("UPDATE audit SET actor = 'iemand-anders' WHERE seq = 2"), 1u);
+    auto quick = verifier.sinceLast(*store_, {}, t0_);
+    ASSERT_TRUE(quick);
+    EXPECT_FALSE(quick->full);
+    EXPECT_TRUE(quick->verification.ok);  // record 2 lies before the mark: not read again
+    auto full = verifier.full(*store_, {}, t0_ + std::chrono::hours(1));
+    ASSERT_TRUE(full);
+    EXPECT_FALSE(full->verification.ok);
+    EXPECT_EQ(full->verification.kind, "rewritten");
+    EXPECT_EQ(full->verification.first_bad_seq, 2);
+    // A known problem is never hidden by a quick check: every check is full until it is mended.
+    ASSERT_TRUE(store_->audit(ev("e6"), t0_));
+    auto after = verifier.sinceLast(*store_, {}, t0_ + std::chrono::hours(1));
+    ASSERT_TRUE(after);
+    EXPECT_TRUE(after->full);
+    EXPECT_FALSE(after->verification.ok);
+    EXPECT_EQ(after->verification.first_bad_seq, 2);
+}
+
+// What the quick check does read, it checks: the head record itself, every new record and the
+// record of every checkpoint. A problem there is reported as the full check reports it.
+TEST_P(StoreTest, AQuickCheckFindsTheHeadRewrittenAndReportsItInFull) {
+    for (int i = 0; i < 7; ++i) ASSERT_TRUE(store_->audit(ev("e" + std::to_string(i)), t0_));
+    AuditVerifier& verifier = store_->auditVerifier();
+    ASSERT_TRUE(verifier.full(*store_, {}, t0_)->verification.ok);
+    // Record 5 rewritten with every later link recomputed: the head's hash changes, so the
+    // quick check turns into a full one.
+    ASSERT_EQ(backend_->update("UPDATE audit SET actor = 'iemand-anders' WHERE seq = 5"), 1u);
+    relinkWithoutKey(*backend_, *store_, 5);
+    auto v = verifier.sinceLast(*store_, {}, t0_);
+    ASSERT_TRUE(v);
+    EXPECT_TRUE(v->full);
+    EXPECT_FALSE(v->verification.ok);
+    EXPECT_EQ(v->verification.first_bad_seq, 5);
+    EXPECT_EQ(v->verification.kind, "rewritten");
+}
+
+TEST_P(StoreTest, AQuickCheckReadsEveryCheckpointsRecordAgain) {
+    for (int i = 0; i < 7; ++i) ASSERT_TRUE(store_->audit(ev("e" + std::to_string(i)), t0_));
+    auto cp = store_->auditCheckpoint(t0_);
+    ASSERT_TRUE(cp) << cp.error().message;
+    const AuditAnchors anchors{{*cp}, ""};
+    AuditVerifier& verifier = store_->auditVerifier();
+    ASSERT_TRUE(verifier.full(*store_, anchors, t0_)->verification.ok);
+    for (int i = 7; i < 10; ++i) ASSERT_TRUE(store_->audit(ev("e" + std::to_string(i)), t0_));
+    auto fine = verifier.sinceLast(*store_, anchors, t0_);
+    ASSERT_TRUE(fine);
+    EXPECT_FALSE(fine->full);
+    EXPECT_TRUE(fine->verification.ok) << fine->verification.problem;
+    EXPECT_EQ(fine->verification.checkpoints_checked, 1);
+    // The checkpoint's record (7, before the head at 10) gets another hash; nothing after it
+    // changes, so only reading record 7 again can see it.
+    ASSERT_EQ(backend_->update("UPDATE audit SET hash = '" + std::string(64, '0') + "' WHERE seq = 7"),
+              1u);
+    auto v = verifier.sinceLast(*store_, anchors, t0_);
+    ASSERT_TRUE(v);
+    EXPECT_TRUE(v->full);
+    EXPECT_FALSE(v->verification.ok);
+    EXPECT_EQ(v->verification.first_bad_seq, 7);
+}
+
+// A record added after the mark and then changed is read by the quick check and found.
+TEST_P(StoreTest, AQuickCheckFindsANewRecordRewritten) {
+    for (int i = 0; i < 4; ++i) ASSERT_TRUE(store_->audit(ev("e" + std::to_string(i)), t0_));
+    AuditVerifier& verifier = store_->auditVerifier();
+    ASSERT_TRUE(verifier.full(*store_, {}, t0_)->verification.ok);
+    for (int i = 4; i < 8; ++i) ASSERT_TRUE(store_->audit(ev("e" + std::to_string(i)), t0_));
+    ASSERT_EQ(backend_->update("UPDATE audit SET actor = 'iemand-anders' WHERE seq = 6"), 1u);
+    auto v = verifier.sinceLast(*store_, {}, t0_);
+    ASSERT_TRUE(v);
+    EXPECT_TRUE(v->full);
+    EXPECT_FALSE(v->verification.ok);
+    EXPECT_EQ(v->verification.first_bad_seq, 6);
+    EXPECT_EQ(v->verification.kind, "rewritten");
 }
 
 TEST_P(StoreTest, AKeylessAuditLogIsKeyedOnceAtOpenKeepingWhatItFound) {
