@@ -290,7 +290,7 @@ void totpPost(Call& c) {
 }
 
 /// GET /web/beheer/accounts/rol?naam=: the new role, chosen from a list, with what it does.
-void rolePage(Call& c, const std::string& error = "") {
+void rolePage(Call& c, const std::string& error = "", int status = 400) {
     const std::string name = c.param("naam").empty() ? c.field("naam") : c.param("naam");
     auto list = api::listAccounts(c.decisions());
     if (!list) return refused(c, list.error());
@@ -314,7 +314,7 @@ void rolePage(Call& c, const std::string& error = "") {
                       ">" + roleOptions(current) +
                       "</select></div><button type=\"submit\" id=\"bevestigen\">Rol wijzigen</button> "
                       "<a href=\"" + kBase + "\">Annuleren</a></form>";
-    sendHtml(c, error.empty() ? 200 : 400, "Rol wijzigen", out, kBase,
+    sendHtml(c, error.empty() ? 200 : status, "Rol wijzigen", out, kBase,
              error.empty() ? "" : errorFlash("De rol is niet gewijzigd: " + error));
 }
 
@@ -324,7 +324,7 @@ void rolePost(Call& c) {
     if (auto st = api::changeAccountRole(c.decisions(), name, role); !st) {
         if (st.code() == ErrorCode::kPermissionDenied || st.code() == ErrorCode::kNotFound)
             return refused(c, st.error());
-        return rolePage(c, st.message());
+        return rolePage(c, st.message(), httpStatus(st.code()));
     }
     log::info("web.account_role_changed", {{"name", name}, {"role", role}, {"account", c.actor.name}});
     redirect(c, kBase + "?melding=account-rol");
