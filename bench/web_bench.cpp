@@ -277,6 +277,7 @@ struct Filled {
     std::string approval_id;      ///< a transfer awaiting the directeur
     std::string batch_id;
     std::string dead_letter_id;
+    size_t dead_letters = 0;
     size_t audit_records = 0;
 };
 
@@ -401,6 +402,7 @@ Filled fill(const Options& o, const fs::path& data, const Role& mentor, const Ro
                                        "blijvend geweigerd", t),
                       "dead letter");
                 if (f.dead_letter_id.empty()) f.dead_letter_id = id;
+                ++f.dead_letters;
                 continue;
             }
             e.receipt = "ontvangst-" + id;
@@ -541,6 +543,7 @@ int main(int argc, char** argv) {
         filled.approval_id = s["approval"];
         filled.batch_id = s["batch"];
         filled.dead_letter_id = s["dead_letter"];
+        filled.dead_letters = s.value("dead_letters", 0);
         token = s["token"];
         o.transfers = s["transfers"];
         std::cout << "web_bench: bestaande opslag in " << o.dir << " (" << o.transfers << " overdrachten)\n";
@@ -567,7 +570,8 @@ int main(int argc, char** argv) {
         filled = fill(o, data, roles[1], roles[0]);
         fs::copy_file(config / "vensters-seed" / "enquete-2026-2027.csv", data / "vensters-inbox" / "enquete.csv");
         json s = {{"pupil", filled.pupil}, {"approval", filled.approval_id}, {"batch", filled.batch_id},
-                  {"dead_letter", filled.dead_letter_id}, {"token", token}, {"transfers", o.transfers}};
+                  {"dead_letter", filled.dead_letter_id}, {"dead_letters", filled.dead_letters},
+                  {"token", token}, {"transfers", o.transfers}};
         for (auto& r : roles) s["accounts"][r.name] = {{"password", r.password}, {"secret", r.secret}};
         std::ofstream(state_file) << s.dump(2);
     }
@@ -626,7 +630,7 @@ int main(int argc, char** argv) {
         std::string label, role, path;
         std::string expect;  ///< text the answer must hold (the page shows what it should)
     };
-    const std::vector<Page> pages = {
+    std::vector<Page> pages = {
         {"Overzicht (directeur)", "directeur", "/web/", "wachten op uw goedkeuring"},
         {"Overzicht (beheerder)", "beheerder", "/web/", "povo-groep8"},
         {"Goedkeuren: wachtrij", "directeur", "/web/goedkeuren", "Wachtrij goedkeuren"},
@@ -645,6 +649,13 @@ int main(int argc, char** argv) {
         {"Audit: latere pagina", "fg", "/web/audit?pagina=100", "Pagina 100"},
         {"Beheer", "beheerder", "/web/beheer", filled.dead_letter_id},
     };
+    // The dead letters are paged (50 a page): the second page, when there is one.
+    if (filled.dead_letters > 50)
+        pages.push_back({"Beheer: vastgelopen, pagina 2", "beheerder", "/web/beheer?pagina=2",
+                         "pagina 2 van"});
+    else
+        std::cout << "web_bench: " << filled.dead_letters
+                  << " vastgelopen overdrachten, geen tweede pagina om te meten\n";
     struct Figures {
         std::vector<double> ms;
         size_t bytes = 0;

@@ -23,13 +23,28 @@ Status requireBeheer(const DecisionContext& c, const std::string& what) {
 
 }  // namespace
 
-Result<std::vector<store::Transfer>> deadLetters(const DecisionContext& c, size_t limit) {
-    if (auto st = requireBeheer(c, "vastgelopen overdrachten bekijken"); !st) return st.error();
+namespace {
+
+store::ListFilter deadLetterFilter(const DecisionContext& c) {
     store::ListFilter f;
     f.states = {transfer::State::kDeadLettered, transfer::State::kFailed};
     f.purposes = visiblePurposes(c);
+    return f;
+}
+
+}  // namespace
+
+Result<std::vector<store::Transfer>> deadLetters(const DecisionContext& c, size_t limit, size_t offset) {
+    if (auto st = requireBeheer(c, "vastgelopen overdrachten bekijken"); !st) return st.error();
+    store::ListFilter f = deadLetterFilter(c);
     f.limit = limit;
+    f.offset = offset;
     return c.store.list(f);
+}
+
+Result<long long> deadLetterCount(const DecisionContext& c) {
+    if (auto st = requireBeheer(c, "vastgelopen overdrachten bekijken"); !st) return st.error();
+    return c.store.count(deadLetterFilter(c));
 }
 
 Result<store::Transfer> requeue(const DecisionContext& c, const std::string& id) {

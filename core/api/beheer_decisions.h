@@ -19,8 +19,11 @@ namespace sluis::api {
 inline constexpr const char* kBeheerRole = "beheerder";
 
 /// Transfers a beheerder must look at: dead-lettered, and failed ones waiting for a retry.
-/// Newest change first, at most `limit`.
-Result<std::vector<store::Transfer>> deadLetters(const DecisionContext& c, size_t limit = 500);
+/// Oldest first (by creation), `limit` of them after skipping `offset`.
+Result<std::vector<store::Transfer>> deadLetters(const DecisionContext& c, size_t limit = 500,
+                                                 size_t offset = 0);
+/// How many such transfers there are (of the purposes the actor sees).
+Result<long long> deadLetterCount(const DecisionContext& c);
 
 /// Offers dead-lettered or failed transfer `id` again: attempts reset, back to `mapped` (with a
 /// rendered payload; the gates decide again at once) or `received` (rendered again, then the

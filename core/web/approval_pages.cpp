@@ -26,11 +26,7 @@ void queue(Call& c) {
     // visible_to), without buttons.
     if (approver) f.purposes = approvablePurposes(ctx);
     else f.purposes = api::visiblePurposes(ctx);
-    size_t pagina = 1;
-    try {
-        if (!c.param("pagina").empty()) pagina = static_cast<size_t>(std::max(1, std::stoi(c.param("pagina"))));
-    } catch (const std::exception&) {
-    }
+    const size_t pagina = pageNumber(c);
     auto total = c.store.count(f);
     f.limit = kQueuePage;
     f.offset = (pagina - 1) * kQueuePage;
@@ -58,15 +54,10 @@ void queue(Call& c) {
         const size_t pages = (n + kQueuePage - 1) / kQueuePage;
         q = "<p id=\"wachtrij-aantal\">" + std::to_string(n) + " overdrachten wachten; pagina " +
             std::to_string(pagina) + " van " + std::to_string(pages) + ".</p>" + q +
-            "<nav aria-label=\"Pagina's\" class=\"paginering\"><ul>";
-        if (pagina > 1)
-            q += "<li><a rel=\"prev\" id=\"vorige\" href=\"/web/goedkeuren?pagina=" +
-                 std::to_string(pagina - 1) + "\">Vorige</a></li>";
-        q += "<li>Pagina " + std::to_string(pagina) + "</li>";
-        if (pagina < pages)
-            q += "<li><a rel=\"next\" id=\"volgende\" href=\"/web/goedkeuren?pagina=" +
-                 std::to_string(pagina + 1) + "\">Volgende</a></li>";
-        q += "</ul></nav>";
+            pageNav(pagina,
+                    pagina > 1 ? "/web/goedkeuren?pagina=" + std::to_string(pagina - 1) : "", "Vorige",
+                    pagina < pages ? "/web/goedkeuren?pagina=" + std::to_string(pagina + 1) : "",
+                    "Volgende");
     }
     sendHtml(c, 200, "Goedkeuren", page("goedkeuren.html", {{"intro", intro}, {"queue", q}}),
              "/web/goedkeuren", flashFor(c));

@@ -141,11 +141,7 @@ void auditPage(Call& c) {
         if (d) q.filter.until = amsterdam::startOfDay(amsterdam::addDays(*d, 1));  // inclusive
         else error = "De datum 'tot en met' is geen geldige datum (JJJJ-MM-DD).";
     }
-    size_t pagina = 1;
-    try {
-        if (!c.param("pagina").empty()) pagina = std::max(1, std::stoi(c.param("pagina")));
-    } catch (const std::exception&) {
-    }
+    const size_t pagina = pageNumber(c);
     q.offset = (pagina - 1) * kPageSize;
     try {
         if (!c.param("anker").empty()) q.upto = std::stoll(c.param("anker"));
@@ -181,17 +177,11 @@ void auditPage(Call& c) {
     // of the first page.
     long long anchor = q.upto > 0 ? q.upto : (log->records.empty() ? 0 : log->records.front().seq);
     std::string paging;
-    if (pagina > 1 || log->more) {
-        paging = "<nav aria-label=\"Pagina's\" class=\"paginering\"><ul>";
-        if (pagina > 1)
-            paging += "<li><a rel=\"prev\" id=\"vorige\" href=\"" +
-                      escape(filterQuery(c, pagina - 1, anchor)) + "\">Vorige (nieuwere records)</a></li>";
-        paging += "<li>Pagina " + std::to_string(pagina) + "</li>";
-        if (log->more)
-            paging += "<li><a rel=\"next\" id=\"volgende\" href=\"" +
-                      escape(filterQuery(c, pagina + 1, anchor)) + "\">Volgende (oudere records)</a></li>";
-        paging += "</ul></nav>";
-    }
+    if (pagina > 1 || log->more)
+        paging = pageNav(pagina, pagina > 1 ? filterQuery(c, pagina - 1, anchor) : "",
+                         "Vorige (nieuwere records)",
+                         log->more ? filterQuery(c, pagina + 1, anchor) : "",
+                         "Volgende (oudere records)");
     log::info("web.audit_viewed", {{"account", c.actor.name}, {"page", pagina}});
     sendHtml(c, error.empty() ? 200 : 400, "Audit",
              page("audit.html", {{"chain", chainSection(*chain, c.session->csrf,

@@ -16,6 +16,8 @@ namespace sluis::web {
 namespace {
 
 const std::string kBase = "/web/beheer";
+/// Dead letters a page (the oldest first).
+constexpr size_t kDeadLetterPage = 50;
 
 std::string when(const std::optional<Timestamp>& t, const char* none) {
     return t ? escape(amsterdam::formatLocal(*t)) : std::string(none);
@@ -64,7 +66,10 @@ std::string storeText(const config::StoreConfig& s) {
 }
 
 std::string deadLetterSection(Call& c, const api::DecisionContext& ctx) {
-    auto list = api::deadLetters(ctx);
+    const size_t pagina = pageNumber(c);
+    auto total = api::deadLetterCount(ctx);
+    auto list = total ? api::deadLetters(ctx, kDeadLetterPage, (pagina - 1) * kDeadLetterPage)
+                      : Result<std::vector<store::Transfer>>(total.error());
     if (!list) return errorFlash("De vastgelopen overdrachten kunnen nu niet worden gelezen.");
     std::vector<std::vector<std::string>> rows;
     for (const auto& t : *list)
@@ -74,14 +79,29 @@ std::string deadLetterSection(Call& c, const api::DecisionContext& ctx) {
                         escape(amsterdam::formatLocal(t.updated_at)),
                         buttonForm(c, kBase + "/opnieuw", {{"id", t.id}}, "Opnieuw aanbieden",
                                    "opnieuw-" + t.id, t.id)});
-    if (rows.empty()) return "<p id=\"geen-vastgelopen\">Er zijn geen vastgelopen of mislukte overdrachten.</p>";
-    return "<p>Opnieuw aanbieden zet de overdracht terug vóór alle poorten: toestemming of inzage, "
-           "goedkeuring en planning worden opnieuw beoordeeld. Los eerst de oorzaak op.</p>" +
-           std::string("<div class=\"tabel-scroll\">") +
+    const size_t n = static_cast<size_t>(*total);
+    if (rows.empty() && pagina == 1)
+        return "<p id=\"geen-vastgelopen\">Er zijn geen vastgelopen of mislukte overdrachten.</p>";
+    const size_t pages = (n + kDeadLetterPage - 1) / kDeadLetterPage;
+    std::string out =
+        "<p>Opnieuw aanbieden zet de overdracht terug vóór alle poorten: toestemming of inzage, "
+        "goedkeuring en planning worden opnieuw beoordeeld. Los eerst de oorzaak op.</p>";
+    if (n > kDeadLetterPage)
+        out += "<p id=\"vastgelopen-aantal\">" + std::to_string(n) +
+               " vastgelopen of mislukte overdrachten, de oudste eerst; pagina " +
+               std::to_string(pagina) + " van " + std::to_string(pages) + ".</p>";
+    out += "<div class=\"tabel-scroll\">" +
            table({"Overdracht", "Route", "Bestemming", "Staat", "Pogingen", "Reden", "Sinds",
                   "Actie"},
                  rows, "Vastgelopen en mislukte overdrachten") +
            "</div>";
+    if (n > kDeadLetterPage)
+        out += pageNav(pagina,
+                       pagina > 1 ? kBase + "?pagina=" + std::to_string(pagina - 1) + "#vastgelopen" : "",
+                       "Vorige",
+                       pagina < pages ? kBase + "?pagina=" + std::to_string(pagina + 1) + "#vastgelopen" : "",
+                       "Volgende");
+    return out;
 }
 
 std::string tokenSection(Call& c, const api::DecisionContext& ctx) {

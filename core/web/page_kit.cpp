@@ -242,3 +242,28 @@ std::string table(const std::vector<std::string>& heads,
 }
 
 }  // namespace sluis::web
+
+namespace sluis::web {
+
+size_t pageNumber(const Call& c) {
+    try {
+        if (!c.param("pagina").empty()) return static_cast<size_t>(std::max(1, std::stoi(c.param("pagina"))));
+    } catch (const std::exception&) {
+    }
+    return 1;
+}
+
+std::string pageNav(size_t page, const std::string& prev_href, const std::string& prev_label,
+                    const std::string& next_href, const std::string& next_label) {
+    std::string out = "<nav aria-label=\"Pagina's\" class=\"paginering\"><ul>";
+    if (!prev_href.empty())
+        out += "<li><a rel=\"prev\" id=\"vorige\" href=\"" + escape(prev_href) + "\">" +
+               escape(prev_label) + "</a></li>";
+    out += "<li>Pagina " + std::to_string(page) + "</li>";
+    if (!next_href.empty())
+        out += "<li><a rel=\"next\" id=\"volgende\" href=\"" + escape(next_href) + "\">" +
+               escape(next_label) + "</a></li>";
+    return out + "</ul></nav>";
+}
+
+}  // namespace sluis::web

@@ -93,6 +93,12 @@ std::string table(const std::vector<std::string>& heads,
                   const std::vector<std::vector<std::string>>& rows, const std::string& caption);
 /// The hidden CSRF field of the session, for every form.
 std::string csrfField(const Call& c);
+/// The page number asked for with ?pagina= (1 when absent or not a number).
+size_t pageNumber(const Call& c);
+/// The "Vorige / Pagina N / Volgende" navigation of a paged list; a link is left out when its
+/// href is empty. Hrefs are escaped here.
+std::string pageNav(size_t page, const std::string& prev_href, const std::string& prev_label,
+                    const std::string& next_href, const std::string& next_label);
 
 /// One item of the main menu: shown to `roles` (empty: everyone logged in).
 struct NavItem {

@@ -8,6 +8,7 @@
 #include "tests/support/http_client.h"
 #include "tests/support/pg_database.h"
 #include "tests/support/process.h"
+#include "tests/support/minimal_config.h"
 #include "tests/support/test_util.h"
 
 namespace sluis {
@@ -27,32 +28,11 @@ TEST(DaemonPostgres, ServeOnPostgresqlDeliversAnExport) {
     fs::path config = dir / "config", data = dir / "data";
     // The server trusts loopback, so the password is not checked; it must still never be logged.
     ::setenv("SLUIS_TEST_PG_PASSWORD", kPassword, 1);
-    test::writeFile(config / "daemon.json",
-                    json{{"admin", {{"port", 0}}}, {"worker", {{"poll_interval", "50ms"}}}}.dump());
-    test::writeFile(
-        config / "store.json",
+    test::writeMinimalConfig(
+        config, json{{"admin", {{"port", 0}}}, {"worker", {{"poll_interval", "50ms"}}}},
+        {{"path", "inbox"}, {"settle_time", "0ms"}},
         json{{"backend", "postgresql"},
-             {"postgresql", {{"dsn", db.dsn()}, {"password_env", "SLUIS_TEST_PG_PASSWORD"}}}}
-            .dump());
-    test::writeFile(
-        config / "connectors.json",
-        json{{"sources",
-              {{{"name", "inbox"},
-                {"type", "directory"},
-                {"options", {{"path", "inbox"}, {"settle_time", "0ms"}}}}}},
-             {"sinks",
-              {{{"name", "outbox"}, {"type", "directory"}, {"options", {{"path", "outbox"}}}}}}}
-            .dump());
-    test::writeFile(config / "policies.json",
-                    json{{"purposes", {{"demo", {{"legal_basis", "test"}}}}}}.dump());
-    test::writeFile(config / "routes.json", json{{"routes",
-                                                  {{{"name", "demo"},
-                                                    {"source", "inbox"},
-                                                    {"decoder", "canonical-jsonl"},
-                                                    {"purpose", "demo"},
-                                                    {"encoder", "canonical-json"},
-                                                    {"sink", "outbox"}}}}}
-                                                .dump());
+             {"postgresql", {{"dsn", db.dsn()}, {"password_env", "SLUIS_TEST_PG_PASSWORD"}}}});
     auto tok = test::run(kExe, {"token", "create", "--name", "t", "--role", "beheerder", "--config",
                                 config.string(), "--data-dir", data.string()});
     ASSERT_EQ(tok.exit_code, 0) << tok.err;

@@ -113,6 +113,28 @@ class SomtodayDaemonTest : public ::testing::Test {
         token_ = r.out.substr(0, r.out.find('\n'));
     }
 
+    /// A directory inbox of canonical dossiers, routed to the somtoday-rest sink (the peer).
+    void writeSinkConfig() {
+        write("connectors.json",
+              {{"sources",
+                {{{"name", "inbox"},
+                  {"type", "directory"},
+                  {"options", {{"path", "inbox"}, {"settle_time", "0ms"}}}}}},
+               {"sinks",
+                {{{"name", "somtoday"}, {"type", "somtoday-rest"}, {"options", clientOptions()}}}}});
+        write("policies.json",
+              {{"purposes",
+                {{"inschrijving", {{"legal_basis", "test: inschrijving"}, {"basis", "none"}}}}}});
+        write("routes.json", {{"routes",
+                               {{{"name", "naar-somtoday"},
+                                 {"source", "inbox"},
+                                 {"decoder", "canonical-jsonl"},
+                                 {"purpose", "inschrijving"},
+                                 {"encoder", "somtoday-json"},
+                                 {"encoder_options", {{"unmapped", "omit"}}},
+                                 {"sink", "somtoday"}}}}});
+    }
+
     void startDaemon() {
         if (token_.empty()) makeToken();
         fs::remove(data_ / "admin.port");
@@ -394,24 +416,7 @@ TEST_F(SomtodayDaemonTest, SinkPostsEveryDossierOnceWithAReceipt) {
     peer_->failNext(500, 1);  // the first answer of the API is a server error
     write("daemon.json", {{"admin", {{"port", 0}}},
                           {"worker", {{"poll_interval", "50ms"}, {"backoff_initial", "100ms"}}}});
-    write("connectors.json",
-          {{"sources",
-            {{{"name", "inbox"},
-              {"type", "directory"},
-              {"options", {{"path", "inbox"}, {"settle_time", "0ms"}}}}}},
-           {"sinks",
-            {{{"name", "somtoday"}, {"type", "somtoday-rest"}, {"options", clientOptions()}}}}});
-    write("policies.json",
-          {{"purposes",
-            {{"inschrijving", {{"legal_basis", "test: inschrijving"}, {"basis", "none"}}}}}});
-    write("routes.json", {{"routes",
-                           {{{"name", "naar-somtoday"},
-                             {"source", "inbox"},
-                             {"decoder", "canonical-jsonl"},
-                             {"purpose", "inschrijving"},
-                             {"encoder", "somtoday-json"},
-                             {"encoder_options", {{"unmapped", "omit"}}},
-                             {"sink", "somtoday"}}}}});
+    writeSinkConfig();
     std::vector<std::string> dossiers;
     {
         std::string seed =
@@ -483,24 +488,7 @@ TEST_F(SomtodayDaemonTest, TheSinksTokenFollowsTheDaemonsTestClock) {
     startPeer(0);
     useTestClock("2027-09-01T08:00:00Z");
     write("daemon.json", {{"admin", {{"port", 0}}}, {"worker", {{"poll_interval", "50ms"}}}});
-    write("connectors.json",
-          {{"sources",
-            {{{"name", "inbox"},
-              {"type", "directory"},
-              {"options", {{"path", "inbox"}, {"settle_time", "0ms"}}}}}},
-           {"sinks",
-            {{{"name", "somtoday"}, {"type", "somtoday-rest"}, {"options", clientOptions()}}}}});
-    write("policies.json",
-          {{"purposes",
-            {{"inschrijving", {{"legal_basis", "test: inschrijving"}, {"basis", "none"}}}}}});
-    write("routes.json", {{"routes",
-                           {{{"name", "naar-somtoday"},
-                             {"source", "inbox"},
-                             {"decoder", "canonical-jsonl"},
-                             {"purpose", "inschrijving"},
-                             {"encoder", "somtoday-json"},
-                             {"encoder_options", {{"unmapped", "omit"}}},
-                             {"sink", "somtoday"}}}}});
+    writeSinkConfig();
     std::vector<std::string> dossiers;
     {
         std::stringstream ss(

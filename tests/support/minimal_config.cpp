@@ -7,9 +7,9 @@ namespace sluis::test {
 using nlohmann::json;
 
 void writeMinimalConfig(const std::filesystem::path& config_dir, const json& daemon,
-                        const json& inbox_options) {
+                        const json& inbox_options, const json& store) {
     writeFile(config_dir / "daemon.json", daemon.dump());
-    writeFile(config_dir / "store.json", json{{"backend", "sqlite"}}.dump());
+    writeFile(config_dir / "store.json", (store.is_null() ? json{{"backend", "sqlite"}} : store).dump());
     writeFile(config_dir / "connectors.json",
               json{{"sources", {{{"name", "inbox"}, {"type", "directory"}, {"options", inbox_options}}}},
                    {"sinks", {{{"name", "outbox"}, {"type", "directory"},

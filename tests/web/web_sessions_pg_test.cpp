@@ -25,6 +25,7 @@
 #include "tests/support/oidc_provider.h"
 #include "tests/support/pg_database.h"
 #include "tests/support/process.h"
+#include "tests/support/minimal_config.h"
 #include "tests/support/test_util.h"
 
 namespace sluis {
@@ -95,33 +96,12 @@ class WebSessionsPostgres : public ::testing::Test {
   protected:
     void SetUp() override {
         ASSERT_EQ(db_.error(), "");
-        test::writeFile(config_ / "daemon.json",
-                        json{{"admin", {{"port", 0}, {"web", {{"enabled", true}}}}},
-                             {"key_file", (dir_ / "sluis.key").string()},
-                             {"worker", {{"poll_interval", "50ms"}}}}
-                            .dump());
-        test::writeFile(config_ / "store.json",
-                        json{{"backend", "postgresql"}, {"postgresql", {{"dsn", db_.dsn()}}}}.dump());
-        test::writeFile(config_ / "connectors.json",
-                        json{{"sources",
-                              {{{"name", "inbox"},
-                                {"type", "directory"},
-                                {"options", {{"path", "inbox"}, {"settle_time", "0ms"}}}}}},
-                             {"sinks",
-                              {{{"name", "outbox"},
-                                {"type", "directory"},
-                                {"options", {{"path", "outbox"}}}}}}}
-                            .dump());
-        test::writeFile(config_ / "policies.json",
-                        json{{"purposes", {{"demo", {{"legal_basis", "test"}}}}}}.dump());
-        test::writeFile(config_ / "routes.json", json{{"routes",
-                                                      {{{"name", "demo"},
-                                                        {"source", "inbox"},
-                                                        {"decoder", "canonical-jsonl"},
-                                                        {"purpose", "demo"},
-                                                        {"encoder", "canonical-json"},
-                                                        {"sink", "outbox"}}}}}
-                                                    .dump());
+        test::writeMinimalConfig(config_,
+                                 json{{"admin", {{"port", 0}, {"web", {{"enabled", true}}}}},
+                                      {"key_file", (dir_ / "sluis.key").string()},
+                                      {"worker", {{"poll_interval", "50ms"}}}},
+                                 {{"path", "inbox"}, {"settle_time", "0ms"}},
+                                 json{{"backend", "postgresql"}, {"postgresql", {{"dsn", db_.dsn()}}}});
         test::setClockFile(clock_, "2026-12-07T08:00:00Z");
         ::setenv("SLUIS_ENABLE_TEST_CLOCK", "1", 1);
     }

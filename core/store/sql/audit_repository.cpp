@@ -2,6 +2,7 @@
 
 #include "core/crypto/signing.h"
 #include "core/store/sql/rows.h"
+#include "core/store/sql/where.h"
 
 namespace sluis::store::sql {
 
@@ -56,22 +57,7 @@ std::string AuditRepository::chainHash(const crypto::Key& audit_key, const std::
 // active conditions are in the statement, so the audit indexes (migration 10) serve them; every
 // value is bound, never spliced in.
 Result<std::vector<AuditRecord>> AuditRepository::search(const AuditSearch& q) {
-    std::string where;
-    // The bound values in placeholder order (reserved: `use` keeps references to them).
-    std::vector<std::string> texts;
-    std::vector<Poco::Int64> numbers;
-    std::vector<std::pair<bool, size_t>> order;  // (is text, index)
-    texts.reserve(8);
-    numbers.reserve(8);
-    auto text = [&](std::string v) {
-        order.emplace_back(true, texts.size());
-        texts.push_back(std::move(v));
-    };
-    auto number = [&](Poco::Int64 v) {
-        order.emplace_back(false, numbers.size());
-        numbers.push_back(v);
-    };
-    auto cond = [&](const std::string& c) { where += (where.empty() ? " WHERE " : " AND ") + c; };
+    Where where;
     // A LIKE pattern that matches `needle` literally anywhere.
     auto contains = [](const std::string& needle) {
         std::string p = "%";
@@ -81,35 +67,32 @@ Result<std::vector<AuditRecord>> AuditRepository::search(const AuditSearch& q) {
         }
         return p + "%";
     };
-    if (!q.transfer_id.empty()) cond("transfer_id = ?"), text(q.transfer_id);
-    if (!q.event.empty()) cond("event = ?"), text(q.event);
-    if (!q.actor.empty()) cond("actor LIKE ? ESCAPE '\\'"), text(contains(q.actor));
-    if (q.from) cond("at >= ?"), number(toMillis(*q.from));
-    if (q.until) cond("at < ?"), number(toMillis(*q.until));
+    if (!q.transfer_id.empty()) where.text("transfer_id = ?", q.transfer_id);
+    if (!q.event.empty()) where.text("event = ?", q.event);
+    if (!q.actor.empty()) where.text("actor LIKE ? ESCAPE '\\'", contains(q.actor));
+    if (q.from) where.number("at >= ?", toMillis(*q.from));
+    if (q.until) where.number("at < ?", toMillis(*q.until));
     if (!q.subject.empty()) {
         // The pupil's transfers, or the id as a JSON string value in the details (as
         // insertAudit writes them: nlohmann's dump, so the quoted form appears literally).
-        cond("(transfer_id IN (SELECT id FROM transfers WHERE subject = ?) OR details LIKE ? ESCAPE '\\')");
-        text(q.subject);
-        text(contains(nlohmann::json(q.subject).dump()));
+        where.plain("(transfer_id IN (SELECT id FROM transfers WHERE subject = ?) OR details LIKE ? ESCAPE '\\')")
+            .bindText(q.subject)
+            .bindText(contains(nlohmann::json(q.subject).dump()));
     }
     if (q.newest_first) {
-        if (q.before > 0) cond("seq < ?"), number(q.before);
+        if (q.before > 0) where.number("seq < ?", q.before);
     } else if (q.after > 0) {
-        cond("seq > ?"), number(q.after);
+        where.number("seq > ?", q.after);
     }
-    number(static_cast<Poco::Int64>(q.limit));
-    number(static_cast<Poco::Int64>(q.offset));
+    Poco::Int64 limit = static_cast<Poco::Int64>(q.limit), offset = static_cast<Poco::Int64>(q.offset);
     std::vector<AuditRecord> out;
-    Status st = w_.eachRow(std::string("SELECT ") + kAuditColumns + " FROM audit" + where + " ORDER BY seq" +
-                         (q.newest_first ? " DESC" : "") + " LIMIT ? OFFSET ?",
-                     [&](Statement& s) {
-                         for (auto [is_text, i] : order) {
-                             if (is_text) s, use(texts[i]);
-                             else s, use(numbers[i]);
-                         }
-                     },
-                     [&](const Row& row) { out.push_back(auditRecord(row)); });
+    Status st = w_.eachRow(std::string("SELECT ") + kAuditColumns + " FROM audit" + where.sql() + " ORDER BY seq" +
+                               (q.newest_first ? " DESC" : "") + " LIMIT ? OFFSET ?",
+                           [&](Statement& s) {
+                               where.bind(s);
+                               s, use(limit), use(offset);
+                           },
+                           [&](const Row& row) { out.push_back(auditRecord(row)); });
     if (!st) return st.error();
     return out;
 }

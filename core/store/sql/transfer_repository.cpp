@@ -1,11 +1,31 @@
 #include "core/store/sql/transfer_repository.h"
 
 #include "core/store/sql/rows.h"
+#include "core/store/sql/where.h"
 #include "core/util/fs.h"
 #include "core/util/log.h"
 #include "core/util/text.h"
 
 namespace sluis::store::sql {
+
+namespace {
+
+/// The conditions of a ListFilter that are set, for list() and count() alike.
+Where filterWhere(const ListFilter& f) {
+    Where w;
+    if (f.state) w.number("state = ?", static_cast<int>(*f.state));
+    if (!f.route.empty()) w.text("route = ?", f.route);
+    if (!f.subject.empty()) w.text("subject = ?", f.subject);
+    if (!f.purpose.empty()) w.text("purpose = ?", f.purpose);
+    if (f.updated_before) w.number("updated_at < ?", toMillis(*f.updated_before));
+    if (f.unpurged_only) w.plain("data_key IS NOT NULL");
+    if (f.created_before) w.number("created_at < ?", toMillis(*f.created_before));
+    if (!f.states.empty()) w.plain("state IN (" + stateList(f.states) + ")");
+    if (f.purposes) w.in("purpose", {f.purposes->begin(), f.purposes->end()});
+    return w;
+}
+
+}  // namespace
 
 TransferRepository::TransferRepository(UnitOfWork& w) : w_(w), columns_(transferColumns(w.db().dialect())) {}
 
@@ -362,36 +382,12 @@ Result<Transfer> TransferRepository::get(const std::string& id) {
 
 Result<std::vector<Transfer>> TransferRepository::list(const ListFilter& f) {
     std::vector<Transfer> out;
-    int state = f.state ? static_cast<int>(*f.state) : -1;
-    std::string route = f.route, subject = f.subject, purpose = f.purpose;
-    Poco::Int64 limit = static_cast<Poco::Int64>(f.limit),
-                offset = static_cast<Poco::Int64>(f.offset),
-                before = f.updated_before ? toMillis(*f.updated_before) : -1,
-                created_before = f.created_before ? toMillis(*f.created_before) : -1;
-    int unpurged = f.unpurged_only ? 1 : 0;
-    const std::string states = stateList(f.states);
-    // The purposes the caller may see, bound one placeholder each (never spliced in).
-    std::vector<std::string> purposes;
-    std::string purpose_clause;
-    if (f.purposes) {
-        purposes.assign(f.purposes->begin(), f.purposes->end());
-        std::string marks;
-        for (size_t i = 0; i < purposes.size(); ++i) marks += i ? ", ?" : "?";
-        purpose_clause = purposes.empty() ? " AND 1 = 0" : " AND purpose IN (" + marks + ")";
-    }
+    Where where = filterWhere(f);
+    Poco::Int64 limit = static_cast<Poco::Int64>(f.limit), offset = static_cast<Poco::Int64>(f.offset);
     Status st = w_.eachRow(
-        "SELECT " + columns_ +
-            " FROM transfers WHERE (? < 0 OR state = ?) AND (? = '' OR route = ?)"
-            " AND (? = '' OR subject = ?) AND (? = '' OR purpose = ?)"
-            " AND (? < CAST(0 AS BIGINT) OR updated_at < ?) AND (? = 0 OR data_key IS NOT NULL)"
-            " AND (? < CAST(0 AS BIGINT) OR created_at < ?)" +
-            (states.empty() ? "" : " AND state IN (" + states + ")") + purpose_clause +
-            " ORDER BY created_at, id LIMIT ? OFFSET ?",
+        "SELECT " + columns_ + " FROM transfers" + where.sql() + " ORDER BY created_at, id LIMIT ? OFFSET ?",
         [&](Statement& s) {
-            s, use(state), use(state), use(route), use(route), use(subject), use(subject),
-                use(purpose), use(purpose), use(before), use(before), use(unpurged), use(created_before),
-                use(created_before);
-            for (auto& p : purposes) s, use(p);
+            where.bind(s);
             s, use(limit), use(offset);
         },
         [&](const Row& row) -> Status {
@@ -606,55 +602,11 @@ Status TransferRepository::resealLegacyBlobs() {
 // ones are in the statement, so the state and route indexes serve them (list()'s
 // `(? < 0 OR state = ?)` form makes SQLite read the whole table).
 Result<long long> TransferRepository::count(const ListFilter& f) {
-    std::string where = " WHERE 1 = 1";
-    std::vector<std::string> texts;
-    std::vector<Poco::Int64> numbers;
-    std::vector<std::pair<bool, size_t>> order;  // (is text, index), in placeholder order
-    texts.reserve(8 + (f.purposes ? f.purposes->size() : 0));
-    numbers.reserve(8);
-    auto text = [&](const std::string& c, std::string v) {
-        where += " AND " + c;
-        order.emplace_back(true, texts.size());
-        texts.push_back(std::move(v));
-    };
-    auto number = [&](const std::string& c, Poco::Int64 v) {
-        where += " AND " + c;
-        order.emplace_back(false, numbers.size());
-        numbers.push_back(v);
-    };
-    if (f.state) number("state = ?", static_cast<int>(*f.state));
-    if (!f.route.empty()) text("route = ?", f.route);
-    if (!f.subject.empty()) text("subject = ?", f.subject);
-    if (!f.purpose.empty()) text("purpose = ?", f.purpose);
-    if (f.updated_before) number("updated_at < ?", toMillis(*f.updated_before));
-    if (f.unpurged_only) where += " AND data_key IS NOT NULL";
-    if (f.created_before) number("created_at < ?", toMillis(*f.created_before));
-    std::string states;
-    for (State s : f.states)
-        states += (states.empty() ? "" : ",") + std::to_string(static_cast<int>(s));
-    if (!states.empty()) where += " AND state IN (" + states + ")";
-    if (f.purposes) {
-        if (f.purposes->empty()) where += " AND 1 = 0";
-        else {
-            std::string marks;
-            for (const auto& p : *f.purposes) {
-                marks += marks.empty() ? "?" : ", ?";
-                order.emplace_back(true, texts.size());
-                texts.push_back(p);
-            }
-            where += " AND purpose IN (" + marks + ")";
-        }
-    }
+    Where where = filterWhere(f);
     long long n = 0;
-    Status st = w_.eachRow(
-        "SELECT COUNT(*) FROM transfers" + where,
-        [&](Statement& s) {
-            for (auto [is_text, i] : order) {
-                if (is_text) s, use(texts[i]);
-                else s, use(numbers[i]);
-            }
-        },
-        [&](const Row& row) { n = row.i64(0); });
+    Status st = w_.eachRow("SELECT COUNT(*) FROM transfers" + where.sql(),
+                           [&](Statement& s) { where.bind(s); },
+                           [&](const Row& row) { n = row.i64(0); });
     if (!st) return st.error();
     return n;
 }
