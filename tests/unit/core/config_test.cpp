@@ -177,6 +177,32 @@ TEST_F(ConfigTest, VisibleToRefusesAnUnknownRoleWithItsPath) {
         << cfg.error().message;
 }
 
+TEST_F(ConfigTest, DeliveryDateLimitAndAuditFullCheckIntervalHaveDefaultsAndAreChecked) {
+    writeValid();
+    auto cfg = load();
+    ASSERT_TRUE(cfg) << cfg.error().message;
+    EXPECT_EQ((*cfg)->policy("demo")->max_days_ahead, 366);
+    EXPECT_EQ((*cfg)->audit.full_check_interval, std::chrono::hours(1));
+
+    write("daemon.json", {{"data_dir", "d"}, {"audit", {{"full_check_interval", "15m"}}}});
+    write("policies.json",
+          {{"purposes", {{"demo", {{"legal_basis", "x"}, {"max_days_ahead", 0}}}}}});
+    cfg = load();
+    ASSERT_TRUE(cfg) << cfg.error().message;
+    EXPECT_EQ((*cfg)->policy("demo")->max_days_ahead, 0);
+    EXPECT_EQ((*cfg)->audit.full_check_interval, std::chrono::minutes(15));
+
+    // A limit no date can meet (not after the withdrawal deadline) is refused with its path.
+    write("policies.json", {{"purposes",
+                             {{"demo", {{"legal_basis", "x"}, {"withdraw_days_before", 5}, {"max_days_ahead", 5}}}}}});
+    cfg = load();
+    ASSERT_FALSE(cfg);
+    EXPECT_NE(cfg.error().message.find("policies.json: purposes.demo.max_days_ahead: moet groter zijn dan "
+                                       "withdraw_days_before (5)"),
+              std::string::npos)
+        << cfg.error().message;
+}
+
 TEST_F(ConfigTest, VisibleToDefaultsToApproversAndConsentRecorders) {
     writeValid();
     write("policies.json",
