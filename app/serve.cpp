@@ -25,7 +25,7 @@
 #include "core/util/log.h"
 #include "core/util/text.h"
 #include "core/crypto/payload_cipher.h"
-#include "core/web/auth.h"
+#include "core/auth/credentials.h"
 
 namespace sluis::app {
 
@@ -342,8 +342,8 @@ bool validAccountName(const std::string& name) {
 }
 
 void printSecondFactor(const std::string& name, const std::string& secret) {
-    std::cout << "totp-geheim: " << web::base32Encode(secret) << "\n"
-              << "otpauth-uri: " << web::otpauthUri("Sluis", name, secret) << "\n";
+    std::cout << "totp-geheim: " << auth::base32Encode(secret) << "\n"
+              << "otpauth-uri: " << auth::otpauthUri("Sluis", name, secret) << "\n";
     std::cerr << "zet het geheim (of de otpauth-uri als QR-code) in een authenticator-app; het "
                  "wordt niet opnieuw getoond\n";
 }
@@ -441,7 +441,7 @@ int cmdAccount(const Args& args) {
                   << "; open sessies van dit account zijn beëindigd\n";
         return 0;
     }
-    const std::string secret = web::newTotpSecret();
+    const std::string secret = auth::newTotpSecret();
     if (sub == "reset-totp") {
         if (auto st = (*store)->resetTotp(name, secret, "cli", now); !st) return fail(st.error());
         printSecondFactor(name, secret);
@@ -449,7 +449,7 @@ int cmdAccount(const Args& args) {
                      "en open sessies van dit account zijn beëindigd\n";
         return 0;
     }
-    auto hash = web::hashPassword(password);
+    auto hash = auth::hashPassword(password);
     if (!hash) return fail(hash.error());
     store::Account acc;
     acc.name = name;

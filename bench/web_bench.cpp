@@ -61,7 +61,7 @@
 #include "core/crypto/payload_cipher.h"
 #include "core/store/transfer_store.h"
 #include "core/util/text.h"
-#include "core/web/auth.h"
+#include "core/auth/credentials.h"
 
 namespace {
 
@@ -213,14 +213,14 @@ std::string login(int port, const std::string& name, const std::string& password
         die("wachtwoord van " + name + " geweigerd: " + std::to_string(b.status));
     Reply c = http(port, "GET", "/web/login/totp", b.set_cookie);
     if (c.status != 200) die("codepagina: " + std::to_string(c.status));
-    auto secret = sluis::web::base32Decode(secret_b32);
+    auto secret = sluis::auth::base32Decode(secret_b32);
     if (!secret) die("TOTP-geheim onleesbaar");
     const long long now_s = std::chrono::duration_cast<std::chrono::seconds>(
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count();
     Reply d = http(port, "POST", "/web/login/totp", b.set_cookie,
                    "csrf=" + urlencode(csrfOf(c.body)) +
-                       "&code=" + sluis::web::totp(*secret, now_s));
+                       "&code=" + sluis::auth::totp(*secret, now_s));
     if (d.status != 303 || d.set_cookie.empty())
         die("code van " + name + " geweigerd: " + std::to_string(d.status));
     return d.set_cookie;

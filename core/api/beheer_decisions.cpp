@@ -9,7 +9,7 @@
 #include "core/policy/gates.h"
 #include "core/util/log.h"
 #include "core/util/text.h"
-#include "core/web/auth.h"
+#include "core/auth/credentials.h"
 
 namespace sluis::api {
 
@@ -136,8 +136,8 @@ Result<NewAccount> addAccount(const DecisionContext& c, const std::string& name,
                      "een accountnaam bestaat uit letters, cijfers en . - _ @ (hoogstens 64)"};
     if (std::find(roles.begin(), roles.end(), role) == roles.end())
         return Error{ErrorCode::kInvalidArgument, "onbekende rol '" + role + "'"};
-    NewAccount out{name, role, util::toHex(crypto::randomBytes(10)), web::newTotpSecret()};
-    auto hash = web::hashPassword(out.password);
+    NewAccount out{name, role, util::toHex(crypto::randomBytes(10)), auth::newTotpSecret()};
+    auto hash = auth::hashPassword(out.password);
     if (!hash) return hash.error();
     const Timestamp now = c.clock.now();
     store::Account acc;
@@ -158,7 +158,7 @@ Result<std::vector<store::Account>> listAccounts(const DecisionContext& c) {
 Result<std::string> resetTotp(const DecisionContext& c, const std::string& name) {
     if (auto st = requireBeheer(c, "de tweede factor van een account vernieuwen"); !st)
         return st.error();
-    std::string secret = web::newTotpSecret();
+    std::string secret = auth::newTotpSecret();
     if (auto st = c.store.resetTotp(name, secret, c.actor.label(), c.clock.now()); !st)
         return st.error();
     return secret;

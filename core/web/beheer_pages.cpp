@@ -9,7 +9,7 @@
 #include "core/util/amsterdam_time.h"
 #include "core/util/log.h"
 #include "core/util/text.h"
-#include "core/web/auth.h"
+#include "core/auth/credentials.h"
 
 namespace sluis::web {
 
@@ -291,8 +291,8 @@ void accountPost(Call& c) {
                            "gaat in een authenticator-app (het geheim intypen, of de otpauth-URI "
                            "als QR-code).",
                        {{"Wachtwoord", made->password},
-                        {"TOTP-geheim", base32Encode(made->totp_secret)},
-                        {"otpauth-URI", otpauthUri("Sluis", made->name, made->totp_secret)}}),
+                        {"TOTP-geheim", auth::base32Encode(made->totp_secret)},
+                        {"otpauth-URI", auth::otpauthUri("Sluis", made->name, made->totp_secret)}}),
              kBase);
 }
 
@@ -304,8 +304,8 @@ void totpPost(Call& c) {
     sendHtml(c, 200, "Nieuwe tweede factor",
              onceBlock("Account '" + name + "' heeft een nieuwe tweede factor; de oude codes werken "
                        "niet meer, een blokkade is opgeheven en open sessies zijn beëindigd.",
-                       {{"TOTP-geheim", base32Encode(*secret)},
-                        {"otpauth-URI", otpauthUri("Sluis", name, *secret)}}),
+                       {{"TOTP-geheim", auth::base32Encode(*secret)},
+                        {"otpauth-URI", auth::otpauthUri("Sluis", name, *secret)}}),
              kBase);
 }
 

@@ -5,7 +5,7 @@
 
 #include "core/util/log.h"
 #include "core/util/text.h"
-#include "core/web/auth.h"
+#include "core/auth/credentials.h"
 #include "core/web/oidc_pages.h"
 
 namespace sluis::web {
@@ -67,7 +67,7 @@ void loginPost(Call& c) {
                        "/web/login", "Terug");
     }
     if (!found->has_value()) {
-        verifyPassword(c.dummy_hash, password);  // as slow as a known name
+        auth::verifyPassword(c.dummy_hash, password);  // as slow as a known name
         log::warn("web.login_unknown", {{"remote", c.req.clientAddress().host().toString()}});
         return loginPage(c, wrong);
     }
@@ -75,7 +75,7 @@ void loginPost(Call& c) {
     const Timestamp now = c.clock.now();
     if (a.locked_until && *a.locked_until > now)
         return loginPage(c, lockedMessage(*a.locked_until, now));
-    if (!verifyPassword(a.password_hash, password)) {
+    if (!auth::verifyPassword(a.password_hash, password)) {
         loginFailed(c, a);
         return loginPage(c, wrong);
     }
@@ -112,7 +112,7 @@ void totpPost(Call& c) {
     }
     const long long unix_s =
         std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-    auto step = verifyTotp(a.totp_secret, util::trim(c.field("code")), unix_s,
+    auto step = auth::verifyTotp(a.totp_secret, util::trim(c.field("code")), unix_s,
                            static_cast<uint64_t>(std::max(0LL, a.last_totp_step)));
     if (!step) {
         loginFailed(c, a);

@@ -5,7 +5,7 @@
 #include <Poco/Net/NameValueCollection.h>
 
 #include "core/util/log.h"
-#include "core/web/auth.h"
+#include "core/auth/credentials.h"
 #include "core/web/login_pages.h"
 #include "core/web/oidc_client.h"
 
@@ -82,7 +82,7 @@ void callback(Call& c) {
                        "Deze aanmelding is verlopen of is in een andere browser begonnen. "
                        "Begin opnieuw met de knop op de aanmeldpagina.");
     }
-    if (!constantTimeEquals(value("oidc_state"), c.param("state"))) {
+    if (!auth::constantTimeEquals(value("oidc_state"), c.param("state"))) {
         log::warn("web.oidc_state_mismatch",
                   {{"remote", c.req.clientAddress().host().toString()}});
         audit(c, "oidc", "web_login_refused", {{"reason", "state"}});

@@ -4,7 +4,7 @@
 #include "core/util/fs.h"
 #include "core/util/log.h"
 #include "core/util/text.h"
-#include "core/web/auth.h"
+#include "core/auth/credentials.h"
 
 namespace sluis::web {
 
@@ -120,7 +120,7 @@ size_t SessionStore::size() const {
 Result<long long> SessionStore::purgeExpired() { return store_.purgeSessions(cutoffs(clock_.now())); }
 
 bool SessionStore::csrfValid(const Session& session, const std::string& token) {
-    return !token.empty() && constantTimeEquals(session.csrf, token);
+    return !token.empty() && auth::constantTimeEquals(session.csrf, token);
 }
 
 std::string sessionRefusedText(const Error& e) {

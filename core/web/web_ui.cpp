@@ -13,7 +13,7 @@
 #include "core/api/consent_decisions.h"
 #include "core/web/approval_pages.h"
 #include "core/web/audit_pages.h"
-#include "core/web/auth.h"
+#include "core/auth/credentials.h"
 #include "core/web/beheer_pages.h"
 #include "core/web/batch_pages.h"
 #include "core/web/consent_pages.h"
@@ -57,7 +57,7 @@ WebUi::WebUi(std::shared_ptr<const config::Config> config, store::TransferStore&
       store_(store),
       clock_(clock),
       sessions_(store, clock, config_->admin.web.idle_timeout, config_->admin.web.absolute_timeout) {
-    auto dummy = hashPassword(util::toHex(crypto::randomBytes(16)));
+    auto dummy = auth::hashPassword(util::toHex(crypto::randomBytes(16)));
     if (dummy) dummy_hash_ = *dummy;
     if (config_->admin.web.oidc)
         oidc_ = std::make_unique<oidc::OidcClient>(*config_->admin.web.oidc, clock_);

@@ -21,7 +21,7 @@
 
 #include "core/util/clock.h"
 #include "core/util/file_clock.h"
-#include "core/web/auth.h"
+#include "core/auth/credentials.h"
 #include "tests/support/oidc_provider.h"
 #include "tests/support/pg_database.h"
 #include "tests/support/process.h"
@@ -116,7 +116,7 @@ class WebSessionsPostgres : public ::testing::Test {
         auto r = cli({"account", "add", "--name", name, "--role", role});
         ASSERT_EQ(r.exit_code, 0) << r.err;
         passwords_[name] = lineValue(r.out, "wachtwoord: ");
-        auto secret = web::base32Decode(lineValue(r.out, "totp-geheim: "));
+        auto secret = auth::base32Decode(lineValue(r.out, "totp-geheim: "));
         ASSERT_TRUE(secret) << r.out;
         secrets_[name] = *secret;
     }
@@ -144,7 +144,7 @@ class WebSessionsPostgres : public ::testing::Test {
         const long long unix_s =
             std::chrono::duration_cast<std::chrono::seconds>(now_.time_since_epoch()).count();
         auto done = web(port, "POST", "/web/login/totp", pw.cookie,
-                        {{"csrf", csrfOf(totp.body)}, {"code", web::totp(secrets_[name], unix_s)}});
+                        {{"csrf", csrfOf(totp.body)}, {"code", auth::totp(secrets_[name], unix_s)}});
         EXPECT_EQ(done.status, 303) << done.body;
         EXPECT_EQ(done.location, "/web/");
         EXPECT_EQ(done.cookie.size(), 64u);
@@ -241,7 +241,7 @@ TEST_F(WebSessionsPostgres, OneSessionOnEveryDaemonEndedAtOnceWhenTheAccountGoes
     ASSERT_EQ(reset.exit_code, 0) << reset.err;
     EXPECT_FALSE(loggedIn(p1, c)) << "new second factor: sessions ended";
     EXPECT_FALSE(loggedIn(p2, d));
-    secrets_["juf.ans"] = *web::base32Decode(lineValue(reset.out, "totp-geheim: "));
+    secrets_["juf.ans"] = *auth::base32Decode(lineValue(reset.out, "totp-geheim: "));
     const std::string e = login(p2, "juf.ans");
     ASSERT_TRUE(loggedIn(p1, e));
     auto gone = cli({"account", "remove", "juf.ans"});

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/util/clock.h"
-#include "core/web/auth.h"
+#include "core/auth/credentials.h"
 #include "core/web/multipart.h"
 #include "core/web/session.h"
 #include "core/web/templates.h"
@@ -24,17 +24,17 @@ struct SessionFixture {
 };
 
 TEST(WebPassword, Argon2idHashVerifiesOnlyTheRightPassword) {
-    auto h = hashPassword("correct paard batterij");
+    auto h = auth::hashPassword("correct paard batterij");
     ASSERT_TRUE(h) << h.error().message;
     EXPECT_TRUE(h->starts_with("$argon2id$v=19$m=19456,t=2,p=1$")) << *h;
-    EXPECT_TRUE(verifyPassword(*h, "correct paard batterij"));
-    EXPECT_FALSE(verifyPassword(*h, "correct paard batterij "));
-    EXPECT_FALSE(verifyPassword(*h, ""));
-    auto again = hashPassword("correct paard batterij");
+    EXPECT_TRUE(auth::verifyPassword(*h, "correct paard batterij"));
+    EXPECT_FALSE(auth::verifyPassword(*h, "correct paard batterij "));
+    EXPECT_FALSE(auth::verifyPassword(*h, ""));
+    auto again = auth::hashPassword("correct paard batterij");
     ASSERT_TRUE(again);
     EXPECT_NE(*h, *again) << "each hash has its own salt";
-    EXPECT_FALSE(verifyPassword("", "x"));
-    EXPECT_FALSE(verifyPassword("$argon2i$v=19$m=16,t=2,p=1$c2FsdHNhbHQ$aGFzaA", "x"));
+    EXPECT_FALSE(auth::verifyPassword("", "x"));
+    EXPECT_FALSE(auth::verifyPassword("$argon2i$v=19$m=16,t=2,p=1$c2FsdHNhbHQ$aGFzaA", "x"));
 }
 
 // RFC 6238 appendix B: the seeds per hash and the 8-digit codes at the listed times.
@@ -58,41 +58,41 @@ TEST(WebTotp, Rfc6238TestVectors) {
         {20000000000, "65353130", "77737706", "47863826"},
     };
     for (const auto& v : vectors) {
-        EXPECT_EQ(totp(sha1, v.t, 8, TotpHash::kSha1), v.c1) << v.t;
-        EXPECT_EQ(totp(sha256, v.t, 8, TotpHash::kSha256), v.c256) << v.t;
-        EXPECT_EQ(totp(sha512, v.t, 8, TotpHash::kSha512), v.c512) << v.t;
+        EXPECT_EQ(auth::totp(sha1, v.t, 8, auth::TotpHash::kSha1), v.c1) << v.t;
+        EXPECT_EQ(auth::totp(sha256, v.t, 8, auth::TotpHash::kSha256), v.c256) << v.t;
+        EXPECT_EQ(auth::totp(sha512, v.t, 8, auth::TotpHash::kSha512), v.c512) << v.t;
     }
     // Six digits are the last six of the eight.
-    EXPECT_EQ(totp(sha1, 59), "287082");
+    EXPECT_EQ(auth::totp(sha1, 59), "287082");
 }
 
 TEST(WebTotp, VerifyAcceptsOneStepOfSkewAndNeverTheSameStepTwice) {
     const std::string secret = "12345678901234567890";
     const long long t = 1111111111;
-    const uint64_t step = totpStep(t);
-    auto ok = verifyTotp(secret, totp(secret, t), t, 0);
+    const uint64_t step = auth::totpStep(t);
+    auto ok = auth::verifyTotp(secret, auth::totp(secret, t), t, 0);
     ASSERT_TRUE(ok);
     EXPECT_EQ(*ok, step);
-    EXPECT_TRUE(verifyTotp(secret, totp(secret, t - 30), t, 0));  // previous step
-    EXPECT_TRUE(verifyTotp(secret, totp(secret, t + 30), t, 0));  // next step
-    EXPECT_FALSE(verifyTotp(secret, totp(secret, t - 90), t, 0));
-    EXPECT_FALSE(verifyTotp(secret, totp(secret, t), t, step)) << "a used code is refused";
-    EXPECT_FALSE(verifyTotp(secret, "12345", t, 0));
-    EXPECT_FALSE(verifyTotp(secret, "abcdef", t, 0));
-    EXPECT_FALSE(verifyTotp("another secret", totp(secret, t), t, 0));
+    EXPECT_TRUE(auth::verifyTotp(secret, auth::totp(secret, t - 30), t, 0));  // previous step
+    EXPECT_TRUE(auth::verifyTotp(secret, auth::totp(secret, t + 30), t, 0));  // next step
+    EXPECT_FALSE(auth::verifyTotp(secret, auth::totp(secret, t - 90), t, 0));
+    EXPECT_FALSE(auth::verifyTotp(secret, auth::totp(secret, t), t, step)) << "a used code is refused";
+    EXPECT_FALSE(auth::verifyTotp(secret, "12345", t, 0));
+    EXPECT_FALSE(auth::verifyTotp(secret, "abcdef", t, 0));
+    EXPECT_FALSE(auth::verifyTotp("another secret", auth::totp(secret, t), t, 0));
 }
 
 TEST(WebTotp, Base32AndOtpauthUri) {
-    EXPECT_EQ(base32Encode("12345678901234567890"), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
-    EXPECT_EQ(base32Encode("f"), "MY");
-    EXPECT_EQ(base32Encode("foobar"), "MZXW6YTBOI");
-    EXPECT_EQ(base32Decode("mzxw6ytboi"), std::optional<std::string>("foobar"));
-    EXPECT_EQ(base32Decode("MZXW 6YTB OI======"), std::optional<std::string>("foobar"));
-    EXPECT_FALSE(base32Decode("MZ1"));
-    const std::string secret = newTotpSecret();
+    EXPECT_EQ(auth::base32Encode("12345678901234567890"), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+    EXPECT_EQ(auth::base32Encode("f"), "MY");
+    EXPECT_EQ(auth::base32Encode("foobar"), "MZXW6YTBOI");
+    EXPECT_EQ(auth::base32Decode("mzxw6ytboi"), std::optional<std::string>("foobar"));
+    EXPECT_EQ(auth::base32Decode("MZXW 6YTB OI======"), std::optional<std::string>("foobar"));
+    EXPECT_FALSE(auth::base32Decode("MZ1"));
+    const std::string secret = auth::newTotpSecret();
     EXPECT_EQ(secret.size(), 20u);
-    EXPECT_EQ(base32Decode(base32Encode(secret)), std::optional<std::string>(secret));
-    EXPECT_EQ(otpauthUri("Sluis", "juf ans", "12345678901234567890"),
+    EXPECT_EQ(auth::base32Decode(auth::base32Encode(secret)), std::optional<std::string>(secret));
+    EXPECT_EQ(auth::otpauthUri("Sluis", "juf ans", "12345678901234567890"),
               "otpauth://totp/Sluis:juf%20ans?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
               "&issuer=Sluis&algorithm=SHA1&digits=6&period=30");
 }

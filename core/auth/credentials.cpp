@@ -1,4 +1,4 @@
-#include "core/web/auth.h"
+#include "core/auth/credentials.h"
 
 #include <argon2.h>
 #include <openssl/crypto.h>
@@ -12,7 +12,7 @@
 #include "core/crypto/payload_cipher.h"
 #include "core/util/percent_encode.h"
 
-namespace sluis::web {
+namespace sluis::auth {
 
 namespace {
 constexpr uint32_t kTimeCost = 2;
@@ -137,4 +137,4 @@ bool constantTimeEquals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-}  // namespace sluis::web
+}  // namespace sluis::auth

@@ -1,6 +1,7 @@
 #pragma once
-/// Local accounts of the web interface: argon2id password hashes (libargon2) and TOTP second
-/// factors (RFC 6238, HMAC via OpenSSL). docs/web.md
+/// The credentials of local accounts: argon2id password hashes (libargon2) and TOTP second
+/// factors (RFC 6238, HMAC via OpenSSL). Used by the web's login, the Beheer decisions and
+/// `sluis account`; docs/web.md
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -8,7 +9,7 @@
 
 #include "core/error.h"
 
-namespace sluis::web {
+namespace sluis::auth {
 
 /// argon2id with t=2, m=19 MiB, p=1 (the OWASP minimum), a random 16-byte salt; the encoded
 /// string ($argon2id$v=19$m=...,t=...,p=...$salt$hash) carries its own parameters.
@@ -46,4 +47,4 @@ std::string otpauthUri(const std::string& issuer, const std::string& account,
 /// Constant-time equality of two strings (length is not secret).
 bool constantTimeEquals(std::string_view a, std::string_view b);
 
-}  // namespace sluis::web
+}  // namespace sluis::auth
