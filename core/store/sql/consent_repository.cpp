@@ -97,29 +97,47 @@ Status ConsentRepository::addInzage(const Inzage& i, Timestamp now_ts) {
                        now_ts);
 }
 
+namespace {
+
+/// The SELECT of both inzage reads; the row's MAC is the last column (index 8).
+constexpr const char* kInzageSelect =
+    "SELECT id, pupil, purpose, inzagedatum, akkoord, redennietakkoord, recorded_by, recorded_at,"
+    " mac FROM inzage";
+
+/// One inzage row. A row added or changed outside Sluis is marked not authentic and its sealed
+/// view is not opened.
+Result<Inzage> inzageFromRow(UnitOfWork& w, const Row& row) {
+    Inzage i;
+    i.id = row.str(0);
+    i.pupil = row.str(1);
+    i.purpose = row.str(2);
+    i.inzagedatum = row.str(3);
+    i.akkoord = row.str(4);
+    i.recorded_by = row.str(6);
+    i.recorded_at = row.time(7);
+    i.authentic = w.rowAuthentic("inzage", row, 0, 8, i.id);
+    if (i.authentic) {
+        auto view = w.cipher().openField("inzage:" + i.id, unb64(row.str(5)));
+        if (!view) return view.error();
+        i.redennietakkoord = *view;
+    }
+    return i;
+}
+
+}  // namespace
+
 Result<std::optional<Inzage>> ConsentRepository::latestInzage(const std::string& pupil, const std::string& purpose) {
     std::optional<Inzage> out;
     std::string p = pupil, pu = purpose;
     Status st = w_.eachRow(
-        "SELECT id, pupil, purpose, inzagedatum, akkoord, redennietakkoord, recorded_by,"
-        " recorded_at, mac FROM inzage WHERE pupil = ? AND purpose = ? ORDER BY recorded_at DESC,"
-        " rowid DESC",
+        std::string(kInzageSelect) + " WHERE pupil = ? AND purpose = ? ORDER BY recorded_at DESC, rowid DESC",
         [&](Statement& s) { s, use(p), use(pu); },
         [&](const Row& row) -> Status {
+            if (out) return {};
+            auto i = inzageFromRow(w_, row);
+            if (!i) return i.status();
             // The newest row that Sluis wrote; one added or changed outside Sluis does not count.
-            if (out || !w_.rowAuthentic("inzage", row, 0, 8, row.str(0))) return {};
-            Inzage i;
-            i.id = row.str(0);
-            i.pupil = row.str(1);
-            i.purpose = row.str(2);
-            i.inzagedatum = row.str(3);
-            i.akkoord = row.str(4);
-            auto view = w_.cipher().openField("inzage:" + i.id, unb64(row.str(5)));
-            if (!view) return view.error();
-            i.redennietakkoord = *view;
-            i.recorded_by = row.str(6);
-            i.recorded_at = row.time(7);
-            out = std::move(i);
+            if (i->authentic) out = std::move(*i);
             return {};
         });
     if (!st) return st.error();
@@ -130,28 +148,14 @@ Result<std::vector<Inzage>> ConsentRepository::inzages(const std::string& pupil,
     std::vector<Inzage> out;
     std::string p = pupil, pu = purpose;
     Status st = w_.eachRow(
-        "SELECT id, pupil, purpose, inzagedatum, akkoord, redennietakkoord, recorded_by,"
-        " recorded_at, mac FROM inzage WHERE pupil = ? AND (? = '' OR purpose = ?)"
-        " ORDER BY recorded_at DESC, rowid DESC",
+        std::string(kInzageSelect) +
+            " WHERE pupil = ? AND (? = '' OR purpose = ?) ORDER BY recorded_at DESC, rowid DESC",
         [&](Statement& s) { s, use(p), use(pu), use(pu); },
         [&](const Row& row) -> Status {
-            Inzage i;
-            i.id = row.str(0);
-            i.pupil = row.str(1);
-            i.purpose = row.str(2);
-            i.inzagedatum = row.str(3);
-            i.akkoord = row.str(4);
-            i.recorded_by = row.str(6);
-            i.recorded_at = row.time(7);
-            // A row added or changed outside Sluis is listed as such (it never counts for the
-            // gates); its sealed view is not opened.
-            i.authentic = w_.rowAuthentic("inzage", row, 0, 8, row.str(0));
-            if (i.authentic) {
-                auto view = w_.cipher().openField("inzage:" + i.id, unb64(row.str(5)));
-                if (!view) return view.error();
-                i.redennietakkoord = *view;
-            }
-            out.push_back(std::move(i));
+            // A row added or changed outside Sluis is listed as such (it never counts for the gates).
+            auto i = inzageFromRow(w_, row);
+            if (!i) return i.status();
+            out.push_back(std::move(*i));
             return {};
         });
     if (!st) return st.error();
