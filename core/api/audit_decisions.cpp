@@ -161,8 +161,11 @@ Result<ChainStatus> chainStatus(const DecisionContext& c, ChainCheck how) {
         auto sig = util::fromHex(it->signature);
         cs.signature_ok = key && sig && it->public_key == out.public_key &&
                           crypto::ed25519Verify(*key, store::checkpointMessage(*it), *sig);
+        const auto found = v->checkpoint_hashes.find(it->seq);
         if (it->seq == 0) {
             cs.matches = true;
+        } else if (found != v->checkpoint_hashes.end() && !found->second.empty()) {
+            cs.matches = found->second == it->hash;  // read by the check above, not again
         } else {
             auto rec = c.store.auditLog(it->seq - 1, 1);
             if (!rec) return rec.error();

@@ -19,6 +19,7 @@ struct Start {
 
 struct Walked {
     AuditVerification verification;
+    std::map<long long, std::string> checkpoint_hashes;  ///< see AuditCheck
     long long walked = 0;   ///< records read in the walk
     std::string last_hash;  ///< hash of the log's last record ("" when empty)
 };
@@ -35,7 +36,7 @@ Result<Walked> walk(TransferStore& store, const AuditAnchors& anchors, const Sta
     long long expected_seq = start.after + 1;
     v.records = start.after;
     // The checkpoints by the record they name; the hash found there is compared after the walk.
-    std::map<long long, std::string> wanted;
+    std::map<long long, std::string>& wanted = w.checkpoint_hashes;
     for (const auto& cp : anchors.checkpoints) {
         if (cp.seq <= 0) continue;
         if (cp.seq > start.after) {
@@ -143,7 +144,8 @@ Result<AuditCheck> AuditVerifier::full(TransferStore& store, const AuditAnchors&
     }
     last_full_at_ = now;
     last_full_records_ = w->walked;
-    return AuditCheck{w->verification, true, w->walked, last_full_at_, last_full_records_};
+    return AuditCheck{w->verification, true, w->walked, last_full_at_, last_full_records_,
+                      std::move(w->checkpoint_hashes)};
 }
 
 Result<AuditCheck> AuditVerifier::sinceLast(TransferStore& store, const AuditAnchors& anchors,
@@ -167,7 +169,8 @@ Result<AuditCheck> AuditVerifier::sinceLast(TransferStore& store, const AuditAnc
     if (!w->verification.ok) return full(store, anchors, now);
     remember(Head{w->verification.records, w->last_hash});
     std::lock_guard lock(mu_);
-    return AuditCheck{w->verification, false, w->walked, last_full_at_, last_full_records_};
+    return AuditCheck{w->verification, false, w->walked, last_full_at_, last_full_records_,
+                      std::move(w->checkpoint_hashes)};
 }
 
 std::optional<Timestamp> AuditVerifier::lastFullAt() const {

@@ -13,6 +13,7 @@
 /// CLI's `sluis audit verify` and when the FG asks for one on the page; the page says when the
 /// last one ran. Anything a quick check finds wrong is checked in full at once, and after a full
 /// check that found a problem every check is full again until the chain is intact.
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -29,6 +30,9 @@ struct AuditCheck {
     /// The last full check: when it ran and how many records it verified. Unset: none yet.
     std::optional<Timestamp> last_full_at;
     long long last_full_records = 0;
+    /// The hash the log holds at each checkpoint's record, as this check read it ("" when the
+    /// record is not there, or when the check stopped at a problem before reaching it).
+    std::map<long long, std::string> checkpoint_hashes;
 };
 
 class AuditVerifier {
